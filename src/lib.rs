@@ -9,7 +9,16 @@
 //! them together for the CLI.
 #![forbid(unsafe_code)]
 
+pub mod credit_code;
 pub mod crs;
 pub mod error;
 pub mod geodesy;
+pub mod index;
+pub mod load;
 pub mod model;
+pub mod pipeline;
+pub mod analysis;
+pub mod area;
+pub mod config;
+pub mod read;
+pub mod write;

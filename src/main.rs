@@ -1,1 +1,192 @@
-fn main(){}
+//! The `tudi` command line: a thin layer over the library. Exit codes: 0
+//! success, 2 bad input or usage, 1 anything else.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::ProgressBar;
+
+use tudi::config::Project;
+use tudi::pipeline::{self, Stage};
+
+#[derive(Parser)]
+#[command(name = "tudi", version, about = "土地: scattered industrial land, remediation targets and vacated land for county planners")]
+struct Cli {
+    /// No progress and no report on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every analysis of a project and write the outputs.
+    Run {
+        /// The project file (TOML).
+        project: PathBuf,
+        /// Output folder (created; files in it are replaced atomically).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Print the time each stage took to stderr.
+        #[arg(long)]
+        timings: bool,
+    },
+    /// Check a project's layers, CRSs, fields and geometries; print every
+    /// problem at once.
+    Check { project: PathBuf },
+    /// Ellipsoidal area (CGCS2000) of each polygon of a file, as CSV.
+    Area {
+        file: PathBuf,
+        #[arg(long)]
+        layer: Option<String>,
+        /// CRS when the file has none, or to override it.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Field to use as the id (default: the feature number).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Run the whole analysis on the sample district in data/.
+    Demo {
+        #[arg(long, short, default_value = "tudi-demo")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tudi: {e:#}");
+            let input = e
+                .chain()
+                .any(|c| c.downcast_ref::<tudi::error::Error>().is_some_and(|e| e.is_input()));
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}
+
+fn spinner(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            project,
+            out,
+            timings,
+        } => run_project(&project, &out, cli.quiet, timings),
+        Command::Check { project } => check(&project, cli.quiet),
+        Command::Area { file, layer, crs, id } => area(file, layer, crs, id),
+        Command::Demo { out } => run_project(&demo_project()?, &out, cli.quiet, false),
+    }
+}
+
+/// The sample project: `data/` beside the executable's source tree, or in
+/// the working folder.
+fn demo_project() -> anyhow::Result<PathBuf> {
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
+        PathBuf::from("data/project.toml"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .context("the sample district (data/project.toml) is not here; run tudi demo from the tudi checkout")
+}
+
+fn run_project(project: &Path, out: &Path, quiet: bool, timings: bool) -> anyhow::Result<()> {
+    let project = Project::load(project)?;
+    let bar = spinner(quiet);
+    let mut outcome = pipeline::analyse(project, &mut |s: Stage| bar.set_message(format!("{}…", s.name())))?;
+    bar.set_message("write…");
+    let clock = std::time::Instant::now();
+    let files = pipeline::write_outputs(&outcome, out)?;
+    outcome.timings.push((Stage::Write, clock.elapsed()));
+    bar.finish_and_clear();
+    if timings {
+        for (stage, d) in &outcome.timings {
+            eprintln!("{:<8} {:>8.3} s", stage.name(), d.as_secs_f64());
+        }
+    }
+    if !quiet {
+        let s = outcome.summary();
+        eprintln!(
+            "{} parcels ({:.2} mu), {} industrial blocks, {} scattered parcels in {} blocks ({:.2} mu); {} enterprises, {} unlocated, {} targets",
+            s.parcels.count,
+            s.parcels.area_mu,
+            s.blocks.count,
+            s.scattered.parcels,
+            s.scattered.blocks,
+            s.scattered.area_mu,
+            s.enterprises.count,
+            s.enterprises.unlocated,
+            s.enterprises.targets
+        );
+        for w in s.warnings.iter().take(10) {
+            eprintln!("warning: {w}");
+        }
+        if s.warnings.len() > 10 {
+            eprintln!("… {} more warnings in summary.json", s.warnings.len() - 10);
+        }
+        eprintln!("wrote {} files to {}", files.len(), out.display());
+    }
+    Ok(())
+}
+
+fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
+    let project = Project::load(project)?;
+    let model = tudi::load::load(&project)?;
+    if !quiet {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "parcels: {} features", model.parcels.len())?;
+        writeln!(err, "enterprises: {} features", model.enterprises.len())?;
+        for (name, z) in [("villages", &model.villages), ("plan", &model.plan), ("protected", &model.protected)] {
+            if let Some(z) = z {
+                writeln!(err, "{name}: {} features", z.len())?;
+            }
+        }
+        for w in &model.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+        writeln!(err, "no problems found")?;
+    }
+    Ok(())
+}
+
+fn area(file: PathBuf, layer: Option<String>, crs: Option<String>, id: Option<String>) -> anyhow::Result<()> {
+    let source = tudi::read::Source {
+        path: file,
+        layer,
+        crs,
+        ..Default::default()
+    };
+    let rows = tudi::area::areas(&source, id.as_deref())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "id,area_m2,area_mu")?;
+    for r in rows {
+        writeln!(out, "{},{},{}", csv_field(&r.id), tudi::write::fixed(r.area_m2, 4), tudi::write::fixed(r.area_mu, 6))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

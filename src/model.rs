@@ -1,2 +1,152 @@
 //! The loaded district: parcels, enterprises and zones, all in CGCS2000
-//! longitude/latitude (EPSG:4490), with exterior rings counter-clockwise.
+//! longitude/latitude (EPSG:4490), exterior rings counter-clockwise.
+
+use std::cmp::Ordering;
+
+use geo::{Coord, MultiPolygon};
+
+use crate::error::Problem;
+
+/// A land parcel (三调 地类图斑).
+#[derive(Debug, Clone)]
+pub struct Parcel {
+    pub id: String,
+    /// 1-based feature number in its file, for messages.
+    pub feature: usize,
+    /// Land-use code (DLBM).
+    pub landuse: String,
+    /// Unit code (ZLDWDM); its first 9 digits are the township.
+    pub unit_code: Option<String>,
+    /// Village or unit name (ZLDWMC).
+    pub village: Option<String>,
+    /// Urban/village attribute (CZCSXM).
+    pub settlement: Option<String>,
+    /// Official area (TBMJ), m²: compared, never trusted.
+    pub official_area_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal area, m² (set by measuring).
+    pub area_m2: f64,
+}
+
+impl Parcel {
+    /// The township code: the first 9 digits of the unit code.
+    pub fn township(&self) -> Option<&str> {
+        let code = self.unit_code.as_deref()?;
+        code.get(..9).filter(|t| t.len() == 9)
+    }
+}
+
+/// A 亩均 (per-mu performance) grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Grade {
+    pub fn parse(s: &str) -> Option<Grade> {
+        match s.trim() {
+            "A" | "a" => Some(Grade::A),
+            "B" | "b" => Some(Grade::B),
+            "C" | "c" => Some(Grade::C),
+            "D" | "d" => Some(Grade::D),
+            _ => None,
+        }
+    }
+
+    pub fn letter(self) -> char {
+        match self {
+            Grade::A => 'A',
+            Grade::B => 'B',
+            Grade::C => 'C',
+            Grade::D => 'D',
+        }
+    }
+}
+
+/// An enterprise (or workshop) at its corrected position.
+#[derive(Debug, Clone)]
+pub struct Enterprise {
+    /// 1-based feature (row) number in its file, for messages.
+    pub feature: usize,
+    pub credit_code: String,
+    pub credit_code_valid: bool,
+    pub name: String,
+    /// GB/T 4754 code without the section letter (`C1713` → `1713`).
+    pub industry: String,
+    /// Annual revenue, 万元.
+    pub revenue_wan: Option<f64>,
+    /// Annual tax, 万元.
+    pub tax_wan: Option<f64>,
+    /// Land used, mu, when the ledger gives it.
+    pub land_mu: Option<f64>,
+    /// Grades, oldest first.
+    pub grades: Vec<Grade>,
+    /// CGCS2000 longitude/latitude.
+    pub location: Coord<f64>,
+}
+
+/// A polygon of a zone layer (villages, plan, protected).
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub feature: usize,
+    pub name: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Everything loaded for one run.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub parcels: Vec<Parcel>,
+    pub enterprises: Vec<Enterprise>,
+    pub villages: Option<Vec<Zone>>,
+    pub plan: Option<Vec<Zone>>,
+    pub protected: Option<Vec<Zone>>,
+    /// Problems that do not stop the run (e.g. invalid credit codes).
+    pub warnings: Vec<Problem>,
+}
+
+/// Orders ids naturally: numerically when both are whole numbers (survey
+/// BSMs are digit strings of varying length), else as text.
+pub fn id_order(a: &str, b: &str) -> Ordering {
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if numeric(a) && numeric(b) {
+        let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+        ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(b))
+    } else {
+        a.cmp(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_order_numerically_when_numeric() {
+        assert_eq!(id_order("9", "10"), Ordering::Less);
+        assert_eq!(id_order("0010", "9"), Ordering::Greater);
+        assert_eq!(id_order("A9", "A10"), Ordering::Greater);
+        assert_eq!(id_order("12", "12"), Ordering::Equal);
+    }
+
+    #[test]
+    fn township_is_the_first_nine_digits() {
+        let mut p = Parcel {
+            id: "1".into(),
+            feature: 1,
+            landuse: "0601".into(),
+            unit_code: Some("3304111010010000000".into()),
+            village: None,
+            settlement: None,
+            official_area_m2: None,
+            geometry: MultiPolygon(vec![]),
+            area_m2: 0.0,
+        };
+        assert_eq!(p.township(), Some("330411101"));
+        p.unit_code = Some("3304".into());
+        assert_eq!(p.township(), None);
+    }
+}

@@ -58,3 +58,7 @@ pub fn wgs84_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
     let (glon, glat) = wgs84_to_gcj02(lon, lat);
     gcj02_to_bd09(glon, glat)
 }
+
+// STUB inverses (replaced by the geodesy branch)
+pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) { let (a, b) = wgs84_to_gcj02(lon, lat); (2.0 * lon - a, 2.0 * lat - b) }
+pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) { let (a, b) = wgs84_to_bd09(lon, lat); (2.0 * lon - a, 2.0 * lat - b) }

@@ -1,0 +1,77 @@
+//! Per-parcel facts: ellipsoidal area, official-area check, village status.
+
+use geo::{BoundingRect, InteriorPoint, MultiPolygon, Rect};
+use rayon::prelude::*;
+
+use crate::geodesy::EqualArea;
+use crate::index::ZoneIndex;
+use crate::model::Parcel;
+
+/// The equal-area projection fitted to the extent of some polygons (used
+/// for areas and for metric work), or one for Jiaxing when there are none.
+pub fn projection_for<'a>(polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>) -> EqualArea {
+    let bounds = polygons
+        .filter_map(|p| p.bounding_rect())
+        .reduce_with(|a, b| {
+            Rect::new(
+                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+            )
+        })
+        .unwrap_or(Rect::new((120.0, 30.0), (121.0, 31.0)));
+    EqualArea::fitted(bounds)
+}
+
+/// Sets every parcel's ellipsoidal area (m²).
+pub fn measure(parcels: &mut [Parcel], projection: &EqualArea) {
+    parcels
+        .par_iter_mut()
+        .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
+}
+
+/// A parcel whose measured area differs from its official TBMJ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaMismatch {
+    pub parcel: usize,
+    pub measured_m2: f64,
+    pub official_m2: f64,
+    /// (measured − official) / official.
+    pub relative: f64,
+}
+
+/// Parcels whose measured area differs from TBMJ by more than `tolerance`
+/// (relative), in model order.
+pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> {
+    parcels
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let official = p.official_area_m2?;
+            let relative = if official > 0.0 {
+                (p.area_m2 - official) / official
+            } else {
+                f64::INFINITY
+            };
+            (relative.abs() > tolerance).then_some(AreaMismatch {
+                parcel: i,
+                measured_m2: p.area_m2,
+                official_m2: official,
+                relative,
+            })
+        })
+        .collect()
+}
+
+/// Whether each parcel is in a village area: its CZCSXM starts with one of
+/// `prefixes` (203, 203A), or, where it has no CZCSXM, its interior point
+/// lies in the villages layer.
+pub fn in_village(parcels: &[Parcel], villages: Option<&ZoneIndex>, prefixes: &[String]) -> Vec<bool> {
+    parcels
+        .par_iter()
+        .map(|p| match (&p.settlement, villages) {
+            (Some(s), _) => prefixes.iter().any(|pre| s.starts_with(pre.as_str())),
+            (None, Some(v)) => p.geometry.interior_point().is_some_and(|pt| v.contains(pt.0)),
+            (None, None) => false,
+        })
+        .collect()
+}

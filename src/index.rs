@@ -1,0 +1,104 @@
+//! R-trees over polygon envelopes, bulk-loaded, with exact tests behind
+//! them.
+
+use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// An index of polygons by their envelopes.
+pub struct PolygonIndex {
+    tree: RTree<Entry>,
+}
+
+fn rect(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
+    let r = mp.bounding_rect()?;
+    Some(Rectangle::from_corners(
+        [r.min().x, r.min().y],
+        [r.max().x, r.max().y],
+    ))
+}
+
+impl PolygonIndex {
+    /// Indexes `polygons`; results are positions in that slice.
+    pub fn new<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        let entries: Vec<Entry> = polygons
+            .enumerate()
+            .filter_map(|(i, mp)| rect(mp).map(|r| GeomWithData::new(r, i)))
+            .collect();
+        PolygonIndex {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Positions of polygons whose envelope contains the point.
+    pub fn candidates_at(&self, c: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_all_at_point(&[c.x, c.y])
+            .map(|e| e.data)
+    }
+
+    /// Positions of polygons whose envelope intersects the box.
+    pub fn candidates_in(&self, min: Coord<f64>, max: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_corners([min.x, min.y], [max.x, max.y]))
+            .map(|e| e.data)
+    }
+
+    /// Positions of polygons that contain the point, boundary included.
+    pub fn containing<'a>(
+        &'a self,
+        polygons: &'a [MultiPolygon<f64>],
+        c: Coord<f64>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.candidates_at(c)
+            .filter(move |&i| polygons[i].intersects(&Point(c)))
+    }
+}
+
+/// A set of zones (villages, plan, protected) with its index.
+pub struct ZoneIndex {
+    pub geometries: Vec<MultiPolygon<f64>>,
+    index: PolygonIndex,
+}
+
+impl ZoneIndex {
+    pub fn new(geometries: Vec<MultiPolygon<f64>>) -> Self {
+        let index = PolygonIndex::new(geometries.iter());
+        ZoneIndex { geometries, index }
+    }
+
+    /// True when a zone contains the point (its boundary counts as inside).
+    pub fn contains(&self, c: Coord<f64>) -> bool {
+        self.index.containing(&self.geometries, c).next().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn boundary_points_belong_to_both_neighbours_and_holes_to_neither() {
+        let left = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+        let right = MultiPolygon(vec![polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)]]);
+        let ring = MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString::from(vec![(3.0, 0.0), (6.0, 0.0), (6.0, 3.0), (3.0, 3.0), (3.0, 0.0)]),
+            vec![geo::LineString::from(vec![(4.0, 1.0), (5.0, 1.0), (5.0, 2.0), (4.0, 2.0), (4.0, 1.0)])],
+        )]);
+        let polys = vec![left, right, ring];
+        let idx = PolygonIndex::new(polys.iter());
+        let at = |x, y| {
+            let mut v: Vec<_> = idx.containing(&polys, Coord { x, y }).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(at(0.5, 0.5), vec![0]);
+        assert_eq!(at(1.0, 0.5), vec![0, 1]);
+        assert_eq!(at(4.5, 1.5), Vec::<usize>::new());
+        assert_eq!(at(3.5, 0.5), vec![2]);
+        assert_eq!(at(9.0, 9.0), Vec::<usize>::new());
+    }
+}

@@ -1,0 +1,476 @@
+//! From a project file to a [`Model`]: reads every layer (in parallel),
+//! interprets the fields, checks the geometries, and collects every problem
+//! before giving up, so a planner fixes them all in one go.
+
+use std::collections::HashMap;
+
+use gdal::cpl::CslStringList;
+use gdal::vector::ToGdal;
+use geo::orient::{Direction, Orient};
+use geo::{Geometry, MultiPolygon, Validation};
+use rayon::prelude::*;
+
+use crate::config::{EnterpriseFields, FieldName, LayerSpec, ParcelFields, Project, ZoneFields};
+use crate::credit_code;
+use crate::error::{Error, Location, Problem, Result};
+use crate::model::{Enterprise, Grade, Model, Parcel, Zone};
+use crate::read::{self, FieldRequest, RawLayer, Source, Value};
+
+fn problem(at: Location, message: impl Into<String>) -> Problem {
+    Problem {
+        at,
+        message: message.into(),
+    }
+}
+
+fn source<F>(spec: &LayerSpec<F>) -> Source {
+    Source {
+        path: spec.path.clone(),
+        layer: spec.layer.clone(),
+        crs: spec.crs.clone(),
+        x: spec.x.clone(),
+        y: spec.y.clone(),
+        crs_field: spec.crs_field.clone(),
+        encoding: spec.encoding.clone(),
+    }
+}
+
+/// A field request: the user's name (then it must exist) or the default
+/// (then it must exist only if `required`).
+fn field(key: &'static str, name: &FieldName, default: &str, required: bool) -> FieldRequest {
+    FieldRequest {
+        name: name.clone().unwrap_or_else(|| default.to_string()),
+        key,
+        required: required || name.is_some(),
+    }
+}
+
+const PARCEL_ID: usize = 0;
+const PARCEL_LANDUSE: usize = 1;
+const PARCEL_UNIT: usize = 2;
+const PARCEL_VILLAGE: usize = 3;
+const PARCEL_SETTLEMENT: usize = 4;
+const PARCEL_AREA: usize = 5;
+
+fn parcel_fields(f: &ParcelFields) -> Vec<FieldRequest> {
+    vec![
+        field("id", &f.id, "BSM", true),
+        field("landuse", &f.landuse, "DLBM", true),
+        field("unit_code", &f.unit_code, "ZLDWDM", false),
+        field("village", &f.village, "ZLDWMC", false),
+        field("settlement", &f.settlement, "CZCSXM", false),
+        field("official_area", &f.official_area, "TBMJ", false),
+    ]
+}
+
+const ENT_CODE: usize = 0;
+const ENT_NAME: usize = 1;
+const ENT_INDUSTRY: usize = 2;
+const ENT_REVENUE: usize = 3;
+const ENT_TAX: usize = 4;
+const ENT_LAND: usize = 5;
+const ENT_GRADES: usize = 6;
+
+fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
+    vec![
+        field("credit_code", &f.credit_code, "credit_code", true),
+        field("name", &f.name, "name", true),
+        field("industry", &f.industry, "industry", true),
+        field("revenue", &f.revenue, "revenue", true),
+        field("tax", &f.tax, "tax", true),
+        field("land_mu", &f.land_mu, "land_mu", false),
+        field("grades", &f.grades, "grades", true),
+    ]
+}
+
+fn zone_fields(f: &ZoneFields) -> Vec<FieldRequest> {
+    vec![field("name", &f.name, "name", false)]
+}
+
+/// Loads every layer of a project. All problems found in all layers are
+/// returned together.
+pub fn load(project: &Project) -> Result<Model> {
+    let layers = &project.layers;
+    let parcel_req = parcel_fields(&layers.parcels.fields);
+    let (parcels, (enterprises, zones)) = rayon::join(
+        || read::read_layer(&source(&layers.parcels), &parcel_req),
+        || {
+            rayon::join(
+                || {
+                    layers.enterprises.as_ref().map(|spec| {
+                        read::read_layer(&source(spec), &enterprise_fields(&spec.fields))
+                    })
+                },
+                || {
+                    [&layers.villages, &layers.plan, &layers.protected].map(|spec| {
+                        spec.as_ref()
+                            .map(|s| read::read_layer(&source(s), &zone_fields(&s.fields)))
+                    })
+                },
+            )
+        },
+    );
+
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut take = |r: std::result::Result<RawLayer, Vec<Problem>>| match r {
+        Ok(l) => Some(l),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let parcels = take(parcels);
+    let enterprises = enterprises.and_then(&mut take);
+    let [villages, plan, protected] = zones.map(|z| z.and_then(&mut take));
+
+    let mut model = Model::default();
+    if let Some(raw) = parcels {
+        if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+            problems.push(problem(
+                raw.at.clone().field(&parcel_req[PARCEL_SETTLEMENT].name),
+                "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+            ));
+        }
+        match build_parcels(raw, layers.parcels.repair) {
+            Ok(p) => model.parcels = p,
+            Err(p) => problems.extend(p),
+        }
+    }
+    if let Some(raw) = enterprises {
+        match build_enterprises(raw, &mut warnings) {
+            Ok(e) => model.enterprises = e,
+            Err(p) => problems.extend(p),
+        }
+    }
+    let specs = [&layers.villages, &layers.plan, &layers.protected];
+    let mut zone_layers = Vec::new();
+    for (raw, spec) in [villages, plan, protected].into_iter().zip(specs) {
+        let repair = spec.as_ref().is_some_and(|s| s.repair);
+        zone_layers.push(raw.map(|r| build_zones(r, repair)).and_then(|r| match r {
+            Ok(z) => Some(z),
+            Err(p) => {
+                problems.extend(p);
+                None
+            }
+        }));
+    }
+    let mut zone_layers = zone_layers.into_iter();
+    model.villages = zone_layers.next().flatten();
+    model.plan = zone_layers.next().flatten();
+    model.protected = zone_layers.next().flatten();
+
+    if problems.is_empty() {
+        model.warnings = warnings;
+        Ok(model)
+    } else {
+        Err(Error::Input(problems))
+    }
+}
+
+/// Checks a polygonal geometry, repairing it when asked; returns it with
+/// exterior rings counter-clockwise (RFC 7946, and what area needs).
+fn polygons(
+    geometry: Option<Geometry<f64>>,
+    at: &Location,
+    repair: bool,
+) -> std::result::Result<(MultiPolygon<f64>, bool), Problem> {
+    let mp = match geometry {
+        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+        Some(Geometry::MultiPolygon(mp)) => mp,
+        Some(other) => {
+            return Err(problem(
+                at.clone(),
+                format!("a {} where a polygon was expected", geometry_name(&other)),
+            ))
+        }
+        None => return Err(problem(at.clone(), "no geometry")),
+    };
+    if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
+        return Err(problem(at.clone(), "empty geometry"));
+    }
+    let mut repaired = false;
+    let mp = match mp.check_validation() {
+        Ok(()) => mp,
+        Err(e) if repair => {
+            repaired = true;
+            make_valid(&mp).map_err(|r| {
+                problem(at.clone(), format!("invalid polygon ({e}) that cannot be repaired: {r}"))
+            })?
+        }
+        Err(e) => {
+            return Err(problem(
+                at.clone(),
+                format!("invalid polygon: {e} (set repair = true for this layer to repair it)"),
+            ))
+        }
+    };
+    Ok((mp.orient(Direction::Default), repaired))
+}
+
+/// GEOS's MakeValid through GDAL, keeping the polygonal parts.
+fn make_valid(mp: &MultiPolygon<f64>) -> std::result::Result<MultiPolygon<f64>, String> {
+    let g = mp.to_gdal().map_err(|e| e.to_string())?;
+    let valid = g.make_valid(&CslStringList::new()).map_err(|e| e.to_string())?;
+    let wkb = valid.wkb().map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    collect_polygons(read::wkb::parse(&wkb)?, &mut out);
+    let mp = MultiPolygon(out);
+    if mp.0.is_empty() {
+        return Err("nothing polygonal is left".into());
+    }
+    mp.check_validation().map_err(|e| e.to_string())?;
+    Ok(mp)
+}
+
+fn collect_polygons(g: Geometry<f64>, out: &mut Vec<geo::Polygon<f64>>) {
+    match g {
+        Geometry::Polygon(p) => out.push(p),
+        Geometry::MultiPolygon(mp) => out.extend(mp.0),
+        Geometry::GeometryCollection(gc) => gc.0.into_iter().for_each(|g| collect_polygons(g, out)),
+        _ => {}
+    }
+}
+
+fn geometry_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "point",
+        Geometry::MultiPoint(_) => "multipoint",
+        Geometry::Polygon(_) => "polygon",
+        Geometry::MultiPolygon(_) => "multipolygon",
+        Geometry::LineString(_) | Geometry::Line(_) => "line",
+        Geometry::MultiLineString(_) => "multiline",
+        _ => "geometry collection",
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.text()
+}
+
+fn number(
+    v: &Value,
+    at: &Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<f64>, Problem> {
+    v.number().map_err(|bad| {
+        problem(
+            at.clone().field(field.as_deref().unwrap_or("?")),
+            format!("not a number: '{bad}'"),
+        )
+    })
+}
+
+fn empty_layer(raw: &RawLayer) -> Option<Problem> {
+    raw.features
+        .is_empty()
+        .then(|| problem(raw.at.clone(), "the layer has no features"))
+}
+
+fn split_results<T>(results: Vec<std::result::Result<T, Problem>>) -> (Vec<T>, Vec<Problem>) {
+    let mut ok = Vec::with_capacity(results.len());
+    let mut bad = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => ok.push(t),
+            Err(p) => bad.push(p),
+        }
+    }
+    (ok, bad)
+}
+
+fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let found = &raw.found;
+    let at = &raw.at;
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|f| {
+            let fat = at.clone().feature(f.number.to_string());
+            let id = text(&f.values[PARCEL_ID]).ok_or_else(|| {
+                problem(fat.clone().field(found[PARCEL_ID].as_deref().unwrap_or("?")), "no id")
+            })?;
+            let fat = at.clone().feature(format!("{} (id {id})", f.number));
+            let landuse = text(&f.values[PARCEL_LANDUSE]).ok_or_else(|| {
+                problem(
+                    fat.clone().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
+                    "no land-use code",
+                )
+            })?;
+            let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
+            let (geometry, _) = polygons(f.geometry, &fat, repair)?;
+            Ok(Parcel {
+                id,
+                feature: f.number,
+                landuse,
+                unit_code: text(&f.values[PARCEL_UNIT]),
+                village: text(&f.values[PARCEL_VILLAGE]),
+                settlement: text(&f.values[PARCEL_SETTLEMENT]),
+                official_area_m2,
+                geometry,
+                area_m2: 0.0,
+            })
+        })
+        .collect();
+    let (parcels, mut problems) = split_results(results);
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(parcels.len());
+    for p in &parcels {
+        if let Some(other) = first.insert(p.id.as_str(), p.feature) {
+            problems.push(problem(
+                at.clone()
+                    .feature(p.feature.to_string())
+                    .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
+                format!("id {} is also used by feature {other}: ids must be unique", p.id),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(parcels)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,
+/// `BCD`.
+fn parse_grades(s: &str) -> Option<Vec<Grade>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(vec![]);
+    }
+    let parts: Vec<&str> = if s.contains([',', '，', '、', '/', ';', '；', ' ']) {
+        s.split([',', '，', '、', '/', ';', '；', ' '])
+            .filter(|p| !p.trim().is_empty())
+            .collect()
+    } else {
+        s.split("").filter(|p| !p.is_empty()).collect()
+    };
+    parts.into_iter().map(Grade::parse).collect()
+}
+
+/// GB/T 4754 code without the section letter.
+fn industry_code(s: &str) -> String {
+    let s = s.trim();
+    s.strip_prefix(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(s)
+        .to_string()
+}
+
+fn build_enterprises(
+    raw: RawLayer,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Enterprise>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let found = &raw.found;
+    let at = &raw.at;
+    let name_of = |i: usize| found[i].clone().unwrap_or_default();
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|f| {
+            let fat = at.clone().feature(f.number.to_string());
+            let location = match f.geometry {
+                Some(Geometry::Point(p)) => p.0,
+                Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
+                Some(other) => {
+                    return Err(problem(
+                        fat,
+                        format!("a {} where a point was expected", geometry_name(&other)),
+                    ))
+                }
+                None => return Err(problem(fat, "no location")),
+            };
+            let credit_code = text(&f.values[ENT_CODE]).unwrap_or_default();
+            let grades_text = text(&f.values[ENT_GRADES]).unwrap_or_default();
+            let grades = parse_grades(&grades_text).ok_or_else(|| {
+                problem(
+                    fat.clone().field(name_of(ENT_GRADES)),
+                    format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
+                )
+            })?;
+            Ok(Enterprise {
+                feature: f.number,
+                credit_code_valid: credit_code::is_valid(&credit_code),
+                credit_code,
+                name: text(&f.values[ENT_NAME]).unwrap_or_default(),
+                industry: industry_code(&text(&f.values[ENT_INDUSTRY]).unwrap_or_default()),
+                revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
+                tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
+                land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
+                grades,
+                location,
+            })
+        })
+        .collect();
+    let (enterprises, problems) = split_results(results);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for e in &enterprises {
+        if !e.credit_code_valid {
+            warnings.push(problem(
+                at.clone()
+                    .feature(e.feature.to_string())
+                    .field(name_of(ENT_CODE)),
+                format!(
+                    "'{}' is not a valid unified social credit code (GB 32100 check character)",
+                    e.credit_code
+                ),
+            ));
+        }
+    }
+    Ok(enterprises)
+}
+
+fn build_zones(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Zone>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let at = &raw.at;
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|f| {
+            let fat = at.clone().feature(f.number.to_string());
+            let (geometry, _) = polygons(f.geometry, &fat, repair)?;
+            Ok(Zone {
+                feature: f.number,
+                name: text(&f.values[0]),
+                geometry,
+            })
+        })
+        .collect();
+    let (zones, problems) = split_results(results);
+    if problems.is_empty() {
+        Ok(zones)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_in_every_ledger_spelling() {
+        use Grade::*;
+        for s in ["B,C,D", "B，C，D", "B、C、D", "B/C/D", "BCD", " b , c ,d "] {
+            assert_eq!(parse_grades(s), Some(vec![B, C, D]), "{s}");
+        }
+        assert_eq!(parse_grades(""), Some(vec![]));
+        assert_eq!(parse_grades("B,E"), None);
+    }
+
+    #[test]
+    fn industry_codes_lose_their_section_letter() {
+        assert_eq!(industry_code("C1713"), "1713");
+        assert_eq!(industry_code("1713"), "1713");
+        assert_eq!(industry_code(" c2614 "), "2614");
+    }
+}

@@ -1,0 +1,184 @@
+//! Points from a CSV with coordinate columns, as enterprise ledgers come
+//! out of Excel: UTF-8 with or without BOM, or GBK/GB18030 when Excel saved
+//! it the Chinese-Windows way; optionally a column giving each row's CRS
+//! (geocoded rows in GCJ-02 next to surveyed ones in CGCS2000).
+
+use std::collections::HashMap;
+
+use geo::{Geometry, Point};
+use rayon::prelude::*;
+
+use super::{find_field, missing_field, problem, FieldRequest, RawFeature, RawLayer, Source, Value};
+use super::{DEFAULT_X, DEFAULT_Y};
+use crate::crs::Crs;
+use crate::error::{Location, Problem};
+
+fn decode(bytes: &[u8], encoding: Option<&str>, at: &Location) -> Result<String, Problem> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let label = match encoding {
+        Some(label) => label,
+        None => match std::str::from_utf8(bytes) {
+            Ok(s) => return Ok(s.to_string()),
+            // Not UTF-8: Excel on Chinese Windows writes GB18030/GBK.
+            Err(_) => "gb18030",
+        },
+    };
+    let enc = encoding_rs::Encoding::for_label(label.as_bytes())
+        .ok_or_else(|| problem(&at.clone().field("encoding"), format!("unknown encoding '{label}'")))?;
+    let (text, _, had_errors) = enc.decode(bytes);
+    if had_errors {
+        return Err(problem(at, format!("the file is not valid {}", enc.name())));
+    }
+    Ok(text.into_owned())
+}
+
+pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    let at = Location::file(&source.path);
+    let bytes = std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
+    let text = decode(&bytes, source.encoding.as_deref(), &at).map_err(|p| vec![p])?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| vec![problem(&at, format!("cannot read the header row: {e}"))])?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+
+    let mut problems = Vec::new();
+    let mut column = |name: &str, key: &'static str, required: bool| {
+        let idx = find_field(&headers, name);
+        if idx.is_none() && required {
+            problems.push(missing_field(
+                &at,
+                &FieldRequest {
+                    name: name.to_string(),
+                    key,
+                    required,
+                },
+                &headers,
+            ));
+        }
+        idx
+    };
+    let x = column(source.x.as_deref().unwrap_or(DEFAULT_X), "x", true);
+    let y = column(source.y.as_deref().unwrap_or(DEFAULT_Y), "y", true);
+    let crs_col = source
+        .crs_field
+        .as_deref()
+        .and_then(|name| column(name, "crs_field", true));
+    let indexes: Vec<Option<usize>> = fields
+        .iter()
+        .map(|f| column(&f.name, f.key, f.required))
+        .collect();
+
+    let default_crs = match &source.crs {
+        Some(text) => Some(Crs::parse(text).map_err(|e| vec![problem(&at.clone().field("crs"), e)])?),
+        None if crs_col.is_some() => None,
+        None => {
+            problems.push(problem(
+                &at,
+                "a CSV has no CRS of its own: set crs = \"EPSG:4490\" (or gcj02 / bd09), or crs_field naming a column that gives each row's CRS",
+            ));
+            None
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let records: Vec<(usize, csv::StringRecord)> = reader
+        .records()
+        .enumerate()
+        .map(|(i, r)| (i + 1, r))
+        .filter_map(|(n, r)| match r {
+            Ok(r) if r.iter().all(|c| c.trim().is_empty()) => None,
+            Ok(r) => Some(Ok((n, r))),
+            Err(e) => Some(Err(problem(&at.clone().feature(n.to_string()), e.to_string()))),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|p| vec![p])?;
+
+    // Each distinct CRS named in the CRS column is parsed once.
+    let mut crs_by_name: HashMap<String, Result<Crs, String>> = HashMap::new();
+    if let Some(c) = crs_col {
+        for (_, r) in &records {
+            let name = r.get(c).unwrap_or("").trim();
+            if !name.is_empty() && !crs_by_name.contains_key(name) {
+                crs_by_name.insert(name.to_string(), Crs::parse(name));
+            }
+        }
+    }
+
+    let crs_field_name = source.crs_field.clone().unwrap_or_default();
+    let results: Vec<Result<RawFeature, Problem>> = records
+        .into_par_iter()
+        .map(|(number, record)| {
+            let fat = at.clone().feature(number.to_string());
+            let cell = |i: usize| record.get(i).unwrap_or("").trim();
+            let coordinate = |i: usize, name: &str| -> Result<f64, Problem> {
+                let v = cell(i);
+                if v.is_empty() {
+                    return Err(problem(&fat.clone().field(name), "no coordinate"));
+                }
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| problem(&fat.clone().field(name), format!("not a number: '{v}'")))
+            };
+            let (xi, yi) = (x.expect("checked"), y.expect("checked"));
+            let mut g = Geometry::Point(Point::new(
+                coordinate(xi, &headers[xi])?,
+                coordinate(yi, &headers[yi])?,
+            ));
+            let row_crs = match crs_col.map(cell).filter(|s| !s.is_empty()) {
+                Some(name) => crs_by_name[name]
+                    .as_ref()
+                    .map_err(|e| problem(&fat.clone().field(&crs_field_name), e.clone()))?,
+                None => default_crs.as_ref().ok_or_else(|| {
+                    problem(
+                        &fat.clone().field(&crs_field_name),
+                        "no CRS for this row and no crs for the layer",
+                    )
+                })?,
+            };
+            super::to_cgcs2000(&mut g, &row_crs.transform).map_err(|e| problem(&fat, e))?;
+            let values = indexes
+                .iter()
+                .map(|idx| match idx {
+                    Some(i) => Value::Text(cell(*i).to_string()),
+                    None => Value::Null,
+                })
+                .collect();
+            Ok(RawFeature {
+                number,
+                geometry: Some(g),
+                values,
+            })
+        })
+        .collect();
+    let mut features = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => features.push(f),
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let crs = match (&source.crs, &source.crs_field) {
+        (Some(c), Some(f)) => format!("{c} (rows may override in column {f})"),
+        (Some(c), None) => c.clone(),
+        (None, Some(f)) => format!("per row, column {f}"),
+        (None, None) => unreachable!("checked above"),
+    };
+    Ok(RawLayer {
+        at,
+        crs,
+        found: indexes.iter().map(|i| i.map(|i| headers[i].clone())).collect(),
+        features,
+    })
+}

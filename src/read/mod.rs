@@ -1,0 +1,368 @@
+//! Reading layers: any vector format GDAL reads, plus CSV with coordinate
+//! columns, brought to CGCS2000 longitude/latitude. The reader knows nothing
+//! of parcels or enterprises: it returns the requested fields as raw
+//! values and the geometries, and names every problem it finds.
+
+mod csv_points;
+pub mod wkb;
+
+use std::path::{Path, PathBuf};
+
+use gdal::vector::{FieldValue, LayerAccess};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use geo::{Coord, Geometry};
+use rayon::prelude::*;
+
+use crate::crs::{Crs, Transform};
+use crate::error::{Location, Problem};
+
+/// An attribute value as the file holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    Real(f64),
+}
+
+impl Value {
+    /// The value as text (numbers in their shortest exact form); `None`
+    /// when null or blank.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Text(s) => {
+                let t = s.trim();
+                (!t.is_empty()).then(|| t.to_string())
+            }
+            Value::Int(i) => Some(i.to_string()),
+            Value::Real(r) => Some(r.to_string()),
+        }
+    }
+
+    /// The value as a number; `Ok(None)` when null or blank, `Err` with the
+    /// offending text when it is not a number.
+    pub fn number(&self) -> Result<Option<f64>, String> {
+        match self {
+            Value::Null => Ok(None),
+            Value::Int(i) => Ok(Some(*i as f64)),
+            Value::Real(r) if r.is_finite() => Ok(Some(*r)),
+            Value::Real(r) => Err(r.to_string()),
+            Value::Text(s) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    return Ok(None);
+                }
+                // Excel ledgers write thousands separators.
+                let plain = t.replace([',', '，'], "");
+                plain
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| t.to_string())
+            }
+        }
+    }
+}
+
+/// Where a layer comes from and how to read it (the reader's view of a
+/// project file's layer entry).
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub path: PathBuf,
+    pub layer: Option<String>,
+    pub crs: Option<String>,
+    pub x: Option<String>,
+    pub y: Option<String>,
+    pub crs_field: Option<String>,
+    pub encoding: Option<String>,
+}
+
+/// A field the caller wants.
+#[derive(Debug, Clone)]
+pub struct FieldRequest {
+    /// The name to look for.
+    pub name: String,
+    /// The project-file key it answers to (`revenue`), for messages.
+    pub key: &'static str,
+    /// Missing is an error (the user named it, or the analysis needs it).
+    pub required: bool,
+}
+
+/// One feature: its 1-based number in file order, its geometry in CGCS2000
+/// longitude/latitude, and the requested values (`Null` for fields the
+/// layer lacks).
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    pub number: usize,
+    pub geometry: Option<Geometry<f64>>,
+    pub values: Vec<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawLayer {
+    /// File and layer name, for messages.
+    pub at: Location,
+    /// The CRS the coordinates were read in.
+    pub crs: String,
+    /// For each requested field, the name it was found under.
+    pub found: Vec<Option<String>>,
+    pub features: Vec<RawFeature>,
+}
+
+impl RawLayer {
+    pub fn feature_at(&self, number: usize) -> Location {
+        self.at.clone().feature(number.to_string())
+    }
+}
+
+fn problem(at: &Location, message: impl Into<String>) -> Problem {
+    Problem {
+        at: at.clone(),
+        message: message.into(),
+    }
+}
+
+/// Finds a field by exact name, else ignoring case (Shapefiles upper-case
+/// and truncate names; GeoJSON from other tools may not).
+pub(crate) fn find_field(available: &[String], wanted: &str) -> Option<usize> {
+    available.iter().position(|a| a == wanted).or_else(|| {
+        available
+            .iter()
+            .position(|a| a.trim().eq_ignore_ascii_case(wanted.trim()))
+    })
+}
+
+fn missing_field(at: &Location, f: &FieldRequest, available: &[String]) -> Problem {
+    problem(
+        &at.clone().field(&f.name),
+        format!(
+            "no field '{}' (for {}); the layer has: {}",
+            f.name,
+            f.key,
+            available.join(", ")
+        ),
+    )
+}
+
+/// Reads a layer. Every problem found is returned at once.
+pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    let at = Location::file(&source.path);
+    if !source.path.exists() {
+        return Err(vec![problem(&at, "file not found")]);
+    }
+    let mut layer = if is_csv(&source.path) {
+        csv_points::read(source, fields)?
+    } else {
+        read_gdal(source, fields)?
+    };
+    layer.features.shrink_to_fit();
+    Ok(layer)
+}
+
+fn open_options(source: &Source) -> Vec<String> {
+    let mut options = Vec::new();
+    if let Some(enc) = &source.encoding {
+        // Shapefile's own option; other drivers ignore it.
+        options.push(format!("ENCODING={enc}"));
+    }
+    options
+}
+
+fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    let file_at = Location::file(&source.path);
+    let options = open_options(source);
+    let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
+    let dataset = Dataset::open_ex(
+        &source.path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            open_options: (!option_refs.is_empty()).then_some(&option_refs[..]),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| vec![problem(&file_at, format!("cannot open as a vector dataset: {e}"))])?;
+    let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
+    let mut layer = match &source.layer {
+        Some(name) => dataset.layer_by_name(name).map_err(|_| {
+            vec![problem(
+                &file_at.clone().layer(name),
+                format!("no such layer; the file has: {}", names.join(", ")),
+            )]
+        })?,
+        None if names.len() == 1 => dataset.layer(0).map_err(|e| vec![problem(&file_at, e.to_string())])?,
+        None if names.is_empty() => return Err(vec![problem(&file_at, "the file holds no layer")]),
+        None => {
+            return Err(vec![problem(
+                &file_at,
+                format!(
+                    "the file holds {} layers ({}); say which with layer = \"...\"",
+                    names.len(),
+                    names.join(", ")
+                ),
+            )])
+        }
+    };
+    let at = file_at.layer(layer.name());
+    let crs = layer_crs(source, layer.spatial_ref().as_ref(), &at).map_err(|p| vec![p])?;
+
+    let available: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let mut problems = Vec::new();
+    let mut indexes = Vec::new();
+    let mut found = Vec::new();
+    for f in fields {
+        let idx = find_field(&available, &f.name);
+        if idx.is_none() && f.required {
+            problems.push(missing_field(&at, f, &available));
+        }
+        found.push(idx.map(|i| available[i].clone()));
+        indexes.push(idx);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    // GDAL reads sequentially; geometry decoding and reprojection run in
+    // parallel afterwards.
+    let mut raw = Vec::with_capacity(layer.feature_count() as usize);
+    for (i, feature) in layer.features().enumerate() {
+        let wkb = feature.geometry().map(|g| g.wkb()).transpose();
+        let values = indexes
+            .iter()
+            .map(|idx| match idx {
+                Some(i) => match feature.field(*i) {
+                    Ok(Some(v)) => convert(v),
+                    _ => Value::Null,
+                },
+                None => Value::Null,
+            })
+            .collect();
+        raw.push((i + 1, wkb.map_err(|e| e.to_string()), values));
+    }
+    drop(layer);
+    let results: Vec<Result<RawFeature, Problem>> = raw
+        .into_par_iter()
+        .map(|(number, wkb, values)| {
+            let fat = at.clone().feature(number.to_string());
+            let geometry = match wkb {
+                Ok(Some(bytes)) => {
+                    let mut g = wkb::parse(&bytes).map_err(|e| problem(&fat, e))?;
+                    to_cgcs2000(&mut g, &crs.transform).map_err(|e| problem(&fat, e))?;
+                    Some(g)
+                }
+                Ok(None) => None,
+                Err(e) => return Err(problem(&fat, format!("unreadable geometry: {e}"))),
+            };
+            Ok(RawFeature {
+                number,
+                geometry,
+                values,
+            })
+        })
+        .collect();
+    let mut features = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(f) => features.push(f),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(RawLayer {
+            at,
+            crs: crs.name,
+            found,
+            features,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The layer's CRS: the project file's `crs` wins; else the file's own;
+/// neither is an error, never a guess.
+fn layer_crs(
+    source: &Source,
+    srs: Option<&gdal::spatial_ref::SpatialRef>,
+    at: &Location,
+) -> Result<Crs, Problem> {
+    match (&source.crs, srs) {
+        (Some(text), _) => Crs::parse(text).map_err(|e| problem(&at.clone().field("crs"), e)),
+        (None, Some(srs)) => {
+            let name = Crs::srs_name(srs);
+            Crs::from_srs(srs, &name).map_err(|e| problem(at, format!("CRS {name}: {e}")))
+        }
+        (None, None) => Err(problem(
+            at,
+            "the layer has no CRS: set crs = \"EPSG:....\" (or gcj02 / bd09) for this layer in the project file",
+        )),
+    }
+}
+
+fn convert(v: FieldValue) -> Value {
+    match v {
+        FieldValue::IntegerValue(i) => Value::Int(i as i64),
+        FieldValue::Integer64Value(i) => Value::Int(i),
+        FieldValue::RealValue(r) => Value::Real(r),
+        FieldValue::StringValue(s) => Value::Text(s),
+        FieldValue::DateValue(d) => Value::Text(d.to_string()),
+        FieldValue::DateTimeValue(d) => Value::Text(d.naive_local().to_string()),
+        FieldValue::IntegerListValue(l) => Value::Text(join(l)),
+        FieldValue::Integer64ListValue(l) => Value::Text(join(l)),
+        FieldValue::RealListValue(l) => Value::Text(join(l)),
+        FieldValue::StringListValue(l) => Value::Text(l.join(",")),
+    }
+}
+
+fn join<T: ToString>(items: Vec<T>) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Brings every vertex to CGCS2000 longitude/latitude and checks it lands
+/// somewhere plausible.
+pub fn to_cgcs2000(g: &mut Geometry<f64>, t: &Transform) -> Result<(), String> {
+    let mut result = Ok(());
+    each_coord_run(g, &mut |coords| {
+        if result.is_err() {
+            return;
+        }
+        result = t.apply(coords).and_then(|()| {
+            coords
+                .iter()
+                .try_for_each(|c| Transform::check_bounds(*c))
+        });
+    });
+    result
+}
+
+fn each_coord_run(g: &mut Geometry<f64>, f: &mut impl FnMut(&mut [Coord<f64>])) {
+    match g {
+        Geometry::Point(p) => f(std::slice::from_mut(&mut p.0)),
+        Geometry::MultiPoint(mp) => mp.0.iter_mut().for_each(|p| f(std::slice::from_mut(&mut p.0))),
+        Geometry::Polygon(p) => polygon_runs(p, f),
+        Geometry::MultiPolygon(mp) => mp.0.iter_mut().for_each(|p| polygon_runs(p, f)),
+        Geometry::GeometryCollection(gc) => gc.0.iter_mut().for_each(|g| each_coord_run(g, f)),
+        Geometry::LineString(l) => f(&mut l.0),
+        Geometry::MultiLineString(ml) => ml.0.iter_mut().for_each(|l| f(&mut l.0)),
+        Geometry::Line(l) => {
+            f(std::slice::from_mut(&mut l.start));
+            f(std::slice::from_mut(&mut l.end));
+        }
+        Geometry::Rect(_) | Geometry::Triangle(_) => {}
+    }
+}
+
+fn polygon_runs(p: &mut geo::Polygon<f64>, f: &mut impl FnMut(&mut [Coord<f64>])) {
+    p.exterior_mut(|r| f(&mut r.0));
+    p.interiors_mut(|rings| rings.iter_mut().for_each(|r| f(&mut r.0)));
+}
+
+/// The default CSV coordinate columns.
+pub const DEFAULT_X: &str = "lon";
+pub const DEFAULT_Y: &str = "lat";
+
+/// True when the path is read by the CSV reader rather than GDAL.
+pub fn is_csv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
