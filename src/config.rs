@@ -268,7 +268,10 @@ impl Rules {
             }
         }
         if self.industrial_codes.is_empty() {
-            say("industrial_codes", "must list at least one DLBM code".into());
+            say(
+                "industrial_codes",
+                "must list at least one DLBM code".into(),
+            );
         }
         let known = Predicate::ALL.map(|p| p.name()).join(", ");
         for (key, list) in [("target", &self.target), ("disposition", &self.disposition)] {
@@ -354,11 +357,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("layr"), "{err}");
-        let err = parse(
-            "[layers.parcels]\npath = \"p\"\n[[rules.disposition]]\nname = \"demolish\"\n",
-        )
-        .unwrap_err()
-        .to_string();
+        let err =
+            parse("[layers.parcels]\npath = \"p\"\n[[rules.disposition]]\nname = \"demolish\"\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("unknown disposition 'demolish'"), "{err}");
     }
 }

@@ -34,13 +34,15 @@ impl PolygonIndex {
 
     /// Positions of polygons whose envelope contains the point.
     pub fn candidates_at(&self, c: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
-        self.tree
-            .locate_all_at_point(&[c.x, c.y])
-            .map(|e| e.data)
+        self.tree.locate_all_at_point(&[c.x, c.y]).map(|e| e.data)
     }
 
     /// Positions of polygons whose envelope intersects the box.
-    pub fn candidates_in(&self, min: Coord<f64>, max: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
+    pub fn candidates_in(
+        &self,
+        min: Coord<f64>,
+        max: Coord<f64>,
+    ) -> impl Iterator<Item = usize> + '_ {
         self.tree
             .locate_in_envelope_intersecting(&AABB::from_corners([min.x, min.y], [max.x, max.y]))
             .map(|e| e.data)
@@ -82,11 +84,27 @@ mod tests {
 
     #[test]
     fn boundary_points_belong_to_both_neighbours_and_holes_to_neither() {
-        let left = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
-        let right = MultiPolygon(vec![polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)]]);
+        let left = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+        ]);
+        let right = MultiPolygon(vec![
+            polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)],
+        ]);
         let ring = MultiPolygon(vec![geo::Polygon::new(
-            geo::LineString::from(vec![(3.0, 0.0), (6.0, 0.0), (6.0, 3.0), (3.0, 3.0), (3.0, 0.0)]),
-            vec![geo::LineString::from(vec![(4.0, 1.0), (5.0, 1.0), (5.0, 2.0), (4.0, 2.0), (4.0, 1.0)])],
+            geo::LineString::from(vec![
+                (3.0, 0.0),
+                (6.0, 0.0),
+                (6.0, 3.0),
+                (3.0, 3.0),
+                (3.0, 0.0),
+            ]),
+            vec![geo::LineString::from(vec![
+                (4.0, 1.0),
+                (5.0, 1.0),
+                (5.0, 2.0),
+                (4.0, 2.0),
+                (4.0, 1.0),
+            ])],
         )]);
         let polys = vec![left, right, ring];
         let idx = PolygonIndex::new(polys.iter());

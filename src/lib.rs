@@ -9,6 +9,9 @@
 //! them together for the CLI.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod area;
+pub mod config;
 pub mod credit_code;
 pub mod crs;
 pub mod error;
@@ -17,8 +20,5 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod pipeline;
-pub mod analysis;
-pub mod area;
-pub mod config;
 pub mod read;
 pub mod write;

@@ -195,7 +195,10 @@ fn polygons(
         Err(e) if repair => {
             repaired = true;
             make_valid(&mp).map_err(|r| {
-                problem(at.clone(), format!("invalid polygon ({e}) that cannot be repaired: {r}"))
+                problem(
+                    at.clone(),
+                    format!("invalid polygon ({e}) that cannot be repaired: {r}"),
+                )
             })?
         }
         Err(e) => {
@@ -211,7 +214,9 @@ fn polygons(
 /// GEOS's MakeValid through GDAL, keeping the polygonal parts.
 fn make_valid(mp: &MultiPolygon<f64>) -> std::result::Result<MultiPolygon<f64>, String> {
     let g = mp.to_gdal().map_err(|e| e.to_string())?;
-    let valid = g.make_valid(&CslStringList::new()).map_err(|e| e.to_string())?;
+    let valid = g
+        .make_valid(&CslStringList::new())
+        .map_err(|e| e.to_string())?;
     let wkb = valid.wkb().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     collect_polygons(read::wkb::parse(&wkb)?, &mut out);
@@ -291,12 +296,17 @@ fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>
         .map(|f| {
             let fat = at.clone().feature(f.number.to_string());
             let id = text(&f.values[PARCEL_ID]).ok_or_else(|| {
-                problem(fat.clone().field(found[PARCEL_ID].as_deref().unwrap_or("?")), "no id")
+                problem(
+                    fat.clone()
+                        .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
+                    "no id",
+                )
             })?;
             let fat = at.clone().feature(format!("{} (id {id})", f.number));
             let landuse = text(&f.values[PARCEL_LANDUSE]).ok_or_else(|| {
                 problem(
-                    fat.clone().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
+                    fat.clone()
+                        .field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
                     "no land-use code",
                 )
             })?;
@@ -323,7 +333,10 @@ fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>
                 at.clone()
                     .feature(p.feature.to_string())
                     .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
-                format!("id {} is also used by feature {other}: ids must be unique", p.id),
+                format!(
+                    "id {} is also used by feature {other}: ids must be unique",
+                    p.id
+                ),
             ));
         }
     }

@@ -14,7 +14,11 @@ use tudi::config::Project;
 use tudi::pipeline::{self, Stage};
 
 #[derive(Parser)]
-#[command(name = "tudi", version, about = "土地: scattered industrial land, remediation targets and vacated land for county planners")]
+#[command(
+    name = "tudi",
+    version,
+    about = "土地: scattered industrial land, remediation targets and vacated land for county planners"
+)]
 struct Cli {
     /// No progress and no report on stderr (errors are still printed).
     #[arg(long, short, global = true)]
@@ -64,9 +68,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tudi: {e:#}");
-            let input = e
-                .chain()
-                .any(|c| c.downcast_ref::<tudi::error::Error>().is_some_and(|e| e.is_input()));
+            let input = e.chain().any(|c| {
+                c.downcast_ref::<tudi::error::Error>()
+                    .is_some_and(|e| e.is_input())
+            });
             ExitCode::from(if input { 2 } else { 1 })
         }
     }
@@ -89,7 +94,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             timings,
         } => run_project(&project, &out, cli.quiet, timings),
         Command::Check { project } => check(&project, cli.quiet),
-        Command::Area { file, layer, crs, id } => area(file, layer, crs, id),
+        Command::Area {
+            file,
+            layer,
+            crs,
+            id,
+        } => area(file, layer, crs, id),
         Command::Demo { out } => run_project(&demo_project()?, &out, cli.quiet, false),
     }
 }
@@ -101,16 +111,17 @@ fn demo_project() -> anyhow::Result<PathBuf> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
         PathBuf::from("data/project.toml"),
     ];
-    candidates
-        .into_iter()
-        .find(|p| p.exists())
-        .context("the sample district (data/project.toml) is not here; run tudi demo from the tudi checkout")
+    candidates.into_iter().find(|p| p.exists()).context(
+        "the sample district (data/project.toml) is not here; run tudi demo from the tudi checkout",
+    )
 }
 
 fn run_project(project: &Path, out: &Path, quiet: bool, timings: bool) -> anyhow::Result<()> {
     let project = Project::load(project)?;
     let bar = spinner(quiet);
-    let mut outcome = pipeline::analyse(project, &mut |s: Stage| bar.set_message(format!("{}…", s.name())))?;
+    let mut outcome = pipeline::analyse(project, &mut |s: Stage| {
+        bar.set_message(format!("{}…", s.name()))
+    })?;
     bar.set_message("write…");
     let clock = std::time::Instant::now();
     let files = pipeline::write_outputs(&outcome, out)?;
@@ -153,7 +164,11 @@ fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
         let mut err = std::io::stderr().lock();
         writeln!(err, "parcels: {} features", model.parcels.len())?;
         writeln!(err, "enterprises: {} features", model.enterprises.len())?;
-        for (name, z) in [("villages", &model.villages), ("plan", &model.plan), ("protected", &model.protected)] {
+        for (name, z) in [
+            ("villages", &model.villages),
+            ("plan", &model.plan),
+            ("protected", &model.protected),
+        ] {
             if let Some(z) = z {
                 writeln!(err, "{name}: {} features", z.len())?;
             }
@@ -166,7 +181,12 @@ fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn area(file: PathBuf, layer: Option<String>, crs: Option<String>, id: Option<String>) -> anyhow::Result<()> {
+fn area(
+    file: PathBuf,
+    layer: Option<String>,
+    crs: Option<String>,
+    id: Option<String>,
+) -> anyhow::Result<()> {
     let source = tudi::read::Source {
         path: file,
         layer,
@@ -177,7 +197,13 @@ fn area(file: PathBuf, layer: Option<String>, crs: Option<String>, id: Option<St
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(out, "id,area_m2,area_mu")?;
     for r in rows {
-        writeln!(out, "{},{},{}", csv_field(&r.id), tudi::write::fixed(r.area_m2, 4), tudi::write::fixed(r.area_mu, 6))?;
+        writeln!(
+            out,
+            "{},{},{}",
+            csv_field(&r.id),
+            tudi::write::fixed(r.area_m2, 4),
+            tudi::write::fixed(r.area_mu, 6)
+        )?;
     }
     out.flush()?;
     Ok(())

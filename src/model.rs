@@ -114,7 +114,10 @@ pub fn id_order(a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
         let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
-        ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(b))
+        ta.len()
+            .cmp(&tb.len())
+            .then_with(|| ta.cmp(tb))
+            .then_with(|| a.cmp(b))
     } else {
         a.cmp(b)
     }

@@ -84,7 +84,12 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         model.parcels.iter().map(|p| p.geometry.clone()).collect();
     let (parcel_index, (villages, (plan, protected))) = rayon::join(
         || PolygonIndex::new(parcel_geometries.iter()),
-        || rayon::join(|| zone(&model.villages), || rayon::join(|| zone(&model.plan), || zone(&model.protected))),
+        || {
+            rayon::join(
+                || zone(&model.villages),
+                || rayon::join(|| zone(&model.plan), || zone(&model.protected)),
+            )
+        },
     );
     lap(Stage::Index, &mut timings);
 
@@ -218,11 +223,15 @@ impl Outcome {
         let rules = &self.project.rules;
         let sum = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, |a, b| a + b);
         let area_m2 = sum(&mut parcels.iter().map(|p| p.area_m2));
-        let industrial = (0..parcels.len()).filter(|&i| self.is_industrial(i)).count();
+        let industrial = (0..parcels.len())
+            .filter(|&i| self.is_industrial(i))
+            .count();
         let village_industrial = (0..parcels.len())
             .filter(|&i| self.is_industrial(i) && self.in_village[i])
             .count();
-        let scattered: Vec<usize> = (0..parcels.len()).filter(|&i| self.blocks.scattered[i]).collect();
+        let scattered: Vec<usize> = (0..parcels.len())
+            .filter(|&i| self.blocks.scattered[i])
+            .collect();
         let mut by_group = Counts::default();
         let mut by_disposition = Counts::default();
         for r in &rules.target {
@@ -239,7 +248,8 @@ impl Outcome {
                 by_disposition.add(&rules.disposition[d].name, 1);
             }
         }
-        let mut warnings: Vec<String> = self.model.warnings.iter().map(Problem::to_string).collect();
+        let mut warnings: Vec<String> =
+            self.model.warnings.iter().map(Problem::to_string).collect();
         if !self.area_mismatches.is_empty() {
             warnings.push(format!(
                 "{} parcels differ from their official area (TBMJ) by more than {}%: see area_mismatches.csv",
@@ -247,7 +257,11 @@ impl Outcome {
                 rules.area_tolerance * 100.0
             ));
         }
-        let unlocated = self.assessments.iter().filter(|a| a.parcel.is_none()).count();
+        let unlocated = self
+            .assessments
+            .iter()
+            .filter(|a| a.parcel.is_none())
+            .count();
         if unlocated > 0 {
             warnings.push(format!(
                 "{unlocated} enterprises stand in no parcel (unlocated): their parcel predicates are false"
@@ -265,12 +279,18 @@ impl Outcome {
             },
             blocks: BlockSummary {
                 count: self.blocks.blocks.len(),
-                area_mu: round4(m2_to_mu(sum(&mut self.blocks.blocks.iter().map(|b| b.area_m2)))),
+                area_mu: round4(m2_to_mu(sum(&mut self
+                    .blocks
+                    .blocks
+                    .iter()
+                    .map(|b| b.area_m2)))),
             },
             scattered: ScatteredSummary {
                 parcels: scattered.len(),
                 blocks: self.blocks.blocks.iter().filter(|b| b.scattered).count(),
-                area_mu: round4(m2_to_mu(sum(&mut scattered.iter().map(|&i| parcels[i].area_m2)))),
+                area_mu: round4(m2_to_mu(sum(&mut scattered
+                    .iter()
+                    .map(|&i| parcels[i].area_m2)))),
             },
             enterprises: EnterpriseSummary {
                 count: self.assessments.len(),
@@ -309,22 +329,25 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     staging.write("scattered_parcels.geojson", |w| {
         write_collection(
             w,
-            (0..parcels.len()).filter(|&i| o.blocks.scattered[i]).map(|i| {
-                let p = &parcels[i];
-                let b = &o.blocks.blocks[o.blocks.block_of[i].expect("scattered parcels are industrial")];
-                (
-                    Shape::Polygons(&p.geometry),
-                    vec![
-                        ("id", Prop::Str(p.id.clone())),
-                        ("dlbm", Prop::Str(p.landuse.clone())),
-                        ("village", Prop::opt_str(p.village.as_deref())),
-                        ("township", Prop::opt_str(p.township())),
-                        ("area_mu", mu(p.area_m2)),
-                        ("block_id", Prop::Int(b.id as i64)),
-                        ("block_mu", mu(b.area_m2)),
-                    ],
-                )
-            }),
+            (0..parcels.len())
+                .filter(|&i| o.blocks.scattered[i])
+                .map(|i| {
+                    let p = &parcels[i];
+                    let b = &o.blocks.blocks
+                        [o.blocks.block_of[i].expect("scattered parcels are industrial")];
+                    (
+                        Shape::Polygons(&p.geometry),
+                        vec![
+                            ("id", Prop::Str(p.id.clone())),
+                            ("dlbm", Prop::Str(p.landuse.clone())),
+                            ("village", Prop::opt_str(p.village.as_deref())),
+                            ("township", Prop::opt_str(p.township())),
+                            ("area_mu", mu(p.area_m2)),
+                            ("block_id", Prop::Int(b.id as i64)),
+                            ("block_mu", mu(b.area_m2)),
+                        ],
+                    )
+                }),
         )
     })?;
 
@@ -347,39 +370,53 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     })?;
 
     let group_names = |a: &Assessment| -> Vec<String> {
-        a.groups.iter().map(|&g| rules.target[g].name.clone()).collect()
+        a.groups
+            .iter()
+            .map(|&g| rules.target[g].name.clone())
+            .collect()
     };
     let disposition_name =
         |a: &Assessment| a.disposition.map(|d| rules.disposition[d].name.clone());
     let grades = |e: &crate::model::Enterprise| {
-        e.grades.iter().map(|g| g.letter().to_string()).collect::<Vec<_>>().join(",")
+        e.grades
+            .iter()
+            .map(|g| g.letter().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     };
 
     staging.write("enterprises.geojson", |w| {
         write_collection(
             w,
-            o.model.enterprises.iter().zip(&o.assessments).map(|(e, a)| {
-                let mut props = vec![
-                    ("credit_code", Prop::Str(e.credit_code.clone())),
-                    ("credit_code_valid", Prop::Bool(e.credit_code_valid)),
-                    ("name", Prop::Str(e.name.clone())),
-                    ("industry", Prop::Str(e.industry.clone())),
-                    ("grades", Prop::Str(grades(e))),
-                    ("parcel_id", Prop::opt_str(a.parcel.map(|p| parcels[p].id.as_str()))),
-                    ("unlocated", Prop::Bool(a.parcel.is_none())),
-                ];
-                for p in Predicate::ALL {
-                    props.push((p.name(), Prop::Bool(a.facts.has(p))));
-                }
-                props.extend([
-                    ("land_mu", Prop::opt_num(a.land_mu, 4)),
-                    ("tax_per_mu", Prop::opt_num(a.tax_per_mu, 4)),
-                    ("target", Prop::Bool(a.is_target())),
-                    ("groups", Prop::Strs(group_names(a))),
-                    ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
-                ]);
-                (Shape::Point(e.location), props)
-            }),
+            o.model
+                .enterprises
+                .iter()
+                .zip(&o.assessments)
+                .map(|(e, a)| {
+                    let mut props = vec![
+                        ("credit_code", Prop::Str(e.credit_code.clone())),
+                        ("credit_code_valid", Prop::Bool(e.credit_code_valid)),
+                        ("name", Prop::Str(e.name.clone())),
+                        ("industry", Prop::Str(e.industry.clone())),
+                        ("grades", Prop::Str(grades(e))),
+                        (
+                            "parcel_id",
+                            Prop::opt_str(a.parcel.map(|p| parcels[p].id.as_str())),
+                        ),
+                        ("unlocated", Prop::Bool(a.parcel.is_none())),
+                    ];
+                    for p in Predicate::ALL {
+                        props.push((p.name(), Prop::Bool(a.facts.has(p))));
+                    }
+                    props.extend([
+                        ("land_mu", Prop::opt_num(a.land_mu, 4)),
+                        ("tax_per_mu", Prop::opt_num(a.tax_per_mu, 4)),
+                        ("target", Prop::Bool(a.is_target())),
+                        ("groups", Prop::Strs(group_names(a))),
+                        ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
+                    ]);
+                    (Shape::Point(e.location), props)
+                }),
         )
     })?;
 
@@ -387,9 +424,23 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
         csv_with_bom(
             w,
             &[
-                "credit_code", "name", "industry", "township", "village", "parcel_id", "dlbm",
-                "lon", "lat", "revenue_wan", "tax_wan", "land_mu", "tax_per_mu", "grades",
-                "groups", "disposition", "credit_code_valid",
+                "credit_code",
+                "name",
+                "industry",
+                "township",
+                "village",
+                "parcel_id",
+                "dlbm",
+                "lon",
+                "lat",
+                "revenue_wan",
+                "tax_wan",
+                "land_mu",
+                "tax_per_mu",
+                "grades",
+                "groups",
+                "disposition",
+                "credit_code_valid",
             ],
             o.model
                 .enterprises
@@ -403,7 +454,10 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                         e.credit_code.clone(),
                         e.name.clone(),
                         e.industry.clone(),
-                        parcel.and_then(|p| p.township()).unwrap_or_default().to_string(),
+                        parcel
+                            .and_then(|p| p.township())
+                            .unwrap_or_default()
+                            .to_string(),
                         parcel.and_then(|p| p.village.clone()).unwrap_or_default(),
                         parcel.map(|p| p.id.clone()).unwrap_or_default(),
                         parcel.map(|p| p.landuse.clone()).unwrap_or_default(),
@@ -425,7 +479,14 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     staging.write("area_mismatches.csv", |w| {
         csv_with_bom(
             w,
-            &["id", "dlbm", "village", "measured_m2", "official_m2", "difference_percent"],
+            &[
+                "id",
+                "dlbm",
+                "village",
+                "measured_m2",
+                "official_m2",
+                "difference_percent",
+            ],
             o.area_mismatches.iter().map(|m| {
                 let p = &parcels[m.parcel];
                 vec![

@@ -30,7 +30,8 @@ fn geographiclib_area(mp: &MultiPolygon<f64>) -> f64 {
 
 fn read_boundary(path: &std::path::Path) -> MultiPolygon<f64> {
     let v = json(path);
-    let g: geojson::Geometry = serde_json::from_value(v["features"][0]["geometry"].clone()).unwrap();
+    let g: geojson::Geometry =
+        serde_json::from_value(v["features"][0]["geometry"].clone()).unwrap();
     let geo: geo::Geometry<f64> = g.try_into().unwrap();
     match geo {
         geo::Geometry::MultiPolygon(mp) => mp,
@@ -48,7 +49,10 @@ fn tudi_area(args: &[&str]) -> f64 {
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     let m2: f64 = row[1].parse().unwrap();
     let mu: f64 = row[2].parse().unwrap();
-    assert!((mu - m2 * 15.0 / 10000.0).abs() < 1e-4, "mu = m² × 15/10000");
+    assert!(
+        (mu - m2 * 15.0 / 10000.0).abs() < 1e-4,
+        "mu = m² × 15/10000"
+    );
     m2
 }
 
@@ -58,10 +62,19 @@ fn district_area_agrees_with_geographiclib_to_1e6() {
     let reference = geographiclib_area(&read_boundary(&path));
     // the file's own reference figure, computed independently (pyproj's
     // Geod; its 1.6e-8 difference is WGS84's flattening against GRS80's)
-    let published = json(&path)["features"][0]["properties"]["area_km2_geodesic"].as_f64().unwrap() * 1e6;
-    assert!((reference - published).abs() / published < 1e-7, "{reference} vs {published}");
+    let published = json(&path)["features"][0]["properties"]["area_km2_geodesic"]
+        .as_f64()
+        .unwrap()
+        * 1e6;
+    assert!(
+        (reference - published).abs() / published < 1e-7,
+        "{reference} vs {published}"
+    );
     let ours = tudi_area(&["area", path.to_str().unwrap(), "--id", "adcode"]);
-    assert!((ours - reference).abs() / reference < 1e-6, "tudi {ours} vs GeographicLib {reference}");
+    assert!(
+        (ours - reference).abs() / reference < 1e-6,
+        "tudi {ours} vs GeographicLib {reference}"
+    );
     // 542.51 km²
     assert!((ours / 1e6 - 542.51).abs() < 0.01);
 }
@@ -80,11 +93,21 @@ fn write_gauss_kruger(epsg: u32, name: &str) -> std::path::PathBuf {
         let mut ys: Vec<f64> = ring.0.iter().map(|c| c.y).collect();
         let mut zs = vec![0.0; xs.len()];
         ct.transform_coords(&mut xs, &mut ys, &mut zs).unwrap();
-        geo::LineString(xs.into_iter().zip(ys).map(|(x, y)| Coord { x, y }).collect())
+        geo::LineString(
+            xs.into_iter()
+                .zip(ys)
+                .map(|(x, y)| Coord { x, y })
+                .collect(),
+        )
     };
     let projected = MultiPolygon(
         mp.0.iter()
-            .map(|p| Polygon::new(project(p.exterior()), p.interiors().iter().map(project).collect()))
+            .map(|p| {
+                Polygon::new(
+                    project(p.exterior()),
+                    p.interiors().iter().map(project).collect(),
+                )
+            })
             .collect(),
     );
     let path = scratch(name).join("xiuzhou.gpkg");
@@ -110,14 +133,20 @@ fn gauss_kruger_input_with_and_without_zone_prefix() {
         // EPSG:4549/4528 are northing-first in the EPSG database; the file
         // stores easting first, as GeoPackages do.
         let ours = tudi_area(&["area", path.to_str().unwrap()]);
-        assert!((ours - reference).abs() / reference < 1e-6, "EPSG:{epsg}: {ours} vs {reference}");
+        assert!(
+            (ours - reference).abs() / reference < 1e-6,
+            "EPSG:{epsg}: {ours} vs {reference}"
+        );
         // the planar Gauss–Krüger area is measurably different (≈ +106 ppm)
         let planar = json(&fixture("xiuzhou_330411_wgs84.geojson"))["features"][0]["properties"]
             ["area_km2_epsg4549"]
             .as_f64()
             .unwrap()
             * 1e6;
-        assert!((planar - ours) / ours > 5e-5, "tudi must not return the plane area");
+        assert!(
+            (planar - ours) / ours > 5e-5,
+            "tudi must not return the plane area"
+        );
     }
 }
 
@@ -127,7 +156,10 @@ fn gauss_kruger_with_the_wrong_zone_prefix_is_refused() {
     let o = tudi(&["area", path.to_str().unwrap(), "--crs", "EPSG:4549"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("outside China") && err.contains("zone prefix"), "{err}");
+    assert!(
+        err.contains("outside China") && err.contains("zone prefix"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -137,7 +169,10 @@ fn gcj02_input_lands_on_the_converted_boundary() {
     let ours = tudi_area(&["area", gcj.to_str().unwrap(), "--crs", "gcj02"]);
     // the reference file was converted with the one-step inverse (1–2 m
     // residual), which changes the area by far less than 1e-5
-    assert!((ours - reference).abs() / reference < 1e-5, "{ours} vs {reference}");
+    assert!(
+        (ours - reference).abs() / reference < 1e-5,
+        "{ours} vs {reference}"
+    );
 
     // vertex by vertex: our inverse agrees with the reference conversion
     // to the one-step method's residual, and undoes a ~500 m shift
@@ -145,7 +180,13 @@ fn gcj02_input_lands_on_the_converted_boundary() {
     let wgs_mp = read_boundary(&fixture("xiuzhou_330411_wgs84.geojson"));
     let g = Geodesic::wgs84();
     use geographiclib_rs::InverseGeodesic;
-    for (a, b) in gcj_mp.0[0].exterior().0.iter().zip(&wgs_mp.0[0].exterior().0).step_by(50) {
+    for (a, b) in gcj_mp.0[0]
+        .exterior()
+        .0
+        .iter()
+        .zip(&wgs_mp.0[0].exterior().0)
+        .step_by(50)
+    {
         let (lon, lat) = tudi::crs::china::gcj02_to_wgs84(a.x, a.y);
         let residual: f64 = g.inverse(lat, lon, b.y, b.x);
         assert!(residual < 3.0, "{residual} m from the reference conversion");

@@ -15,14 +15,23 @@ fn by_name(enterprises: &Value) -> BTreeMap<String, Value> {
         .unwrap()
         .iter()
         .map(|f| {
-            let name = f["properties"]["name"].as_str().unwrap().trim_end_matches("有限公司").to_string();
+            let name = f["properties"]["name"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches("有限公司")
+                .to_string();
             (name, f["properties"].clone())
         })
         .collect()
 }
 
 fn groups(p: &Value) -> Vec<&str> {
-    p["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect()
+    p["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -54,11 +63,22 @@ fn summary_counts_match_the_hand_worked_answers() {
         "outside_plan": 1, "protected": 1, "low_yield": 5
     });
     assert_eq!(e["by_group"], expected_groups);
-    let expected_dispositions = serde_json::json!({"close": 3, "relocate": 1, "into_park": 4, "upgrade": 1});
+    let expected_dispositions =
+        serde_json::json!({"close": 3, "relocate": 1, "into_park": 4, "upgrade": 1});
     assert_eq!(e["by_disposition"], expected_dispositions);
     // the project file's order is kept
     let order: Vec<&String> = e["by_group"].as_object().unwrap().keys().collect();
-    assert_eq!(order, ["village_small_low", "d_three_years", "no_legal_land", "outside_plan", "protected", "low_yield"]);
+    assert_eq!(
+        order,
+        [
+            "village_small_low",
+            "d_three_years",
+            "no_legal_land",
+            "outside_plan",
+            "protected",
+            "low_yield"
+        ]
+    );
 }
 
 #[test]
@@ -70,9 +90,18 @@ fn each_enterprise_gets_its_hand_worked_groups_and_disposition() {
         assert_eq!(p["parcel_id"].as_str(), parcel, "{name} parcel");
         assert_eq!(groups(p), g, "{name} groups");
         assert_eq!(p["disposition"].as_str(), d, "{name} disposition");
-        assert_eq!(p["target"].as_bool().unwrap(), !g.is_empty(), "{name} target");
+        assert_eq!(
+            p["target"].as_bool().unwrap(),
+            !g.is_empty(),
+            "{name} target"
+        );
     };
-    expect("E1", Some("102"), &["village_small_low", "low_yield"], Some("into_park"));
+    expect(
+        "E1",
+        Some("102"),
+        &["village_small_low", "low_yield"],
+        Some("into_park"),
+    );
     expect("E2", Some("100"), &["d_three_years"], Some("close"));
     expect("E3", Some("114"), &["no_legal_land"], Some("into_park"));
     expect("E4", Some("111"), &["outside_plan"], Some("relocate"));
@@ -81,8 +110,18 @@ fn each_enterprise_gets_its_hand_worked_groups_and_disposition() {
     // on the vertex C1 and C2 share: the smaller id wins
     expect("E7", Some("103"), &[], None);
     expect("E8", Some("100"), &[], None);
-    expect("E9", Some("106"), &["village_small_low", "low_yield"], Some("into_park"));
-    expect("E10", Some("106"), &["village_small_low", "low_yield"], Some("into_park"));
+    expect(
+        "E9",
+        Some("106"),
+        &["village_small_low", "low_yield"],
+        Some("into_park"),
+    );
+    expect(
+        "E10",
+        Some("106"),
+        &["village_small_low", "low_yield"],
+        Some("into_park"),
+    );
     expect("E11", Some("116"), &[], None);
     // key industry with a D grade, but in no target group: no disposition
     expect("E12", Some("105"), &[], None);
@@ -96,7 +135,10 @@ fn each_enterprise_gets_its_hand_worked_groups_and_disposition() {
     assert!(t("E2", "d_three_years") && t("E2", "key_industry") && t("E2", "grade_d"));
     assert!(!t("E2", "in_village") && !t("E2", "below_scale"));
     assert!(t("E3", "no_legal_land") && t("E3", "in_village") && !t("E3", "scattered_plot"));
-    assert!(t("E4", "outside_plan") && !t("E4", "scattered_plot"), "H chain of 8 m gaps is 5.4 mu");
+    assert!(
+        t("E4", "outside_plan") && !t("E4", "scattered_plot"),
+        "H chain of 8 m gaps is 5.4 mu"
+    );
     assert!(t("E5", "in_protected") && t("E5", "scattered_plot"));
     assert!(!t("E6", "in_village") && !t("E6", "outside_plan") && t("E6", "unlocated"));
     assert!(!t("E7", "scattered_plot"), "C chain adds up to 5.4 mu");
@@ -124,17 +166,37 @@ fn blocks_and_scattered_parcels_are_the_hand_worked_ones() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["properties"]["id"].as_str().unwrap(), f["properties"]["block_id"].as_i64().unwrap()))
+        .map(|f| {
+            (
+                f["properties"]["id"].as_str().unwrap(),
+                f["properties"]["block_id"].as_i64().unwrap(),
+            )
+        })
         .collect();
     // blocks are numbered by their smallest parcel id
-    assert_eq!(ids, [("102", 2), ("106", 4), ("107", 4), ("108", 5), ("109", 6), ("113", 8)]);
+    assert_eq!(
+        ids,
+        [
+            ("102", 2),
+            ("106", 4),
+            ("107", 4),
+            ("108", 5),
+            ("109", 6),
+            ("113", 8)
+        ]
+    );
     let g1 = &scattered["features"][1]["properties"];
     assert_eq!(g1["township"], "330411102");
     assert_eq!(g1["village"], "西村");
     assert!((g1["block_mu"].as_f64().unwrap() - 3.0).abs() < 1e-3);
 
     let blocks = json(&out.join("blocks.geojson"));
-    let b: Vec<&Value> = blocks["features"].as_array().unwrap().iter().map(|f| &f["properties"]).collect();
+    let b: Vec<&Value> = blocks["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .collect();
     let summary: Vec<(i64, i64, bool, bool)> = b
         .iter()
         .map(|p| {
@@ -183,9 +245,21 @@ fn a_villages_layer_gives_the_same_answers_as_czcsxm() {
         v.as_object_mut().unwrap().remove("project");
         v
     };
-    assert_eq!(strip(json(&a.join("summary.json"))), strip(json(&b.join("summary.json"))));
-    for f in ["scattered_parcels.geojson", "enterprises.geojson", "blocks.geojson", "targets.csv"] {
-        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+    assert_eq!(
+        strip(json(&a.join("summary.json"))),
+        strip(json(&b.join("summary.json")))
+    );
+    for f in [
+        "scattered_parcels.geojson",
+        "enterprises.geojson",
+        "blocks.geojson",
+        "targets.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -193,11 +267,18 @@ fn a_villages_layer_gives_the_same_answers_as_czcsxm() {
 fn two_runs_give_identical_bytes() {
     let a = run_ok(&fixture("district/project.toml"), "det-a");
     let b = run_ok(&fixture("district/project.toml"), "det-b");
-    let mut names: Vec<_> = std::fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     names.sort();
     assert!(names.len() >= 6);
     for n in names {
-        assert_eq!(std::fs::read(a.join(&n)).unwrap(), std::fs::read(b.join(&n)).unwrap(), "{n:?}");
+        assert_eq!(
+            std::fs::read(a.join(&n)).unwrap(),
+            std::fs::read(b.join(&n)).unwrap(),
+            "{n:?}"
+        );
     }
 }
 
@@ -214,10 +295,23 @@ fn outputs_are_rfc7946_and_excel_ready() {
         };
         for p in polys {
             let ring = p[0].as_array().unwrap();
-            let pts: Vec<(f64, f64)> = ring.iter().map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())).collect();
-            let s: f64 = pts.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum();
-            assert!(s > 0.0, "clockwise exterior in block {}", f["properties"]["block_id"]);
-            assert!((110.0..130.0).contains(&pts[0].0) && (20.0..40.0).contains(&pts[0].1), "lon/lat order");
+            let pts: Vec<(f64, f64)> = ring
+                .iter()
+                .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                .collect();
+            let s: f64 = pts
+                .windows(2)
+                .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                .sum();
+            assert!(
+                s > 0.0,
+                "clockwise exterior in block {}",
+                f["properties"]["block_id"]
+            );
+            assert!(
+                (110.0..130.0).contains(&pts[0].0) && (20.0..40.0).contains(&pts[0].1),
+                "lon/lat order"
+            );
         }
     }
     let csv = std::fs::read(out.join("targets.csv")).unwrap();

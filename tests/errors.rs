@@ -18,8 +18,17 @@ fn run_broken(name: &str, edit: impl FnOnce(&Path)) -> (i32, String, PathBuf) {
     }
     edit(&dir);
     let out = dir.join("out");
-    let o = tudi(&["run", dir.join("project.toml").to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    (o.status.code().unwrap(), String::from_utf8_lossy(&o.stderr).into_owned(), out)
+    let o = tudi(&[
+        "run",
+        dir.join("project.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        out,
+    )
 }
 
 fn replace(path: &Path, from: &str, to: &str) {
@@ -44,16 +53,32 @@ fn assert_clean_failure(code: i32, err: &str, out: &Path, needles: &[&str]) {
 
 #[test]
 fn missing_file() {
-    let (code, err, out) = run_broken("missing-file", |d| fs::remove_file(d.join("plan.geojson")).unwrap());
+    let (code, err, out) = run_broken("missing-file", |d| {
+        fs::remove_file(d.join("plan.geojson")).unwrap()
+    });
     assert_clean_failure(code, &err, &out, &["plan.geojson", "file not found"]);
 }
 
 #[test]
 fn unknown_layer_lists_the_layers_there_are() {
     let (code, err, out) = run_broken("unknown-layer", |d| {
-        replace(&d.join("project.toml"), "path = \"parcels.geojson\"", "path = \"parcels.geojson\"\nlayer = \"DLTB\"")
+        replace(
+            &d.join("project.toml"),
+            "path = \"parcels.geojson\"",
+            "path = \"parcels.geojson\"\nlayer = \"DLTB\"",
+        )
     });
-    assert_clean_failure(code, &err, &out, &["parcels.geojson", "layer DLTB", "no such layer", "the file has: parcels"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "parcels.geojson",
+            "layer DLTB",
+            "no such layer",
+            "the file has: parcels",
+        ],
+    );
 }
 
 #[test]
@@ -61,7 +86,11 @@ fn csv_without_crs() {
     let (code, err, out) = run_broken("no-crs", |d| {
         let p = d.join("project.toml");
         let text = fs::read_to_string(&p).unwrap();
-        let text = text.replacen("path = \"enterprises.csv\"\ncrs = \"EPSG:4549\"", "path = \"enterprises.csv\"", 1);
+        let text = text.replacen(
+            "path = \"enterprises.csv\"\ncrs = \"EPSG:4549\"",
+            "path = \"enterprises.csv\"",
+            1,
+        );
         fs::write(p, text).unwrap();
     });
     assert_clean_failure(code, &err, &out, &["enterprises.csv", "no CRS", "crs = "]);
@@ -80,12 +109,23 @@ fn shapefile_without_prj_is_refused_not_guessed() {
                 ..Default::default()
             })
             .unwrap();
-        let g = gdal::vector::Geometry::from_wkt("POLYGON((520000 3400000,521000 3400000,521000 3400600,520000 3400000))").unwrap();
+        let g = gdal::vector::Geometry::from_wkt(
+            "POLYGON((520000 3400000,521000 3400000,521000 3400600,520000 3400000))",
+        )
+        .unwrap();
         layer.create_feature(g).unwrap();
         drop(ds);
         let p = d.join("project.toml");
         let text = fs::read_to_string(&p).unwrap();
-        fs::write(p, text.replacen("path = \"plan.geojson\"\ncrs = \"EPSG:4549\"", "path = \"plan.shp\"", 1)).unwrap();
+        fs::write(
+            p,
+            text.replacen(
+                "path = \"plan.geojson\"\ncrs = \"EPSG:4549\"",
+                "path = \"plan.shp\"",
+                1,
+            ),
+        )
+        .unwrap();
     });
     assert_clean_failure(code, &err, &out, &["plan.shp", "layer plan", "has no CRS"]);
 }
@@ -95,23 +135,52 @@ fn misspelt_field_lists_the_fields_there_are() {
     let (code, err, out) = run_broken("misspelt", |d| {
         replace(&d.join("project.toml"), "crs = \"EPSG:4549\"\n\n[layers.enterprises]", "crs = \"EPSG:4549\"\n[layers.parcels.fields]\nlanduse = \"DLBN\"\n\n[layers.enterprises]")
     });
-    assert_clean_failure(code, &err, &out, &["parcels.geojson", "field DLBN", "no field 'DLBN' (for landuse)", "DLBM"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "parcels.geojson",
+            "field DLBN",
+            "no field 'DLBN' (for landuse)",
+            "DLBM",
+        ],
+    );
 }
 
 #[test]
 fn missing_required_field() {
     let (code, err, out) = run_broken("missing-field", |d| {
         let p = d.join("enterprises.csv");
-        let text = fs::read_to_string(&p).unwrap().replacen("revenue,", "turnover,", 1);
+        let text = fs::read_to_string(&p)
+            .unwrap()
+            .replacen("revenue,", "turnover,", 1);
         fs::write(p, text).unwrap();
     });
-    assert_clean_failure(code, &err, &out, &["enterprises.csv", "field revenue", "no field 'revenue'"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &["enterprises.csv", "field revenue", "no field 'revenue'"],
+    );
 }
 
 #[test]
 fn non_numeric_revenue_names_the_row_and_field() {
-    let (code, err, out) = run_broken("non-numeric", |d| replace(&d.join("enterprises.csv"), ",C1713,5000,", ",C1713,五千,"));
-    assert_clean_failure(code, &err, &out, &["enterprises.csv", "feature 2", "field revenue", "not a number: '五千'"]);
+    let (code, err, out) = run_broken("non-numeric", |d| {
+        replace(&d.join("enterprises.csv"), ",C1713,5000,", ",C1713,五千,")
+    });
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "enterprises.csv",
+            "feature 2",
+            "field revenue",
+            "not a number: '五千'",
+        ],
+    );
 }
 
 #[test]
@@ -119,17 +188,34 @@ fn invalid_polygon_is_reported_and_repaired_on_request() {
     // parcel 102 becomes a bow-tie
     let bow_tie = |d: &Path| {
         let path = d.join("parcels.geojson");
-        let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let ring = v["features"][2]["geometry"]["coordinates"][0].as_array_mut().unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let ring = v["features"][2]["geometry"]["coordinates"][0]
+            .as_array_mut()
+            .unwrap();
         ring.swap(2, 3);
         fs::write(&path, v.to_string()).unwrap();
     };
     let (code, err, out) = run_broken("invalid", bow_tie);
-    assert_clean_failure(code, &err, &out, &["parcels.geojson", "feature 3 (id 102)", "invalid polygon", "repair = true"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "parcels.geojson",
+            "feature 3 (id 102)",
+            "invalid polygon",
+            "repair = true",
+        ],
+    );
 
     let (code, err, out) = run_broken("repaired", |d| {
         bow_tie(d);
-        replace(&d.join("project.toml"), "path = \"parcels.geojson\"", "path = \"parcels.geojson\"\nrepair = true");
+        replace(
+            &d.join("project.toml"),
+            "path = \"parcels.geojson\"",
+            "path = \"parcels.geojson\"\nrepair = true",
+        );
     });
     assert_eq!(code, 0, "{err}");
     assert!(out.join("summary.json").exists());
@@ -138,7 +224,11 @@ fn invalid_polygon_is_reported_and_repaired_on_request() {
 #[test]
 fn empty_layer() {
     let (code, err, out) = run_broken("empty", |d| {
-        fs::write(d.join("protected.geojson"), r#"{"type":"FeatureCollection","features":[]}"#).unwrap()
+        fs::write(
+            d.join("protected.geojson"),
+            r#"{"type":"FeatureCollection","features":[]}"#,
+        )
+        .unwrap()
     });
     assert_clean_failure(code, &err, &out, &["protected.geojson", "no features"]);
 }
@@ -149,7 +239,12 @@ fn every_problem_is_listed_at_once() {
         fs::remove_file(d.join("plan.geojson")).unwrap();
         replace(&d.join("enterprises.csv"), ",C1713,5000,", ",C1713,abc,");
     });
-    assert_clean_failure(code, &err, &out, &["2 problems", "plan.geojson", "not a number: 'abc'"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &["2 problems", "plan.geojson", "not a number: 'abc'"],
+    );
 }
 
 #[test]
@@ -158,9 +253,22 @@ fn wrong_crs_says_so() {
     let (code, err, out) = run_broken("wrong-crs", |d| {
         let p = d.join("project.toml");
         let text = fs::read_to_string(&p).unwrap();
-        fs::write(p, text.replacen("path = \"parcels.geojson\"\ncrs = \"EPSG:4549\"", "path = \"parcels.geojson\"", 1)).unwrap();
+        fs::write(
+            p,
+            text.replacen(
+                "path = \"parcels.geojson\"\ncrs = \"EPSG:4549\"",
+                "path = \"parcels.geojson\"",
+                1,
+            ),
+        )
+        .unwrap();
     });
-    assert_clean_failure(code, &err, &out, &["parcels.geojson", "outside China", "wrong CRS"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &["parcels.geojson", "outside China", "wrong CRS"],
+    );
 }
 
 #[test]
@@ -171,7 +279,16 @@ fn unknown_predicate_in_project_file() {
         text.push_str("\n[[rules.target]]\nname = \"x\"\nall = [\"scatered_plot\"]\n");
         fs::write(p, text).unwrap();
     });
-    assert_clean_failure(code, &err, &out, &["project.toml", "unknown predicate 'scatered_plot'", "scattered_plot"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "project.toml",
+            "unknown predicate 'scatered_plot'",
+            "scattered_plot",
+        ],
+    );
 }
 
 #[test]
@@ -180,9 +297,17 @@ fn a_failed_run_keeps_the_previous_outputs() {
     let out = dir.join("out");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join("summary.json"), "previous").unwrap();
-    let o = tudi(&["run", "/nonexistent/project.toml", "--out", out.to_str().unwrap()]);
+    let o = tudi(&[
+        "run",
+        "/nonexistent/project.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(fs::read_to_string(out.join("summary.json")).unwrap(), "previous");
+    assert_eq!(
+        fs::read_to_string(out.join("summary.json")).unwrap(),
+        "previous"
+    );
 }
 
 #[test]

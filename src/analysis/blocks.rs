@@ -70,8 +70,10 @@ pub fn blocks(
             let dissolved = if members.len() == 1 {
                 projected[members[0]].clone()
             } else {
-                let polys: Vec<&geo::Polygon<f64>> =
-                    members.iter().flat_map(|&k| projected[k].0.iter()).collect();
+                let polys: Vec<&geo::Polygon<f64>> = members
+                    .iter()
+                    .flat_map(|&k| projected[k].0.iter())
+                    .collect();
                 geo::unary_union(polys)
             };
             let area_m2 = planar_area(&dissolved);
@@ -116,7 +118,11 @@ fn planar_area(mp: &MultiPolygon<f64>) -> f64 {
 /// Groups the (projected) polygons into clusters of polygons within `gap`
 /// metres on the ground, transitively. Each cluster lists positions in
 /// `polygons`, ascending; clusters come in order of their first member.
-pub fn cluster(polygons: &[MultiPolygon<f64>], projection: &EqualArea, gap: f64) -> Vec<Vec<usize>> {
+pub fn cluster(
+    polygons: &[MultiPolygon<f64>],
+    projection: &EqualArea,
+    gap: f64,
+) -> Vec<Vec<usize>> {
     let index = PolygonIndex::new(polygons.iter());
     // The equal-area plane is not conformal: its distances are off the
     // ground's by well under 1 % at province scale. Candidates get that

@@ -118,14 +118,23 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
             );
             f.set(
                 DThreeYears,
-                e.grades.len() >= 3 && e.grades[e.grades.len() - 3..].iter().all(|&g| g == Grade::D),
+                e.grades.len() >= 3
+                    && e.grades[e.grades.len() - 3..]
+                        .iter()
+                        .all(|&g| g == Grade::D),
             );
             f.set(
                 NoLegalLand,
                 parcel.is_some_and(|p| !rules.legal_codes.contains(&model.parcels[p].landuse)),
             );
-            f.set(OutsidePlan, ctx.plan.is_some_and(|z| !z.contains(e.location)));
-            f.set(InProtected, ctx.protected.is_some_and(|z| z.contains(e.location)));
+            f.set(
+                OutsidePlan,
+                ctx.plan.is_some_and(|z| !z.contains(e.location)),
+            );
+            f.set(
+                InProtected,
+                ctx.protected.is_some_and(|z| z.contains(e.location)),
+            );
             f.set(
                 TaxPerMuUnder1,
                 tax_per_mu.is_some_and(|t| t < rules.tax_per_mu_remediate_wan),

@@ -1,7 +1,7 @@
 //! The analyses. Each takes the loaded model and returns plain results; none
 //! reads files or prints.
 
-pub mod predicates;
 pub mod blocks;
 pub mod enterprises;
 pub mod parcels;
+pub mod predicates;

@@ -9,7 +9,9 @@ use crate::model::Parcel;
 
 /// The equal-area projection fitted to the extent of some polygons (used
 /// for areas and for metric work), or one for Jiaxing when there are none.
-pub fn projection_for<'a>(polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>) -> EqualArea {
+pub fn projection_for<'a>(
+    polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
+) -> EqualArea {
     let bounds = polygons
         .filter_map(|p| p.bounding_rect())
         .reduce_with(|a, b| {
@@ -65,12 +67,19 @@ pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> 
 /// Whether each parcel is in a village area: its CZCSXM starts with one of
 /// `prefixes` (203, 203A), or, where it has no CZCSXM, its interior point
 /// lies in the villages layer.
-pub fn in_village(parcels: &[Parcel], villages: Option<&ZoneIndex>, prefixes: &[String]) -> Vec<bool> {
+pub fn in_village(
+    parcels: &[Parcel],
+    villages: Option<&ZoneIndex>,
+    prefixes: &[String],
+) -> Vec<bool> {
     parcels
         .par_iter()
         .map(|p| match (&p.settlement, villages) {
             (Some(s), _) => prefixes.iter().any(|pre| s.starts_with(pre.as_str())),
-            (None, Some(v)) => p.geometry.interior_point().is_some_and(|pt| v.contains(pt.0)),
+            (None, Some(v)) => p
+                .geometry
+                .interior_point()
+                .is_some_and(|pt| v.contains(pt.0)),
             (None, None) => false,
         })
         .collect()

@@ -60,5 +60,11 @@ pub fn wgs84_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
 }
 
 // STUB inverses (replaced by the geodesy branch)
-pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) { let (a, b) = wgs84_to_gcj02(lon, lat); (2.0 * lon - a, 2.0 * lat - b) }
-pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) { let (a, b) = wgs84_to_bd09(lon, lat); (2.0 * lon - a, 2.0 * lat - b) }
+pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    let (a, b) = wgs84_to_gcj02(lon, lat);
+    (2.0 * lon - a, 2.0 * lat - b)
+}
+pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    let (a, b) = wgs84_to_bd09(lon, lat);
+    (2.0 * lon - a, 2.0 * lat - b)
+}

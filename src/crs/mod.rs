@@ -154,7 +154,11 @@ fn transform_for(srs: &SpatialRef) -> Result<Transform, String> {
         {
             let p = |name: &str| srs.get_proj_param(name).ok().flatten().unwrap_or(0.0);
             let unit = srs.linear_units();
-            let k0 = srs.get_proj_param("scale_factor").ok().flatten().unwrap_or(1.0);
+            let k0 = srs
+                .get_proj_param("scale_factor")
+                .ok()
+                .flatten()
+                .unwrap_or(1.0);
             let tm = TransverseMercator::new(
                 a,
                 f,
@@ -170,7 +174,10 @@ fn transform_for(srs: &SpatialRef) -> Result<Transform, String> {
         }
         return proj();
     }
-    Err("neither geographic nor projected (a local or engineering CRS cannot be placed on the map)".into())
+    Err(
+        "neither geographic nor projected (a local or engineering CRS cannot be placed on the map)"
+            .into(),
+    )
 }
 
 thread_local! {
@@ -235,7 +242,11 @@ impl Transform {
     /// for China (with a wide margin). A failure here nearly always means
     /// a wrong CRS, swapped axes or a missing zone prefix, so say that.
     pub fn check_bounds(c: Coord<f64>) -> Result<(), String> {
-        if c.x.is_finite() && c.y.is_finite() && (60.0..=150.0).contains(&c.x) && (0.0..=60.0).contains(&c.y) {
+        if c.x.is_finite()
+            && c.y.is_finite()
+            && (60.0..=150.0).contains(&c.x)
+            && (0.0..=60.0).contains(&c.y)
+        {
             Ok(())
         } else {
             Err(format!(
@@ -252,11 +263,26 @@ mod tests {
 
     #[test]
     fn named_crs_are_recognised() {
-        assert!(matches!(Crs::parse("gcj02").unwrap().transform, Transform::Gcj02));
-        assert!(matches!(Crs::parse("GCJ-02").unwrap().transform, Transform::Gcj02));
-        assert!(matches!(Crs::parse("bd09").unwrap().transform, Transform::Bd09));
-        assert!(matches!(Crs::parse("EPSG:4490").unwrap().transform, Transform::Identity));
-        assert!(matches!(Crs::parse("4326").unwrap().transform, Transform::Identity));
+        assert!(matches!(
+            Crs::parse("gcj02").unwrap().transform,
+            Transform::Gcj02
+        ));
+        assert!(matches!(
+            Crs::parse("GCJ-02").unwrap().transform,
+            Transform::Gcj02
+        ));
+        assert!(matches!(
+            Crs::parse("bd09").unwrap().transform,
+            Transform::Bd09
+        ));
+        assert!(matches!(
+            Crs::parse("EPSG:4490").unwrap().transform,
+            Transform::Identity
+        ));
+        assert!(matches!(
+            Crs::parse("4326").unwrap().transform,
+            Transform::Identity
+        ));
     }
 
     #[test]
@@ -275,18 +301,39 @@ mod tests {
     #[test]
     fn other_datums_go_through_proj_and_unknown_codes_fail() {
         // Xi'an 1980 / 3-degree GK CM 120E
-        assert!(matches!(Crs::parse("EPSG:2385").unwrap().transform, Transform::Proj(_)));
+        assert!(matches!(
+            Crs::parse("EPSG:2385").unwrap().transform,
+            Transform::Proj(_)
+        ));
         assert!(Crs::parse("EPSG:999999").is_err());
     }
 
     #[test]
     fn proj_fallback_agrees_with_the_rust_transverse_mercator() {
-        let mut via_proj = [Coord { x: 40_523_456.0, y: 3_401_234.0 }];
+        let mut via_proj = [Coord {
+            x: 40_523_456.0,
+            y: 3_401_234.0,
+        }];
         let wkt = SpatialRef::from_epsg(4528).unwrap().to_wkt().unwrap();
-        Transform::Proj(Arc::from(wkt.as_str())).apply(&mut via_proj).unwrap();
-        let mut via_rust = [Coord { x: 40_523_456.0, y: 3_401_234.0 }];
-        Crs::parse("EPSG:4528").unwrap().transform.apply(&mut via_rust).unwrap();
-        assert!((via_proj[0].x - via_rust[0].x).abs() < 1e-8, "{via_proj:?} {via_rust:?}");
-        assert!((via_proj[0].y - via_rust[0].y).abs() < 1e-8, "{via_proj:?} {via_rust:?}");
+        Transform::Proj(Arc::from(wkt.as_str()))
+            .apply(&mut via_proj)
+            .unwrap();
+        let mut via_rust = [Coord {
+            x: 40_523_456.0,
+            y: 3_401_234.0,
+        }];
+        Crs::parse("EPSG:4528")
+            .unwrap()
+            .transform
+            .apply(&mut via_rust)
+            .unwrap();
+        assert!(
+            (via_proj[0].x - via_rust[0].x).abs() < 1e-8,
+            "{via_proj:?} {via_rust:?}"
+        );
+        assert!(
+            (via_proj[0].y - via_rust[0].y).abs() < 1e-8,
+            "{via_proj:?} {via_rust:?}"
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use geo::{Geometry, Point};
 use rayon::prelude::*;
 
-use super::{find_field, missing_field, problem, FieldRequest, RawFeature, RawLayer, Source, Value};
+use super::{
+    find_field, missing_field, problem, FieldRequest, RawFeature, RawLayer, Source, Value,
+};
 use super::{DEFAULT_X, DEFAULT_Y};
 use crate::crs::Crs;
 use crate::error::{Location, Problem};
@@ -23,8 +25,12 @@ fn decode(bytes: &[u8], encoding: Option<&str>, at: &Location) -> Result<String,
             Err(_) => "gb18030",
         },
     };
-    let enc = encoding_rs::Encoding::for_label(label.as_bytes())
-        .ok_or_else(|| problem(&at.clone().field("encoding"), format!("unknown encoding '{label}'")))?;
+    let enc = encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+        problem(
+            &at.clone().field("encoding"),
+            format!("unknown encoding '{label}'"),
+        )
+    })?;
     let (text, _, had_errors) = enc.decode(bytes);
     if had_errors {
         return Err(problem(at, format!("the file is not valid {}", enc.name())));
@@ -34,7 +40,8 @@ fn decode(bytes: &[u8], encoding: Option<&str>, at: &Location) -> Result<String,
 
 pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
     let at = Location::file(&source.path);
-    let bytes = std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
+    let bytes =
+        std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
     let text = decode(&bytes, source.encoding.as_deref(), &at).map_err(|p| vec![p])?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -74,7 +81,9 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
         .collect();
 
     let default_crs = match &source.crs {
-        Some(text) => Some(Crs::parse(text).map_err(|e| vec![problem(&at.clone().field("crs"), e)])?),
+        Some(text) => {
+            Some(Crs::parse(text).map_err(|e| vec![problem(&at.clone().field("crs"), e)])?)
+        }
         None if crs_col.is_some() => None,
         None => {
             problems.push(problem(
@@ -95,7 +104,10 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
         .filter_map(|(n, r)| match r {
             Ok(r) if r.iter().all(|c| c.trim().is_empty()) => None,
             Ok(r) => Some(Ok((n, r))),
-            Err(e) => Some(Err(problem(&at.clone().feature(n.to_string()), e.to_string()))),
+            Err(e) => Some(Err(problem(
+                &at.clone().feature(n.to_string()),
+                e.to_string(),
+            ))),
         })
         .collect::<Result<_, _>>()
         .map_err(|p| vec![p])?;
@@ -125,7 +137,9 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
                 v.parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| problem(&fat.clone().field(name), format!("not a number: '{v}'")))
+                    .ok_or_else(|| {
+                        problem(&fat.clone().field(name), format!("not a number: '{v}'"))
+                    })
             };
             let (xi, yi) = (x.expect("checked"), y.expect("checked"));
             let mut g = Geometry::Point(Point::new(
@@ -178,7 +192,10 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
     Ok(RawLayer {
         at,
         crs,
-        found: indexes.iter().map(|i| i.map(|i| headers[i].clone())).collect(),
+        found: indexes
+            .iter()
+            .map(|i| i.map(|i| headers[i].clone()))
+            .collect(),
         features,
     })
 }

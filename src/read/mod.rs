@@ -170,11 +170,10 @@ fn open_options(source: &Source) -> Vec<String> {
     options
 }
 
-fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
-    let file_at = Location::file(&source.path);
+fn open(source: &Source) -> Result<Dataset, Problem> {
     let options = open_options(source);
     let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
-    let dataset = Dataset::open_ex(
+    Dataset::open_ex(
         &source.path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -182,7 +181,53 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
             ..Default::default()
         },
     )
-    .map_err(|e| vec![problem(&file_at, format!("cannot open as a vector dataset: {e}"))])?;
+    .map_err(|e| {
+        problem(
+            &Location::file(&source.path),
+            format!("cannot open as a vector dataset: {e}"),
+        )
+    })
+}
+
+/// Features read from GDAL before decoding: number, WKB, values.
+type Undecoded = (usize, Result<Option<Vec<u8>>, String>, Vec<Value>);
+
+/// Reads the features of `layer` (those passing its attribute filter),
+/// numbered by FID or by their 1-based position.
+fn read_features<L: LayerAccess>(
+    layer: &mut L,
+    indexes: &[Option<usize>],
+    number_by_fid: bool,
+) -> Vec<Undecoded> {
+    let mut raw = Vec::with_capacity(layer.try_feature_count().unwrap_or(0) as usize);
+    for (i, feature) in layer.features().enumerate() {
+        let number = match (number_by_fid, feature.fid()) {
+            (true, Some(fid)) => fid as usize,
+            _ => i + 1,
+        };
+        let wkb = feature.geometry().map(|g| g.wkb()).transpose();
+        let values = indexes
+            .iter()
+            .map(|idx| match idx {
+                Some(i) => match feature.field(*i) {
+                    Ok(Some(v)) => convert(v),
+                    _ => Value::Null,
+                },
+                None => Value::Null,
+            })
+            .collect();
+        raw.push((number, wkb.map_err(|e| e.to_string()), values));
+    }
+    raw
+}
+
+/// GeoPackages above this many features are read by several threads at
+/// once, each over its own FID range with its own connection.
+const PARALLEL_READ_MIN: u64 = 50_000;
+
+fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    let file_at = Location::file(&source.path);
+    let dataset = open(source).map_err(|p| vec![p])?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
     let mut layer = match &source.layer {
         Some(name) => dataset.layer_by_name(name).map_err(|_| {
@@ -191,7 +236,9 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
                 format!("no such layer; the file has: {}", names.join(", ")),
             )]
         })?,
-        None if names.len() == 1 => dataset.layer(0).map_err(|e| vec![problem(&file_at, e.to_string())])?,
+        None if names.len() == 1 => dataset
+            .layer(0)
+            .map_err(|e| vec![problem(&file_at, e.to_string())])?,
         None if names.is_empty() => return Err(vec![problem(&file_at, "the file holds no layer")]),
         None => {
             return Err(vec![problem(
@@ -204,7 +251,8 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
             )])
         }
     };
-    let at = file_at.layer(layer.name());
+    let layer_name = layer.name();
+    let at = file_at.layer(&layer_name);
     let crs = layer_crs(source, layer.spatial_ref().as_ref(), &at).map_err(|p| vec![p])?;
 
     let available: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
@@ -223,24 +271,53 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
         return Err(problems);
     }
 
-    // GDAL reads sequentially; geometry decoding and reprojection run in
-    // parallel afterwards.
-    let mut raw = Vec::with_capacity(layer.feature_count() as usize);
-    for (i, feature) in layer.features().enumerate() {
-        let wkb = feature.geometry().map(|g| g.wkb()).transpose();
-        let values = indexes
-            .iter()
-            .map(|idx| match idx {
-                Some(i) => match feature.field(*i) {
-                    Ok(Some(v)) => convert(v),
-                    _ => Value::Null,
-                },
-                None => Value::Null,
+    let is_gpkg = dataset.driver().short_name() == "GPKG";
+    let count = layer.try_feature_count().unwrap_or(0);
+    let raw: Vec<Undecoded> = if is_gpkg && count >= PARALLEL_READ_MIN {
+        let max_fid = dataset
+            .execute_sql(
+                format!(
+                    "SELECT MAX(fid) FROM \"{}\"",
+                    layer_name.replace('"', "\"\"")
+                ),
+                None,
+                gdal::vector::sql::Dialect::SQLITE,
+            )
+            .ok()
+            .flatten()
+            .and_then(|mut r| {
+                r.features()
+                    .next()
+                    .and_then(|f| f.field_as_integer64(0).ok().flatten())
+            })
+            .unwrap_or(count as i64);
+        let chunks = (rayon::current_num_threads() * 4).max(1) as i64;
+        let step = max_fid / chunks + 1;
+        let parts: Vec<Result<Vec<Undecoded>, Problem>> = (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let ds = open(source)?;
+                let mut l = ds
+                    .layer_by_name(&layer_name)
+                    .map_err(|e| problem(&at, e.to_string()))?;
+                l.set_attribute_filter(&format!(
+                    "FID >= {} AND FID < {}",
+                    c * step,
+                    (c + 1) * step
+                ))
+                .map_err(|e| problem(&at, e.to_string()))?;
+                Ok(read_features(&mut l, &indexes, true))
             })
             .collect();
-        raw.push((i + 1, wkb.map_err(|e| e.to_string()), values));
-    }
-    drop(layer);
+        let mut all = Vec::with_capacity(count as usize);
+        for p in parts {
+            all.extend(p.map_err(|p| vec![p])?);
+        }
+        all
+    } else {
+        let by_fid = is_gpkg;
+        read_features(&mut layer, &indexes, by_fid)
+    };
     let results: Vec<Result<RawFeature, Problem>> = raw
         .into_par_iter()
         .map(|(number, wkb, values)| {
@@ -327,11 +404,9 @@ pub fn to_cgcs2000(g: &mut Geometry<f64>, t: &Transform) -> Result<(), String> {
         if result.is_err() {
             return;
         }
-        result = t.apply(coords).and_then(|()| {
-            coords
-                .iter()
-                .try_for_each(|c| Transform::check_bounds(*c))
-        });
+        result = t
+            .apply(coords)
+            .and_then(|()| coords.iter().try_for_each(|c| Transform::check_bounds(*c)));
     });
     result
 }
@@ -339,7 +414,10 @@ pub fn to_cgcs2000(g: &mut Geometry<f64>, t: &Transform) -> Result<(), String> {
 fn each_coord_run(g: &mut Geometry<f64>, f: &mut impl FnMut(&mut [Coord<f64>])) {
     match g {
         Geometry::Point(p) => f(std::slice::from_mut(&mut p.0)),
-        Geometry::MultiPoint(mp) => mp.0.iter_mut().for_each(|p| f(std::slice::from_mut(&mut p.0))),
+        Geometry::MultiPoint(mp) => {
+            mp.0.iter_mut()
+                .for_each(|p| f(std::slice::from_mut(&mut p.0)))
+        }
         Geometry::Polygon(p) => polygon_runs(p, f),
         Geometry::MultiPolygon(mp) => mp.0.iter_mut().for_each(|p| polygon_runs(p, f)),
         Geometry::GeometryCollection(gc) => gc.0.iter_mut().for_each(|g| each_coord_run(g, f)),
@@ -364,5 +442,6 @@ pub const DEFAULT_Y: &str = "lat";
 
 /// True when the path is read by the CSV reader rather than GDAL.
 pub fn is_csv(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }

@@ -24,11 +24,19 @@ impl<'a> Reader<'a> {
     }
     fn u32(&mut self, le: bool) -> Result<u32, String> {
         let b = self.take::<4>()?;
-        Ok(if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Ok(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     }
     fn f64(&mut self, le: bool) -> Result<f64, String> {
         let b = self.take::<8>()?;
-        Ok(if le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Ok(if le {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     }
 }
 
@@ -170,7 +178,10 @@ mod tests {
         b.extend(1u32.to_be_bytes());
         b.extend(120.5f64.to_be_bytes());
         b.extend(30.25f64.to_be_bytes());
-        assert_eq!(parse(&b).unwrap(), Geometry::Point(Point::new(120.5, 30.25)));
+        assert_eq!(
+            parse(&b).unwrap(),
+            Geometry::Point(Point::new(120.5, 30.25))
+        );
         assert!(parse(&b[..10]).unwrap_err().contains("truncated"));
         let mut line = vec![1u8];
         line.extend(2u32.to_le_bytes());

@@ -142,13 +142,27 @@ mod tests {
 
     #[test]
     fn writes_valid_geojson_with_fixed_decimals() {
-        let mp = MultiPolygon(vec![polygon![(x: 120.0, y: 30.0), (x: 120.001, y: 30.0), (x: 120.0, y: 30.001)]]);
+        let mp = MultiPolygon(vec![
+            polygon![(x: 120.0, y: 30.0), (x: 120.001, y: 30.0), (x: 120.0, y: 30.001)],
+        ]);
         let mut out = Vec::new();
         write_collection(
             &mut out,
             vec![
-                (Shape::Polygons(&mp), vec![("id", Prop::Str("甲\"1".into())), ("mu", Prop::Num(1.0 / 3.0, 4))]),
-                (Shape::Point(Coord { x: 120.5, y: 30.25 }), vec![("ok", Prop::Bool(true)), ("g", Prop::Strs(vec!["a".into()]))]),
+                (
+                    Shape::Polygons(&mp),
+                    vec![
+                        ("id", Prop::Str("甲\"1".into())),
+                        ("mu", Prop::Num(1.0 / 3.0, 4)),
+                    ],
+                ),
+                (
+                    Shape::Point(Coord { x: 120.5, y: 30.25 }),
+                    vec![
+                        ("ok", Prop::Bool(true)),
+                        ("g", Prop::Strs(vec!["a".into()])),
+                    ],
+                ),
             ]
             .into_iter(),
         )

@@ -61,7 +61,9 @@ impl Staging {
         let file = fs::File::create(&path).map_err(write_err(&path))?;
         let mut w = io::BufWriter::with_capacity(1 << 20, file);
         fill(&mut w).map_err(write_err(&path))?;
-        let file = w.into_inner().map_err(|e| write_err(&path)(e.into_error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| write_err(&path)(e.into_error()))?;
         file.sync_all().map_err(write_err(&path))?;
         self.files.push(name.to_string());
         Ok(())
@@ -110,7 +112,9 @@ pub fn csv_with_bom(
     rows: impl Iterator<Item = Vec<String>>,
 ) -> io::Result<()> {
     w.write_all(b"\xEF\xBB\xBF")?;
-    let mut c = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+    let mut c = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
     c.write_record(header)?;
     for row in rows {
         c.write_record(&row)?;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// A fresh scratch folder for one test.
@@ -30,7 +32,17 @@ pub fn json(path: &Path) -> serde_json::Value {
 /// Runs a project into a fresh folder and returns that folder.
 pub fn run_ok(project: &Path, name: &str) -> PathBuf {
     let out = scratch(name).join("out");
-    let o = tudi(&["run", project.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
-    assert!(o.status.success(), "tudi run failed: {}", String::from_utf8_lossy(&o.stderr));
+    let o = tudi(&[
+        "run",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        o.status.success(),
+        "tudi run failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out
 }
