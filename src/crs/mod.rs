@@ -102,17 +102,23 @@ impl Crs {
 }
 
 /// GRS80 (CGCS2000) and WGS84 share a = 6378137 m and differ in 1/f by
-/// 1e-6; both are treated as CGCS2000.
+/// 1e-6; both are treated as CGCS2000. Returns (a, f) with f exactly the
+/// ellipsoid's defining value (GDAL's semi-minor axis loses the last bits).
 fn is_grs80_like(srs: &SpatialRef) -> Option<(f64, f64)> {
+    const WGS84_INV_F: f64 = 298.257_223_563;
     let a = srs.semi_major().ok()?;
     let b = srs.semi_minor().ok()?;
-    if (a - 6_378_137.0).abs() > 1e-3 {
+    if (a - crate::geodesy::GRS80_A).abs() > 1e-3 {
         return None;
     }
-    let f = (a - b) / a;
-    let inv_f = 1.0 / f;
-    ((inv_f - 298.257_222_101).abs() < 1e-3 || (inv_f - 298.257_223_563).abs() < 1e-3)
-        .then_some((a, f))
+    let inv_f = a / (a - b);
+    if (inv_f - 1.0 / crate::geodesy::GRS80_F).abs() < 1e-6 {
+        Some((a, crate::geodesy::GRS80_F))
+    } else if (inv_f - WGS84_INV_F).abs() < 1e-6 {
+        Some((a, 1.0 / WGS84_INV_F))
+    } else {
+        None
+    }
 }
 
 /// True when the geographic CRS's datum is CGCS2000 or WGS84 (or one of
