@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::{EnterpriseFields, FieldName, LayerSpec, ParcelFields, Project, ZoneFields};
 use crate::credit_code;
 use crate::error::{Error, Location, Problem, Result};
-use crate::model::{Enterprise, Grade, Model, Parcel, Zone};
+use crate::model::{Enterprise, Grade, LayerInfo, Model, Parcel, Zone};
 use crate::read::{self, FieldRequest, RawLayer, Source, Value};
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
@@ -125,6 +125,22 @@ pub fn load(project: &Project) -> Result<Model> {
     let [villages, plan, protected] = zones.map(|z| z.and_then(&mut take));
 
     let mut model = Model::default();
+    for (role, raw) in [
+        ("parcels", &parcels),
+        ("enterprises", &enterprises),
+        ("villages", &villages),
+        ("plan", &plan),
+        ("protected", &protected),
+    ] {
+        if let Some(raw) = raw {
+            model.layers.push(LayerInfo {
+                role,
+                at: raw.at.clone(),
+                crs: raw.crs.clone(),
+                features: raw.features.len(),
+            });
+        }
+    }
     if let Some(raw) = parcels {
         if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
             problems.push(problem(
@@ -132,7 +148,7 @@ pub fn load(project: &Project) -> Result<Model> {
                 "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
             ));
         }
-        match build_parcels(raw, layers.parcels.repair) {
+        match build_parcels(raw, layers.parcels.repair, &mut warnings) {
             Ok(p) => model.parcels = p,
             Err(p) => problems.extend(p),
         }
@@ -147,13 +163,15 @@ pub fn load(project: &Project) -> Result<Model> {
     let mut zone_layers = Vec::new();
     for (raw, spec) in [villages, plan, protected].into_iter().zip(specs) {
         let repair = spec.as_ref().is_some_and(|s| s.repair);
-        zone_layers.push(raw.map(|r| build_zones(r, repair)).and_then(|r| match r {
-            Ok(z) => Some(z),
-            Err(p) => {
-                problems.extend(p);
-                None
-            }
-        }));
+        zone_layers.push(raw.map(|r| build_zones(r, repair, &mut warnings)).and_then(
+            |r| match r {
+                Ok(z) => Some(z),
+                Err(p) => {
+                    problems.extend(p);
+                    None
+                }
+            },
+        ));
     }
     let mut zone_layers = zone_layers.into_iter();
     model.villages = zone_layers.next().flatten();
@@ -174,7 +192,7 @@ fn polygons(
     geometry: Option<Geometry<f64>>,
     at: &Location,
     repair: bool,
-) -> std::result::Result<(MultiPolygon<f64>, bool), Problem> {
+) -> std::result::Result<(MultiPolygon<f64>, Option<Problem>), Problem> {
     let mp = match geometry {
         Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
         Some(Geometry::MultiPolygon(mp)) => mp,
@@ -189,11 +207,14 @@ fn polygons(
     if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
         return Err(problem(at.clone(), "empty geometry"));
     }
-    let mut repaired = false;
+    let mut repaired = None;
     let mp = match mp.check_validation() {
         Ok(()) => mp,
         Err(e) if repair => {
-            repaired = true;
+            repaired = Some(problem(
+                at.clone(),
+                format!("invalid polygon ({e}) repaired"),
+            ));
             make_valid(&mp).map_err(|r| {
                 problem(
                     at.clone(),
@@ -272,19 +293,31 @@ fn empty_layer(raw: &RawLayer) -> Option<Problem> {
         .then(|| problem(raw.at.clone(), "the layer has no features"))
 }
 
-fn split_results<T>(results: Vec<std::result::Result<T, Problem>>) -> (Vec<T>, Vec<Problem>) {
+/// Splits per-feature results into the built items and the problems;
+/// notes (e.g. repairs) go to `warnings`.
+fn split_results<T>(
+    results: Vec<std::result::Result<(T, Option<Problem>), Problem>>,
+    warnings: &mut Vec<Problem>,
+) -> (Vec<T>, Vec<Problem>) {
     let mut ok = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
         match r {
-            Ok(t) => ok.push(t),
+            Ok((t, note)) => {
+                ok.push(t);
+                warnings.extend(note);
+            }
             Err(p) => bad.push(p),
         }
     }
     (ok, bad)
 }
 
-fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>, Vec<Problem>> {
+fn build_parcels(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Parcel>, Vec<Problem>> {
     if let Some(p) = empty_layer(&raw) {
         return Err(vec![p]);
     }
@@ -311,8 +344,8 @@ fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>
                 )
             })?;
             let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
-            let (geometry, _) = polygons(f.geometry, &fat, repair)?;
-            Ok(Parcel {
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let parcel = Parcel {
                 id,
                 feature: f.number,
                 landuse,
@@ -322,10 +355,11 @@ fn build_parcels(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Parcel>
                 official_area_m2,
                 geometry,
                 area_m2: 0.0,
-            })
+            };
+            Ok((parcel, repaired))
         })
         .collect();
-    let (parcels, mut problems) = split_results(results);
+    let (parcels, mut problems) = split_results(results, warnings);
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(parcels.len());
     for p in &parcels {
         if let Some(other) = first.insert(p.id.as_str(), p.feature) {
@@ -406,7 +440,7 @@ fn build_enterprises(
                     format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
                 )
             })?;
-            Ok(Enterprise {
+            let enterprise = Enterprise {
                 feature: f.number,
                 credit_code_valid: credit_code::is_valid(&credit_code),
                 credit_code,
@@ -417,10 +451,11 @@ fn build_enterprises(
                 land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
                 grades,
                 location,
-            })
+            };
+            Ok((enterprise, None))
         })
         .collect();
-    let (enterprises, problems) = split_results(results);
+    let (enterprises, problems) = split_results(results, warnings);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -440,7 +475,11 @@ fn build_enterprises(
     Ok(enterprises)
 }
 
-fn build_zones(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Zone>, Vec<Problem>> {
+fn build_zones(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Zone>, Vec<Problem>> {
     if let Some(p) = empty_layer(&raw) {
         return Err(vec![p]);
     }
@@ -450,15 +489,16 @@ fn build_zones(raw: RawLayer, repair: bool) -> std::result::Result<Vec<Zone>, Ve
         .into_par_iter()
         .map(|f| {
             let fat = at.clone().feature(f.number.to_string());
-            let (geometry, _) = polygons(f.geometry, &fat, repair)?;
-            Ok(Zone {
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let zone = Zone {
                 feature: f.number,
                 name: text(&f.values[0]),
                 geometry,
-            })
+            };
+            Ok((zone, repaired))
         })
         .collect();
-    let (zones, problems) = split_results(results);
+    let (zones, problems) = split_results(results, warnings);
     if problems.is_empty() {
         Ok(zones)
     } else {

@@ -162,16 +162,12 @@ fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
     let model = tudi::load::load(&project)?;
     if !quiet {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "parcels: {} features", model.parcels.len())?;
-        writeln!(err, "enterprises: {} features", model.enterprises.len())?;
-        for (name, z) in [
-            ("villages", &model.villages),
-            ("plan", &model.plan),
-            ("protected", &model.protected),
-        ] {
-            if let Some(z) = z {
-                writeln!(err, "{name}: {} features", z.len())?;
-            }
+        for l in &model.layers {
+            writeln!(
+                err,
+                "{}: {} features, CRS {} ({})",
+                l.role, l.features, l.crs, l.at
+            )?;
         }
         for w in &model.warnings {
             writeln!(err, "warning: {w}")?;

@@ -96,9 +96,21 @@ pub struct Zone {
     pub geometry: MultiPolygon<f64>,
 }
 
+/// Where a layer came from, for reports.
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    /// `parcels`, `enterprises`, `villages`, `plan` or `protected`.
+    pub role: &'static str,
+    pub at: crate::error::Location,
+    /// The CRS its coordinates were read in.
+    pub crs: String,
+    pub features: usize,
+}
+
 /// Everything loaded for one run.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    pub layers: Vec<LayerInfo>,
     pub parcels: Vec<Parcel>,
     pub enterprises: Vec<Enterprise>,
     pub villages: Option<Vec<Zone>>,

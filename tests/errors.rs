@@ -218,7 +218,12 @@ fn invalid_polygon_is_reported_and_repaired_on_request() {
         );
     });
     assert_eq!(code, 0, "{err}");
-    assert!(out.join("summary.json").exists());
+    let summary = json(&out.join("summary.json"));
+    let warnings = summary["warnings"].to_string();
+    assert!(
+        warnings.contains("feature 3 (id 102)") && warnings.contains("repaired"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -314,4 +319,32 @@ fn a_failed_run_keeps_the_previous_outputs() {
 fn usage_errors_exit_2() {
     assert_eq!(tudi(&["run"]).status.code(), Some(2));
     assert_eq!(tudi(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn check_lists_every_layer_or_every_problem() {
+    let o = tudi(&["check", fixture("district/project.toml").to_str().unwrap()]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("parcels: 17 features, CRS EPSG:4549"), "{err}");
+    assert!(err.contains("enterprises: 14 features"), "{err}");
+
+    let dir = scratch("check-broken");
+    for entry in fs::read_dir(fixture("district")).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    fs::remove_file(dir.join("protected.geojson")).unwrap();
+    replace(&dir.join("enterprises.csv"), ",\"D,D,D\",", ",\"D,E,D\",");
+    let o = tudi(&["check", dir.join("project.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("2 problems") && err.contains("protected.geojson: file not found"),
+        "{err}"
+    );
+    assert!(
+        err.contains("feature 2, field grades: grades must be A, B, C or D"),
+        "{err}"
+    );
 }
