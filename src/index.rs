@@ -48,14 +48,18 @@ impl PolygonIndex {
             .map(|e| e.data)
     }
 
-    /// Positions of polygons that contain the point, boundary included.
-    pub fn containing<'a>(
+    /// Positions of polygons that contain the point, boundary included;
+    /// `polygon(i)` gives the indexed polygon at position `i`.
+    pub fn containing<'a, F>(
         &'a self,
-        polygons: &'a [MultiPolygon<f64>],
+        polygon: F,
         c: Coord<f64>,
-    ) -> impl Iterator<Item = usize> + 'a {
+    ) -> impl Iterator<Item = usize> + 'a
+    where
+        F: Fn(usize) -> &'a MultiPolygon<f64> + 'a,
+    {
         self.candidates_at(c)
-            .filter(move |&i| polygons[i].intersects(&Point(c)))
+            .filter(move |&i| polygon(i).intersects(&Point(c)))
     }
 }
 
@@ -73,7 +77,10 @@ impl ZoneIndex {
 
     /// True when a zone contains the point (its boundary counts as inside).
     pub fn contains(&self, c: Coord<f64>) -> bool {
-        self.index.containing(&self.geometries, c).next().is_some()
+        self.index
+            .containing(|i| &self.geometries[i], c)
+            .next()
+            .is_some()
     }
 }
 
@@ -109,7 +116,7 @@ mod tests {
         let polys = vec![left, right, ring];
         let idx = PolygonIndex::new(polys.iter());
         let at = |x, y| {
-            let mut v: Vec<_> = idx.containing(&polys, Coord { x, y }).collect();
+            let mut v: Vec<_> = idx.containing(|i| &polys[i], Coord { x, y }).collect();
             v.sort();
             v
         };

@@ -190,7 +190,7 @@ pub fn load(project: &Project) -> Result<Model> {
 /// exterior rings counter-clockwise (RFC 7946, and what area needs).
 fn polygons(
     geometry: Option<Geometry<f64>>,
-    at: &Location,
+    at: &dyn Fn() -> Location,
     repair: bool,
 ) -> std::result::Result<(MultiPolygon<f64>, Option<Problem>), Problem> {
     let mp = match geometry {
@@ -198,33 +198,30 @@ fn polygons(
         Some(Geometry::MultiPolygon(mp)) => mp,
         Some(other) => {
             return Err(problem(
-                at.clone(),
+                at(),
                 format!("a {} where a polygon was expected", geometry_name(&other)),
             ))
         }
-        None => return Err(problem(at.clone(), "no geometry")),
+        None => return Err(problem(at(), "no geometry")),
     };
     if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
-        return Err(problem(at.clone(), "empty geometry"));
+        return Err(problem(at(), "empty geometry"));
     }
     let mut repaired = None;
     let mp = match mp.check_validation() {
         Ok(()) => mp,
         Err(e) if repair => {
-            repaired = Some(problem(
-                at.clone(),
-                format!("invalid polygon ({e}) repaired"),
-            ));
+            repaired = Some(problem(at(), format!("invalid polygon ({e}) repaired")));
             make_valid(&mp).map_err(|r| {
                 problem(
-                    at.clone(),
+                    at(),
                     format!("invalid polygon ({e}) that cannot be repaired: {r}"),
                 )
             })?
         }
         Err(e) => {
             return Err(problem(
-                at.clone(),
+                at(),
                 format!("invalid polygon: {e} (set repair = true for this layer to repair it)"),
             ))
         }
@@ -276,12 +273,12 @@ fn text(v: &Value) -> Option<String> {
 
 fn number(
     v: &Value,
-    at: &Location,
+    at: &dyn Fn() -> Location,
     field: &Option<String>,
 ) -> std::result::Result<Option<f64>, Problem> {
     v.number().map_err(|bad| {
         problem(
-            at.clone().field(field.as_deref().unwrap_or("?")),
+            at().field(field.as_deref().unwrap_or("?")),
             format!("not a number: '{bad}'"),
         )
     })
@@ -327,19 +324,18 @@ fn build_parcels(
         .features
         .into_par_iter()
         .map(|f| {
-            let fat = at.clone().feature(f.number.to_string());
             let id = text(&f.values[PARCEL_ID]).ok_or_else(|| {
                 problem(
-                    fat.clone()
+                    at.clone()
+                        .feature(f.number.to_string())
                         .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
                     "no id",
                 )
             })?;
-            let fat = at.clone().feature(format!("{} (id {id})", f.number));
+            let fat = || at.clone().feature(format!("{} (id {id})", f.number));
             let landuse = text(&f.values[PARCEL_LANDUSE]).ok_or_else(|| {
                 problem(
-                    fat.clone()
-                        .field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
+                    fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
                     "no land-use code",
                 )
             })?;
@@ -420,23 +416,23 @@ fn build_enterprises(
         .features
         .into_par_iter()
         .map(|f| {
-            let fat = at.clone().feature(f.number.to_string());
+            let fat = || at.clone().feature(f.number.to_string());
             let location = match f.geometry {
                 Some(Geometry::Point(p)) => p.0,
                 Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
                 Some(other) => {
                     return Err(problem(
-                        fat,
+                        fat(),
                         format!("a {} where a point was expected", geometry_name(&other)),
                     ))
                 }
-                None => return Err(problem(fat, "no location")),
+                None => return Err(problem(fat(), "no location")),
             };
             let credit_code = text(&f.values[ENT_CODE]).unwrap_or_default();
             let grades_text = text(&f.values[ENT_GRADES]).unwrap_or_default();
             let grades = parse_grades(&grades_text).ok_or_else(|| {
                 problem(
-                    fat.clone().field(name_of(ENT_GRADES)),
+                    fat().field(name_of(ENT_GRADES)),
                     format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
                 )
             })?;
@@ -488,7 +484,7 @@ fn build_zones(
         .features
         .into_par_iter()
         .map(|f| {
-            let fat = at.clone().feature(f.number.to_string());
+            let fat = || at.clone().feature(f.number.to_string());
             let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
             let zone = Zone {
                 feature: f.number,

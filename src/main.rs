@@ -64,6 +64,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // GDAL's own messages (e.g. "GeoPackage version may only be partially
+    // supported") are noise here: its failures reach us as errors.
+    gdal::config::set_error_handler(|_, _, _| {});
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -80,10 +79,8 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         z.as_ref()
             .map(|z| ZoneIndex::new(z.iter().map(|z| z.geometry.clone()).collect()))
     };
-    let parcel_geometries: Vec<MultiPolygon<f64>> =
-        model.parcels.iter().map(|p| p.geometry.clone()).collect();
     let (parcel_index, (villages, (plan, protected))) = rayon::join(
-        || PolygonIndex::new(parcel_geometries.iter()),
+        || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
         || {
             rayon::join(
                 || zone(&model.villages),
@@ -114,7 +111,6 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         &model,
         &Context {
             parcel_index: &parcel_index,
-            parcel_geometries: &parcel_geometries,
             in_village: &in_village,
             scattered: &blocks.scattered,
             plan: plan.as_ref(),

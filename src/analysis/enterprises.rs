@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use geo::MultiPolygon;
 use rayon::prelude::*;
 
 use super::predicates::{Facts, Predicate};
@@ -62,8 +61,8 @@ impl Rule {
 
 /// What the enterprise analysis needs besides the model.
 pub struct Context<'a> {
+    /// Index of the model's parcels.
     pub parcel_index: &'a PolygonIndex,
-    pub parcel_geometries: &'a [MultiPolygon<f64>],
     pub in_village: &'a [bool],
     pub scattered: &'a [bool],
     pub plan: Option<&'a ZoneIndex>,
@@ -78,7 +77,7 @@ pub fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
         .par_iter()
         .map(|e| {
             ctx.parcel_index
-                .containing(ctx.parcel_geometries, e.location)
+                .containing(|i| &model.parcels[i].geometry, e.location)
                 .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id))
         })
         .collect()

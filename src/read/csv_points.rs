@@ -127,19 +127,17 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
     let results: Vec<Result<RawFeature, Problem>> = records
         .into_par_iter()
         .map(|(number, record)| {
-            let fat = at.clone().feature(number.to_string());
+            let fat = || at.clone().feature(number.to_string());
             let cell = |i: usize| record.get(i).unwrap_or("").trim();
             let coordinate = |i: usize, name: &str| -> Result<f64, Problem> {
                 let v = cell(i);
                 if v.is_empty() {
-                    return Err(problem(&fat.clone().field(name), "no coordinate"));
+                    return Err(problem(&fat().field(name), "no coordinate"));
                 }
                 v.parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| {
-                        problem(&fat.clone().field(name), format!("not a number: '{v}'"))
-                    })
+                    .ok_or_else(|| problem(&fat().field(name), format!("not a number: '{v}'")))
             };
             let (xi, yi) = (x.expect("checked"), y.expect("checked"));
             let mut g = Geometry::Point(Point::new(
@@ -149,15 +147,15 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
             let row_crs = match crs_col.map(cell).filter(|s| !s.is_empty()) {
                 Some(name) => crs_by_name[name]
                     .as_ref()
-                    .map_err(|e| problem(&fat.clone().field(&crs_field_name), e.clone()))?,
+                    .map_err(|e| problem(&fat().field(&crs_field_name), e.clone()))?,
                 None => default_crs.as_ref().ok_or_else(|| {
                     problem(
-                        &fat.clone().field(&crs_field_name),
+                        &fat().field(&crs_field_name),
                         "no CRS for this row and no crs for the layer",
                     )
                 })?,
             };
-            super::to_cgcs2000(&mut g, &row_crs.transform).map_err(|e| problem(&fat, e))?;
+            super::to_cgcs2000(&mut g, &row_crs.transform).map_err(|e| problem(&fat(), e))?;
             let values = indexes
                 .iter()
                 .map(|idx| match idx {

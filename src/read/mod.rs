@@ -273,7 +273,25 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
     let count = layer.try_feature_count().unwrap_or(0);
-    let raw: Vec<Undecoded> = if is_gpkg && count >= PARALLEL_READ_MIN {
+    let decode = |(number, wkb, values): Undecoded| -> Result<RawFeature, Problem> {
+        // built only on failure: most features have no problem
+        let fat = || at.clone().feature(number.to_string());
+        let geometry = match wkb {
+            Ok(Some(bytes)) => {
+                let mut g = wkb::parse(&bytes).map_err(|e| problem(&fat(), e))?;
+                to_cgcs2000(&mut g, &crs.transform).map_err(|e| problem(&fat(), e))?;
+                Some(g)
+            }
+            Ok(None) => None,
+            Err(e) => return Err(problem(&fat(), format!("unreadable geometry: {e}"))),
+        };
+        Ok(RawFeature {
+            number,
+            geometry,
+            values,
+        })
+    };
+    let results: Vec<Result<RawFeature, Problem>> = if is_gpkg && count >= PARALLEL_READ_MIN {
         let max_fid = dataset
             .execute_sql(
                 format!(
@@ -291,9 +309,11 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
                     .and_then(|f| f.field_as_integer64(0).ok().flatten())
             })
             .unwrap_or(count as i64);
+        // Each chunk reads and decodes its own features, so reading,
+        // reprojection and the other chunks' SQLite work overlap.
         let chunks = (rayon::current_num_threads() * 4).max(1) as i64;
         let step = max_fid / chunks + 1;
-        let parts: Vec<Result<Vec<Undecoded>, Problem>> = (0..chunks)
+        let parts: Vec<Result<Vec<Result<RawFeature, Problem>>, Problem>> = (0..chunks)
             .into_par_iter()
             .map(|c| {
                 let ds = open(source)?;
@@ -306,7 +326,10 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
                     (c + 1) * step
                 ))
                 .map_err(|e| problem(&at, e.to_string()))?;
-                Ok(read_features(&mut l, &indexes, true))
+                Ok(read_features(&mut l, &indexes, true)
+                    .into_iter()
+                    .map(decode)
+                    .collect())
             })
             .collect();
         let mut all = Vec::with_capacity(count as usize);
@@ -315,29 +338,11 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
         }
         all
     } else {
-        let by_fid = is_gpkg;
-        read_features(&mut layer, &indexes, by_fid)
+        read_features(&mut layer, &indexes, is_gpkg)
+            .into_par_iter()
+            .map(decode)
+            .collect()
     };
-    let results: Vec<Result<RawFeature, Problem>> = raw
-        .into_par_iter()
-        .map(|(number, wkb, values)| {
-            let fat = at.clone().feature(number.to_string());
-            let geometry = match wkb {
-                Ok(Some(bytes)) => {
-                    let mut g = wkb::parse(&bytes).map_err(|e| problem(&fat, e))?;
-                    to_cgcs2000(&mut g, &crs.transform).map_err(|e| problem(&fat, e))?;
-                    Some(g)
-                }
-                Ok(None) => None,
-                Err(e) => return Err(problem(&fat, format!("unreadable geometry: {e}"))),
-            };
-            Ok(RawFeature {
-                number,
-                geometry,
-                values,
-            })
-        })
-        .collect();
     let mut features = Vec::with_capacity(results.len());
     for r in results {
         match r {
