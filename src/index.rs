@@ -113,7 +113,7 @@ mod tests {
                 (4.0, 1.0),
             ])],
         )]);
-        let polys = vec![left, right, ring];
+        let polys = [left, right, ring];
         let idx = PolygonIndex::new(polys.iter());
         let at = |x, y| {
             let mut v: Vec<_> = idx.containing(|i| &polys[i], Coord { x, y }).collect();
