@@ -322,47 +322,43 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
         w.write_all(b"\n")
     })?;
 
+    let scattered: Vec<usize> = (0..parcels.len())
+        .filter(|&i| o.blocks.scattered[i])
+        .collect();
     staging.write("scattered_parcels.geojson", |w| {
-        write_collection(
-            w,
-            (0..parcels.len())
-                .filter(|&i| o.blocks.scattered[i])
-                .map(|i| {
-                    let p = &parcels[i];
-                    let b = &o.blocks.blocks
-                        [o.blocks.block_of[i].expect("scattered parcels are industrial")];
-                    (
-                        Shape::Polygons(&p.geometry),
-                        vec![
-                            ("id", Prop::Str(p.id.clone())),
-                            ("dlbm", Prop::Str(p.landuse.clone())),
-                            ("village", Prop::opt_str(p.village.as_deref())),
-                            ("township", Prop::opt_str(p.township())),
-                            ("area_mu", mu(p.area_m2)),
-                            ("block_id", Prop::Int(b.id as i64)),
-                            ("block_mu", mu(b.area_m2)),
-                        ],
-                    )
-                }),
-        )
+        write_collection(w, scattered.len(), |k| {
+            let p = &parcels[scattered[k]];
+            let b = &o.blocks.blocks
+                [o.blocks.block_of[scattered[k]].expect("scattered parcels are industrial")];
+            (
+                Shape::Polygons(&p.geometry),
+                vec![
+                    ("id", Prop::Str(p.id.clone())),
+                    ("dlbm", Prop::Str(p.landuse.clone())),
+                    ("village", Prop::opt_str(p.village.as_deref())),
+                    ("township", Prop::opt_str(p.township())),
+                    ("area_mu", mu(p.area_m2)),
+                    ("block_id", Prop::Int(b.id as i64)),
+                    ("block_mu", mu(b.area_m2)),
+                ],
+            )
+        })
     })?;
 
     staging.write("blocks.geojson", |w| {
-        write_collection(
-            w,
-            o.blocks.blocks.iter().map(|b| {
-                (
-                    Shape::Polygons(&b.geometry),
-                    vec![
-                        ("block_id", Prop::Int(b.id as i64)),
-                        ("area_mu", mu(b.area_m2)),
-                        ("parcels", Prop::Int(b.parcels.len() as i64)),
-                        ("in_village", Prop::Bool(b.in_village)),
-                        ("scattered", Prop::Bool(b.scattered)),
-                    ],
-                )
-            }),
-        )
+        write_collection(w, o.blocks.blocks.len(), |k| {
+            let b = &o.blocks.blocks[k];
+            (
+                Shape::Polygons(&b.geometry),
+                vec![
+                    ("block_id", Prop::Int(b.id as i64)),
+                    ("area_mu", mu(b.area_m2)),
+                    ("parcels", Prop::Int(b.parcels.len() as i64)),
+                    ("in_village", Prop::Bool(b.in_village)),
+                    ("scattered", Prop::Bool(b.scattered)),
+                ],
+            )
+        })
     })?;
 
     let group_names = |a: &Assessment| -> Vec<String> {
@@ -382,38 +378,32 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     };
 
     staging.write("enterprises.geojson", |w| {
-        write_collection(
-            w,
-            o.model
-                .enterprises
-                .iter()
-                .zip(&o.assessments)
-                .map(|(e, a)| {
-                    let mut props = vec![
-                        ("credit_code", Prop::Str(e.credit_code.clone())),
-                        ("credit_code_valid", Prop::Bool(e.credit_code_valid)),
-                        ("name", Prop::Str(e.name.clone())),
-                        ("industry", Prop::Str(e.industry.clone())),
-                        ("grades", Prop::Str(grades(e))),
-                        (
-                            "parcel_id",
-                            Prop::opt_str(a.parcel.map(|p| parcels[p].id.as_str())),
-                        ),
-                        ("unlocated", Prop::Bool(a.parcel.is_none())),
-                    ];
-                    for p in Predicate::ALL {
-                        props.push((p.name(), Prop::Bool(a.facts.has(p))));
-                    }
-                    props.extend([
-                        ("land_mu", Prop::opt_num(a.land_mu, 4)),
-                        ("tax_per_mu", Prop::opt_num(a.tax_per_mu, 4)),
-                        ("target", Prop::Bool(a.is_target())),
-                        ("groups", Prop::Strs(group_names(a))),
-                        ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
-                    ]);
-                    (Shape::Point(e.location), props)
-                }),
-        )
+        write_collection(w, o.model.enterprises.len(), |k| {
+            let (e, a) = (&o.model.enterprises[k], &o.assessments[k]);
+            let mut props = vec![
+                ("credit_code", Prop::Str(e.credit_code.clone())),
+                ("credit_code_valid", Prop::Bool(e.credit_code_valid)),
+                ("name", Prop::Str(e.name.clone())),
+                ("industry", Prop::Str(e.industry.clone())),
+                ("grades", Prop::Str(grades(e))),
+                (
+                    "parcel_id",
+                    Prop::opt_str(a.parcel.map(|p| parcels[p].id.as_str())),
+                ),
+                ("unlocated", Prop::Bool(a.parcel.is_none())),
+            ];
+            for p in Predicate::ALL {
+                props.push((p.name(), Prop::Bool(a.facts.has(p))));
+            }
+            props.extend([
+                ("land_mu", Prop::opt_num(a.land_mu, 4)),
+                ("tax_per_mu", Prop::opt_num(a.tax_per_mu, 4)),
+                ("target", Prop::Bool(a.is_target())),
+                ("groups", Prop::Strs(group_names(a))),
+                ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
+            ]);
+            (Shape::Point(e.location), props)
+        })
     })?;
 
     staging.write("targets.csv", |w| {

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use geo::{Coord, LineString, MultiPolygon};
+use rayon::prelude::*;
 
 use super::fixed;
 
@@ -110,29 +111,51 @@ fn write_shape(w: &mut dyn Write, shape: &Shape) -> io::Result<()> {
     }
 }
 
-/// Writes a FeatureCollection. Polygons must already be oriented
-/// (exterior counter-clockwise), as the model and analyses keep them.
-pub fn write_collection<'a>(
-    w: &mut dyn Write,
-    features: impl Iterator<Item = (Shape<'a>, Vec<(&'static str, Prop)>)>,
-) -> io::Result<()> {
+/// Writes a FeatureCollection of `count` features; `feature(i)` gives the
+/// i-th. Features are rendered in parallel, in batches, and written in
+/// order. Polygons must already be oriented (exterior counter-clockwise),
+/// as the model and analyses keep them.
+pub fn write_collection<'a, F>(w: &mut dyn Write, count: usize, feature: F) -> io::Result<()>
+where
+    F: Fn(usize) -> (Shape<'a>, Vec<(&'static str, Prop)>) + Sync,
+{
+    const BATCH: usize = 8192;
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
-    for (i, (shape, props)) in features.enumerate() {
-        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        w.write_all(br#"{"type":"Feature","properties":{"#)?;
-        for (k, (key, value)) in props.iter().enumerate() {
-            if k > 0 {
-                w.write_all(b",")?;
-            }
-            w.write_all(json_string(key).as_bytes())?;
-            w.write_all(b":")?;
-            write_prop(w, value)?;
+    for start in (0..count).step_by(BATCH) {
+        let rendered: Vec<io::Result<Vec<u8>>> = (start..(start + BATCH).min(count))
+            .into_par_iter()
+            .map(|i| {
+                let (shape, props) = feature(i);
+                let mut buf = Vec::with_capacity(512);
+                buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                write_feature(&mut buf, &shape, &props)?;
+                Ok(buf)
+            })
+            .collect();
+        for r in rendered {
+            w.write_all(&r?)?;
         }
-        w.write_all(br#"},"geometry":"#)?;
-        write_shape(w, &shape)?;
-        w.write_all(b"}")?;
     }
     w.write_all(b"\n]}\n")
+}
+
+fn write_feature(
+    w: &mut dyn Write,
+    shape: &Shape,
+    props: &[(&'static str, Prop)],
+) -> io::Result<()> {
+    w.write_all(br#"{"type":"Feature","properties":{"#)?;
+    for (k, (key, value)) in props.iter().enumerate() {
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(json_string(key).as_bytes())?;
+        w.write_all(b":")?;
+        write_prop(w, value)?;
+    }
+    w.write_all(br#"},"geometry":"#)?;
+    write_shape(w, shape)?;
+    w.write_all(b"}")
 }
 
 #[cfg(test)]
@@ -146,26 +169,22 @@ mod tests {
             polygon![(x: 120.0, y: 30.0), (x: 120.001, y: 30.0), (x: 120.0, y: 30.001)],
         ]);
         let mut out = Vec::new();
-        write_collection(
-            &mut out,
-            vec![
-                (
-                    Shape::Polygons(&mp),
-                    vec![
-                        ("id", Prop::Str("甲\"1".into())),
-                        ("mu", Prop::Num(1.0 / 3.0, 4)),
-                    ],
-                ),
-                (
-                    Shape::Point(Coord { x: 120.5, y: 30.25 }),
-                    vec![
-                        ("ok", Prop::Bool(true)),
-                        ("g", Prop::Strs(vec!["a".into()])),
-                    ],
-                ),
-            ]
-            .into_iter(),
-        )
+        write_collection(&mut out, 2, |i| match i {
+            0 => (
+                Shape::Polygons(&mp),
+                vec![
+                    ("id", Prop::Str("甲\"1".into())),
+                    ("mu", Prop::Num(1.0 / 3.0, 4)),
+                ],
+            ),
+            _ => (
+                Shape::Point(Coord { x: 120.5, y: 30.25 }),
+                vec![
+                    ("ok", Prop::Bool(true)),
+                    ("g", Prop::Strs(vec!["a".into()])),
+                ],
+            ),
+        })
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
