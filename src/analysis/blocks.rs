@@ -267,3 +267,89 @@ impl UnionFind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon, Rect};
+    use geographiclib_rs::{DirectGeodesic, Geodesic};
+
+    /// A square of `side` metres whose south-west corner is `west_m`
+    /// metres east of (120.7°E, 30.7°N), along geodesics.
+    fn square(west_m: f64, side: f64) -> MultiPolygon<f64> {
+        square_at(west_m, 0.0, side)
+    }
+
+    fn square_at(west_m: f64, south_m: f64, side: f64) -> MultiPolygon<f64> {
+        let g = Geodesic::new(geodesy::GRS80_A, geodesy::GRS80_F);
+        let at = |east: f64, north: f64| {
+            let (lat, lon, _): (f64, f64, f64) = g.direct(30.7, 120.7, 0.0, north);
+            let (lat, lon, _): (f64, f64, f64) = g.direct(lat, lon, 90.0, east);
+            Coord { x: lon, y: lat }
+        };
+        let (w, s) = (west_m, south_m);
+        let ring = vec![
+            at(w, s),
+            at(w + side, s),
+            at(w + side, s + side),
+            at(w, s + side),
+            at(w, s),
+        ];
+        MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+    }
+
+    fn clusters_of(parts: &[MultiPolygon<f64>], gap: f64) -> Vec<Vec<usize>> {
+        let projection = EqualArea::fitted(Rect::new((120.6, 30.6), (120.8, 30.8)));
+        let projected: Vec<_> = parts
+            .iter()
+            .map(|p| projection.project_multi_polygon(p))
+            .collect();
+        cluster(&projected, &projection, gap)
+    }
+
+    #[test]
+    fn the_gap_is_judged_in_metres_on_the_ground() {
+        let a = square(0.0, 40.0);
+        assert_eq!(
+            clusters_of(&[a.clone(), square(49.98, 40.0)], 10.0),
+            vec![vec![0, 1]]
+        );
+        assert_eq!(
+            clusters_of(&[a.clone(), square(50.02, 40.0)], 10.0),
+            vec![vec![0], vec![1]]
+        );
+        // touching counts, whatever the gap
+        assert_eq!(
+            clusters_of(&[a.clone(), square(40.0, 40.0)], 0.0),
+            vec![vec![0, 1]]
+        );
+    }
+
+    #[test]
+    fn clusters_are_transitive_and_ordered() {
+        // 0 —8 m— 1 —8 m— 2, and 3 far away: {0, 1, 2}, {3}
+        let parts = [
+            square(0.0, 40.0),
+            square(48.0, 40.0),
+            square(96.0, 40.0),
+            square(500.0, 40.0),
+        ];
+        assert_eq!(clusters_of(&parts, 10.0), vec![vec![0, 1, 2], vec![3]]);
+        let reversed: Vec<_> = parts.iter().rev().cloned().collect();
+        assert_eq!(clusters_of(&reversed, 10.0), vec![vec![0], vec![1, 2, 3]]);
+    }
+
+    #[test]
+    fn a_parcel_inside_another_ones_hole_is_contiguous() {
+        let outer = square_at(0.0, 0.0, 100.0);
+        let hole = square_at(30.0, 30.0, 40.0);
+        let mut ring = outer.0[0].clone();
+        ring.interiors_push(hole.0[0].exterior().clone());
+        let ring = MultiPolygon(vec![ring]);
+        // islands 5 m and 15 m from the hole's edge
+        let near = square_at(35.0, 35.0, 30.0);
+        let far = square_at(45.0, 45.0, 10.0);
+        assert_eq!(clusters_of(&[ring.clone(), near], 10.0), vec![vec![0, 1]]);
+        assert_eq!(clusters_of(&[ring, far], 10.0), vec![vec![0], vec![1]]);
+    }
+}
