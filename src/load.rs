@@ -2,8 +2,6 @@
 //! interprets the fields, checks the geometries, and collects every problem
 //! before giving up, so a planner fixes them all in one go.
 
-use std::collections::HashMap;
-
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
 use geo::orient::{Direction, Orient};
@@ -13,7 +11,7 @@ use rayon::prelude::*;
 use crate::config::{EnterpriseFields, FieldName, LayerSpec, ParcelFields, Project, ZoneFields};
 use crate::credit_code;
 use crate::error::{Error, Location, Problem, Result};
-use crate::model::{Enterprise, Grade, LayerInfo, Model, Parcel, Zone};
+use crate::model::{id_order, Enterprise, Grade, LayerInfo, Model, Parcel, Zone};
 use crate::read::{self, FieldRequest, RawLayer, Source, Value};
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
@@ -355,17 +353,20 @@ fn build_parcels(
             Ok((parcel, repaired))
         })
         .collect();
-    let (parcels, mut problems) = split_results(results, warnings);
-    let mut first: HashMap<&str, usize> = HashMap::with_capacity(parcels.len());
-    for p in &parcels {
-        if let Some(other) = first.insert(p.id.as_str(), p.feature) {
+    let (mut parcels, mut problems) = split_results(results, warnings);
+    // Parcels are kept in id order, so nothing downstream (block numbers,
+    // sums, output order) depends on the order of the file: FlatGeobuf's
+    // spatial index, for one, reorders features.
+    parcels.par_sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+    for pair in parcels.windows(2) {
+        if pair[0].id == pair[1].id {
             problems.push(problem(
                 at.clone()
-                    .feature(p.feature.to_string())
+                    .feature(pair[1].feature.to_string())
                     .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
                 format!(
-                    "id {} is also used by feature {other}: ids must be unique",
-                    p.id
+                    "id {} is also used by feature {}: ids must be unique",
+                    pair[1].id, pair[0].feature
                 ),
             ));
         }

@@ -348,3 +348,24 @@ fn check_lists_every_layer_or_every_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn duplicate_parcel_ids() {
+    let (code, err, out) = run_broken("dup-id", |d| {
+        replace(
+            &d.join("parcels.geojson"),
+            "\"BSM\": \"116\"",
+            "\"BSM\": \"100\"",
+        )
+    });
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "parcels.geojson",
+            "field BSM",
+            "id 100 is also used by feature 1",
+        ],
+    );
+}
