@@ -22,7 +22,7 @@ fn convert_parcels(driver: &str, path: &Path, options: &[&str]) {
         .unwrap()
         .create_vector_only(path)
         .unwrap();
-    let mut layer = dst
+    let layer = dst
         .create_layer(LayerOptions {
             name: "DLTB",
             srs: Some(&srs),
