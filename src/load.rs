@@ -206,7 +206,12 @@ fn polygons(
         return Err(problem(at(), "empty geometry"));
     }
     let mut repaired = None;
-    let mp = match mp.check_validation() {
+    let checked = if crate::model::validity::certainly_valid(&mp) {
+        Ok(())
+    } else {
+        mp.check_validation()
+    };
+    let mp = match checked {
         Ok(()) => mp,
         Err(e) if repair => {
             repaired = Some(problem(at(), format!("invalid polygon ({e}) repaired")));

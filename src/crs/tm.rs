@@ -28,6 +28,9 @@ pub struct TransverseMercator {
     /// Krüger α (forward) and β (inverse) coefficients, 1-based in the paper.
     alp: [f64; ORDER],
     bet: [f64; ORDER],
+    /// Conformal to geodetic latitude: φ = χ + Σ δ_j sin(2jχ) (Karney
+    /// 2011 eq. 36), which replaces Newton's iteration on the hot path.
+    del: [f64; ORDER],
     /// Northing of the origin latitude on the central meridian, before k0·A.
     xi0: f64,
 }
@@ -49,8 +52,9 @@ fn taupf(tau: f64, e: f64) -> f64 {
     1f64.hypot(sig) * tau - sig * tau1
 }
 
-/// tan φ from tan χ by Newton's method (Karney 2011 eq. 19–21); converges
+/// tan φ from tan χ by Newton's method (the reference for the series) (Karney 2011 eq. 19–21); converges
 /// in 2–3 steps, bounded at 5.
+#[cfg(test)]
 fn tauf(taup: f64, e: f64) -> f64 {
     let e2m = 1.0 - e * e;
     let mut tau = taup / e2m;
@@ -65,6 +69,16 @@ fn tauf(taup: f64, e: f64) -> f64 {
         }
     }
     tau
+}
+
+/// Σ c_j sin(2jχ) for real χ, given sin 2χ and cos 2χ, by Clenshaw.
+fn clenshaw_sin_real(c: &[f64; ORDER], s2: f64, c2: f64) -> f64 {
+    let a = 2.0 * c2;
+    let (mut y0, mut y1) = (0.0, 0.0);
+    for &ck in c.iter().rev() {
+        (y0, y1) = (a * y0 - y1 + ck, y0);
+    }
+    y0 * s2
 }
 
 /// Σ c_j sin(2jζ) for complex ζ = (re, im) by Clenshaw summation.
@@ -104,6 +118,47 @@ impl TransverseMercator {
         // A / a = (1 + n²/4 + n⁴/64 + n⁶/256) / (1 + n)  (Karney eq. 14).
         let a1 = a * poly(n2, &[1.0, 1.0 / 4.0, 1.0 / 64.0, 1.0 / 256.0]) / (1.0 + n);
         // Karney 2011 eq. (35): α_j, and eq. (36): β_j, as polynomials in n.
+        let del_c: [&[f64]; ORDER] = [
+            &[
+                0.0,
+                2.0,
+                -2.0 / 3.0,
+                -2.0,
+                116.0 / 45.0,
+                26.0 / 45.0,
+                -2854.0 / 675.0,
+            ],
+            &[
+                0.0,
+                0.0,
+                7.0 / 3.0,
+                -8.0 / 5.0,
+                -227.0 / 45.0,
+                2704.0 / 315.0,
+                2323.0 / 945.0,
+            ],
+            &[
+                0.0,
+                0.0,
+                0.0,
+                56.0 / 15.0,
+                -136.0 / 35.0,
+                -1262.0 / 105.0,
+                73814.0 / 2835.0,
+            ],
+            &[
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                4279.0 / 630.0,
+                -332.0 / 35.0,
+                -399572.0 / 14175.0,
+            ],
+            &[0.0, 0.0, 0.0, 0.0, 0.0, 4174.0 / 315.0, -144838.0 / 6237.0],
+            &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 601676.0 / 22275.0],
+        ];
+        let del = del_c.map(|c| poly(n, c));
         let alp_c: [&[f64]; ORDER] = [
             &[
                 0.0,
@@ -217,6 +272,7 @@ impl TransverseMercator {
             k0_a1: k0 * a1,
             alp,
             bet,
+            del,
             xi0,
         }
     }
@@ -266,9 +322,11 @@ impl TransverseMercator {
         let (xip, etap) = (xi - dxi, eta - deta);
         let (sxi, cxi) = xip.sin_cos();
         let sheta = etap.sinh();
-        let taup = sxi / sheta.hypot(cxi);
+        // |sheta|, |cxi| ≤ ~1 here: no overflow for hypot to guard against
+        let chi = sxi.atan2((sheta * sheta + cxi * cxi).sqrt());
         let lam = sheta.atan2(cxi);
-        let lat = tauf(taup, self.e).atan();
+        let (s2, c2) = (2.0 * chi).sin_cos();
+        let lat = chi + clenshaw_sin_real(&self.del, s2, c2);
         (self.lon0_deg + lam.to_degrees(), lat.to_degrees())
     }
 }
@@ -276,6 +334,23 @@ impl TransverseMercator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latitude_series_matches_newtons_iteration() {
+        let tm = TransverseMercator::gauss_kruger_3deg(40, false);
+        for i in 0..=1000 {
+            let lat = -85.0 + 170.0 * i as f64 / 1000.0;
+            let chi = taupf(lat.to_radians().tan(), tm.e).atan();
+            let (s2, c2) = (2.0 * chi).sin_cos();
+            let series = chi + clenshaw_sin_real(&tm.del, s2, c2);
+            let newton = tauf(chi.tan(), tm.e).atan();
+            assert!(
+                (series - newton).abs() < 1e-14,
+                "{lat}: {series} vs {newton}"
+            );
+            assert!((series - lat.to_radians()).abs() < 1e-14, "{lat}");
+        }
+    }
 
     /// (lon, lat, easting, northing) from pyproj 3.7.2 (PROJ 9.5.1):
     /// `Transformer.from_crs(4490, 4549, always_xy=True).transform(lon, lat)`.

@@ -1,6 +1,8 @@
 //! The loaded district: parcels, enterprises and zones, all in CGCS2000
 //! longitude/latitude (EPSG:4490), exterior rings counter-clockwise.
 
+pub mod validity;
+
 use std::cmp::Ordering;
 
 use geo::{Coord, MultiPolygon};
