@@ -29,7 +29,7 @@ use tm::TransverseMercator;
 pub enum Transform {
     /// Already longitude/latitude on GRS80 or WGS84.
     Identity,
-    TransverseMercator(TransverseMercator),
+    TransverseMercator(Box<TransverseMercator>),
     /// GCJ-02 (AMap, Tencent): iterative inverse of the offset.
     Gcj02,
     /// BD-09 (Baidu).
@@ -175,7 +175,7 @@ fn transform_for(srs: &SpatialRef) -> Result<Transform, String> {
                 p("false_northing") * unit,
             );
             if (unit - 1.0).abs() < 1e-12 {
-                return Ok(Transform::TransverseMercator(tm));
+                return Ok(Transform::TransverseMercator(Box::new(tm)));
             }
         }
         return proj();
@@ -296,12 +296,12 @@ mod tests {
         let Transform::TransverseMercator(with) = Crs::parse("EPSG:4528").unwrap().transform else {
             panic!("EPSG:4528 is a Transverse Mercator")
         };
-        assert_eq!(with, TransverseMercator::gauss_kruger_3deg(40, true));
+        assert_eq!(*with, TransverseMercator::gauss_kruger_3deg(40, true));
         let Transform::TransverseMercator(without) = Crs::parse("EPSG:4549").unwrap().transform
         else {
             panic!("EPSG:4549 is a Transverse Mercator")
         };
-        assert_eq!(without, TransverseMercator::gauss_kruger_3deg(40, false));
+        assert_eq!(*without, TransverseMercator::gauss_kruger_3deg(40, false));
     }
 
     #[test]
