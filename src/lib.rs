@@ -9,7 +9,9 @@
 //! them together for the CLI.
 #![forbid(unsafe_code)]
 
+pub mod credit_code;
 pub mod crs;
 pub mod error;
 pub mod geodesy;
 pub mod model;
+pub mod synth;
