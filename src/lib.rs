@@ -21,4 +21,5 @@ pub mod load;
 pub mod model;
 pub mod pipeline;
 pub mod read;
+pub mod synth;
 pub mod write;

@@ -1,0 +1,1846 @@
+//! The land-use layout: which tile is what, and how every tile and strip is
+//! cut into parcels (blocks of lattice cells), including the planted
+//! remediation scenarios.
+//!
+//! Scale (synthetic, denser than reality so that a few thousand parcels
+//! show everything): villages are ~4 × 4 tiles (≈ 1.4 km²), townships
+//! ~8 × 8 tiles (≈ 6 km²), each with a 2 × 2-tile town centre and usually
+//! an industrial zone of 2–3 × 2–3 tiles next to it.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::lattice::{Lattice, CELLS, STEP};
+use super::names::{place_name, COUNTIES, XIUZHOU_TOWNSHIPS};
+use super::rng::{hash, unit, Rng};
+
+/// m² per mu.
+pub const MU: f64 = 10000.0 / 15.0;
+/// Nominal upper bound (mu) of a planted plot or group meant to stay
+/// under the 5-mu threshold, and lower bound of one meant to exceed it.
+/// With jitter and warp the real areas stay within ~3 % of nominal, so
+/// both sides keep a clear margin from 5 mu.
+pub const SMALL_MU: f64 = 4.1;
+pub const LARGE_MU: f64 = 6.0;
+
+/// 城镇村属性码.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Czcs {
+    None,
+    C201,
+    C202,
+    C203,
+    C201A,
+    C202A,
+    C203A,
+    C204,
+}
+
+impl Czcs {
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Czcs::None => None,
+            Czcs::C201 => Some("201"),
+            Czcs::C202 => Some("202"),
+            Czcs::C203 => Some("203"),
+            Czcs::C201A => Some("201A"),
+            Czcs::C202A => Some("202A"),
+            Czcs::C203A => Some("203A"),
+            Czcs::C204 => Some("204"),
+        }
+    }
+    /// The code for non-construction land inside the same range.
+    fn non_construction(self) -> Czcs {
+        match self {
+            Czcs::C201 => Czcs::C201A,
+            Czcs::C202 => Czcs::C202A,
+            Czcs::C203 => Czcs::C203A,
+            other => other,
+        }
+    }
+}
+
+/// What a parcel is for, as far as the scenarios care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Plain,
+    /// Agricultural field (may be split to reach the exact parcel count).
+    Field,
+    /// Homestead in a village settlement (home-workshop candidate).
+    Homestead,
+    /// Parcel of industrial zone `z` (0601, 0508 or green).
+    Zone(u32),
+    /// Parcel of village industrial park `p` (0601 or 0508).
+    Park(u32),
+    /// Cropland inside village park `p`, used by an enterprise.
+    ParkCrop(u32),
+    /// Village 0601 plot of scenario group `g`.
+    Plot(u32),
+    /// Cropland plot of cropland-cluster group `g`, used by an enterprise.
+    CropPlot(u32),
+    /// Clay pit (0602).
+    Quarry,
+    /// Road or water strip.
+    Strip,
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// Vertex-index range: cells `c0..c1 × r0..r1`.
+    pub c0: u32,
+    pub r0: u32,
+    pub c1: u32,
+    pub r1: u32,
+    pub dlbm: &'static str,
+    pub czcs: Czcs,
+    pub qsxz: &'static str,
+    pub unit: u32,
+    pub role: Role,
+}
+
+impl Block {
+    pub fn cells(&self) -> usize {
+        ((self.c1 - self.c0) * (self.r1 - self.r0)) as usize
+    }
+    pub fn ring(&self, lat: &Lattice) -> Vec<[f64; 2]> {
+        lat.ring(
+            self.c0 as usize,
+            self.r0 as usize,
+            self.c1 as usize,
+            self.r1 as usize,
+        )
+    }
+}
+
+/// Planted scenario kinds (all village 0601, CZCSXM 203).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// 1–4 adjacent small plots, < 5 mu together, ≥ ~15 m from any other
+    /// industrial land: a scattered group.
+    Scattered,
+    /// One plot (2.9–4.1 mu) of a pair whose plots are one lattice cell
+    /// (≥ 15 m) apart: each is a scattered group of its own.
+    GapFar,
+    /// One plot (2.9–4.1 mu) of a pair facing each other across a 5 m
+    /// rural road (1006): one cluster of > 5.8 mu with a 10 m gap.
+    GapNear,
+    /// 3–6 small adjacent plots adding up to ≥ 6 mu.
+    Chain,
+    /// 0601 plots plus 1–2 adjacent cropland plots used by enterprises
+    /// (no legal land); the 0601 part is either < 4.1 or ≥ 6 mu.
+    CropCluster,
+    /// A village plot (< 4.1 mu) sharing an edge with an industrial zone.
+    Touching,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub kind: Kind,
+    /// Global indices of its 0601 blocks.
+    pub plots: Vec<u32>,
+    /// Global indices of its cropland blocks (CropCluster only).
+    pub crops: Vec<u32>,
+    /// Pair id (GapFar / GapNear), else `u32::MAX`.
+    pub pair: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Crop,
+    Forest,
+    Orchard,
+    Water,
+    Settlement(u32),
+    Town(u32),
+    Zone(u32),
+    Park(u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct Township {
+    pub code9: String,
+    pub name: String,
+    pub street: bool,
+    pub seed: (f64, f64),
+    pub community: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub code12: String,
+    pub name: String,
+    pub township: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Village {
+    pub unit: u32,
+    pub township: u32,
+}
+
+/// A rectangle of tiles, inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TileRect {
+    pub i0: usize,
+    pub j0: usize,
+    pub i1: usize,
+    pub j1: usize,
+}
+
+impl TileRect {
+    fn tiles(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (self.j0..=self.j1).flat_map(move |j| (self.i0..=self.i1).map(move |i| (i, j)))
+    }
+    fn contains(&self, i: usize, j: usize) -> bool {
+        (self.i0..=self.i1).contains(&i) && (self.j0..=self.j1).contains(&j)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settlement {
+    pub village: u32,
+    pub rect: TileRect,
+}
+
+#[derive(Clone, Debug)]
+pub struct Zone {
+    pub township: u32,
+    pub rect: TileRect,
+    pub czcs: Czcs,
+    /// A planned extension over cropland tiles (in plan.geojson only).
+    pub extension: Option<TileRect>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Park {
+    pub village: u32,
+    pub tile: (usize, usize),
+    pub planned: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct G5Half {
+    pair: u32,
+    side: u8, // 0 west, 1 east, 2 south, 3 north
+    offset: usize,
+    len: usize,
+    depth: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct TilePlan {
+    stamps: Vec<Kind>,
+    /// A kind to place before the others (when it is missing everywhere).
+    priority: Option<Kind>,
+    /// Salt of a re-fill.
+    retry: u64,
+    g5: Option<G5Half>,
+    /// Sides of a zone tile on which to plant a Touching plot.
+    touching: Vec<u8>,
+    quarry: bool,
+}
+
+/// The finished layout.
+pub struct Layout {
+    pub lat: Lattice,
+    pub tiles_x: usize,
+    pub tiles_y: usize,
+    pub themes: Vec<Theme>,
+    pub tile_village: Vec<u32>,
+    pub townships: Vec<Township>,
+    pub units: Vec<Unit>,
+    pub villages: Vec<Village>,
+    pub settlements: Vec<Settlement>,
+    pub zones: Vec<Zone>,
+    pub parks: Vec<Park>,
+    pub blocks: Vec<Block>,
+    pub groups: Vec<Group>,
+    /// Number of clay pits (0602) planted.
+    pub quarries: usize,
+}
+
+fn theme_is_open(t: Theme) -> bool {
+    matches!(
+        t,
+        Theme::Crop | Theme::Forest | Theme::Orchard | Theme::Water
+    )
+}
+
+/// Nearest point of a jittered grid of seeds with the given spacing.
+fn seed_of(seed: u64, salt: u64, spacing: f64, jitter: f64, a: i64, b: i64) -> (f64, f64) {
+    let h = hash(seed, &[salt, a as u64, b as u64]);
+    let jx = (unit(h) * 2.0 - 1.0) * jitter;
+    let jy = (unit(h.rotate_left(31)) * 2.0 - 1.0) * jitter;
+    (spacing * a as f64 + jx, spacing * b as f64 + jy)
+}
+
+fn nearest_seed(
+    seed: u64,
+    salt: u64,
+    spacing: f64,
+    jitter: f64,
+    p: (f64, f64),
+    fixed: Option<(i64, i64)>,
+) -> ((i64, i64), (f64, f64)) {
+    let a0 = (p.0 / spacing).floor() as i64;
+    let b0 = (p.1 / spacing).floor() as i64;
+    let mut best = ((0, 0), (0.0, 0.0), f64::INFINITY);
+    for a in a0 - 1..=a0 + 2 {
+        for b in b0 - 1..=b0 + 2 {
+            let s = if fixed == Some((a, b)) {
+                (spacing * a as f64, spacing * b as f64)
+            } else {
+                seed_of(seed, salt, spacing, jitter, a, b)
+            };
+            let d = (s.0 - p.0).powi(2) + (s.1 - p.1).powi(2);
+            if d < best.2 {
+                best = ((a, b), s, d);
+            }
+        }
+    }
+    (best.0, best.1)
+}
+
+/// Three-digit township codes available in a county, in order of use.
+fn township_code(county: usize, slot: usize) -> (String, Option<&'static str>) {
+    if county == 0 && slot < XIUZHOU_TOWNSHIPS.len() {
+        let (c, n) = XIUZHOU_TOWNSHIPS[slot];
+        return (c.to_string(), Some(n));
+    }
+    let taken: HashSet<&str> = if county == 0 {
+        XIUZHOU_TOWNSHIPS.iter().map(|t| t.0).collect()
+    } else {
+        HashSet::new()
+    };
+    let seq = (101..=199).chain(1..=99).chain(200..=399);
+    let mut k = if county == 0 {
+        slot - XIUZHOU_TOWNSHIPS.len()
+    } else {
+        slot
+    };
+    for code in seq {
+        let s = format!("{code:03}");
+        if taken.contains(s.as_str()) {
+            continue;
+        }
+        if k == 0 {
+            return (s, None);
+        }
+        k -= 1;
+    }
+    unreachable!("township slots per county are bounded by the caller")
+}
+
+const TOWNSHIPS_PER_COUNTY: usize = 380;
+
+/// Build the layout of a `tiles_x` × `tiles_y` window.
+pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
+    let lat = Lattice::new(seed, tiles_x, tiles_y);
+    let w = tiles_x;
+    let h = tiles_y;
+    let idx = |i: usize, j: usize| j * w + i;
+    let mut rng = Rng::derive(seed, &[0x91A4]);
+
+    // --- villages and townships -------------------------------------
+    let centre_tile = (w / 2, h / 2);
+    let t_spacing = 8.0;
+    let v_spacing = 4.0;
+    // Township seed (0, 0) sits exactly at the centre tile's centre.
+    let t_origin = (centre_tile.0 as f64 + 0.5, centre_tile.1 as f64 + 0.5);
+    let mut village_key: HashMap<(i64, i64), u32> = HashMap::new();
+    let mut township_key: HashMap<(i64, i64), u32> = HashMap::new();
+    let mut villages: Vec<Village> = Vec::new();
+    let mut townships: Vec<Township> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
+    let mut tile_village = vec![0u32; w * h];
+    let mut names_taken: HashSet<String> = HashSet::new();
+    let mut village_count_in: Vec<usize> = Vec::new();
+    for j in 0..h {
+        for i in 0..w {
+            let p = (i as f64 + 0.5, j as f64 + 0.5);
+            let (vk, vs) = nearest_seed(seed, 0x1111, v_spacing, 1.2, p, None);
+            let v = match village_key.get(&vk) {
+                Some(&v) => v,
+                None => {
+                    let rel = (vs.0 - t_origin.0, vs.1 - t_origin.1);
+                    let (tk, ts) = nearest_seed(seed, 0x2222, t_spacing, 2.0, rel, Some((0, 0)));
+                    let t = match township_key.get(&tk) {
+                        Some(&t) => t,
+                        None => {
+                            let t = townships.len() as u32;
+                            let county = townships.len() / TOWNSHIPS_PER_COUNTY;
+                            let slot = townships.len() % TOWNSHIPS_PER_COUNTY;
+                            let (code3, real) = township_code(county, slot);
+                            let street = code3.starts_with('0');
+                            let name = match real {
+                                Some(n) => {
+                                    names_taken
+                                        .insert(n.trim_end_matches(['镇', '街', '道']).to_string());
+                                    n.to_string()
+                                }
+                                None => {
+                                    let base = place_name(&mut rng, &mut names_taken);
+                                    if street {
+                                        format!("{base}街道")
+                                    } else if code3.starts_with('1') {
+                                        format!("{base}镇")
+                                    } else {
+                                        format!("{base}乡")
+                                    }
+                                }
+                            };
+                            let county_code = COUNTIES[county.min(COUNTIES.len() - 1)];
+                            townships.push(Township {
+                                code9: format!("{county_code}{code3}"),
+                                name,
+                                street,
+                                seed: (ts.0 + t_origin.0, ts.1 + t_origin.1),
+                                community: None,
+                            });
+                            village_count_in.push(0);
+                            township_key.insert(tk, t);
+                            t
+                        }
+                    };
+                    let k = village_count_in[t as usize];
+                    village_count_in[t as usize] += 1;
+                    let name = format!("{}村", place_name(&mut rng, &mut names_taken));
+                    let u = units.len() as u32;
+                    units.push(Unit {
+                        code12: format!("{}{:03}", townships[t as usize].code9, 201 + (k % 199)),
+                        name,
+                        township: t,
+                    });
+                    let v = villages.len() as u32;
+                    villages.push(Village {
+                        unit: u,
+                        township: t,
+                    });
+                    village_key.insert(vk, v);
+                    v
+                }
+            };
+            tile_village[idx(i, j)] = v;
+        }
+    }
+
+    // --- town centres and industrial zones ----------------------------
+    let mut themes = vec![Theme::Crop; w * h];
+    let mut tile_township: Vec<u32> = tile_village
+        .iter()
+        .map(|&v| villages[v as usize].township)
+        .collect();
+    let mut zones: Vec<Zone> = Vec::new();
+    let mut town_rects: Vec<(u32, TileRect)> = Vec::new();
+    for (t, tw) in townships.iter_mut().enumerate() {
+        let (sx, sy) = tw.seed;
+        if sx < 0.0 || sy < 0.0 || sx >= w as f64 || sy >= h as f64 {
+            continue;
+        }
+        let (si, sj) = (sx as usize, sy as usize);
+        let i1 = (si + 1).min(w - 1);
+        let j1 = (sj + 1).min(h - 1);
+        let rect = TileRect {
+            i0: si,
+            j0: sj,
+            i1,
+            j1,
+        };
+        if rect.tiles().any(|(i, j)| themes[idx(i, j)] != Theme::Crop) {
+            continue;
+        }
+        for (i, j) in rect.tiles() {
+            themes[idx(i, j)] = Theme::Town(t as u32);
+            tile_township[idx(i, j)] = t as u32;
+        }
+        let short = tw
+            .name
+            .trim_end_matches("街道")
+            .trim_end_matches(['镇', '乡']);
+        let u = units.len() as u32;
+        units.push(Unit {
+            code12: format!("{}001", tw.code9),
+            name: format!("{short}社区"),
+            township: t as u32,
+        });
+        tw.community = Some(u);
+        town_rects.push((t as u32, rect));
+    }
+    for &(t, town) in &town_rects {
+        let central = town.contains(centre_tile.0, centre_tile.1);
+        if !central && !rng.chance(0.8) {
+            continue;
+        }
+        let first = (rng.int(2, 3), rng.int(2, 3));
+        // smaller fall-backs; the central township always gets a zone
+        let sizes: &[(usize, usize)] = if central {
+            &[first, (2, 2), (2, 1), (1, 2), (1, 1)]
+        } else {
+            &[first, (2, 2)]
+        };
+        let mut placed = None;
+        'sizes: for &(zw, zh) in sizes {
+            let mut sides = [0u8, 1, 2, 3];
+            rng.shuffle(&mut sides);
+            for &side in &sides {
+                for _ in 0..6 {
+                    let (i0, j0) = match side {
+                        0 => (
+                            town.i0 as i64 - zw as i64,
+                            town.j0 as i64 - rng.int(0, zh - 1) as i64,
+                        ),
+                        1 => (
+                            town.i1 as i64 + 1,
+                            town.j0 as i64 - rng.int(0, zh - 1) as i64,
+                        ),
+                        2 => (
+                            town.i0 as i64 - rng.int(0, zw - 1) as i64,
+                            town.j0 as i64 - zh as i64,
+                        ),
+                        _ => (
+                            town.i0 as i64 - rng.int(0, zw - 1) as i64,
+                            town.j1 as i64 + 1,
+                        ),
+                    };
+                    if i0 < 0 || j0 < 0 {
+                        continue;
+                    }
+                    let (i0, j0) = (i0 as usize, j0 as usize);
+                    let (i1, j1) = (i0 + zw - 1, j0 + zh - 1);
+                    if i1 >= w || j1 >= h {
+                        continue;
+                    }
+                    let r = TileRect { i0, j0, i1, j1 };
+                    if r.tiles().all(|(i, j)| themes[idx(i, j)] == Theme::Crop) {
+                        placed = Some(r);
+                        break 'sizes;
+                    }
+                }
+            }
+        }
+        if let Some(rect) = placed {
+            let z = zones.len() as u32;
+            for (i, j) in rect.tiles() {
+                themes[idx(i, j)] = Theme::Zone(z);
+            }
+            zones.push(Zone {
+                township: t,
+                rect,
+                czcs: if townships[t as usize].street {
+                    Czcs::C201
+                } else {
+                    Czcs::C202
+                },
+                extension: None,
+            });
+        }
+    }
+
+    // --- settlements, parks and open land per village ----------------
+    let mut village_tiles: Vec<Vec<(usize, usize)>> = vec![Vec::new(); villages.len()];
+    for j in 0..h {
+        for i in 0..w {
+            village_tiles[tile_village[idx(i, j)] as usize].push((i, j));
+        }
+    }
+    let mut settlements: Vec<Settlement> = Vec::new();
+    let mut parks: Vec<Park> = Vec::new();
+    let shapes: [((usize, usize), f64); 4] =
+        [((1, 1), 0.45), ((2, 1), 0.25), ((1, 2), 0.2), ((2, 2), 0.1)];
+    for (v, tiles) in village_tiles.iter().enumerate() {
+        let free: Vec<(usize, usize)> = tiles
+            .iter()
+            .copied()
+            .filter(|&(i, j)| themes[idx(i, j)] == Theme::Crop)
+            .collect();
+        if free.is_empty() {
+            continue;
+        }
+        let n_sett = if free.len() >= 6 {
+            1 + rng.chance(0.5) as usize
+        } else {
+            1
+        };
+        for _ in 0..n_sett {
+            let wts: Vec<f64> = shapes.iter().map(|s| s.1).collect();
+            let (sw, sh) = shapes[rng.weighted(&wts)].0;
+            let mut done = false;
+            for attempt in 0..24 {
+                let (sw, sh) = if attempt >= 16 { (1, 1) } else { (sw, sh) };
+                let &(i0, j0) = rng.pick(&free);
+                let r = TileRect {
+                    i0,
+                    j0,
+                    i1: i0 + sw - 1,
+                    j1: j0 + sh - 1,
+                };
+                if r.i1 >= w || r.j1 >= h {
+                    continue;
+                }
+                if r.tiles().all(|(i, j)| {
+                    themes[idx(i, j)] == Theme::Crop && tile_village[idx(i, j)] == v as u32
+                }) {
+                    let s = settlements.len() as u32;
+                    for (i, j) in r.tiles() {
+                        themes[idx(i, j)] = Theme::Settlement(s);
+                    }
+                    settlements.push(Settlement {
+                        village: v as u32,
+                        rect: r,
+                    });
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                break;
+            }
+        }
+        if rng.chance(0.25) {
+            // not next to a zone, so that zone and park stay apart
+            let near_zone = |i: usize, j: usize| {
+                (i.saturating_sub(1)..=(i + 1).min(w - 1)).any(|a| {
+                    (j.saturating_sub(1)..=(j + 1).min(h - 1))
+                        .any(|b| matches!(themes[idx(a, b)], Theme::Zone(_)))
+                })
+            };
+            let left: Vec<(usize, usize)> = free
+                .iter()
+                .copied()
+                .filter(|&(i, j)| themes[idx(i, j)] == Theme::Crop && !near_zone(i, j))
+                .collect();
+            if !left.is_empty() {
+                let &(i, j) = rng.pick(&left);
+                let p = parks.len() as u32;
+                themes[idx(i, j)] = Theme::Park(p);
+                parks.push(Park {
+                    village: v as u32,
+                    tile: (i, j),
+                    planned: rng.chance(0.5),
+                });
+            }
+        }
+        for &(i, j) in &free {
+            if themes[idx(i, j)] == Theme::Crop {
+                themes[idx(i, j)] = match rng.weighted(&[0.80, 0.06, 0.05, 0.09]) {
+                    0 => Theme::Crop,
+                    1 => Theme::Forest,
+                    2 => Theme::Orchard,
+                    _ => Theme::Water,
+                };
+            }
+        }
+    }
+    // Make sure some settlement spans a 5 m strip (the narrow-road pair).
+    let spans_5m = |s: &Settlement| {
+        (s.rect.i0..s.rect.i1).any(|i| lat.x.strip[i] == 5.0)
+            || (s.rect.j0..s.rect.j1).any(|j| lat.y.strip[j] == 5.0)
+    };
+    if !settlements.iter().any(spans_5m) {
+        // Two tiles across a 5 m strip, each open land or a single-tile
+        // settlement (not both): first of one village, then of any.
+        let single = |t: Theme| match t {
+            Theme::Settlement(s) => {
+                let r = settlements[s as usize].rect;
+                r.i0 == r.i1 && r.j0 == r.j1
+            }
+            t => theme_is_open(t),
+        };
+        let mut found = None;
+        'find: for same_village in [true, false] {
+            for j in 0..h {
+                for i in 0..w {
+                    let a = (i, j);
+                    let nbs = [
+                        (i + 1 < w && lat.x.strip[i] == 5.0).then(|| (i + 1, j)),
+                        (j + 1 < h && lat.y.strip[j] == 5.0).then(|| (i, j + 1)),
+                    ];
+                    for b in nbs.into_iter().flatten() {
+                        let (ta, tb) = (themes[idx(a.0, a.1)], themes[idx(b.0, b.1)]);
+                        let both_settled = matches!(ta, Theme::Settlement(_))
+                            && matches!(tb, Theme::Settlement(_));
+                        if single(ta)
+                            && single(tb)
+                            && !both_settled
+                            && (!same_village
+                                || tile_village[idx(a.0, a.1)] == tile_village[idx(b.0, b.1)])
+                        {
+                            found = Some((a, b));
+                            break 'find;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((a, b)) = found {
+            let r = TileRect {
+                i0: a.0,
+                j0: a.1,
+                i1: b.0,
+                j1: b.1,
+            };
+            let existing = [a, b].iter().find_map(|&(i, j)| match themes[idx(i, j)] {
+                Theme::Settlement(s) => Some(s),
+                _ => None,
+            });
+            let s = match existing {
+                Some(s) => {
+                    settlements[s as usize].rect = r;
+                    s
+                }
+                None => {
+                    settlements.push(Settlement {
+                        village: tile_village[idx(a.0, a.1)],
+                        rect: r,
+                    });
+                    settlements.len() as u32 - 1
+                }
+            };
+            for (x, y) in r.tiles() {
+                themes[idx(x, y)] = Theme::Settlement(s);
+            }
+        }
+    }
+    // Planned extensions of zones over adjacent cropland.
+    for z in zones.iter_mut() {
+        if !rng.chance(0.4) {
+            continue;
+        }
+        let r = z.rect;
+        let cands = [
+            (r.j1 + 1 < h).then(|| TileRect {
+                i0: r.i0,
+                j0: r.j1 + 1,
+                i1: r.i1,
+                j1: r.j1 + 1,
+            }),
+            (r.j0 > 0).then(|| TileRect {
+                i0: r.i0,
+                j0: r.j0 - 1,
+                i1: r.i1,
+                j1: r.j0 - 1,
+            }),
+            (r.i1 + 1 < w).then(|| TileRect {
+                i0: r.i1 + 1,
+                j0: r.j0,
+                i1: r.i1 + 1,
+                j1: r.j1,
+            }),
+            (r.i0 > 0).then(|| TileRect {
+                i0: r.i0 - 1,
+                j0: r.j0,
+                i1: r.i0 - 1,
+                j1: r.j1,
+            }),
+        ];
+        for c in cands.into_iter().flatten() {
+            if c.tiles().all(|(i, j)| themes[idx(i, j)] == Theme::Crop) {
+                z.extension = Some(c);
+                break;
+            }
+        }
+    }
+
+    // --- per-tile plans ------------------------------------------------
+    let mut plans: Vec<TilePlan> = vec![TilePlan::default(); w * h];
+    let mut g5_pairs = 0u32;
+    let mut planned = [0usize; 3]; // Chain, CropCluster, GapFar
+    for (s, sett) in settlements.iter().enumerate() {
+        let r = sett.rect;
+        // Narrow-road pairs across internal 5 m strips.
+        type Edge = ((usize, usize), (usize, usize), bool);
+        let mut edges: Vec<Edge> = Vec::new();
+        for (i, j) in r.tiles() {
+            if i < r.i1 && lat.x.strip[i] == 5.0 {
+                edges.push(((i, j), (i + 1, j), true));
+            }
+            if j < r.j1 && lat.y.strip[j] == 5.0 {
+                edges.push(((i, j), (i, j + 1), false));
+            }
+        }
+        for (a, b, horizontal) in edges {
+            if plans[idx(a.0, a.1)].g5.is_some() || plans[idx(b.0, b.1)].g5.is_some() {
+                continue;
+            }
+            if g5_pairs > 0 && !rng.chance(0.75) {
+                continue;
+            }
+            let pair = g5_pairs;
+            g5_pairs += 1;
+            let cell_mu = |t: (usize, usize)| lat.x.cell[t.0] * lat.y.cell[t.1] / MU;
+            let half = |rng: &mut Rng, t: (usize, usize)| -> (usize, usize) {
+                // cells n with n·a in [2.9, 4.1] mu, as len × depth
+                let a = cell_mu(t);
+                let lo = (2.9 / a).ceil() as usize;
+                let hi = ((SMALL_MU / a).floor() as usize).max(lo);
+                let n = rng.int(lo, hi);
+                match n {
+                    1..=3 => (n, 1),
+                    4 => (2, 2),
+                    5 => (5, 1),
+                    6 => (3, 2),
+                    _ => (n.div_ceil(2), 2),
+                }
+            };
+            let (la, da) = half(&mut rng, a);
+            let (lb, db) = half(&mut rng, b);
+            let maxlen = la.max(lb);
+            let offset = rng.int(1, CELLS - 1 - maxlen);
+            let (sa, sb) = if horizontal { (1u8, 0u8) } else { (3u8, 2u8) };
+            plans[idx(a.0, a.1)].g5 = Some(G5Half {
+                pair,
+                side: sa,
+                offset,
+                len: la,
+                depth: da,
+            });
+            plans[idx(b.0, b.1)].g5 = Some(G5Half {
+                pair,
+                side: sb,
+                offset,
+                len: lb,
+                depth: db,
+            });
+        }
+        for (n, (i, j)) in r.tiles().enumerate() {
+            let p = &mut plans[idx(i, j)];
+            let force = s == 0 && n == 0;
+            if force || planned[0] == 0 || rng.chance(0.4) {
+                p.stamps.push(Kind::Chain);
+                planned[0] += 1;
+            }
+            if force || planned[1] == 0 || rng.chance(0.4) {
+                p.stamps.push(Kind::CropCluster);
+                planned[1] += 1;
+            }
+            if force || planned[2] == 0 || rng.chance(0.35) {
+                p.stamps.push(Kind::GapFar);
+                planned[2] += 1;
+            }
+            p.stamps.push(Kind::Scattered);
+            if rng.chance(0.5) {
+                p.stamps.push(Kind::Scattered);
+            }
+        }
+    }
+    // Touching plots on the outer sides of zones.
+    for (z, zone) in zones.iter().enumerate() {
+        let mut cands: Vec<((usize, usize), u8)> = Vec::new();
+        for (i, j) in zone.rect.tiles() {
+            let nb = [
+                (i > 0).then(|| (i - 1, j)),
+                (i + 1 < w).then(|| (i + 1, j)),
+                (j > 0).then(|| (i, j - 1)),
+                (j + 1 < h).then(|| (i, j + 1)),
+            ];
+            for (side, n) in nb.iter().enumerate() {
+                if let Some((a, b)) = n {
+                    if themes[idx(*a, *b)] != Theme::Zone(z as u32) {
+                        cands.push(((i, j), side as u8));
+                    }
+                }
+            }
+        }
+        rng.shuffle(&mut cands);
+        let n = rng.int(1, 2).min(cands.len());
+        for &((i, j), side) in &cands[..n] {
+            plans[idx(i, j)].touching.push(side);
+        }
+    }
+    // One clay pit per township, on open land.
+    let mut quarries = 0;
+    {
+        let mut per_township: Vec<Vec<(usize, usize)>> = vec![Vec::new(); townships.len()];
+        for j in 0..h {
+            for i in 0..w {
+                if matches!(themes[idx(i, j)], Theme::Crop | Theme::Forest) {
+                    per_township[tile_township[idx(i, j)] as usize].push((i, j));
+                }
+            }
+        }
+        for tiles in &per_township {
+            if !tiles.is_empty() {
+                let &(i, j) = rng.pick(tiles);
+                plans[idx(i, j)].quarry = true;
+                quarries += 1;
+            }
+        }
+    }
+
+    // --- fill the tiles (in parallel; each tile has its own generator) --
+    let ctx = Ctx {
+        seed,
+        lat: &lat,
+        w,
+        themes: &themes,
+        tile_village: &tile_village,
+        villages: &villages,
+        townships: &townships,
+        zones: &zones,
+    };
+    let mut outs: Vec<TileOut> = (0..w * h)
+        .into_par_iter()
+        .map(|k| ctx.fill_tile(k % w, k / w, &plans[k]))
+        .collect();
+    // A kind that failed to fit everywhere is tried first in one
+    // settlement tile after another until it fits.
+    for kind in [
+        Kind::Chain,
+        Kind::CropCluster,
+        Kind::GapFar,
+        Kind::Scattered,
+    ] {
+        if outs.iter().any(|o| o.groups.iter().any(|g| g.kind == kind)) {
+            continue;
+        }
+        for k in 0..w * h {
+            if !matches!(themes[k], Theme::Settlement(_)) {
+                continue;
+            }
+            let mut p = plans[k].clone();
+            p.priority = Some(kind);
+            p.retry = 1;
+            let out = ctx.fill_tile(k % w, k / w, &p);
+            if out.groups.iter().any(|g| g.kind == kind) {
+                outs[k] = out;
+                plans[k] = p;
+                break;
+            }
+        }
+    }
+
+    // --- strips ------------------------------------------------------------
+    let strips = ctx.strips();
+
+    // --- flatten: tile by tile, row-major, each tile's strips after it --
+    let mut strips_of: Vec<Vec<Block>> = vec![Vec::new(); w * h];
+    for (t, b) in strips {
+        strips_of[t].push(b);
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for (out, mut tile_strips) in outs.into_iter().zip(strips_of) {
+        let base = blocks.len() as u32;
+        let gbase = groups.len() as u32;
+        for mut b in out.blocks {
+            b.role = match b.role {
+                Role::Plot(g) => Role::Plot(g + gbase),
+                Role::CropPlot(g) => Role::CropPlot(g + gbase),
+                r => r,
+            };
+            blocks.push(b);
+        }
+        for mut g in out.groups {
+            for p in g.plots.iter_mut().chain(g.crops.iter_mut()) {
+                *p += base;
+            }
+            groups.push(g);
+        }
+        blocks.append(&mut tile_strips);
+    }
+
+    Layout {
+        lat,
+        tiles_x: w,
+        tiles_y: h,
+        themes,
+        tile_village,
+        townships,
+        units,
+        villages,
+        settlements,
+        zones,
+        parks,
+        blocks,
+        groups,
+        quarries,
+    }
+}
+
+struct TileOut {
+    blocks: Vec<Block>,
+    groups: Vec<Group>,
+}
+
+struct Ctx<'a> {
+    seed: u64,
+    lat: &'a Lattice,
+    w: usize,
+    themes: &'a [Theme],
+    tile_village: &'a [u32],
+    villages: &'a [Village],
+    townships: &'a [Township],
+    zones: &'a [Zone],
+}
+
+/// Work area of one tile: 12 × 12 cells, each free or taken.
+struct TileWork<'a> {
+    ctx: &'a Ctx<'a>,
+    i: usize,
+    j: usize,
+    taken: [bool; CELLS * CELLS],
+    industrial: [bool; CELLS * CELLS],
+    blocks: Vec<Block>,
+    groups: Vec<Group>,
+    unit: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Rect {
+    x: usize,
+    y: usize,
+    w: usize,
+    h: usize,
+}
+
+impl<'a> TileWork<'a> {
+    fn cell_mu(&self) -> f64 {
+        self.ctx.lat.x.cell[self.i] * self.ctx.lat.y.cell[self.j] / MU
+    }
+    fn free(&self, x: usize, y: usize) -> bool {
+        !self.taken[y * CELLS + x]
+    }
+    fn rect_free(&self, r: Rect) -> bool {
+        (r.y..r.y + r.h).all(|y| (r.x..r.x + r.w).all(|x| self.free(x, y)))
+    }
+    /// No industrial cell in the rectangle grown by one cell.
+    fn ring_clear(&self, r: Rect) -> bool {
+        let x0 = r.x.saturating_sub(1);
+        let y0 = r.y.saturating_sub(1);
+        let x1 = (r.x + r.w + 1).min(CELLS);
+        let y1 = (r.y + r.h + 1).min(CELLS);
+        (y0..y1).all(|y| (x0..x1).all(|x| !self.industrial[y * CELLS + x]))
+    }
+    fn add(
+        &mut self,
+        r: Rect,
+        dlbm: &'static str,
+        czcs: Czcs,
+        qsxz: &'static str,
+        role: Role,
+    ) -> u32 {
+        for y in r.y..r.y + r.h {
+            for x in r.x..r.x + r.w {
+                debug_assert!(self.free(x, y));
+                self.taken[y * CELLS + x] = true;
+                if dlbm == "0601" {
+                    self.industrial[y * CELLS + x] = true;
+                }
+            }
+        }
+        let gx = self.i * STEP + r.x;
+        let gy = self.j * STEP + r.y;
+        self.blocks.push(Block {
+            c0: gx as u32,
+            r0: gy as u32,
+            c1: (gx + r.w) as u32,
+            r1: (gy + r.h) as u32,
+            dlbm,
+            czcs,
+            qsxz,
+            unit: self.unit,
+            role,
+        });
+        (self.blocks.len() - 1) as u32
+    }
+
+    /// Greedy rectangle fill of every free cell. `size` gives a target
+    /// (w, h); `assign` the land use of a block of the size obtained.
+    fn fill(
+        &mut self,
+        rng: &mut Rng,
+        max_mu: f64,
+        mut size: impl FnMut(&mut Rng) -> (usize, usize),
+        mut assign: impl FnMut(&mut Rng, usize) -> (&'static str, Czcs, &'static str, Role),
+    ) {
+        let cell_mu = self.cell_mu();
+        for y in 0..CELLS {
+            for x in 0..CELLS {
+                if !self.free(x, y) {
+                    continue;
+                }
+                let (mut tw, mut th) = size(rng);
+                while (tw * th) as f64 * cell_mu > max_mu && tw * th > 1 {
+                    if tw >= th {
+                        tw -= 1;
+                    } else {
+                        th -= 1;
+                    }
+                }
+                let mut w = 1;
+                while w < tw && x + w < CELLS && self.free(x + w, y) {
+                    w += 1;
+                }
+                let mut h = 1;
+                'grow: while h < th && y + h < CELLS {
+                    for xx in x..x + w {
+                        if !self.free(xx, y + h) {
+                            break 'grow;
+                        }
+                    }
+                    h += 1;
+                }
+                let (dlbm, czcs, qsxz, role) = assign(rng, w * h);
+                self.add(Rect { x, y, w, h }, dlbm, czcs, qsxz, role);
+            }
+        }
+    }
+
+    /// Try to find a free spot for a w × h rectangle keeping one cell from
+    /// the tile edges and from other industrial cells.
+    fn spot(&self, rng: &mut Rng, w: usize, h: usize) -> Option<Rect> {
+        if w > CELLS - 2 || h > CELLS - 2 {
+            return None;
+        }
+        for _ in 0..40 {
+            let r = Rect {
+                x: rng.int(1, CELLS - 1 - w),
+                y: rng.int(1, CELLS - 1 - h),
+                w,
+                h,
+            };
+            if self.rect_free(r) && self.ring_clear(r) {
+                return Some(r);
+            }
+        }
+        // every position, from a random start
+        let (nx, ny) = (CELLS - 1 - w, CELLS - 1 - h);
+        let start = rng.below(nx * ny);
+        (0..nx * ny)
+            .map(|k| (start + k) % (nx * ny))
+            .map(|k| Rect {
+                x: 1 + k % nx,
+                y: 1 + k / nx,
+                w,
+                h,
+            })
+            .find(|&r| self.rect_free(r) && self.ring_clear(r))
+    }
+
+    /// Are the tile's 0601 cells one 8-connected piece?
+    fn industrial_connected(&self) -> bool {
+        let mut ind = [false; CELLS * CELLS];
+        let (gx, gy) = ((self.i * STEP) as u32, (self.j * STEP) as u32);
+        for b in self.blocks.iter().filter(|b| b.dlbm == "0601") {
+            for y in b.r0 - gy..b.r1 - gy {
+                for x in b.c0 - gx..b.c1 - gx {
+                    ind[(y as usize) * CELLS + x as usize] = true;
+                }
+            }
+        }
+        let Some(start) = ind.iter().position(|&v| v) else {
+            return true;
+        };
+        let mut seen = [false; CELLS * CELLS];
+        let mut stack = vec![start];
+        seen[start] = true;
+        let mut n = 0;
+        while let Some(c) = stack.pop() {
+            n += 1;
+            let (x, y) = ((c % CELLS) as i64, (c / CELLS) as i64);
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (a, b) = (x + dx, y + dy);
+                    if a < 0 || b < 0 || a >= CELLS as i64 || b >= CELLS as i64 {
+                        continue;
+                    }
+                    let k = b as usize * CELLS + a as usize;
+                    if ind[k] && !seen[k] {
+                        seen[k] = true;
+                        stack.push(k);
+                    }
+                }
+            }
+        }
+        n == ind.iter().filter(|&&v| v).count()
+    }
+
+    fn village_plot(&mut self, r: Rect, group: u32) -> u32 {
+        self.add(r, "0601", Czcs::C203, "30", Role::Plot(group))
+    }
+
+    /// Cut a line of `segs` (lengths along the line) of depth `d` starting
+    /// at `r` into sub-rectangles.
+    fn segments(r: Rect, horizontal: bool, segs: &[usize]) -> Vec<Rect> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for &s in segs {
+            out.push(if horizontal {
+                Rect {
+                    x: r.x + at,
+                    y: r.y,
+                    w: s,
+                    h: r.h,
+                }
+            } else {
+                Rect {
+                    x: r.x,
+                    y: r.y + at,
+                    w: r.w,
+                    h: s,
+                }
+            });
+            at += s;
+        }
+        out
+    }
+
+    /// Split `len` into `k` positive parts of at most `max` each.
+    fn parts(rng: &mut Rng, len: usize, k: usize, max: usize) -> Vec<usize> {
+        let k = k.clamp(len.div_ceil(max), len);
+        let mut v = vec![1; k];
+        let mut left = len - k;
+        while left > 0 {
+            let i = rng.below(k);
+            if v[i] < max {
+                v[i] += 1;
+                left -= 1;
+            }
+        }
+        v
+    }
+
+    fn new_group(&mut self, kind: Kind, pair: u32) -> u32 {
+        self.groups.push(Group {
+            kind,
+            plots: Vec::new(),
+            crops: Vec::new(),
+            pair,
+        });
+        (self.groups.len() - 1) as u32
+    }
+
+    /// A line-shaped stamp of `n` cells (depth 1 or 2) split into
+    /// `plots.0..=plots.1` plots of at most `max_plot_cells`, after
+    /// cropland segments `crop_segs`.
+    fn place_line(
+        &mut self,
+        rng: &mut Rng,
+        kind: Kind,
+        n: usize,
+        plots: (usize, usize),
+        max_plot_cells: usize,
+        crop_segs: &[usize],
+    ) -> bool {
+        let (min_plots, max_plots) = plots;
+        let crop_len: usize = crop_segs.iter().sum();
+        let first = if n % 2 == 0 && rng.chance(0.4) { 2 } else { 1 };
+        for attempt in 0..6 {
+            let depth = if attempt % 2 == 0 || n % 2 != 0 {
+                first
+            } else {
+                3 - first
+            };
+            let len = n / depth;
+            let total = len + crop_len;
+            let horizontal = rng.chance(0.5);
+            let (w, h) = if horizontal {
+                (total, depth)
+            } else {
+                (depth, total)
+            };
+            let Some(r) = self.spot(rng, w, h) else {
+                continue;
+            };
+            let per = (max_plot_cells / depth).max(1);
+            let k = rng.int(min_plots, max_plots);
+            let mut segs: Vec<usize> = crop_segs.to_vec();
+            let ind = Self::parts(rng, len, k, per);
+            segs.extend(&ind);
+            let rects = Self::segments(r, horizontal, &segs);
+            let g = self.new_group(kind, u32::MAX);
+            for (s, rr) in rects.into_iter().enumerate() {
+                if s < crop_segs.len() {
+                    let dlbm = if rng.chance(0.6) { "0101" } else { "0103" };
+                    let b = self.add(rr, dlbm, Czcs::C203A, "30", Role::CropPlot(g));
+                    self.groups[g as usize].crops.push(b);
+                } else {
+                    let b = self.village_plot(rr, g);
+                    self.groups[g as usize].plots.push(b);
+                }
+            }
+            return true;
+        }
+        false
+    }
+
+    fn settlement(&mut self, rng: &mut Rng, plan: &TilePlan) {
+        let a = self.cell_mu();
+        let small_max = ((SMALL_MU / a).floor() as usize).max(1);
+        let plot_max = small_max.min(3);
+        let large_min = (LARGE_MU / a).ceil() as usize;
+        // 1. the narrow-road half, on the tile edge
+        if let Some(g5) = plan.g5 {
+            let r = match g5.side {
+                0 => Rect {
+                    x: 0,
+                    y: g5.offset,
+                    w: g5.depth,
+                    h: g5.len,
+                },
+                1 => Rect {
+                    x: CELLS - g5.depth,
+                    y: g5.offset,
+                    w: g5.depth,
+                    h: g5.len,
+                },
+                2 => Rect {
+                    x: g5.offset,
+                    y: 0,
+                    w: g5.len,
+                    h: g5.depth,
+                },
+                _ => Rect {
+                    x: g5.offset,
+                    y: CELLS - g5.depth,
+                    w: g5.len,
+                    h: g5.depth,
+                },
+            };
+            let g = self.new_group(Kind::GapNear, g5.pair);
+            let b = self.village_plot(r, g);
+            self.groups[g as usize].plots.push(b);
+        }
+        // 2. the other stamps, largest first
+        let mut stamps = plan.stamps.clone();
+        stamps.sort();
+        stamps.reverse();
+        if let Some(k) = plan.priority {
+            stamps.insert(0, k);
+        }
+        for kind in stamps {
+            match kind {
+                Kind::Chain => {
+                    let n = large_min + rng.int(0, 2);
+                    let n = n.min(10);
+                    let k_min = 3.max(n.div_ceil(plot_max));
+                    self.place_line(rng, kind, n, (k_min, 6.max(k_min)), plot_max, &[]);
+                }
+                Kind::CropCluster => {
+                    let large = rng.chance(0.5);
+                    let n = if large {
+                        // up to 10 cells: in two rows when longer than 8
+                        let n = large_min + rng.int(0, 1);
+                        if n > 8 {
+                            n.next_multiple_of(2).min(12)
+                        } else {
+                            n
+                        }
+                    } else {
+                        rng.int(2.min(small_max), small_max.min(5))
+                    };
+                    let crop: Vec<usize> = if rng.chance(0.6) { vec![1] } else { vec![1, 1] };
+                    let k_min = 2.max(n.div_ceil(plot_max)).min(n);
+                    self.place_line(rng, kind, n, (k_min, 5.max(k_min)), plot_max, &crop);
+                }
+                Kind::GapFar => {
+                    let lo = ((2.9 / a).ceil() as usize).max(1);
+                    let hi = small_max.max(lo);
+                    let evens: Vec<usize> = (lo..=hi).filter(|n| n % 2 == 0).collect();
+                    // both plots of depth d side by side, one cell apart
+                    let d = if !evens.is_empty() && (2 * hi + 1 > CELLS - 2 || rng.chance(0.4)) {
+                        2
+                    } else {
+                        1
+                    };
+                    let (n1, n2) = if d == 2 {
+                        (*rng.pick(&evens), *rng.pick(&evens))
+                    } else {
+                        (rng.int(lo, hi), rng.int(lo, hi))
+                    };
+                    let (l1, l2) = (n1 / d, n2 / d);
+                    let horizontal = rng.chance(0.5);
+                    let total = l1 + 1 + l2;
+                    let (w, h) = if horizontal { (total, d) } else { (d, total) };
+                    if let Some(r) = self.spot(rng, w, h) {
+                        let rects = Self::segments(r, horizontal, &[l1, 1, l2]);
+                        let n_before = self
+                            .groups
+                            .iter()
+                            .filter(|g| g.kind == Kind::GapFar)
+                            .count();
+                        let pair = (((self.j * self.ctx.w + self.i) << 3) + n_before / 2) as u32;
+                        for rr in [rects[0], rects[2]] {
+                            let g = self.new_group(Kind::GapFar, pair);
+                            let b = self.village_plot(rr, g);
+                            self.groups[g as usize].plots.push(b);
+                        }
+                    }
+                }
+                Kind::Scattered => {
+                    let n = rng.int(1, small_max.min(6));
+                    let k = rng.int(1, 4.min(n));
+                    self.place_line(rng, kind, n, (k, k), plot_max, &[]);
+                }
+                Kind::GapNear | Kind::Touching => {}
+            }
+        }
+        // 3. homesteads and the rest of the village
+        self.fill(
+            rng,
+            10.0,
+            |rng| match rng.weighted(&[0.45, 0.18, 0.17, 0.12, 0.08]) {
+                0 => (1, 1),
+                1 => (2, 1),
+                2 => (1, 2),
+                3 => (2, 2),
+                _ => (3, 2),
+            },
+            |rng, cells| {
+                let x = rng.f64();
+                if cells <= 2 {
+                    match x {
+                        x if x < 0.80 => ("0702", Czcs::C203, "30", Role::Homestead),
+                        x if x < 0.84 => ("05H1", Czcs::C203, "30", Role::Plain),
+                        x if x < 0.88 => ("1104", Czcs::C203A, "30", Role::Plain),
+                        x if x < 0.94 => ("0101", Czcs::C203A, "30", Role::Plain),
+                        x if x < 0.98 => ("0103", Czcs::C203A, "30", Role::Plain),
+                        _ => ("08H2", Czcs::C203, "30", Role::Plain),
+                    }
+                } else {
+                    match x {
+                        x if x < 0.55 => ("0702", Czcs::C203, "30", Role::Homestead),
+                        x if x < 0.75 => ("0101", Czcs::C203A, "30", Role::Plain),
+                        x if x < 0.85 => ("1104", Czcs::C203A, "30", Role::Plain),
+                        x if x < 0.95 => ("0103", Czcs::C203A, "30", Role::Plain),
+                        _ => ("08H2", Czcs::C203, "30", Role::Plain),
+                    }
+                }
+            },
+        );
+    }
+}
+
+impl Ctx<'_> {
+    fn theme(&self, i: usize, j: usize) -> Theme {
+        self.themes[j * self.w + i]
+    }
+
+    fn unit_of(&self, i: usize, j: usize) -> u32 {
+        match self.theme(i, j) {
+            Theme::Town(t) => self.townships[t as usize]
+                .community
+                .expect("town tiles have a community"),
+            _ => self.villages[self.tile_village[j * self.w + i] as usize].unit,
+        }
+    }
+
+    fn town_czcs(&self, t: u32) -> Czcs {
+        if self.townships[t as usize].street {
+            Czcs::C201
+        } else {
+            Czcs::C202
+        }
+    }
+
+    fn fill_tile(&self, i: usize, j: usize, plan: &TilePlan) -> TileOut {
+        let mut rng = Rng::derive(self.seed, &[0xF111, i as u64, j as u64, plan.retry]);
+        let mut t = TileWork {
+            ctx: self,
+            i,
+            j,
+            taken: [false; CELLS * CELLS],
+            industrial: [false; CELLS * CELLS],
+            blocks: Vec::new(),
+            groups: Vec::new(),
+            unit: self.unit_of(i, j),
+        };
+        let a = t.cell_mu();
+        match self.theme(i, j) {
+            Theme::Settlement(_) => t.settlement(&mut rng, plan),
+            Theme::Town(tw) => {
+                let cz = self.town_czcs(tw);
+                t.fill(
+                    &mut rng,
+                    25.0,
+                    |rng| (rng.int(2, 4), rng.int(2, 4)),
+                    |rng, _| match rng.weighted(&[0.55, 0.10, 0.12, 0.08, 0.07, 0.05, 0.03]) {
+                        0 => ("0701", cz, "10", Role::Plain),
+                        1 => ("0702", cz, "30", Role::Plain),
+                        2 => ("05H1", cz, "10", Role::Plain),
+                        3 => ("08H2", cz, "10", Role::Plain),
+                        4 => ("0810", cz, "10", Role::Plain),
+                        5 => ("0508", cz, "10", Role::Plain),
+                        _ => ("1104", cz.non_construction(), "10", Role::Plain),
+                    },
+                );
+            }
+            Theme::Zone(z) => {
+                let cz = self.zones[z as usize].czcs;
+                // Village plots on the zone's outer edge, sharing edges with
+                // zone parcels: not scattered.
+                let mut touching = Vec::new();
+                for &side in &plan.touching {
+                    let len = rng.int(1, ((SMALL_MU / a).floor() as usize).clamp(1, 3));
+                    let off = rng.int(1, CELLS - 1 - len);
+                    let r = match side {
+                        0 => Rect {
+                            x: 0,
+                            y: off,
+                            w: 1,
+                            h: len,
+                        },
+                        1 => Rect {
+                            x: CELLS - 1,
+                            y: off,
+                            w: 1,
+                            h: len,
+                        },
+                        2 => Rect {
+                            x: off,
+                            y: 0,
+                            w: len,
+                            h: 1,
+                        },
+                        _ => Rect {
+                            x: off,
+                            y: CELLS - 1,
+                            w: len,
+                            h: 1,
+                        },
+                    };
+                    if !t.rect_free(r) {
+                        continue;
+                    }
+                    let g = t.new_group(Kind::Touching, u32::MAX);
+                    let b = t.add(r, "0601", Czcs::C203, "30", Role::Plot(g));
+                    t.groups[g as usize].plots.push(b);
+                    touching.push((r, side));
+                }
+                t.fill(
+                    &mut rng,
+                    100.0,
+                    |rng| (rng.int(3, 9), rng.int(3, 9)),
+                    |rng, cells| {
+                        let x = rng.f64();
+                        if cells >= 9 && x < 0.10 {
+                            ("0508", cz, "10", Role::Zone(z))
+                        } else if cells < 6 && x < 0.15 {
+                            ("0810", cz, "10", Role::Zone(z))
+                        } else {
+                            ("0601", cz, "10", Role::Zone(z))
+                        }
+                    },
+                );
+                // Make sure each touching plot has a 0601 zone neighbour.
+                for (r, side) in touching {
+                    let inward: Vec<(usize, usize)> = match side {
+                        0 => (r.y..r.y + r.h).map(|y| (1, y)).collect(),
+                        1 => (r.y..r.y + r.h).map(|y| (CELLS - 2, y)).collect(),
+                        2 => (r.x..r.x + r.w).map(|x| (x, 1)).collect(),
+                        _ => (r.x..r.x + r.w).map(|x| (x, CELLS - 2)).collect(),
+                    };
+                    let (x, y) = inward[0];
+                    let gx = (i * STEP + x) as u32;
+                    let gy = (j * STEP + y) as u32;
+                    if let Some(b) = t
+                        .blocks
+                        .iter_mut()
+                        .find(|b| b.c0 <= gx && gx < b.c1 && b.r0 <= gy && gy < b.r1)
+                    {
+                        if matches!(b.role, Role::Zone(_)) {
+                            b.dlbm = "0601";
+                        }
+                    }
+                }
+            }
+            Theme::Park(p) => {
+                t.fill(
+                    &mut rng,
+                    40.0,
+                    |rng| (rng.int(2, 6), rng.int(2, 6)),
+                    |_, _| ("0601", Czcs::C203, "30", Role::Park(p)),
+                );
+                // A few small parcels turn out to be cropland used by the
+                // park's firms — only where the park's 0601 stays one
+                // piece (8-connected cells touch, so stay within the gap).
+                let mut order: Vec<usize> = (0..t.blocks.len()).collect();
+                rng.shuffle(&mut order);
+                let mut converted = 0;
+                for k in order {
+                    if converted >= 2 || !rng.chance(0.5) && converted > 0 {
+                        break;
+                    }
+                    if t.blocks[k].cells() > 6 {
+                        continue;
+                    }
+                    let was = t.blocks[k].dlbm;
+                    t.blocks[k].dlbm = "0";
+                    if t.industrial_connected() {
+                        t.blocks[k].dlbm = if rng.chance(0.5) { "0101" } else { "0103" };
+                        t.blocks[k].czcs = Czcs::C203A;
+                        t.blocks[k].role = Role::ParkCrop(p);
+                        converted += 1;
+                    } else {
+                        t.blocks[k].dlbm = was;
+                    }
+                }
+            }
+            theme => {
+                if plan.quarry {
+                    let (w, h) = (rng.int(3, 4), rng.int(3, 4));
+                    if let Some(r) = t.spot(&mut rng, w, h) {
+                        t.add(r, "0602", Czcs::C204, "30", Role::Quarry);
+                    }
+                }
+                for _ in 0..rng.int(0, 2) {
+                    let (w, h) = if rng.chance(0.5) { (1, 1) } else { (1, 2) };
+                    if let Some(r) = t.spot(&mut rng, w, h) {
+                        t.add(r, "0702", Czcs::C203, "30", Role::Plain);
+                    }
+                }
+                let mix: &[(&'static str, f64)] = match theme {
+                    Theme::Forest => &[("0301", 0.75), ("0101", 0.15), ("0404", 0.10)],
+                    Theme::Orchard => &[("0201", 0.7), ("0101", 0.2), ("1202", 0.1)],
+                    Theme::Water => &[("1104", 0.75), ("0101", 0.2), ("1202", 0.05)],
+                    _ => &[
+                        ("0101", 0.70),
+                        ("0102", 0.07),
+                        ("0103", 0.10),
+                        ("1104", 0.05),
+                        ("1202", 0.03),
+                        ("0201", 0.02),
+                        ("0301", 0.03),
+                    ],
+                };
+                let wts: Vec<f64> = mix.iter().map(|m| m.1).collect();
+                t.fill(
+                    &mut rng,
+                    30.0,
+                    |rng| (rng.int(2, 6), rng.int(2, 5)),
+                    |rng, _| {
+                        let d = mix[rng.weighted(&wts)].0;
+                        let q = if d == "1104" && rng.chance(0.3) {
+                            "10"
+                        } else {
+                            "30"
+                        };
+                        (d, Czcs::None, q, Role::Field)
+                    },
+                );
+            }
+        }
+        TileOut {
+            blocks: t.blocks,
+            groups: t.groups,
+        }
+    }
+
+    /// Road and water strips between tiles, each tagged with the tile
+    /// (row-major index) it is emitted with.
+    fn strips(&self) -> Vec<(usize, Block)> {
+        let lat = self.lat;
+        let (w, h) = (lat.x.tiles, lat.y.tiles);
+        let vertical_owns = |i: usize, j: usize| {
+            let (wv, wh) = (lat.x.strip[i], lat.y.strip[j]);
+            wv > wh || (wv == wh && hash(self.seed, &[0x0C05, i as u64, j as u64]) & 1 == 0)
+        };
+        // type of a strip of width `width` next to tiles a and b
+        let kind = |width: f64, a: (usize, usize), b: (usize, usize), salt: u64| {
+            let urban = [a, b].iter().find_map(|&(i, j)| match self.theme(i, j) {
+                Theme::Town(t) => Some(self.town_czcs(t)),
+                Theme::Zone(z) => Some(self.zones[z as usize].czcs),
+                _ => None,
+            });
+            match width as u32 {
+                5 | 7 => match urban {
+                    Some(cz) => ("1004", cz, "10"),
+                    None => ("1006", Czcs::None, "30"),
+                },
+                12 => {
+                    if hash(self.seed, &[0xD17C, salt]) & 1 == 0 {
+                        ("1107", Czcs::None, "30")
+                    } else {
+                        ("1101", Czcs::None, "10")
+                    }
+                }
+                24 => ("1003", Czcs::None, "10"),
+                _ => ("1101", Czcs::None, "10"),
+            }
+        };
+        let mut out: Vec<(usize, Block)> = Vec::new();
+        // vertical strips
+        for i in 0..w.saturating_sub(1) {
+            let c = (i * STEP + CELLS) as u32;
+            let mut j = 0;
+            while j < h {
+                let j_start = j;
+                let r0 = (j * STEP) as u32;
+                let salt = ((i as u64) << 32) | j as u64;
+                let ty = kind(lat.x.strip[i], (i, j), (i + 1, j), salt);
+                let mut r1 = (j * STEP + CELLS) as u32;
+                let mut len = 1;
+                while j + 1 < h && vertical_owns(i, j) {
+                    r1 += 1; // the crossing
+                    let next = kind(
+                        lat.x.strip[i],
+                        (i, j + 1),
+                        (i + 1, j + 1),
+                        ((i as u64) << 32) | (j + 1) as u64,
+                    );
+                    let go = len < 3
+                        && next == ty
+                        && ty.0 != "1107"
+                        && hash(self.seed, &[0x3E6, i as u64, j as u64]) % 10 < 6;
+                    if !go {
+                        break;
+                    }
+                    j += 1;
+                    len += 1;
+                    r1 = (j * STEP + CELLS) as u32;
+                }
+                let unit = self.unit_of(i, j_start);
+                out.push((
+                    j_start * w + i,
+                    Block {
+                        c0: c,
+                        r0,
+                        c1: c + 1,
+                        r1,
+                        dlbm: ty.0,
+                        czcs: ty.1,
+                        qsxz: ty.2,
+                        unit,
+                        role: Role::Strip,
+                    },
+                ));
+                j += 1;
+            }
+        }
+        // horizontal strips
+        for j in 0..h.saturating_sub(1) {
+            let r = (j * STEP + CELLS) as u32;
+            let mut i = 0;
+            while i < w {
+                let i_start = i;
+                let c0 = (i * STEP) as u32;
+                let salt = (1u64 << 63) | ((j as u64) << 32) | i as u64;
+                let ty = kind(lat.y.strip[j], (i, j), (i, j + 1), salt);
+                let mut c1 = (i * STEP + CELLS) as u32;
+                let mut len = 1;
+                while i + 1 < w && !vertical_owns(i, j) {
+                    c1 += 1;
+                    let next = kind(
+                        lat.y.strip[j],
+                        (i + 1, j),
+                        (i + 1, j + 1),
+                        (1u64 << 63) | ((j as u64) << 32) | (i + 1) as u64,
+                    );
+                    let go = len < 3
+                        && next == ty
+                        && ty.0 != "1107"
+                        && hash(self.seed, &[0x3E7, i as u64, j as u64]) % 10 < 6;
+                    if !go {
+                        break;
+                    }
+                    i += 1;
+                    len += 1;
+                    c1 = (i * STEP + CELLS) as u32;
+                }
+                let unit = self.unit_of(i_start, j);
+                out.push((
+                    j * w + i_start,
+                    Block {
+                        c0,
+                        r0: r,
+                        c1,
+                        r1: r + 1,
+                        dlbm: ty.0,
+                        czcs: ty.1,
+                        qsxz: ty.2,
+                        unit,
+                        role: Role::Strip,
+                    },
+                ));
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
+impl Layout {
+    /// Fields that can still be halved, and how many more parcels halving
+    /// them down to single cells would give.
+    pub fn split_capacity(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|b| b.role == Role::Field)
+            .map(|b| b.cells() - 1)
+            .sum()
+    }
+
+    /// Halve random fields until there are `n` parcels (needs
+    /// `split_capacity() >= n - blocks.len()`). New halves are inserted
+    /// right after the field they come from.
+    pub fn split_to(&mut self, seed: u64, n: usize) {
+        let mut extra = n.saturating_sub(self.blocks.len());
+        if extra == 0 {
+            return;
+        }
+        let mut rng = Rng::derive(seed, &[0x5B17]);
+        // children[k]: halves split off block k, emitted after it
+        let mut pieces: Vec<Vec<Block>> = self.blocks.iter().map(|b| vec![b.clone()]).collect();
+        let mut cands: Vec<(usize, usize)> = pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p[0].role == Role::Field && p[0].cells() > 1)
+            .map(|(k, _)| (k, 0))
+            .collect();
+        while extra > 0 && !cands.is_empty() {
+            let pick = rng.below(cands.len());
+            let (k, s) = cands.swap_remove(pick);
+            let b = pieces[k][s].clone();
+            let (bw, bh) = (b.c1 - b.c0, b.r1 - b.r0);
+            let (mut a, mut c) = (b.clone(), b.clone());
+            if bw >= bh {
+                let cut = b.c0 + 1 + rng.below((bw - 1) as usize) as u32;
+                a.c1 = cut;
+                c.c0 = cut;
+            } else {
+                let cut = b.r0 + 1 + rng.below((bh - 1) as usize) as u32;
+                a.r1 = cut;
+                c.r0 = cut;
+            }
+            pieces[k][s] = a.clone();
+            pieces[k].push(c.clone());
+            let last = pieces[k].len() - 1;
+            if a.cells() > 1 {
+                cands.push((k, s));
+            }
+            if c.cells() > 1 {
+                cands.push((k, last));
+            }
+            extra -= 1;
+        }
+        // Renumber: group block indices shift.
+        let mut new_index = Vec::with_capacity(pieces.len());
+        let mut blocks = Vec::with_capacity(n);
+        for p in pieces {
+            new_index.push(blocks.len() as u32);
+            blocks.extend(p);
+        }
+        for g in self.groups.iter_mut() {
+            for b in g.plots.iter_mut().chain(g.crops.iter_mut()) {
+                *b = new_index[*b as usize];
+            }
+        }
+        self.blocks = blocks;
+    }
+
+    pub fn theme(&self, i: usize, j: usize) -> Theme {
+        self.themes[j * self.tiles_x + i]
+    }
+
+    /// Nominal rectangle (through the middle of the surrounding strips)
+    /// of a rectangle of tiles.
+    pub fn tile_rect_nominal(&self, r: TileRect) -> (f64, f64, f64, f64) {
+        (
+            self.lat.x.line_before(r.i0),
+            self.lat.y.line_before(r.j0),
+            self.lat.x.line_after(r.i1),
+            self.lat.y.line_after(r.j1),
+        )
+    }
+}

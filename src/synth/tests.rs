@@ -1,0 +1,601 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use gdal::vector::LayerAccess;
+use gdal::Dataset;
+use geo::{Area, BooleanOps, BoundingRect, Contains, Distance, Euclidean, Point, Validation};
+use rstar::{RTree, RTreeObject, AABB};
+
+use super::*;
+use crate::credit_code;
+use crate::crs::china::{wgs84_to_bd09, wgs84_to_gcj02};
+
+const N: usize = 2000;
+const SEED: u64 = 7;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tudi-synth-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// One generation shared by the tests that only read it.
+fn sample() -> &'static (PathBuf, SynthReport) {
+    static S: OnceLock<(PathBuf, SynthReport)> = OnceLock::new();
+    S.get_or_init(|| {
+        let out = tmp("sample");
+        let report = generate(&SynthOptions {
+            seed: SEED,
+            parcels: N,
+            enterprises: None,
+            out: out.clone(),
+        })
+        .expect("generate");
+        (out, report)
+    })
+}
+
+struct Parcel {
+    fields: HashMap<String, Option<String>>,
+    tbmj: f64,
+    poly: Polygon<f64>, // GK, shifted to a local origin
+}
+
+const LOCAL: [f64; 2] = [40_500_000.0, 3_300_000.0];
+
+fn read_parcels(path: &Path) -> Vec<Parcel> {
+    let ds = Dataset::open(path).expect("open gpkg");
+    let mut layer = ds.layer_by_name("DLTB").expect("DLTB");
+    let names: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let mut out = Vec::new();
+    for f in layer.features() {
+        let mut fields = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            if n != "TBMJ" {
+                fields.insert(n.clone(), f.field_as_string(i).unwrap());
+            }
+        }
+        let tbmj = f
+            .field_as_double(names.iter().position(|n| n == "TBMJ").unwrap())
+            .unwrap()
+            .unwrap();
+        let g = f.geometry().unwrap().to_geo().unwrap();
+        let geo::Geometry::Polygon(p) = g else {
+            panic!("not a polygon")
+        };
+        let p = p.map_coords(|c| Coord {
+            x: c.x - LOCAL[0],
+            y: c.y - LOCAL[1],
+        });
+        out.push(Parcel {
+            fields,
+            tbmj,
+            poly: p,
+        });
+    }
+    out
+}
+
+use geo::MapCoords;
+
+fn feature_dump(path: &Path) -> Vec<String> {
+    let ds = Dataset::open(path).unwrap();
+    let mut layer = ds.layer_by_name("DLTB").unwrap();
+    layer
+        .features()
+        .map(|f| {
+            let fields: Vec<String> = (0..f.field_count())
+                .map(|i| format!("{:?}", f.field(i).unwrap()))
+                .collect();
+            format!("{:?} {:?}", fields, f.geometry().unwrap().wkb().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn deterministic_per_seed() {
+    let (a, _) = sample();
+    let b = tmp("again");
+    let c = tmp("other");
+    generate(&SynthOptions {
+        seed: SEED,
+        parcels: N,
+        enterprises: None,
+        out: b.clone(),
+    })
+    .unwrap();
+    generate(&SynthOptions {
+        seed: SEED + 1,
+        parcels: N,
+        enterprises: None,
+        out: c.clone(),
+    })
+    .unwrap();
+    for f in [
+        "enterprises.csv",
+        "villages.geojson",
+        "plan.geojson",
+        "protected.geojson",
+        "project.toml",
+    ] {
+        let x = std::fs::read(a.join(f)).unwrap();
+        let y = std::fs::read(b.join(f)).unwrap();
+        assert!(x == y, "{f} differs between runs of the same seed");
+        let z = std::fs::read(c.join(f)).unwrap();
+        assert!(x != z, "{f} is the same for different seeds");
+    }
+    let fa = feature_dump(&a.join("parcels.gpkg"));
+    assert_eq!(fa.len(), N);
+    assert_eq!(fa, feature_dump(&b.join("parcels.gpkg")));
+    assert_ne!(fa, feature_dump(&c.join("parcels.gpkg")));
+    let _ = std::fs::remove_dir_all(&b);
+    let _ = std::fs::remove_dir_all(&c);
+}
+
+struct Env(Polygon<f64>, usize);
+impl RTreeObject for Env {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        let r = self.0.bounding_rect().unwrap();
+        AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
+    }
+}
+
+#[test]
+fn parcels_are_a_valid_coverage() {
+    let (dir, report) = sample();
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    assert_eq!(parcels.len(), report.parcels);
+    let mut bsm = std::collections::HashSet::new();
+    for p in &parcels {
+        assert!(p.poly.is_valid(), "invalid polygon {:?}", p.fields["BSM"]);
+        let ext = &p.poly.exterior().0;
+        assert_eq!(ext.first(), ext.last());
+        assert!(ext.windows(2).all(|w| w[0] != w[1]), "repeated vertex");
+        assert!(bsm.insert(p.fields["BSM"].clone().unwrap()));
+        let z = p.fields["ZLDWDM"].as_ref().unwrap();
+        assert!(z.len() == 19 && z.ends_with("0000000") && z.bytes().all(|b| b.is_ascii_digit()));
+        let d = p.fields["DLBM"].as_ref().unwrap();
+        assert_eq!(p.fields["DLMC"].as_deref(), Some(names::dlmc(d)));
+        assert!(!names::dlmc(d).is_empty());
+        let cz = p.fields["CZCSXM"].as_deref();
+        assert!(matches!(
+            cz,
+            None | Some("201" | "202" | "203" | "201A" | "202A" | "203A" | "204")
+        ));
+        if let (true, Some(c)) = (d.starts_with("01"), cz) {
+            assert!(c.ends_with('A'), "cropland with {c}");
+        }
+    }
+    let tree = RTree::bulk_load(
+        parcels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Env(p.poly.clone(), i))
+            .collect(),
+    );
+    let mut pairs = 0;
+    let mut total = 0.0;
+    for (i, p) in parcels.iter().enumerate() {
+        let env = Env(p.poly.clone(), i).envelope();
+        for o in tree.locate_in_envelope_intersecting(&env) {
+            if o.1 <= i {
+                continue;
+            }
+            pairs += 1;
+            let a = p.poly.intersection(&o.0).unsigned_area();
+            assert!(a < 0.01, "parcels {i} and {} overlap by {a} m²", o.1);
+        }
+        total += p.poly.unsigned_area();
+    }
+    assert!(pairs > N, "neighbours should be found ({pairs})");
+    // Neighbours share exactly the same edges: every directed edge is
+    // matched by its reverse in the neighbour, and the unmatched ones (the
+    // window's outline) add up to the window's perimeter, so there are no
+    // holes or slivers either.
+    let key = |c: &Coord<f64>| (c.x.to_bits(), c.y.to_bits());
+    type Edge = ((u64, u64), (u64, u64));
+    let mut edges: HashMap<Edge, usize> = HashMap::new();
+    for p in &parcels {
+        for l in p.poly.exterior().lines() {
+            *edges.entry((key(&l.start), key(&l.end))).or_default() += 1;
+        }
+    }
+    let mut outline = 0.0;
+    for (&(a, b), &n) in &edges {
+        assert_eq!(n, 1, "edge used twice in the same direction");
+        if !edges.contains_key(&(b, a)) {
+            let (ax, ay) = (f64::from_bits(a.0), f64::from_bits(a.1));
+            let (bx, by) = (f64::from_bits(b.0), f64::from_bits(b.1));
+            outline += ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt();
+        }
+    }
+    let (minx, miny, maxx, maxy) = parcels.iter().fold(
+        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+        |(a, b, c, d), p| {
+            let r = p.poly.bounding_rect().unwrap();
+            (
+                a.min(r.min().x),
+                b.min(r.min().y),
+                c.max(r.max().x),
+                d.max(r.max().y),
+            )
+        },
+    );
+    let perimeter = 2.0 * (maxx - minx + maxy - miny);
+    assert!(
+        (outline / perimeter - 1.0).abs() < 0.03,
+        "unshared edges {outline} m vs window perimeter {perimeter} m"
+    );
+    assert!((total / ((maxx - minx) * (maxy - miny)) - 1.0).abs() < 0.05);
+}
+
+#[test]
+fn tbmj_is_the_ellipsoidal_area() {
+    let (dir, report) = sample();
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let (a, f) = gk::ellipsoid();
+    let geod = geographiclib_rs::Geodesic::new(a, f);
+    let ct = gk::transform(gk::EPSG_GK40, gk::EPSG_CGCS2000).unwrap();
+    let mut off = 0;
+    for (k, p) in parcels.iter().enumerate() {
+        let mut ring: Vec<[f64; 2]> = p
+            .poly
+            .exterior()
+            .0
+            .iter()
+            .map(|c| [c.x + LOCAL[0], c.y + LOCAL[1]])
+            .collect();
+        let plane = lattice::ring_area(&ring);
+        gk::apply(&ct, &mut ring).unwrap();
+        let mut pa =
+            geographiclib_rs::PolygonArea::new(&geod, geographiclib_rs::Winding::CounterClockwise);
+        for q in &ring[..ring.len() - 1] {
+            pa.add_point(q[1], q[0]);
+        }
+        let (_, geodesic, _) = pa.compute(true);
+        let m = lattice::ring_mean(&ring);
+        let fast = gk::ellipsoidal_area(plane, m[0], m[1]);
+        if k % 10 == 0 {
+            assert!(
+                (fast - geodesic).abs() < 0.002 + 1e-7 * geodesic,
+                "area {fast} vs geodesic {geodesic}"
+            );
+        }
+        let rel = p.tbmj / geodesic - 1.0;
+        if (p.tbmj - geodesic).abs() > 0.006 {
+            assert!((0.0199..=0.1001).contains(&rel.abs()), "TBMJ off by {rel}");
+            off += 1;
+        }
+    }
+    assert_eq!(off, report.inventory.tbmj_off);
+    assert!(off > 0 && off < N / 30, "{off} TBMJ errors");
+}
+
+/// 0601 clusters with a 10 m gap (single linkage), as index lists.
+fn clusters(parcels: &[Parcel], gap: f64) -> Vec<Vec<usize>> {
+    let ind: Vec<usize> = (0..parcels.len())
+        .filter(|&i| parcels[i].fields["DLBM"].as_deref() == Some("0601"))
+        .collect();
+    let mut parent: Vec<usize> = (0..ind.len()).collect();
+    fn find(p: &mut [usize], i: usize) -> usize {
+        let mut i = i;
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let tree = RTree::bulk_load(
+        ind.iter()
+            .enumerate()
+            .map(|(k, &i)| Env(parcels[i].poly.clone(), k))
+            .collect(),
+    );
+    for (k, &i) in ind.iter().enumerate() {
+        let r = parcels[i].poly.bounding_rect().unwrap();
+        let env = AABB::from_corners(
+            [r.min().x - gap, r.min().y - gap],
+            [r.max().x + gap, r.max().y + gap],
+        );
+        for o in tree.locate_in_envelope_intersecting(&env) {
+            if o.1 > k && Euclidean.distance(&parcels[i].poly, &o.0) <= gap {
+                let (a, b) = (find(&mut parent, k), find(&mut parent, o.1));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, &i) in ind.iter().enumerate() {
+        groups.entry(find(&mut parent, k)).or_default().push(i);
+    }
+    let mut v: Vec<Vec<usize>> = groups.into_values().collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn scenarios_are_present_and_as_intended() {
+    let (dir, report) = sample();
+    assert!(report.inventory.townships >= 2);
+    check_scenarios(dir, report);
+}
+
+/// Run with `cargo test --release --lib sweep -- --ignored`.
+#[test]
+#[ignore]
+fn sweep_seeds() {
+    for seed in 1..25u64 {
+        for n in [1000, 2500, 6000] {
+            let out = tmp(&format!("sweep-{seed}-{n}"));
+            let report = generate(&SynthOptions {
+                seed,
+                parcels: n,
+                enterprises: None,
+                out: out.clone(),
+            })
+            .unwrap();
+            eprintln!("seed {seed} n {n}: {:?}", report.inventory);
+            check_scenarios(&out, &report);
+            let _ = std::fs::remove_dir_all(&out);
+        }
+    }
+}
+
+fn check_scenarios(dir: &Path, report: &SynthReport) {
+    let inv = &report.inventory;
+    // every ingredient is there
+    assert!(inv.townships >= 1 && inv.town_centres >= 1 && inv.zones >= 1);
+    assert!(inv.scattered_groups >= 1 && inv.far_pairs >= 1 && inv.near_pairs >= 1);
+    assert!(inv.chains >= 1 && inv.crop_clusters_small + inv.crop_clusters_large >= 1);
+    assert!(inv.touching_plots >= 1 && inv.cluster_cropland >= 1);
+    assert!(inv.scattered_in_protected >= 1 && inv.clay_pits >= 1);
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let mu = |idx: &[usize]| idx.iter().map(|&i| parcels[i].tbmj).sum::<f64>() / MU;
+    let village = |i: usize| parcels[i].fields["CZCSXM"].as_deref() == Some("203");
+
+    // Clustering with a 10 m gap gives exactly the intended scattered
+    // clusters, and none within 10 % of the threshold.
+    let cl = clusters(&parcels, 10.0);
+    let all_village: Vec<&Vec<usize>> = cl
+        .iter()
+        .filter(|c| c.iter().all(|&i| village(i)))
+        .collect();
+    let small = all_village.iter().filter(|c| mu(c) < 5.0).count();
+    assert_eq!(small, inv.expected_scattered);
+    for c in &all_village {
+        let a = mu(c);
+        assert!(
+            !(4.5..5.5).contains(&a),
+            "village cluster of {a} mu too close to 5"
+        );
+    }
+    let large = all_village.iter().filter(|c| mu(c) >= 5.0).count();
+    assert!(large >= inv.expected_large_village);
+
+    // The narrow-road pairs are one cluster with 10 m, two with 3 m; the
+    // far pairs are two clusters even with a 12 m gap.
+    let cl3 = clusters(&parcels, 3.0);
+    let small3 = cl3
+        .iter()
+        .filter(|c| c.iter().all(|&i| village(i)) && mu(c) < 5.0)
+        .count();
+    assert_eq!(small3, inv.expected_scattered + 2 * inv.near_pairs);
+    let cl12 = clusters(&parcels, 12.0);
+    let small12 = cl12
+        .iter()
+        .filter(|c| c.iter().all(|&i| village(i)) && mu(c) < 5.0)
+        .count();
+    assert_eq!(small12, inv.expected_scattered);
+
+    // Zone-touching plots: village plots clustered with zone parcels, and
+    // sharing an edge with one.
+    let mixed = cl
+        .iter()
+        .filter(|c| c.iter().any(|&i| village(i)) && !c.iter().all(|&i| village(i)))
+        .map(|c| c.iter().filter(|&&i| village(i)).count())
+        .sum::<usize>();
+    assert_eq!(mixed, inv.touching_plots);
+
+    // Village polygons hold every village plot (by its centre).
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    let villages = read_geojson(&dir.join("villages.geojson"), &ct);
+    assert_eq!(villages.len(), inv.settlements);
+    for c in &all_village {
+        if mu(c) < 5.0 {
+            for &i in c.iter() {
+                let ctr = geo::Centroid::centroid(&parcels[i].poly).unwrap();
+                assert!(villages.iter().any(|v| v.contains(&ctr)));
+            }
+        }
+    }
+}
+
+fn read_geojson(path: &Path, to_gk: &gdal::spatial_ref::CoordTransform) -> Vec<Polygon<f64>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(v.get("crs").is_none(), "RFC 7946 has no crs member");
+    let gj: geojson::GeoJson = text.parse().unwrap();
+    let geojson::GeoJson::FeatureCollection(fc) = gj else {
+        panic!()
+    };
+    fc.features
+        .iter()
+        .map(|f| {
+            let geojson::GeometryValue::Polygon { coordinates } =
+                &f.geometry.as_ref().unwrap().value
+            else {
+                panic!("polygon expected")
+            };
+            let mut ring: Vec<[f64; 2]> = coordinates[0]
+                .iter()
+                .map(|p| {
+                    let s = p.as_slice();
+                    for x in s {
+                        assert_eq!((x * 1e7).round() / 1e7, *x, "more than 7 decimals");
+                    }
+                    [s[0], s[1]]
+                })
+                .collect();
+            assert_eq!(ring.first(), ring.last());
+            assert!(lattice::ring_area(&ring) > 0.0, "not counter-clockwise");
+            gk::apply(to_gk, &mut ring).unwrap();
+            geo_poly(&ring, LOCAL)
+        })
+        .collect()
+}
+
+/// Invert a forward offset formula by fixed-point iteration.
+fn invert(f: impl Fn(f64, f64) -> (f64, f64), x: f64, y: f64) -> (f64, f64) {
+    let (mut a, mut b) = (x, y);
+    for _ in 0..30 {
+        let (fx, fy) = f(a, b);
+        a -= fx - x;
+        b -= fy - y;
+    }
+    (a, b)
+}
+
+#[test]
+fn enterprises_ledger() {
+    let (dir, report) = sample();
+    let inv = &report.inventory;
+    let bytes = std::fs::read(dir.join("enterprises.csv")).unwrap();
+    assert!(bytes.starts_with("\u{FEFF}credit_code,name,".as_bytes()));
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), N / 10);
+    assert_eq!(report.enterprises, N / 10);
+    let invalid = rows
+        .iter()
+        .filter(|r| !credit_code::is_valid(&r[0]))
+        .count();
+    assert_eq!(invalid, inv.ent_invalid_code);
+    assert!(invalid >= 1);
+    let mut per_cs: HashMap<String, usize> = HashMap::new();
+    for r in &rows {
+        *per_cs.entry(r[9].to_string()).or_default() += 1;
+        let g: Vec<&str> = r[6].split(',').collect();
+        assert!((3..=4).contains(&g.len()) && g.iter().all(|x| ["A", "B", "C", "D"].contains(x)));
+        let ind = r[2].trim_start_matches('C');
+        assert!(ind.len() == 4 && ind.bytes().all(|b| b.is_ascii_digit()));
+        assert!(r[11].is_empty() || r[11].starts_with("2020-") || r[11].starts_with("2021-"));
+        assert!(["pending", "done"].contains(&&r[10]));
+    }
+    assert!(per_cs["gcj02"] > per_cs["cgcs2000"] && per_cs["cgcs2000"] > 0 && per_cs["bd09"] > 0);
+    assert_eq!(per_cs.len(), 3);
+
+    // Back to the true position, then into the parcels.
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let tree = RTree::bulk_load(
+        parcels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Env(p.poly.clone(), i))
+            .collect(),
+    );
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    let mut located: HashMap<String, usize> = HashMap::new();
+    let mut outside = 0;
+    for r in &rows {
+        let (x, y): (f64, f64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
+        let (lon, lat) = match &r[9] {
+            "gcj02" => invert(wgs84_to_gcj02, x, y),
+            "bd09" => invert(wgs84_to_bd09, x, y),
+            _ => (x, y),
+        };
+        let mut p = [[lon, lat]];
+        gk::apply(&ct, &mut p).unwrap();
+        let pt = Point::new(p[0][0] - LOCAL[0], p[0][1] - LOCAL[1]);
+        let hit = tree
+            .locate_in_envelope_intersecting(&AABB::from_point([pt.x(), pt.y()]))
+            .find(|e| e.0.contains(&pt));
+        match hit {
+            Some(e) => {
+                let d = parcels[e.1].fields["DLBM"].clone().unwrap();
+                *located.entry(d).or_default() += 1;
+            }
+            None => outside += 1,
+        }
+    }
+    assert_eq!(outside, inv.ent_outside);
+    assert!(outside >= 1);
+    let on = |d: &str| located.get(d).copied().unwrap_or(0);
+    assert_eq!(
+        on("0601"),
+        inv.ent_zone + inv.ent_park + inv.ent_village_plot,
+        "{located:?}"
+    );
+    assert_eq!(on("0602"), inv.ent_quarry);
+    assert!(on("0101") + on("0103") >= inv.ent_cropland);
+    assert!(on("0702") >= inv.ent_homestead && inv.ent_homestead >= 1);
+}
+
+#[test]
+fn too_few_parcels_is_an_input_error() {
+    let e = generate(&SynthOptions {
+        seed: 1,
+        parcels: 10,
+        enterprises: None,
+        out: tmp("few"),
+    })
+    .unwrap_err();
+    assert!(e.is_input());
+}
+
+#[test]
+fn geojson_layers_and_project() {
+    let (dir, report) = sample();
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    let plan = read_geojson(&dir.join("plan.geojson"), &ct);
+    let protected = read_geojson(&dir.join("protected.geojson"), &ct);
+    assert_eq!(plan.len(), report.inventory.plan_polygons);
+    assert_eq!(protected.len(), report.inventory.protected_polygons);
+    assert!(!plan.is_empty() && !protected.is_empty());
+    // every zone parcel is inside a plan polygon
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    for p in &parcels {
+        let cz = p.fields["CZCSXM"].as_deref();
+        if p.fields["DLBM"].as_deref() == Some("0601") && matches!(cz, Some("201" | "202")) {
+            let c = geo::Centroid::centroid(&p.poly).unwrap();
+            assert!(plan.iter().any(|z| z.contains(&c)));
+        }
+    }
+    let toml_text = std::fs::read_to_string(dir.join("project.toml")).unwrap();
+    let t: toml::Table = toml_text.parse().unwrap();
+    assert_eq!(
+        t["project"]["name"].as_str(),
+        Some(format!("秀洲区 合成样例 (seed {SEED})").as_str())
+    );
+    assert_eq!(
+        t["layers"]["enterprises"]["crs_field"].as_str(),
+        Some("coord_sys")
+    );
+    for (_, l) in t["layers"].as_table().unwrap() {
+        assert!(dir.join(l["path"].as_str().unwrap()).exists());
+    }
+    let files: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 6);
+}
+
+#[test]
+fn window_lies_in_xiuzhou() {
+    let (dir, _) = sample();
+    let ds = Dataset::open(dir.join("parcels.gpkg")).unwrap();
+    let layer = ds.layer_by_name("DLTB").unwrap();
+    let e = layer.get_extent().unwrap();
+    let rings = boundary_gk().unwrap();
+    for c in [
+        [e.MinX, e.MinY],
+        [e.MaxX, e.MinY],
+        [e.MaxX, e.MaxY],
+        [e.MinX, e.MaxY],
+    ] {
+        assert!(point_in_rings(&rings, c), "{c:?} outside Xiuzhou");
+    }
+}
