@@ -60,6 +60,19 @@ enum Command {
         #[arg(long, short, default_value = "tudi-demo")]
         out: PathBuf,
     },
+    /// Generate a seeded synthetic district (for samples and benchmarks).
+    Synth {
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+        /// Number of parcels (at least 1000).
+        #[arg(long, default_value_t = 6000)]
+        parcels: usize,
+        /// Number of enterprises (default: a tenth of the parcels).
+        #[arg(long)]
+        enterprises: Option<usize>,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +117,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             id,
         } => area(file, layer, crs, id),
         Command::Demo { out } => run_project(&demo_project()?, &out, cli.quiet, false),
+        Command::Synth {
+            seed,
+            parcels,
+            enterprises,
+            out,
+        } => {
+            let report = tudi::synth::generate(&tudi::synth::SynthOptions {
+                seed,
+                parcels,
+                enterprises,
+                out: out.clone(),
+            })?;
+            if !cli.quiet {
+                eprintln!(
+                    "{} parcels and {} enterprises (seed {seed}) in {}; run it with: tudi run {} --out OUT",
+                    report.parcels,
+                    report.enterprises,
+                    out.display(),
+                    out.join("project.toml").display()
+                );
+            }
+            Ok(())
+        }
     }
 }
 
