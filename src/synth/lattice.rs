@@ -112,7 +112,7 @@ impl Axis {
         }
         let mut widths = Vec::with_capacity(tiles * STEP);
         for t in 0..tiles {
-            widths.extend(std::iter::repeat(cell[t]).take(CELLS));
+            widths.extend(std::iter::repeat_n(cell[t], CELLS));
             if t + 1 < tiles {
                 widths.push(strip[t]);
             }

@@ -299,7 +299,7 @@ fn choose_layout(seed: u64, n: usize) -> Result<Layout> {
             return Ok(layout);
         }
         est *= n as f64 / p as f64 * if p > n { 0.98 } else { 1.0 };
-        if fits && best.as_ref().map_or(true, |b| b.blocks.len() < p) {
+        if fits && best.as_ref().is_none_or(|b| b.blocks.len() < p) {
             best = Some(layout);
         }
     }
@@ -445,7 +445,7 @@ fn place_in_xiuzhou(layout: &Layout) -> Result<(f64, f64)> {
                 .flat_map(|r| r.windows(2))
                 .map(|s| seg_dist(c, s[0], s[1]))
                 .fold(f64::INFINITY, f64::min);
-            if best_any.map_or(true, |b| clearance > b.1) {
+            if best_any.is_none_or(|b| clearance > b.1) {
                 best_any = Some((c, clearance));
             }
             let blo = [c[0] - w / 2.0, c[1] - h / 2.0];
@@ -454,7 +454,7 @@ fn place_in_xiuzhou(layout: &Layout) -> Result<(f64, f64)> {
                 .iter()
                 .flat_map(|r| r.windows(2))
                 .any(|s| seg_hits_box(s[0], s[1], blo, bhi));
-            if fits && best_fit.map_or(true, |b| clearance > b.1) {
+            if fits && best_fit.is_none_or(|b| clearance > b.1) {
                 best_fit = Some((c, clearance));
             }
         }
