@@ -51,6 +51,14 @@ pub fn check_char(first17: &str) -> Option<char> {
 
 /// True when `code` (surrounding whitespace trimmed, case ignored) is 18
 /// characters of the alphabet whose last is the right check character.
+///
+/// ```
+/// use tudi::credit_code::{check_char, is_valid};
+/// let body = "91330411MA2B00001";
+/// let code = format!("{body}{}", check_char(body).unwrap());
+/// assert!(is_valid(&code));
+/// assert!(!is_valid(&code.replace("MA2B", "MA2C")));
+/// ```
 pub fn is_valid(code: &str) -> bool {
     let code = code.trim().to_ascii_uppercase();
     if code.len() != 18 || !code.is_ascii() {

@@ -30,7 +30,11 @@ pub const M2_PER_MU: f64 = 10000.0 / 15.0;
 /// edges are almost all shorter, so the hot path rarely takes this branch.
 pub const DENSIFY_M: f64 = 500.0;
 
-/// Converts square metres to mu.
+/// Converts square metres to mu (1 mu = 10000/15 m²).
+///
+/// ```
+/// assert_eq!(tudi::geodesy::m2_to_mu(10_000.0), 15.0);
+/// ```
 pub fn m2_to_mu(m2: f64) -> f64 {
     m2 / M2_PER_MU
 }

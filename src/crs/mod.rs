@@ -56,6 +56,15 @@ impl Crs {
 
     /// Parses a user's CRS: `gcj02`, `bd09`, `cgcs2000`, `wgs84`, or anything
     /// GDAL understands (`EPSG:4549`, a bare EPSG number, WKT, PROJ string).
+    ///
+    /// ```
+    /// use tudi::crs::{Crs, Transform};
+    /// let mut c = [geo::Coord { x: 40_500_000.0, y: 3_400_000.0 }];
+    /// Crs::parse("EPSG:4528").unwrap().transform.apply(&mut c).unwrap();
+    /// // on the central meridian, 120°E, about 30.7°N
+    /// assert!((c[0].x - 120.0).abs() < 1e-9 && (c[0].y - 30.72).abs() < 0.01);
+    /// assert!(matches!(Crs::parse("gcj02").unwrap().transform, Transform::Gcj02));
+    /// ```
     pub fn parse(text: &str) -> Result<Crs, String> {
         let t = text.trim();
         let key = t.to_ascii_lowercase().replace(['-', '_', ' '], "");

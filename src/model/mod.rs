@@ -124,6 +124,12 @@ pub struct Model {
 
 /// Orders ids naturally: numerically when both are whole numbers (survey
 /// BSMs are digit strings of varying length), else as text.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// assert_eq!(tudi::model::id_order("9", "10"), Ordering::Less);
+/// assert_eq!(tudi::model::id_order("B9", "B10"), Ordering::Greater);
+/// ```
 pub fn id_order(a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
