@@ -270,8 +270,8 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
     }
 }
 
-fn text(v: &Value) -> Option<String> {
-    v.text()
+fn take(v: &mut Value) -> Option<String> {
+    v.take_text()
 }
 
 fn number(
@@ -326,8 +326,8 @@ fn build_parcels(
     let results: Vec<_> = raw
         .features
         .into_par_iter()
-        .map(|f| {
-            let id = text(&f.values[PARCEL_ID]).ok_or_else(|| {
+        .map(|mut f| {
+            let id = take(&mut f.values[PARCEL_ID]).ok_or_else(|| {
                 problem(
                     at.clone()
                         .feature(f.number.to_string())
@@ -336,7 +336,7 @@ fn build_parcels(
                 )
             })?;
             let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-            let landuse = text(&f.values[PARCEL_LANDUSE]).ok_or_else(|| {
+            let landuse = take(&mut f.values[PARCEL_LANDUSE]).ok_or_else(|| {
                 problem(
                     fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
                     "no land-use code",
@@ -348,9 +348,9 @@ fn build_parcels(
                 id,
                 feature: f.number,
                 landuse,
-                unit_code: text(&f.values[PARCEL_UNIT]),
-                village: text(&f.values[PARCEL_VILLAGE]),
-                settlement: text(&f.values[PARCEL_SETTLEMENT]),
+                unit_code: take(&mut f.values[PARCEL_UNIT]),
+                village: take(&mut f.values[PARCEL_VILLAGE]),
+                settlement: take(&mut f.values[PARCEL_SETTLEMENT]),
                 official_area_m2,
                 geometry,
                 area_m2: 0.0,
@@ -362,7 +362,7 @@ fn build_parcels(
     // Parcels are kept in id order, so nothing downstream (block numbers,
     // sums, output order) depends on the order of the file: FlatGeobuf's
     // spatial index, for one, reorders features.
-    parcels.par_sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+    parcels.par_sort_unstable_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
     for pair in parcels.windows(2) {
         if pair[0].id == pair[1].id {
             problems.push(problem(
@@ -421,7 +421,7 @@ fn build_enterprises(
     let results: Vec<_> = raw
         .features
         .into_par_iter()
-        .map(|f| {
+        .map(|mut f| {
             let fat = || at.clone().feature(f.number.to_string());
             let location = match f.geometry {
                 Some(Geometry::Point(p)) => p.0,
@@ -434,8 +434,8 @@ fn build_enterprises(
                 }
                 None => return Err(problem(fat(), "no location")),
             };
-            let credit_code = text(&f.values[ENT_CODE]).unwrap_or_default();
-            let grades_text = text(&f.values[ENT_GRADES]).unwrap_or_default();
+            let credit_code = take(&mut f.values[ENT_CODE]).unwrap_or_default();
+            let grades_text = take(&mut f.values[ENT_GRADES]).unwrap_or_default();
             let grades = parse_grades(&grades_text).ok_or_else(|| {
                 problem(
                     fat().field(name_of(ENT_GRADES)),
@@ -446,8 +446,8 @@ fn build_enterprises(
                 feature: f.number,
                 credit_code_valid: credit_code::is_valid(&credit_code),
                 credit_code,
-                name: text(&f.values[ENT_NAME]).unwrap_or_default(),
-                industry: industry_code(&text(&f.values[ENT_INDUSTRY]).unwrap_or_default()),
+                name: take(&mut f.values[ENT_NAME]).unwrap_or_default(),
+                industry: industry_code(&take(&mut f.values[ENT_INDUSTRY]).unwrap_or_default()),
                 revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
                 tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
                 land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
@@ -489,12 +489,12 @@ fn build_zones(
     let results: Vec<_> = raw
         .features
         .into_par_iter()
-        .map(|f| {
+        .map(|mut f| {
             let fat = || at.clone().feature(f.number.to_string());
             let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
             let zone = Zone {
                 feature: f.number,
-                name: text(&f.values[0]),
+                name: take(&mut f.values[0]),
                 geometry,
             };
             Ok((zone, repaired))

@@ -1,6 +1,6 @@
 //! Per-parcel facts: ellipsoidal area, official-area check, village status.
 
-use geo::{BoundingRect, InteriorPoint, MultiPolygon, Rect};
+use geo::{BoundingRect, Centroid, Contains, InteriorPoint, MultiPolygon, Rect};
 use rayon::prelude::*;
 
 use crate::geodesy::EqualArea;
@@ -64,6 +64,15 @@ pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> 
         .collect()
 }
 
+/// A point inside the polygon: its centroid when that lies inside (nearly
+/// always, for parcels, and far cheaper), else `geo`'s interior point.
+fn inside_point(mp: &MultiPolygon<f64>) -> Option<geo::Coord<f64>> {
+    mp.centroid()
+        .filter(|c| mp.contains(c))
+        .or_else(|| mp.interior_point())
+        .map(|p| p.0)
+}
+
 /// Whether each parcel is in a village area: its CZCSXM starts with one of
 /// `prefixes` (203, 203A), or, where it has no CZCSXM, its interior point
 /// lies in the villages layer.
@@ -76,10 +85,7 @@ pub fn in_village(
         .par_iter()
         .map(|p| match (&p.settlement, villages) {
             (Some(s), _) => prefixes.iter().any(|pre| s.starts_with(pre.as_str())),
-            (None, Some(v)) => p
-                .geometry
-                .interior_point()
-                .is_some_and(|pt| v.contains(pt.0)),
+            (None, Some(v)) => inside_point(&p.geometry).is_some_and(|pt| v.contains(pt)),
             (None, None) => false,
         })
         .collect()

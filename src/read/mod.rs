@@ -40,6 +40,15 @@ impl Value {
         }
     }
 
+    /// Takes the value out as text, like [`Value::text`] but without
+    /// copying a string that needs no trimming.
+    pub fn take_text(&mut self) -> Option<String> {
+        match std::mem::replace(self, Value::Null) {
+            Value::Text(s) if s.trim().len() == s.len() => (!s.is_empty()).then_some(s),
+            other => other.text(),
+        }
+    }
+
     /// The value as a number; `Ok(None)` when null or blank, `Err` with the
     /// offending text when it is not a number.
     pub fn number(&self) -> Result<Option<f64>, String> {
