@@ -54,7 +54,7 @@ fn summary_counts_match_the_hand_worked_answers() {
     assert!((mu - 12.0).abs() < 12.0 * 2e-5, "{mu}");
     assert_eq!(s["parcels"]["area_mismatches"], 1);
     let e = &s["enterprises"];
-    assert_eq!(e["count"], 14);
+    assert_eq!(e["count"], 15);
     assert_eq!(e["unlocated"], 1);
     assert_eq!(e["targets"], 9);
     assert_eq!(e["invalid_credit_codes"], 1);
@@ -127,6 +127,8 @@ fn each_enterprise_gets_its_hand_worked_groups_and_disposition() {
     expect("E12", Some("105"), &[], None);
     expect("E13", Some("104"), &["low_yield"], Some("close"));
     expect("E14", Some("100"), &["low_yield"], Some("upgrade"));
+    // 2 万元 per mu: under 3 but not under 1, and in no group
+    expect("E15", Some("116"), &[], None);
 
     // predicates one by one
     let t = |name: &str, pred: &str| e[name][pred].as_bool().unwrap();
@@ -147,6 +149,7 @@ fn each_enterprise_gets_its_hand_worked_groups_and_disposition() {
     assert!(t("E13", "key_industry"), "C2211 is paper (22)");
     assert!(t("E13", "tax_per_mu_under_1") && t("E13", "tax_per_mu_under_3"));
     assert!(!t("E5", "tax_per_mu_under_3") && !t("E5", "tax_per_mu_under_1"));
+    assert!(t("E15", "tax_per_mu_under_3") && !t("E15", "tax_per_mu_under_1"));
     // E9 and E10 share G1's 1.5 mu equally: 0.6 万元 / 0.75 mu
     let tpm = e["E9"]["tax_per_mu"].as_f64().unwrap();
     assert!((tpm - 0.8).abs() < 1e-3, "{tpm}");

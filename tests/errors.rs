@@ -327,7 +327,7 @@ fn check_lists_every_layer_or_every_problem() {
     assert!(o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("parcels: 17 features, CRS EPSG:4549"), "{err}");
-    assert!(err.contains("enterprises: 14 features"), "{err}");
+    assert!(err.contains("enterprises: 15 features"), "{err}");
 
     let dir = scratch("check-broken");
     for entry in fs::read_dir(fixture("district")).unwrap() {
