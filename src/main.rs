@@ -193,6 +193,9 @@ fn run_project(project: &Path, out: &Path, quiet: bool, timings: bool) -> anyhow
         }
         eprintln!("wrote {} files to {}", files.len(), out.display());
     }
+    // The process ends here: the OS takes back a million parcels at once,
+    // far faster than dropping them one by one.
+    std::mem::forget(outcome);
     Ok(())
 }
 
