@@ -4,6 +4,7 @@
 //! values and the geometries, and names every problem it finds.
 
 mod csv_points;
+mod gpkg;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
@@ -235,6 +236,15 @@ fn read_features<L: LayerAccess>(
 const PARALLEL_READ_MIN: u64 = 50_000;
 
 fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    read_gdal_with(source, fields, true)
+}
+
+/// `direct`: GeoPackages may be read straight from SQLite.
+fn read_gdal_with(
+    source: &Source,
+    fields: &[FieldRequest],
+    direct: bool,
+) -> Result<RawLayer, Vec<Problem>> {
     let file_at = Location::file(&source.path);
     let dataset = open(source).map_err(|p| vec![p])?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
@@ -300,7 +310,17 @@ fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<P
             values,
         })
     };
-    let results: Vec<Result<RawFeature, Problem>> = if is_gpkg && count >= PARALLEL_READ_MIN {
+    // GeoPackages are read straight from SQLite when they are plain
+    // features tables; GDAL reads everything else.
+    let direct = if is_gpkg && direct {
+        gpkg::table(&source.path, &layer_name)
+            .and_then(|t| gpkg::read(&source.path, &t, &found, decode).ok())
+    } else {
+        None
+    };
+    let results: Vec<Result<RawFeature, Problem>> = if let Some(rows) = direct {
+        rows
+    } else if is_gpkg && count >= PARALLEL_READ_MIN {
         let max_fid = dataset
             .execute_sql(
                 format!(
@@ -458,4 +478,38 @@ pub const DEFAULT_Y: &str = "lat";
 pub fn is_csv(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_geopackage_reader_matches_gdal() {
+        let source = Source {
+            path: Path::new(env!("CARGO_MANIFEST_DIR")).join("data/parcels.gpkg"),
+            layer: Some("DLTB".into()),
+            ..Default::default()
+        };
+        let fields: Vec<FieldRequest> = ["BSM", "DLBM", "ZLDWMC", "CZCSXM", "TBMJ", "NOSUCH"]
+            .iter()
+            .map(|n| FieldRequest {
+                name: n.to_string(),
+                key: "test",
+                required: false,
+            })
+            .collect();
+        let direct = read_gdal_with(&source, &fields, true).unwrap();
+        let gdal = read_gdal_with(&source, &fields, false).unwrap();
+        assert_eq!(direct.features.len(), 6000);
+        assert_eq!(direct.found, gdal.found);
+        assert_eq!(direct.crs, gdal.crs);
+        for (a, b) in direct.features.iter().zip(&gdal.features) {
+            assert_eq!(a.number, b.number);
+            assert_eq!(a.geometry, b.geometry);
+            assert_eq!(a.values, b.values);
+        }
+        assert!(matches!(direct.features[0].values[4], Value::Real(_)));
+        assert_eq!(direct.features[0].values[5], Value::Null);
+    }
 }
