@@ -147,10 +147,6 @@ impl Counts {
             None => self.0.push((name.to_string(), n)),
         }
     }
-
-    pub fn get(&self, name: &str) -> Option<usize> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
-    }
 }
 
 impl Serialize for Counts {

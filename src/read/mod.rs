@@ -231,10 +231,6 @@ fn read_features<L: LayerAccess>(
     raw
 }
 
-/// GeoPackages above this many features are read by several threads at
-/// once, each over its own FID range with its own connection.
-const PARALLEL_READ_MIN: u64 = 50_000;
-
 fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
     read_gdal_with(source, fields, true)
 }
@@ -291,7 +287,6 @@ fn read_gdal_with(
     }
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
-    let count = layer.try_feature_count().unwrap_or(0);
     let decode = |(number, wkb, values): Undecoded| -> Result<RawFeature, Problem> {
         // built only on failure: most features have no problem
         let fat = || at.clone().feature(number.to_string());
@@ -320,52 +315,6 @@ fn read_gdal_with(
     };
     let results: Vec<Result<RawFeature, Problem>> = if let Some(rows) = direct {
         rows
-    } else if is_gpkg && count >= PARALLEL_READ_MIN {
-        let max_fid = dataset
-            .execute_sql(
-                format!(
-                    "SELECT MAX(fid) FROM \"{}\"",
-                    layer_name.replace('"', "\"\"")
-                ),
-                None,
-                gdal::vector::sql::Dialect::SQLITE,
-            )
-            .ok()
-            .flatten()
-            .and_then(|mut r| {
-                r.features()
-                    .next()
-                    .and_then(|f| f.field_as_integer64(0).ok().flatten())
-            })
-            .unwrap_or(count as i64);
-        // Each chunk reads and decodes its own features, so reading,
-        // reprojection and the other chunks' SQLite work overlap.
-        let chunks = (rayon::current_num_threads() * 4).max(1) as i64;
-        let step = max_fid / chunks + 1;
-        let parts: Vec<Result<Vec<Result<RawFeature, Problem>>, Problem>> = (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                let ds = open(source)?;
-                let mut l = ds
-                    .layer_by_name(&layer_name)
-                    .map_err(|e| problem(&at, e.to_string()))?;
-                l.set_attribute_filter(&format!(
-                    "FID >= {} AND FID < {}",
-                    c * step,
-                    (c + 1) * step
-                ))
-                .map_err(|e| problem(&at, e.to_string()))?;
-                Ok(read_features(&mut l, &indexes, true)
-                    .into_iter()
-                    .map(decode)
-                    .collect())
-            })
-            .collect();
-        let mut all = Vec::with_capacity(count as usize);
-        for p in parts {
-            all.extend(p.map_err(|p| vec![p])?);
-        }
-        all
     } else {
         read_features(&mut layer, &indexes, is_gpkg)
             .into_par_iter()
