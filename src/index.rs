@@ -5,6 +5,8 @@ use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+use crate::model::Zone;
+
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// An index of polygons by their envelopes.
@@ -63,22 +65,22 @@ impl PolygonIndex {
     }
 }
 
-/// A set of zones (villages, plan, protected) with its index.
-pub struct ZoneIndex {
-    pub geometries: Vec<MultiPolygon<f64>>,
+/// A zone layer (villages, plan, protected) with its index.
+pub struct ZoneIndex<'a> {
+    zones: &'a [Zone],
     index: PolygonIndex,
 }
 
-impl ZoneIndex {
-    pub fn new(geometries: Vec<MultiPolygon<f64>>) -> Self {
-        let index = PolygonIndex::new(geometries.iter());
-        ZoneIndex { geometries, index }
+impl<'a> ZoneIndex<'a> {
+    pub fn new(zones: &'a [Zone]) -> Self {
+        let index = PolygonIndex::new(zones.iter().map(|z| &z.geometry));
+        ZoneIndex { zones, index }
     }
 
     /// True when a zone contains the point (its boundary counts as inside).
     pub fn contains(&self, c: Coord<f64>) -> bool {
         self.index
-            .containing(|i| &self.geometries[i], c)
+            .containing(|i| &self.zones[i].geometry, c)
             .next()
             .is_some()
     }

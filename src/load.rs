@@ -270,10 +270,6 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
     }
 }
 
-fn take(v: &mut Value) -> Option<String> {
-    v.take_text()
-}
-
 fn number(
     v: &Value,
     at: &dyn Fn() -> Location,
@@ -327,7 +323,7 @@ fn build_parcels(
         .features
         .into_par_iter()
         .map(|mut f| {
-            let id = take(&mut f.values[PARCEL_ID]).ok_or_else(|| {
+            let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
                 problem(
                     at.clone()
                         .feature(f.number.to_string())
@@ -336,7 +332,7 @@ fn build_parcels(
                 )
             })?;
             let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-            let landuse = take(&mut f.values[PARCEL_LANDUSE]).ok_or_else(|| {
+            let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
                 problem(
                     fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
                     "no land-use code",
@@ -348,9 +344,9 @@ fn build_parcels(
                 id,
                 feature: f.number,
                 landuse,
-                unit_code: take(&mut f.values[PARCEL_UNIT]),
-                village: take(&mut f.values[PARCEL_VILLAGE]),
-                settlement: take(&mut f.values[PARCEL_SETTLEMENT]),
+                unit_code: f.values[PARCEL_UNIT].take_text(),
+                village: f.values[PARCEL_VILLAGE].take_text(),
+                settlement: f.values[PARCEL_SETTLEMENT].take_text(),
                 official_area_m2,
                 geometry,
                 area_m2: 0.0,
@@ -434,8 +430,8 @@ fn build_enterprises(
                 }
                 None => return Err(problem(fat(), "no location")),
             };
-            let credit_code = take(&mut f.values[ENT_CODE]).unwrap_or_default();
-            let grades_text = take(&mut f.values[ENT_GRADES]).unwrap_or_default();
+            let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
+            let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
             let grades = parse_grades(&grades_text).ok_or_else(|| {
                 problem(
                     fat().field(name_of(ENT_GRADES)),
@@ -446,8 +442,8 @@ fn build_enterprises(
                 feature: f.number,
                 credit_code_valid: credit_code::is_valid(&credit_code),
                 credit_code,
-                name: take(&mut f.values[ENT_NAME]).unwrap_or_default(),
-                industry: industry_code(&take(&mut f.values[ENT_INDUSTRY]).unwrap_or_default()),
+                name: f.values[ENT_NAME].take_text().unwrap_or_default(),
+                industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
                 revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
                 tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
                 land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
@@ -494,7 +490,7 @@ fn build_zones(
             let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
             let zone = Zone {
                 feature: f.number,
-                name: take(&mut f.values[0]),
+                name: f.values[0].take_text(),
                 geometry,
             };
             Ok((zone, repaired))

@@ -75,16 +75,17 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
     lap(Stage::Measure, &mut timings);
 
     on_stage(Stage::Index);
-    let zone = |z: &Option<Vec<crate::model::Zone>>| {
-        z.as_ref()
-            .map(|z| ZoneIndex::new(z.iter().map(|z| z.geometry.clone()).collect()))
-    };
     let (parcel_index, (villages, (plan, protected))) = rayon::join(
         || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
         || {
             rayon::join(
-                || zone(&model.villages),
-                || rayon::join(|| zone(&model.plan), || zone(&model.protected)),
+                || model.villages.as_deref().map(ZoneIndex::new),
+                || {
+                    rayon::join(
+                        || model.plan.as_deref().map(ZoneIndex::new),
+                        || model.protected.as_deref().map(ZoneIndex::new),
+                    )
+                },
             )
         },
     );

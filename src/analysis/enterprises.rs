@@ -65,8 +65,8 @@ pub struct Context<'a> {
     pub parcel_index: &'a PolygonIndex,
     pub in_village: &'a [bool],
     pub scattered: &'a [bool],
-    pub plan: Option<&'a ZoneIndex>,
-    pub protected: Option<&'a ZoneIndex>,
+    pub plan: Option<&'a ZoneIndex<'a>>,
+    pub protected: Option<&'a ZoneIndex<'a>>,
 }
 
 /// The parcel each enterprise stands in: the one containing it; on a
