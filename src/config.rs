@@ -20,6 +20,8 @@ pub struct Project {
     pub layers: Layers,
     #[serde(default)]
     pub rules: Rules,
+    #[serde(default)]
+    pub targets: Targets,
     /// The project file itself (set after parsing).
     #[serde(skip)]
     pub file: PathBuf,
@@ -30,6 +32,9 @@ pub struct Project {
 pub struct ProjectMeta {
     #[serde(default)]
     pub name: String,
+    /// The report date (ISO, e.g. `2020-12-31`) for deadlines and the
+    /// target year; `--as-of` overrides it; default today.
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +45,12 @@ pub struct Layers {
     pub villages: Option<LayerSpec<ZoneFields>>,
     pub plan: Option<LayerSpec<ZoneFields>>,
     pub protected: Option<LayerSpec<ZoneFields>>,
+    /// The district's outline, for maps.
+    pub boundary: Option<LayerSpec<ZoneFields>>,
+    pub buildings: Option<LayerSpec<BuildingFields>>,
+    pub parks: Option<LayerSpec<ParkFields>>,
+    pub vacated: Option<LayerSpec<VacatedFields>>,
+    pub townships: Option<LayerSpec<TownshipFields>>,
 }
 
 /// Where one layer comes from and how to read it.
@@ -94,11 +105,58 @@ pub struct EnterpriseFields {
     pub tax: FieldName,
     pub land_mu: FieldName,
     pub grades: FieldName,
+    /// Remediation status: `pending` or `done` (optional).
+    pub status: FieldName,
+    /// Remediation deadline, a date (optional).
+    pub deadline: FieldName,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneFields {
+    pub name: FieldName,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildingFields {
+    /// Storeys above ground.
+    pub floors: FieldName,
+    /// Total floor area, m²; wins over footprint × storeys.
+    pub floor_area: FieldName,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParkFields {
+    pub name: FieldName,
+    /// Star rating, 1–5.
+    pub star: FieldName,
+    /// Performance grade, A–D.
+    pub grade: FieldName,
+    /// Year the park opened.
+    pub opened: FieldName,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VacatedFields {
+    pub id: FieldName,
+    /// `planned`, `in_progress` or `done` (or 计划 / 实施中 / 已完成).
+    pub status: FieldName,
+    /// Date the land was vacated.
+    pub done_date: FieldName,
+    /// Area claimed in the ledger, mu: compared, never trusted.
+    pub claimed_mu: FieldName,
+    /// Township code; else taken from the parcels (ZLDWDM) or townships.
+    pub township: FieldName,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TownshipFields {
+    /// Township code (the first 9 digits of ZLDWDM).
+    pub code: FieldName,
     pub name: FieldName,
 }
 
@@ -142,6 +200,25 @@ pub struct Rules {
     pub target: Vec<RuleSpec>,
     /// Dispositions for targets, first match wins.
     pub disposition: Vec<RuleSpec>,
+    /// A park whose floor-area ratio is under this is flagged.
+    pub min_park_far: f64,
+    /// An industrial parcel whose floor-area ratio is under this is
+    /// low-density (提档升级 candidate).
+    pub min_parcel_far: f64,
+    /// Vacated land counts as effective only in contiguous blocks of at
+    /// least this many mu (after removing protected land).
+    pub effective_min_block_mu: f64,
+    /// Blocks of at least this many mu count towards the contiguity rate.
+    pub contiguity_block_mu: f64,
+    /// Relative difference between a vacated record's claimed and measured
+    /// area that is reported.
+    pub claim_tolerance: f64,
+    /// Overlaps between vacated records smaller than this (m²) are
+    /// digitising slivers, not double claims.
+    pub overlap_min_m2: f64,
+    /// Share of a vacated record lying outside every parcel that is
+    /// reported.
+    pub outside_tolerance: f64,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -193,7 +270,133 @@ impl Default for Rules {
                 rule("into_park", &["no_legal_land"]),
                 rule("upgrade", &[]),
             ],
+            min_park_far: 1.2,
+            min_parcel_far: 0.6,
+            effective_min_block_mu: 5.0,
+            contiguity_block_mu: 50.0,
+            claim_tolerance: 0.03,
+            overlap_min_m2: 1.0,
+            outside_tolerance: 0.05,
         }
+    }
+}
+
+/// The year's goals, in the district and optionally per township.
+/// Defaults: Xiuzhou 2020.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// The target year: parks opened in it are new; default the report
+    /// date's year.
+    pub year: Option<i32>,
+    /// Gross vacated land (腾退), mu.
+    pub vacated_mu: f64,
+    /// Effective vacated land (有效面积), mu.
+    pub effective_mu: f64,
+    /// Remediated targets (enterprises and workshops), status `done`.
+    pub remediated: f64,
+    /// Of which enterprises (a company's credit code, `91…`).
+    pub remediated_enterprises: f64,
+    /// Done targets whose disposition is `upgrade`.
+    pub upgraded: f64,
+    /// Parks opened in the target year.
+    pub new_parks: f64,
+    /// Floor area of those parks, m².
+    pub new_park_floor_m2: f64,
+    /// Done targets whose disposition is `into_park`.
+    pub into_parks: f64,
+    /// Goals per township code, e.g. `[targets.townships.330411101]`.
+    pub townships: std::collections::BTreeMap<String, TownshipGoals>,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            year: None,
+            vacated_mu: 2000.0,
+            effective_mu: 1500.0,
+            remediated: 400.0,
+            remediated_enterprises: 200.0,
+            upgraded: 150.0,
+            new_parks: 5.0,
+            new_park_floor_m2: 250_000.0,
+            into_parks: 200.0,
+            townships: Default::default(),
+        }
+    }
+}
+
+impl Targets {
+    /// The goals by name, in the order reports list them.
+    pub fn named(&self) -> [(&'static str, f64); 8] {
+        [
+            ("vacated_mu", self.vacated_mu),
+            ("effective_mu", self.effective_mu),
+            ("remediated", self.remediated),
+            ("remediated_enterprises", self.remediated_enterprises),
+            ("upgraded", self.upgraded),
+            ("new_parks", self.new_parks),
+            ("new_park_floor_m2", self.new_park_floor_m2),
+            ("into_parks", self.into_parks),
+        ]
+    }
+}
+
+/// A township's goals: only those given are tracked.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TownshipGoals {
+    pub name: Option<String>,
+    pub vacated_mu: Option<f64>,
+    pub effective_mu: Option<f64>,
+    pub remediated: Option<f64>,
+    pub remediated_enterprises: Option<f64>,
+    pub upgraded: Option<f64>,
+    pub new_parks: Option<f64>,
+    pub new_park_floor_m2: Option<f64>,
+    pub into_parks: Option<f64>,
+}
+
+impl Targets {
+    /// Goals must be positive numbers (progress divides by them).
+    pub fn problems(&self, file: &Path) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut check = |key: String, value: f64| {
+            if !value.is_finite() || value <= 0.0 {
+                problems.push(Problem {
+                    at: Location::file(file).field(key),
+                    message: format!("a goal must be a positive number, not {value}"),
+                });
+            }
+        };
+        for (name, value) in self.named() {
+            check(format!("targets.{name}"), value);
+        }
+        for (code, goals) in &self.townships {
+            for (name, value) in goals.named() {
+                check(format!("targets.townships.{code}.{name}"), value);
+            }
+        }
+        problems
+    }
+}
+
+impl TownshipGoals {
+    /// The goals given, by name, in the order of [`Targets::named`].
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("vacated_mu", self.vacated_mu),
+            ("effective_mu", self.effective_mu),
+            ("remediated", self.remediated),
+            ("remediated_enterprises", self.remediated_enterprises),
+            ("upgraded", self.upgraded),
+            ("new_parks", self.new_parks),
+            ("new_park_floor_m2", self.new_park_floor_m2),
+            ("into_parks", self.into_parks),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
     }
 }
 
@@ -222,21 +425,30 @@ impl Project {
                 *p = base.join(&*p);
             }
         };
-        resolve(&mut project.layers.parcels.path);
-        if let Some(l) = project.layers.enterprises.as_mut() {
-            resolve(&mut l.path);
+        let l = &mut project.layers;
+        let optional = [
+            l.enterprises.as_mut().map(|s| &mut s.path),
+            l.villages.as_mut().map(|s| &mut s.path),
+            l.plan.as_mut().map(|s| &mut s.path),
+            l.protected.as_mut().map(|s| &mut s.path),
+            l.boundary.as_mut().map(|s| &mut s.path),
+            l.buildings.as_mut().map(|s| &mut s.path),
+            l.parks.as_mut().map(|s| &mut s.path),
+            l.vacated.as_mut().map(|s| &mut s.path),
+            l.townships.as_mut().map(|s| &mut s.path),
+        ];
+        resolve(&mut l.parcels.path);
+        optional.into_iter().flatten().for_each(resolve);
+        let mut problems = project.rules.problems(path);
+        problems.extend(project.targets.problems(path));
+        if let Some(d) = &project.project.as_of {
+            if crate::date::Date::parse(d).is_none() {
+                problems.push(Problem {
+                    at: at.clone().field("project.as_of"),
+                    message: format!("'{d}' is not a date (write it as 2020-12-31)"),
+                });
+            }
         }
-        for l in [
-            project.layers.villages.as_mut(),
-            project.layers.plan.as_mut(),
-            project.layers.protected.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            resolve(&mut l.path);
-        }
-        let problems = project.rules.problems(path);
         if problems.is_empty() {
             Ok(project)
         } else {
@@ -257,6 +469,13 @@ impl Rules {
         };
         for (key, value) in [
             ("cluster_gap_m", self.cluster_gap_m),
+            ("min_park_far", self.min_park_far),
+            ("min_parcel_far", self.min_parcel_far),
+            ("effective_min_block_mu", self.effective_min_block_mu),
+            ("contiguity_block_mu", self.contiguity_block_mu),
+            ("claim_tolerance", self.claim_tolerance),
+            ("overlap_min_m2", self.overlap_min_m2),
+            ("outside_tolerance", self.outside_tolerance),
             ("scattered_max_mu", self.scattered_max_mu),
             ("scale_revenue_wan", self.scale_revenue_wan),
             ("area_tolerance", self.area_tolerance),

@@ -14,6 +14,7 @@ pub mod area;
 pub mod config;
 pub mod credit_code;
 pub mod crs;
+pub mod date;
 pub mod error;
 pub mod geodesy;
 pub mod index;

@@ -8,10 +8,17 @@ use geo::orient::{Direction, Orient};
 use geo::{Geometry, MultiPolygon, Validation};
 use rayon::prelude::*;
 
-use crate::config::{EnterpriseFields, FieldName, LayerSpec, ParcelFields, Project, ZoneFields};
+use crate::config::{
+    BuildingFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields, ParkFields,
+    Project, TownshipFields, VacatedFields, ZoneFields,
+};
 use crate::credit_code;
+use crate::date::Date;
 use crate::error::{Error, Location, Problem, Result};
-use crate::model::{id_order, Enterprise, Grade, LayerInfo, Model, Parcel, Zone};
+use crate::model::{
+    id_order, Building, Enterprise, Grade, LayerInfo, Model, Parcel, Park, Progress, Township,
+    VacatedRecord, Zone,
+};
 use crate::read::{self, FieldRequest, RawLayer, Source, Value};
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
@@ -68,6 +75,8 @@ const ENT_REVENUE: usize = 3;
 const ENT_TAX: usize = 4;
 const ENT_LAND: usize = 5;
 const ENT_GRADES: usize = 6;
+const ENT_STATUS: usize = 7;
+const ENT_DEADLINE: usize = 8;
 
 fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
     vec![
@@ -78,6 +87,8 @@ fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
         field("tax", &f.tax, "tax", true),
         field("land_mu", &f.land_mu, "land_mu", false),
         field("grades", &f.grades, "grades", true),
+        field("status", &f.status, "status", false),
+        field("deadline", &f.deadline, "deadline", false),
     ]
 }
 
@@ -85,96 +96,158 @@ fn zone_fields(f: &ZoneFields) -> Vec<FieldRequest> {
     vec![field("name", &f.name, "name", false)]
 }
 
+const BUILDING_FLOORS: usize = 0;
+const BUILDING_FLOOR_AREA: usize = 1;
+
+fn building_fields(f: &BuildingFields) -> Vec<FieldRequest> {
+    vec![
+        field("floors", &f.floors, "floors", false),
+        field("floor_area", &f.floor_area, "floor_area", false),
+    ]
+}
+
+const PARK_NAME: usize = 0;
+const PARK_STAR: usize = 1;
+const PARK_GRADE: usize = 2;
+const PARK_OPENED: usize = 3;
+
+fn park_fields(f: &ParkFields) -> Vec<FieldRequest> {
+    vec![
+        field("name", &f.name, "name", false),
+        field("star", &f.star, "star", false),
+        field("grade", &f.grade, "grade", false),
+        field("opened", &f.opened, "opened", false),
+    ]
+}
+
+const VACATED_ID: usize = 0;
+const VACATED_STATUS: usize = 1;
+const VACATED_DATE: usize = 2;
+const VACATED_CLAIMED: usize = 3;
+const VACATED_TOWNSHIP: usize = 4;
+
+fn vacated_fields(f: &VacatedFields) -> Vec<FieldRequest> {
+    vec![
+        field("id", &f.id, "id", true),
+        field("status", &f.status, "status", true),
+        field("done_date", &f.done_date, "done_date", false),
+        field("claimed_mu", &f.claimed_mu, "claimed_mu", false),
+        field("township", &f.township, "township", false),
+    ]
+}
+
+fn township_fields(f: &TownshipFields) -> Vec<FieldRequest> {
+    vec![
+        field("code", &f.code, "code", true),
+        field("name", &f.name, "name", false),
+    ]
+}
+
+/// The layers a project names, with what to read from each.
+fn requests(layers: &Layers) -> Vec<(&'static str, Source, Vec<FieldRequest>)> {
+    let mut out = vec![(
+        "parcels",
+        source(&layers.parcels),
+        parcel_fields(&layers.parcels.fields),
+    )];
+    if let Some(s) = &layers.enterprises {
+        out.push(("enterprises", source(s), enterprise_fields(&s.fields)));
+    }
+    for (role, spec) in [
+        ("villages", &layers.villages),
+        ("plan", &layers.plan),
+        ("protected", &layers.protected),
+        ("boundary", &layers.boundary),
+    ] {
+        if let Some(s) = spec {
+            out.push((role, source(s), zone_fields(&s.fields)));
+        }
+    }
+    if let Some(s) = &layers.buildings {
+        out.push(("buildings", source(s), building_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.parks {
+        out.push(("parks", source(s), park_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.vacated {
+        out.push(("vacated", source(s), vacated_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.townships {
+        out.push(("townships", source(s), township_fields(&s.fields)));
+    }
+    out
+}
+
+fn repair<F>(spec: &Option<LayerSpec<F>>) -> bool {
+    spec.as_ref().is_some_and(|s| s.repair)
+}
+
 /// Loads every layer of a project. All problems found in all layers are
 /// returned together.
 pub fn load(project: &Project) -> Result<Model> {
     let layers = &project.layers;
-    let parcel_req = parcel_fields(&layers.parcels.fields);
-    let (parcels, (enterprises, zones)) = rayon::join(
-        || read::read_layer(&source(&layers.parcels), &parcel_req),
-        || {
-            rayon::join(
-                || {
-                    layers.enterprises.as_ref().map(|spec| {
-                        read::read_layer(&source(spec), &enterprise_fields(&spec.fields))
-                    })
-                },
-                || {
-                    [&layers.villages, &layers.plan, &layers.protected].map(|spec| {
-                        spec.as_ref()
-                            .map(|s| read::read_layer(&source(s), &zone_fields(&s.fields)))
-                    })
-                },
-            )
-        },
-    );
+    let requests = requests(layers);
+    let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
+    // Every layer is read at once; the big ones read in parallel inside.
+    let read: Vec<_> = requests
+        .into_par_iter()
+        .map(|(role, source, fields)| (role, read::read_layer(&source, &fields)))
+        .collect();
 
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut take = |r: std::result::Result<RawLayer, Vec<Problem>>| match r {
-        Ok(l) => Some(l),
-        Err(p) => {
-            problems.extend(p);
-            None
-        }
-    };
-    let parcels = take(parcels);
-    let enterprises = enterprises.and_then(&mut take);
-    let [villages, plan, protected] = zones.map(|z| z.and_then(&mut take));
-
     let mut model = Model::default();
-    for (role, raw) in [
-        ("parcels", &parcels),
-        ("enterprises", &enterprises),
-        ("villages", &villages),
-        ("plan", &plan),
-        ("protected", &protected),
-    ] {
-        if let Some(raw) = raw {
-            model.layers.push(LayerInfo {
-                role,
-                at: raw.at.clone(),
-                crs: raw.crs.clone(),
-                features: raw.features.len(),
-            });
-        }
-    }
-    if let Some(raw) = parcels {
-        if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
-            problems.push(problem(
-                raw.at.clone().field(&parcel_req[PARCEL_SETTLEMENT].name),
-                "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
-            ));
-        }
-        match build_parcels(raw, layers.parcels.repair, &mut warnings) {
-            Ok(p) => model.parcels = p,
+    let mut raws = Vec::new();
+    for (role, result) in read {
+        match result {
+            Ok(raw) => {
+                model.layers.push(LayerInfo {
+                    role,
+                    at: raw.at.clone(),
+                    crs: raw.crs.clone(),
+                    features: raw.features.len(),
+                });
+                raws.push((role, raw));
+            }
             Err(p) => problems.extend(p),
         }
     }
-    if let Some(raw) = enterprises {
-        match build_enterprises(raw, &mut warnings) {
-            Ok(e) => model.enterprises = e,
-            Err(p) => problems.extend(p),
-        }
-    }
-    let specs = [&layers.villages, &layers.plan, &layers.protected];
-    let mut zone_layers = Vec::new();
-    for (raw, spec) in [villages, plan, protected].into_iter().zip(specs) {
-        let repair = spec.as_ref().is_some_and(|s| s.repair);
-        zone_layers.push(raw.map(|r| build_zones(r, repair, &mut warnings)).and_then(
-            |r| match r {
-                Ok(z) => Some(z),
-                Err(p) => {
-                    problems.extend(p);
-                    None
+
+    for (role, raw) in raws {
+        let built = match role {
+            "parcels" => {
+                if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+                    problems.push(problem(
+                        raw.at.clone().field(&settlement_field),
+                        "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+                    ));
                 }
-            },
-        ));
+                build_parcels(raw, layers.parcels.repair, &mut warnings).map(|p| model.parcels = p)
+            }
+            "enterprises" => build_enterprises(raw, &mut warnings).map(|e| model.enterprises = e),
+            "villages" => build_zones(raw, repair(&layers.villages), &mut warnings)
+                .map(|z| model.villages = Some(z)),
+            "plan" => {
+                build_zones(raw, repair(&layers.plan), &mut warnings).map(|z| model.plan = Some(z))
+            }
+            "protected" => build_zones(raw, repair(&layers.protected), &mut warnings)
+                .map(|z| model.protected = Some(z)),
+            "boundary" => build_zones(raw, repair(&layers.boundary), &mut warnings)
+                .map(|z| model.boundary = Some(z)),
+            "buildings" => build_buildings(raw, repair(&layers.buildings), &mut warnings)
+                .map(|b| model.buildings = Some(b)),
+            "parks" => build_parks(raw, repair(&layers.parks), &mut warnings)
+                .map(|p| model.parks = Some(p)),
+            "vacated" => build_vacated(raw, repair(&layers.vacated), &mut warnings)
+                .map(|v| model.vacated = Some(v)),
+            "townships" => build_townships(raw, repair(&layers.townships), &mut warnings)
+                .map(|t| model.townships = Some(t)),
+            _ => unreachable!("no reader for layer {role}"),
+        };
+        if let Err(p) = built {
+            problems.extend(p);
+        }
     }
-    let mut zone_layers = zone_layers.into_iter();
-    model.villages = zone_layers.next().flatten();
-    model.plan = zone_layers.next().flatten();
-    model.protected = zone_layers.next().flatten();
 
     if problems.is_empty() {
         model.warnings = warnings;
@@ -281,6 +354,77 @@ fn number(
             format!("not a number: '{bad}'"),
         )
     })
+}
+
+fn date(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<Date>, Problem> {
+    let Some(text) = v.text() else {
+        return Ok(None);
+    };
+    Date::parse(&text).map(Some).ok_or_else(|| {
+        problem(
+            at().field(field.as_deref().unwrap_or("?")),
+            format!("not a date: '{text}' (write it as 2020-06-30)"),
+        )
+    })
+}
+
+fn progress(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<Progress>, Problem> {
+    let Some(text) = v.text() else {
+        return Ok(None);
+    };
+    Progress::parse(&text).map(Some).ok_or_else(|| {
+        problem(
+            at().field(field.as_deref().unwrap_or("?")),
+            format!("unknown status '{text}': use planned (or pending), in_progress or done"),
+        )
+    })
+}
+
+/// A whole number within `range` (a star rating, a year).
+fn whole(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+    range: std::ops::RangeInclusive<i64>,
+) -> std::result::Result<Option<i64>, Problem> {
+    let bad = |text: String| {
+        problem(
+            at().field(field.as_deref().unwrap_or("?")),
+            format!(
+                "'{text}' is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )
+    };
+    match v.number().map_err(&bad)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && range.contains(&(n as i64)) => Ok(Some(n as i64)),
+        Some(n) => Err(bad(n.to_string())),
+    }
+}
+
+/// A number that must not be negative (storeys, areas).
+fn non_negative(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<f64>, Problem> {
+    match number(v, at, field)? {
+        Some(n) if n < 0.0 => Err(problem(
+            at().field(field.as_deref().unwrap_or("?")),
+            format!("must not be negative: {n}"),
+        )),
+        n => Ok(n),
+    }
 }
 
 fn empty_layer(raw: &RawLayer) -> Option<Problem> {
@@ -449,6 +593,8 @@ fn build_enterprises(
                 land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
                 grades,
                 location,
+                status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
+                deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
             };
             Ok((enterprise, None))
         })
@@ -499,6 +645,197 @@ fn build_zones(
     let (zones, problems) = split_results(results, warnings);
     if problems.is_empty() {
         Ok(zones)
+    } else {
+        Err(problems)
+    }
+}
+
+fn build_buildings(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Building>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let (found, at) = (&raw.found, &raw.at);
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|f| {
+            let fat = || at.clone().feature(f.number.to_string());
+            let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
+            let given_floor_area_m2 = non_negative(
+                &f.values[BUILDING_FLOOR_AREA],
+                &fat,
+                &found[BUILDING_FLOOR_AREA],
+            )?;
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let building = Building {
+                feature: f.number,
+                floors,
+                given_floor_area_m2,
+                geometry,
+                footprint_m2: 0.0,
+            };
+            Ok((building, repaired))
+        })
+        .collect();
+    finish(split_results(results, warnings))
+}
+
+fn build_parks(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Park>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let (found, at) = (&raw.found, &raw.at);
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|mut f| {
+            let fat = || at.clone().feature(f.number.to_string());
+            let grade = match f.values[PARK_GRADE].text() {
+                None => None,
+                Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
+                    problem(
+                        fat().field(found[PARK_GRADE].as_deref().unwrap_or("?")),
+                        format!("a park's grade is A, B, C or D, not '{g}'"),
+                    )
+                })?),
+            };
+            let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
+            let opened = whole(
+                &f.values[PARK_OPENED],
+                &fat,
+                &found[PARK_OPENED],
+                1900..=2200,
+            )?;
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let park = Park {
+                feature: f.number,
+                name: f.values[PARK_NAME]
+                    .take_text()
+                    .unwrap_or_else(|| format!("park {}", f.number)),
+                star: star.map(|s| s as u8),
+                grade,
+                opened: opened.map(|y| y as i32),
+                geometry,
+                area_m2: 0.0,
+            };
+            Ok((park, repaired))
+        })
+        .collect();
+    finish(split_results(results, warnings))
+}
+
+fn build_vacated(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<VacatedRecord>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let (found, at) = (&raw.found, &raw.at);
+    let field_of = |i: usize| found[i].clone().unwrap_or_default();
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|mut f| {
+            let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
+                problem(
+                    at.clone()
+                        .feature(f.number.to_string())
+                        .field(field_of(VACATED_ID)),
+                    "no id",
+                )
+            })?;
+            let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+            let status = progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?
+                .ok_or_else(|| {
+                    problem(
+                        fat().field(field_of(VACATED_STATUS)),
+                        "no status: use planned, in_progress or done",
+                    )
+                })?;
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let record = VacatedRecord {
+                feature: f.number,
+                status,
+                done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
+                claimed_mu: non_negative(
+                    &f.values[VACATED_CLAIMED],
+                    &fat,
+                    &found[VACATED_CLAIMED],
+                )?,
+                township: f.values[VACATED_TOWNSHIP].take_text(),
+                geometry,
+                area_m2: 0.0,
+                id: id.clone(),
+            };
+            Ok((record, repaired))
+        })
+        .collect();
+    let (mut records, mut problems) = split_results(results, warnings);
+    records.sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+    for pair in records.windows(2) {
+        if pair[0].id == pair[1].id {
+            problems.push(problem(
+                at.clone()
+                    .feature(pair[1].feature.to_string())
+                    .field(field_of(VACATED_ID)),
+                format!(
+                    "id {} is also used by feature {}: ids must be unique",
+                    pair[1].id, pair[0].feature
+                ),
+            ));
+        }
+    }
+    finish((records, problems))
+}
+
+fn build_townships(
+    raw: RawLayer,
+    repair: bool,
+    warnings: &mut Vec<Problem>,
+) -> std::result::Result<Vec<Township>, Vec<Problem>> {
+    if let Some(p) = empty_layer(&raw) {
+        return Err(vec![p]);
+    }
+    let (found, at) = (&raw.found, &raw.at);
+    let results: Vec<_> = raw
+        .features
+        .into_par_iter()
+        .map(|mut f| {
+            let fat = || at.clone().feature(f.number.to_string());
+            let code = f.values[0].take_text().ok_or_else(|| {
+                problem(
+                    fat().field(found[0].as_deref().unwrap_or("?")),
+                    "no township code",
+                )
+            })?;
+            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+            let township = Township {
+                feature: f.number,
+                code,
+                name: f.values[1].take_text(),
+                geometry,
+            };
+            Ok((township, repaired))
+        })
+        .collect();
+    finish(split_results(results, warnings))
+}
+
+fn finish<T>(
+    (items, problems): (Vec<T>, Vec<Problem>),
+) -> std::result::Result<Vec<T>, Vec<Problem>> {
+    if problems.is_empty() {
+        Ok(items)
     } else {
         Err(problems)
     }

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use geo::{Coord, MultiPolygon};
 
+use crate::date::Date;
 use crate::error::Problem;
 
 /// A land parcel (三调 地类图斑).
@@ -88,6 +89,124 @@ pub struct Enterprise {
     pub grades: Vec<Grade>,
     /// CGCS2000 longitude/latitude.
     pub location: Coord<f64>,
+    /// Remediation status, when the ledger tracks it.
+    pub status: Option<Progress>,
+    /// Remediation deadline (限时销号).
+    pub deadline: Option<Date>,
+}
+
+impl Enterprise {
+    /// A company (credit code `91…`) rather than an individual business
+    /// (`92…`, 个体工商户, the workshops of "低散乱"): GB 32100 puts the
+    /// registering authority and the kind of entity in the first two
+    /// characters.
+    pub fn is_company(&self) -> bool {
+        self.credit_code.starts_with("91")
+    }
+}
+
+/// Where a remediation or a vacating stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Progress {
+    Planned,
+    InProgress,
+    Done,
+}
+
+impl Progress {
+    /// The status words ledgers use, English or Chinese; `pending` (an
+    /// enterprise not yet dealt with) is `Planned`.
+    ///
+    /// ```
+    /// use tudi::model::Progress;
+    /// assert_eq!(Progress::parse("已完成"), Some(Progress::Done));
+    /// assert_eq!(Progress::parse(" In_Progress "), Some(Progress::InProgress));
+    /// assert_eq!(Progress::parse("pending"), Some(Progress::Planned));
+    /// assert_eq!(Progress::parse("maybe"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Progress> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "planned" | "plan" | "pending" | "todo" | "计划" | "规划" | "未开始" | "待整治"
+            | "未销号" => Some(Progress::Planned),
+            "in_progress" | "inprogress" | "ongoing" | "实施中" | "进行中" | "推进中"
+            | "整治中" => Some(Progress::InProgress),
+            "done" | "completed" | "complete" | "finished" | "已完成" | "完成" | "已腾退"
+            | "已销号" | "已整治" => Some(Progress::Done),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Progress::Planned => "planned",
+            Progress::InProgress => "in_progress",
+            Progress::Done => "done",
+        }
+    }
+}
+
+/// A building footprint.
+#[derive(Debug, Clone)]
+pub struct Building {
+    pub feature: usize,
+    /// Storeys; 1 when the layer says nothing.
+    pub floors: Option<f64>,
+    /// Floor area given by the layer, m².
+    pub given_floor_area_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal footprint, m² (set by measuring).
+    pub footprint_m2: f64,
+}
+
+impl Building {
+    /// Floor area: the given one, else footprint × storeys (1 storey when
+    /// unknown).
+    pub fn floor_area_m2(&self) -> f64 {
+        self.given_floor_area_m2
+            .unwrap_or_else(|| self.footprint_m2 * self.floors.unwrap_or(1.0))
+    }
+}
+
+/// A micro-enterprise park (小微企业园).
+#[derive(Debug, Clone)]
+pub struct Park {
+    pub feature: usize,
+    pub name: String,
+    /// Star rating 1–5.
+    pub star: Option<u8>,
+    pub grade: Option<Grade>,
+    /// Year it opened.
+    pub opened: Option<i32>,
+    pub geometry: MultiPolygon<f64>,
+    pub area_m2: f64,
+}
+
+/// A vacated-land (腾退) record.
+#[derive(Debug, Clone)]
+pub struct VacatedRecord {
+    pub feature: usize,
+    pub id: String,
+    pub status: Progress,
+    pub done_date: Option<Date>,
+    pub claimed_mu: Option<f64>,
+    /// Township code given by the record.
+    pub township: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+    pub area_m2: f64,
+}
+
+/// A township polygon (乡镇/街道).
+#[derive(Debug, Clone)]
+pub struct Township {
+    pub feature: usize,
+    pub code: String,
+    pub name: Option<String>,
+    pub geometry: MultiPolygon<f64>,
 }
 
 /// A polygon of a zone layer (villages, plan, protected).
@@ -101,7 +220,7 @@ pub struct Zone {
 /// Where a layer came from, for reports.
 #[derive(Debug, Clone)]
 pub struct LayerInfo {
-    /// `parcels`, `enterprises`, `villages`, `plan` or `protected`.
+    /// The layer's key in the project file (`parcels`, `vacated`, …).
     pub role: &'static str,
     pub at: crate::error::Location,
     /// The CRS its coordinates were read in.
@@ -118,6 +237,11 @@ pub struct Model {
     pub villages: Option<Vec<Zone>>,
     pub plan: Option<Vec<Zone>>,
     pub protected: Option<Vec<Zone>>,
+    pub boundary: Option<Vec<Zone>>,
+    pub buildings: Option<Vec<Building>>,
+    pub parks: Option<Vec<Park>>,
+    pub vacated: Option<Vec<VacatedRecord>>,
+    pub townships: Option<Vec<Township>>,
     /// Problems that do not stop the run (e.g. invalid credit codes).
     pub warnings: Vec<Problem>,
 }
