@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use indicatif::ProgressBar;
 
 use tudi::config::Project;
+use tudi::date::Date;
 use tudi::pipeline::{self, Stage};
 
 #[derive(Parser)]
@@ -39,6 +40,10 @@ enum Command {
         /// Print the time each stage took to stderr.
         #[arg(long)]
         timings: bool,
+        /// Report date for deadlines (YYYY-MM-DD; default: the project's
+        /// `as_of`, else today).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
     },
     /// Check a project's layers, CRSs, fields and geometries; print every
     /// problem at once.
@@ -59,6 +64,9 @@ enum Command {
     Demo {
         #[arg(long, short, default_value = "tudi-demo")]
         out: PathBuf,
+        /// Report date for deadlines (default: the sample's, 2020-12-31).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
     },
     /// Generate a seeded synthetic district (for samples and benchmarks).
     Synth {
@@ -108,7 +116,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             project,
             out,
             timings,
-        } => run_project(&project, &out, cli.quiet, timings),
+            as_of,
+        } => run_project(&project, &out, cli.quiet, timings, as_of),
         Command::Check { project } => check(&project, cli.quiet),
         Command::Area {
             file,
@@ -116,7 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crs,
             id,
         } => area(file, layer, crs, id),
-        Command::Demo { out } => run_project(&demo_project()?, &out, cli.quiet, false),
+        Command::Demo { out, as_of } => {
+            run_project(&demo_project()?, &out, cli.quiet, false, as_of)
+        }
         Command::Synth {
             seed,
             parcels,
@@ -155,8 +166,21 @@ fn demo_project() -> anyhow::Result<PathBuf> {
     )
 }
 
-fn run_project(project: &Path, out: &Path, quiet: bool, timings: bool) -> anyhow::Result<()> {
-    let project = Project::load(project)?;
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("'{s}' is not a date (write it as 2020-12-31)"))
+}
+
+fn run_project(
+    project: &Path,
+    out: &Path,
+    quiet: bool,
+    timings: bool,
+    as_of: Option<Date>,
+) -> anyhow::Result<()> {
+    let mut project = Project::load(project)?;
+    if let Some(d) = as_of {
+        project.project.as_of = Some(d.to_string());
+    }
     let bar = spinner(quiet);
     let mut outcome = pipeline::analyse(project, &mut |s: Stage| {
         bar.set_message(format!("{}…", s.name()))
@@ -185,6 +209,33 @@ fn run_project(project: &Path, out: &Path, quiet: bool, timings: bool) -> anyhow
             s.enterprises.unlocated,
             s.enterprises.targets
         );
+        if s.parks.count > 0 {
+            eprintln!(
+                "{} parks ({:.2} mu, {:.0} m² floor area, aggregate FAR {:.2}, mean FAR {:.2}, {} under the minimum)",
+                s.parks.count,
+                s.parks.land_mu,
+                s.parks.floor_area_m2,
+                s.parks.aggregate_far,
+                s.parks.mean_far,
+                s.parks.below_min
+            );
+        }
+        if let Some(v) = &s.vacated {
+            eprintln!(
+                "vacated {:.2} mu ({:.2} effective, contiguity {:.1}%); checks: {} overlaps, {} claim mismatches, {} occupied, {} undated, {} outside",
+                v.gross_mu,
+                v.effective_mu,
+                v.contiguity_rate * 100.0,
+                v.overlaps,
+                v.claim_mismatches,
+                v.occupied,
+                v.undated,
+                v.outside
+            );
+        }
+        if s.overdue > 0 {
+            eprintln!("{} targets overdue on {}", s.overdue, s.as_of);
+        }
         for w in s.warnings.iter().take(10) {
             eprintln!("warning: {w}");
         }

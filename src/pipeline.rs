@@ -7,16 +7,23 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use crate::analysis::blocks::{self, BlockRules, Blocks};
 use crate::analysis::enterprises::{self, Assessment, Context};
+use crate::analysis::far::{self, Far, FarRules};
 use crate::analysis::parcels::{self, AreaMismatch};
 use crate::analysis::predicates::Predicate;
+use crate::analysis::targets::{self, TargetReport};
+use crate::analysis::townships::Places;
+use crate::analysis::vacated::{self, Vacated, VacatedContext, VacatedRules};
 use crate::config::Project;
+use crate::date::Date;
 use crate::error::{Problem, Result};
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
-use crate::model::Model;
+use crate::model::{id_order, Model, Progress};
 use crate::write::geojson::{write_collection, Prop, Shape};
 use crate::write::{csv_with_bom, fixed, Staging};
 
@@ -51,6 +58,18 @@ pub struct Outcome {
     pub blocks: Blocks,
     pub assessments: Vec<Assessment>,
     pub area_mismatches: Vec<AreaMismatch>,
+    pub far: Far,
+    /// Present when the project has a vacated layer.
+    pub vacated: Option<Vacated>,
+    pub targets: TargetReport,
+    /// Per enterprise and per park: the township code, when known.
+    pub enterprise_township: Vec<Option<String>>,
+    pub park_township: Vec<Option<String>>,
+    /// Township names known from the townships layer or the targets.
+    pub township_names: BTreeMap<String, String>,
+    /// The report date and the target year.
+    pub as_of: Date,
+    pub year: i32,
     pub timings: Vec<(Stage, Duration)>,
 }
 
@@ -68,9 +87,26 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
     let mut model = load::load(&project)?;
     lap(Stage::Read, &mut timings);
 
+    let as_of = match &project.project.as_of {
+        Some(d) => Date::parse(d).expect("checked when the project was read"),
+        None => Date::today(),
+    };
+    let year = project.targets.year.unwrap_or(as_of.year);
+
     on_stage(Stage::Measure);
     let projection = parcels::projection_for(model.parcels.par_iter().map(|p| &p.geometry));
     parcels::measure(&mut model.parcels, &projection);
+    if let Some(b) = model.buildings.as_mut() {
+        far::measure_buildings(b, &projection);
+    }
+    if let Some(parks) = model.parks.as_mut() {
+        parks
+            .par_iter_mut()
+            .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
+    }
+    if let Some(v) = model.vacated.as_mut() {
+        vacated::measure(v, &projection);
+    }
     let area_mismatches = parcels::area_mismatches(&model.parcels, project.rules.area_tolerance);
     lap(Stage::Measure, &mut timings);
 
@@ -119,6 +155,101 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         },
         rules,
     );
+
+    let parks = model.parks.as_deref().unwrap_or(&[]);
+    let far = far::far(
+        &model.parcels,
+        &parcel_index,
+        &blocks,
+        model.buildings.as_deref(),
+        parks,
+        &model.enterprises,
+        &projection,
+        &FarRules {
+            min_park_far: rules.min_park_far,
+            min_parcel_far: rules.min_parcel_far,
+        },
+    );
+    let places = Places::new(model.townships.as_deref(), &project.targets);
+    let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| -> Option<String> {
+        parcel
+            .and_then(|p| model.parcels[p].township())
+            .or_else(|| places.township_at(c))
+            .map(String::from)
+    };
+    let enterprise_township: Vec<Option<String>> = model
+        .enterprises
+        .iter()
+        .zip(&assessments)
+        .map(|(e, a)| township_at(e.location, a.parcel))
+        .collect();
+    let park_township: Vec<Option<String>> = parks
+        .iter()
+        .map(|p| {
+            let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
+            let parcel = parcel_index
+                .containing(|i| &model.parcels[i].geometry, c)
+                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id));
+            township_at(c, parcel)
+        })
+        .collect();
+    let disposition_names: Vec<String> = rules.disposition.iter().map(|d| d.name.clone()).collect();
+    let vacated = model.vacated.as_deref().map(|records| {
+        // An enterprise has left its land once it is done and its
+        // disposition moves it: closed, relocated or moved into a park.
+        let standing: Vec<bool> = model
+            .enterprises
+            .iter()
+            .zip(&assessments)
+            .map(|(e, a)| {
+                let moved = a.disposition.is_some_and(|d| {
+                    matches!(
+                        disposition_names[d].as_str(),
+                        "close" | "relocate" | "into_park"
+                    )
+                });
+                !(e.status == Some(Progress::Done) && moved)
+            })
+            .collect();
+        vacated::vacated(
+            records,
+            &VacatedContext {
+                parcels: &model.parcels,
+                parcel_index: &parcel_index,
+                protected: model.protected.as_deref(),
+                enterprises: &model.enterprises,
+                standing: &standing,
+                places: &places,
+                projection: &projection,
+            },
+            &VacatedRules {
+                cluster_gap_m: rules.cluster_gap_m,
+                effective_min_block_mu: rules.effective_min_block_mu,
+                contiguity_block_mu: rules.contiguity_block_mu,
+                claim_tolerance: rules.claim_tolerance,
+                overlap_min_m2: rules.overlap_min_m2,
+                outside_tolerance: rules.outside_tolerance,
+            },
+        )
+    });
+    let target_report = targets::report(&targets::Inputs {
+        targets: &project.targets,
+        year,
+        as_of,
+        enterprises: &model.enterprises,
+        assessments: &assessments,
+        dispositions: &disposition_names,
+        enterprise_township: &enterprise_township,
+        parks,
+        park_stats: &far.parks,
+        floor_areas_known: model.buildings.is_some(),
+        park_township: &park_township,
+        vacated: vacated.as_ref(),
+    });
+    let township_names: BTreeMap<String, String> = places
+        .known_codes()
+        .filter_map(|c| places.name(c).map(|n| (c.to_string(), n.to_string())))
+        .collect();
     lap(Stage::Analyse, &mut timings);
 
     Ok(Outcome {
@@ -129,12 +260,41 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         blocks,
         assessments,
         area_mismatches,
+        far,
+        vacated,
+        targets: target_report,
+        enterprise_township,
+        park_township,
+        township_names,
+        as_of,
+        year,
         timings,
     })
 }
 
 fn round4(v: f64) -> f64 {
     (v * 1e4).round() / 1e4
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn standings(list: &[(&'static str, targets::Standing)]) -> BTreeMapOrdered<StandingSummary> {
+    BTreeMapOrdered(
+        list.iter()
+            .map(|(name, s)| {
+                (
+                    name.to_string(),
+                    StandingSummary {
+                        target: s.target,
+                        achieved: s.achieved.map(round4),
+                        progress: s.progress.map(round4),
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Named counts that keep their first-seen order.
@@ -168,7 +328,97 @@ pub struct Summary {
     pub blocks: BlockSummary,
     pub scattered: ScatteredSummary,
     pub enterprises: EnterpriseSummary,
+    /// The report date (deadlines) and the target year (new parks).
+    pub as_of: String,
+    pub year: i32,
+    /// Floor-area ratio of industrial land; `null` without buildings.
+    pub far: Option<FarSummary>,
+    pub parks: ParkSummary,
+    /// `null` without a vacated layer.
+    pub vacated: Option<VacatedSummary>,
+    /// Every goal of the year: `{target, achieved, progress}`.
+    pub targets: BTreeMapOrdered<StandingSummary>,
+    /// Goals set per township, by township code.
+    pub township_targets: BTreeMap<String, BTreeMapOrdered<StandingSummary>>,
+    /// Targets not done whose deadline has passed (限时销号).
+    pub overdue: usize,
     pub warnings: Vec<String>,
+}
+
+/// A map that keeps its insertion order when serialised.
+#[derive(Debug, PartialEq)]
+pub struct BTreeMapOrdered<V>(pub Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for BTreeMapOrdered<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct FarSummary {
+    pub buildings: usize,
+    pub industrial_parcels: usize,
+    pub industrial_floor_area_m2: f64,
+    /// Total floor area / total land of the industrial parcels.
+    pub industrial_aggregate_far: f64,
+    /// Industrial parcels under `min_parcel_far`.
+    pub low_density_parcels: usize,
+    pub low_density_mu: f64,
+    /// Floor area of buildings standing on no parcel.
+    pub unplaced_floor_area_m2: f64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ParkSummary {
+    pub count: usize,
+    pub land_mu: f64,
+    pub floor_area_m2: f64,
+    /// Total floor area / total land.
+    pub aggregate_far: f64,
+    /// Mean of the parks' own FARs.
+    pub mean_far: f64,
+    /// Parks under `min_park_far`.
+    pub below_min: usize,
+    pub enterprises: usize,
+    pub opened_in_year: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct VacatedSummary {
+    pub records: usize,
+    pub done: usize,
+    pub gross_mu: f64,
+    pub effective_mu: f64,
+    /// Share of the gross land in blocks of at least `contiguity_block_mu`.
+    pub contiguity_rate: f64,
+    pub planned_mu: f64,
+    pub in_progress_mu: f64,
+    /// Gross land inside protected zones.
+    pub protected_mu: f64,
+    pub blocks: usize,
+    pub effective_blocks: usize,
+    /// Pairs of overlapping records.
+    pub overlaps: usize,
+    pub overlap_mu: f64,
+    pub claim_mismatches: usize,
+    /// Done records with enterprises still on them.
+    pub occupied: usize,
+    pub occupying_enterprises: usize,
+    pub undated: usize,
+    pub outside: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct StandingSummary {
+    pub target: f64,
+    pub achieved: Option<f64>,
+    pub progress: Option<f64>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -298,8 +548,99 @@ impl Outcome {
                     .filter(|e| !e.credit_code_valid)
                     .count(),
             },
+            as_of: self.as_of.to_string(),
+            year: self.year,
+            far: self.far_summary(),
+            parks: self.park_summary(),
+            vacated: self.vacated_summary(),
+            targets: standings(&self.targets.district),
+            township_targets: self
+                .targets
+                .townships
+                .iter()
+                .map(|(code, list)| (code.clone(), standings(list)))
+                .collect(),
+            overdue: self.targets.overdue.len(),
             warnings,
         }
+    }
+
+    fn far_summary(&self) -> Option<FarSummary> {
+        let buildings = self.model.buildings.as_ref()?;
+        let industrial: Vec<&far::Density> = self.far.parcels.iter().flatten().collect();
+        let land: f64 = industrial.iter().map(|d| d.land_m2).sum();
+        let floor: f64 = industrial.iter().map(|d| d.floor_area_m2).sum();
+        let parcels = &self.model.parcels;
+        Some(FarSummary {
+            buildings: buildings.len(),
+            industrial_parcels: industrial.len(),
+            industrial_floor_area_m2: round2(floor),
+            industrial_aggregate_far: round4(if land > 0.0 { floor / land } else { 0.0 }),
+            low_density_parcels: self.far.low_density.len(),
+            low_density_mu: round4(m2_to_mu(
+                self.far
+                    .low_density
+                    .iter()
+                    .map(|&i| parcels[i].area_m2)
+                    .sum(),
+            )),
+            unplaced_floor_area_m2: round2(self.far.unplaced_floor_area_m2),
+        })
+    }
+
+    fn park_summary(&self) -> ParkSummary {
+        let t = &self.far.park_totals;
+        let parks = self.model.parks.as_deref().unwrap_or(&[]);
+        ParkSummary {
+            count: t.count,
+            land_mu: round4(m2_to_mu(t.land_m2)),
+            floor_area_m2: round2(t.floor_area_m2),
+            aggregate_far: round4(t.aggregate_far),
+            mean_far: round4(t.mean_far),
+            below_min: t.below_min,
+            enterprises: self.far.parks.iter().map(|p| p.enterprises.len()).sum(),
+            opened_in_year: parks.iter().filter(|p| p.opened == Some(self.year)).count(),
+        }
+    }
+
+    fn vacated_summary(&self) -> Option<VacatedSummary> {
+        let v = self.vacated.as_ref()?;
+        let records = self.model.vacated.as_deref().unwrap_or(&[]);
+        let count = |f: &dyn Fn(&vacated::RecordFindings) -> bool| {
+            v.records.iter().filter(|r| f(r)).count()
+        };
+        let mu4 = |m2: f64| round4(m2_to_mu(m2));
+        Some(VacatedSummary {
+            records: records.len(),
+            done: records
+                .iter()
+                .filter(|r| r.status == Progress::Done)
+                .count(),
+            gross_mu: mu4(v.gross_m2),
+            effective_mu: mu4(v.effective_m2),
+            contiguity_rate: round4(v.contiguity_rate),
+            planned_mu: mu4(v.planned_m2),
+            in_progress_mu: mu4(v.in_progress_m2),
+            protected_mu: mu4(v.protected_m2),
+            blocks: v.blocks.len(),
+            effective_blocks: v.blocks.iter().filter(|b| b.effective).count(),
+            overlaps: v.overlaps.len(),
+            overlap_mu: mu4(v.overlaps.iter().map(|o| o.area_m2).sum()),
+            claim_mismatches: count(&|r| r.claim_mismatch),
+            occupied: count(&|r| !r.occupants.is_empty()),
+            occupying_enterprises: {
+                let mut e: Vec<usize> = v
+                    .records
+                    .iter()
+                    .flat_map(|r| r.occupants.iter().copied())
+                    .collect();
+                e.sort_unstable();
+                e.dedup();
+                e.len()
+            },
+            undated: count(&|r| r.undated),
+            outside: count(&|r| r.outside),
+        })
     }
 }
 
@@ -353,6 +694,14 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                     ("parcels", Prop::Int(b.parcels.len() as i64)),
                     ("in_village", Prop::Bool(b.in_village)),
                     ("scattered", Prop::Bool(b.scattered)),
+                    (
+                        "floor_area_m2",
+                        Prop::opt_num(o.far.blocks.get(k).map(|d| d.floor_area_m2), 2),
+                    ),
+                    (
+                        "far",
+                        Prop::opt_num(o.far.blocks.get(k).map(|d| d.far()), 4),
+                    ),
                 ],
             )
         })
@@ -423,24 +772,25 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                 "grades",
                 "groups",
                 "disposition",
+                "status",
+                "deadline",
+                "overdue",
                 "credit_code_valid",
             ],
             o.model
                 .enterprises
                 .iter()
                 .zip(&o.assessments)
-                .filter(|(_, a)| a.is_target())
-                .map(|(e, a)| {
+                .enumerate()
+                .filter(|(_, (_, a))| a.is_target())
+                .map(|(k, (e, a))| {
                     let parcel = a.parcel.map(|p| &parcels[p]);
                     let opt = |v: Option<f64>, d: usize| v.map(|v| fixed(v, d)).unwrap_or_default();
                     vec![
                         e.credit_code.clone(),
                         e.name.clone(),
                         e.industry.clone(),
-                        parcel
-                            .and_then(|p| p.township())
-                            .unwrap_or_default()
-                            .to_string(),
+                        o.enterprise_township[k].clone().unwrap_or_default(),
                         parcel.and_then(|p| p.village.clone()).unwrap_or_default(),
                         parcel.map(|p| p.id.clone()).unwrap_or_default(),
                         parcel.map(|p| p.landuse.clone()).unwrap_or_default(),
@@ -453,6 +803,12 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                         grades(e),
                         group_names(a).join(";"),
                         disposition_name(a).unwrap_or_default(),
+                        e.status
+                            .map(|s| s.enterprise_name())
+                            .unwrap_or_default()
+                            .to_string(),
+                        e.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                        o.targets.overdue.binary_search(&k).is_ok().to_string(),
                         e.credit_code_valid.to_string(),
                     ]
                 }),
@@ -484,5 +840,6 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
         )
     })?;
 
+    crate::write::land::write_land_outputs(o, &mut staging)?;
     staging.commit()
 }

@@ -3,5 +3,9 @@
 
 pub mod blocks;
 pub mod enterprises;
+pub mod far;
 pub mod parcels;
 pub mod predicates;
+pub mod targets;
+pub mod townships;
+pub mod vacated;

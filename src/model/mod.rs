@@ -141,6 +141,15 @@ impl Progress {
         }
     }
 
+    /// An enterprise's status as ledgers write it: `pending` rather than
+    /// `planned`.
+    pub fn enterprise_name(self) -> &'static str {
+        match self {
+            Progress::Planned => "pending",
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Progress::Planned => "planned",

@@ -177,6 +177,15 @@ fn open_options(source: &Source) -> Vec<String> {
         // Shapefile's own option; other drivers ignore it.
         options.push(format!("ENCODING={enc}"));
     }
+    let ext = source
+        .path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("geojson" | "json")) {
+        // GeoJSON guesses date fields from their text and keeps impossible
+        // dates (2020-06-31); as text they reach our parser and its error.
+        options.push("DATE_AS_STRING=YES".to_string());
+    }
     options
 }
 

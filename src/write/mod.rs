@@ -3,6 +3,7 @@
 //! everything is written.
 
 pub mod geojson;
+pub mod land;
 
 use std::fs;
 use std::io::{self, Write};

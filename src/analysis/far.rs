@@ -1,0 +1,448 @@
+//! Floor-area ratio (容积率) and building density of industrial parcels,
+//! industrial blocks and micro-enterprise parks.
+//!
+//! A building's floor area is its `floor_area` when the layer gives it,
+//! else its ellipsoidal footprint × storeys. A building that straddles a
+//! boundary is split by the share of its footprint on each side, measured
+//! in the equal-area plane — not assigned whole by its centroid.
+
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use rayon::prelude::*;
+
+use crate::geodesy::EqualArea;
+use crate::index::PolygonIndex;
+use crate::model::{Building, Enterprise, Parcel, Park};
+
+use super::blocks::Blocks;
+
+/// Built form on some land.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Density {
+    /// Ellipsoidal land area, m².
+    pub land_m2: f64,
+    /// Floor area standing on it, m² (shares of straddling buildings).
+    pub floor_area_m2: f64,
+    /// Building footprint on it, m².
+    pub footprint_m2: f64,
+    /// Buildings with any part on it.
+    pub buildings: usize,
+}
+
+impl Density {
+    /// Floor-area ratio: floor area / land area (0 on empty land).
+    pub fn far(&self) -> f64 {
+        if self.land_m2 > 0.0 {
+            self.floor_area_m2 / self.land_m2
+        } else {
+            0.0
+        }
+    }
+
+    /// Building density (建筑密度): footprint / land area.
+    pub fn coverage(&self) -> f64 {
+        if self.land_m2 > 0.0 {
+            self.footprint_m2 / self.land_m2
+        } else {
+            0.0
+        }
+    }
+
+    fn add(&mut self, share: &Share) {
+        self.floor_area_m2 += share.floor_area_m2;
+        self.footprint_m2 += share.footprint_m2;
+        self.buildings += 1;
+    }
+}
+
+/// The part of one building on one polygon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Share {
+    building: usize,
+    floor_area_m2: f64,
+    footprint_m2: f64,
+}
+
+/// One park's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkStats {
+    pub density: Density,
+    /// Positions of the enterprises standing in the park.
+    pub enterprises: Vec<usize>,
+    /// Their tax, 万元/yr (enterprises without a tax figure count 0).
+    pub tax_wan: f64,
+    /// Park tax per mu, 万元.
+    pub tax_per_mu: Option<f64>,
+    pub far_below_min: bool,
+}
+
+/// The park totals, with both ratios named so nobody mixes them up.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ParkTotals {
+    pub count: usize,
+    pub land_m2: f64,
+    pub floor_area_m2: f64,
+    /// Total floor area / total land: the district's built density.
+    pub aggregate_far: f64,
+    /// The plain mean of the parks' own FARs: small parks weigh as much
+    /// as big ones.
+    pub mean_far: f64,
+    pub below_min: usize,
+}
+
+/// Everything the FAR analysis found.
+#[derive(Debug, Clone, Default)]
+pub struct Far {
+    /// Per parcel of the model: its density when it is industrial.
+    pub parcels: Vec<Option<Density>>,
+    /// Per industrial block (same order as [`Blocks::blocks`]).
+    pub blocks: Vec<Density>,
+    /// Industrial parcels under `min_parcel_far`, in model order.
+    pub low_density: Vec<usize>,
+    /// Per park of the model.
+    pub parks: Vec<ParkStats>,
+    pub park_totals: ParkTotals,
+    /// Floor area of buildings standing on no parcel and in no park, m².
+    pub unplaced_floor_area_m2: f64,
+}
+
+pub struct FarRules {
+    pub min_park_far: f64,
+    pub min_parcel_far: f64,
+}
+
+/// Sets every building's ellipsoidal footprint (m²).
+pub fn measure_buildings(buildings: &mut [Building], projection: &EqualArea) {
+    buildings
+        .par_iter_mut()
+        .for_each(|b| b.footprint_m2 = projection.multi_polygon_area(&b.geometry));
+}
+
+/// Splits each building over the polygons it stands on: for each polygon
+/// (position in `polygons`), the shares of the buildings on it.
+fn shares(
+    buildings: &[Building],
+    projected_buildings: &[MultiPolygon<f64>],
+    polygons: &[&MultiPolygon<f64>],
+    index: &PolygonIndex,
+    projection: &EqualArea,
+) -> Vec<Vec<Share>> {
+    let pieces: Vec<(usize, Share)> = buildings
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(b, building)| {
+            let footprint = &projected_buildings[b];
+            let planar = footprint.unsigned_area();
+            let mut out = Vec::new();
+            let Some(r) = building.geometry.bounding_rect() else {
+                return out;
+            };
+            if planar <= 0.0 {
+                return out;
+            }
+            let mut candidates: Vec<usize> = index.candidates_in(r.min(), r.max()).collect();
+            candidates.sort_unstable();
+            for i in candidates {
+                let on = projection
+                    .project_multi_polygon(polygons[i])
+                    .intersection(footprint)
+                    .unsigned_area();
+                let fraction = (on / planar).min(1.0);
+                // Shares under a square centimetre in a square metre are
+                // digitising noise along a shared edge.
+                if fraction > 1e-6 {
+                    out.push((
+                        i,
+                        Share {
+                            building: b,
+                            floor_area_m2: building.floor_area_m2() * fraction,
+                            footprint_m2: building.footprint_m2 * fraction,
+                        },
+                    ));
+                }
+            }
+            out
+        })
+        .collect();
+    let mut by_polygon = vec![Vec::new(); polygons.len()];
+    for (i, s) in pieces {
+        by_polygon[i].push(s);
+    }
+    by_polygon
+}
+
+/// Parks' land, buildings and enterprises, without buildings.
+fn park_stats(
+    parks: &[Park],
+    shares: Option<&[Vec<Share>]>,
+    enterprises: &[Enterprise],
+    rules: &FarRules,
+) -> Vec<ParkStats> {
+    let index = PolygonIndex::new(parks.iter().map(|p| &p.geometry));
+    let mut inside: Vec<Vec<usize>> = vec![Vec::new(); parks.len()];
+    for (e, ent) in enterprises.iter().enumerate() {
+        for p in index.containing(|i| &parks[i].geometry, ent.location) {
+            inside[p].push(e);
+        }
+    }
+    parks
+        .iter()
+        .zip(inside)
+        .enumerate()
+        .map(|(p, (park, enterprises_in))| {
+            let mut density = Density {
+                land_m2: park.area_m2,
+                ..Default::default()
+            };
+            if let Some(shares) = shares {
+                shares[p].iter().for_each(|s| density.add(s));
+            }
+            let tax_wan: f64 = enterprises_in
+                .iter()
+                .filter_map(|&e| enterprises[e].tax_wan)
+                .sum();
+            let land_mu = crate::geodesy::m2_to_mu(park.area_m2);
+            ParkStats {
+                far_below_min: shares.is_some() && density.far() < rules.min_park_far,
+                density,
+                tax_per_mu: (land_mu > 0.0).then(|| tax_wan / land_mu),
+                tax_wan,
+                enterprises: enterprises_in,
+            }
+        })
+        .collect()
+}
+
+fn totals(parks: &[ParkStats], rules_apply: bool) -> ParkTotals {
+    let count = parks.len();
+    let land_m2: f64 = parks.iter().map(|p| p.density.land_m2).sum();
+    let floor_area_m2: f64 = parks.iter().map(|p| p.density.floor_area_m2).sum();
+    ParkTotals {
+        count,
+        land_m2,
+        floor_area_m2,
+        aggregate_far: if land_m2 > 0.0 {
+            floor_area_m2 / land_m2
+        } else {
+            0.0
+        },
+        mean_far: if count > 0 {
+            parks.iter().map(|p| p.density.far()).sum::<f64>() / count as f64
+        } else {
+            0.0
+        },
+        below_min: if rules_apply {
+            parks.iter().filter(|p| p.far_below_min).count()
+        } else {
+            0
+        },
+    }
+}
+
+/// The whole FAR analysis. Without a buildings layer only the parks' land
+/// and enterprises are known; floor areas stay zero and nothing is flagged.
+#[allow(clippy::too_many_arguments)]
+pub fn far(
+    parcels: &[Parcel],
+    parcel_index: &PolygonIndex,
+    blocks: &Blocks,
+    buildings: Option<&[Building]>,
+    parks: &[Park],
+    enterprises: &[Enterprise],
+    projection: &EqualArea,
+    rules: &FarRules,
+) -> Far {
+    let Some(buildings) = buildings else {
+        let parks = park_stats(parks, None, enterprises, rules);
+        return Far {
+            park_totals: totals(&parks, false),
+            parks,
+            ..Default::default()
+        };
+    };
+    let projected: Vec<MultiPolygon<f64>> = buildings
+        .par_iter()
+        .map(|b| projection.project_multi_polygon(&b.geometry))
+        .collect();
+    let parcel_refs: Vec<&MultiPolygon<f64>> = parcels.iter().map(|p| &p.geometry).collect();
+    let on_parcels = shares(
+        buildings,
+        &projected,
+        &parcel_refs,
+        parcel_index,
+        projection,
+    );
+    let park_refs: Vec<&MultiPolygon<f64>> = parks.iter().map(|p| &p.geometry).collect();
+    let park_index = PolygonIndex::new(park_refs.iter().copied());
+    let on_parks = shares(buildings, &projected, &park_refs, &park_index, projection);
+
+    let parcel_density: Vec<Option<Density>> = (0..parcels.len())
+        .map(|i| {
+            blocks.block_of[i].map(|_| {
+                let mut d = Density {
+                    land_m2: parcels[i].area_m2,
+                    ..Default::default()
+                };
+                on_parcels[i].iter().for_each(|s| d.add(s));
+                d
+            })
+        })
+        .collect();
+    let block_density: Vec<Density> = blocks
+        .blocks
+        .iter()
+        .map(|b| {
+            let mut d = Density {
+                land_m2: b.area_m2,
+                ..Default::default()
+            };
+            // A building straddling two parcels of one block counts once.
+            let mut seen: Vec<&Share> = b.parcels.iter().flat_map(|&i| &on_parcels[i]).collect();
+            seen.sort_by_key(|s| s.building);
+            let mut last = None;
+            for s in seen {
+                d.floor_area_m2 += s.floor_area_m2;
+                d.footprint_m2 += s.footprint_m2;
+                if last != Some(s.building) {
+                    d.buildings += 1;
+                    last = Some(s.building);
+                }
+            }
+            d
+        })
+        .collect();
+    let low_density = parcel_density
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_some_and(|d| d.far() < rules.min_parcel_far))
+        .map(|(i, _)| i)
+        .collect();
+
+    let mut placed = vec![0.0; buildings.len()];
+    for s in on_parcels.iter().flatten() {
+        placed[s.building] += s.footprint_m2;
+    }
+    let unplaced_floor_area_m2 = buildings
+        .iter()
+        .zip(&placed)
+        .filter(|(b, &p)| b.footprint_m2 > 0.0 && p < 0.5 * b.footprint_m2)
+        .map(|(b, p)| b.floor_area_m2() * (1.0 - p / b.footprint_m2))
+        .sum::<f64>()
+        .max(0.0);
+
+    let parks = park_stats(parks, Some(&on_parks), enterprises, rules);
+    Far {
+        parcels: parcel_density,
+        blocks: block_density,
+        low_density,
+        park_totals: totals(&parks, true),
+        parks,
+        unplaced_floor_area_m2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Coord;
+
+    fn square(x0: f64, y0: f64, side: f64) -> MultiPolygon<f64> {
+        let c = |x: f64, y: f64| Coord { x, y };
+        MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString(vec![
+                c(x0, y0),
+                c(x0 + side, y0),
+                c(x0 + side, y0 + side),
+                c(x0, y0 + side),
+                c(x0, y0),
+            ]),
+            vec![],
+        )])
+    }
+
+    /// Degrees per metre near (120.0, 30.75), close enough for building
+    /// fixtures whose areas are measured, not assumed.
+    fn lonlat(x: f64, y: f64, side_x: f64, side_y: f64) -> MultiPolygon<f64> {
+        let (dx, dy) = (1.0 / 95_800.0, 1.0 / 110_900.0);
+        let c = |x: f64, y: f64| Coord {
+            x: 120.0 + x * dx,
+            y: 30.75 + y * dy,
+        };
+        MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString(vec![
+                c(x, y),
+                c(x + side_x, y),
+                c(x + side_x, y + side_y),
+                c(x, y + side_y),
+                c(x, y),
+            ]),
+            vec![],
+        )])
+    }
+
+    fn building(geometry: MultiPolygon<f64>, floors: Option<f64>, given: Option<f64>) -> Building {
+        Building {
+            feature: 1,
+            floors,
+            given_floor_area_m2: given,
+            geometry,
+            footprint_m2: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_straddling_building_is_split_by_footprint_share() {
+        // Two 100 m × 100 m parcels side by side; a 40 m × 20 m building,
+        // 3 storeys, with 30 m on the left and 10 m on the right.
+        let left = lonlat(0.0, 0.0, 100.0, 100.0);
+        let right = lonlat(100.0, 0.0, 100.0, 100.0);
+        let projection = EqualArea::fitted(geo::Rect::new((119.99, 30.74), (120.01, 30.76)));
+        let mut b = vec![building(lonlat(70.0, 40.0, 40.0, 20.0), Some(3.0), None)];
+        measure_buildings(&mut b, &projection);
+        let polys = [&left, &right];
+        let index = PolygonIndex::new(polys.iter().copied());
+        let projected = vec![projection.project_multi_polygon(&b[0].geometry)];
+        let s = shares(&b, &projected, &polys, &index, &projection);
+        let floor = b[0].floor_area_m2();
+        assert!((floor - 3.0 * b[0].footprint_m2).abs() < 1e-9);
+        assert!((s[0][0].floor_area_m2 / floor - 0.75).abs() < 1e-6, "{s:?}");
+        assert!((s[1][0].floor_area_m2 / floor - 0.25).abs() < 1e-6, "{s:?}");
+        assert!((s[0][0].footprint_m2 + s[1][0].footprint_m2 - b[0].footprint_m2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_given_floor_area_wins_and_missing_storeys_mean_one() {
+        let b = Building {
+            footprint_m2: 500.0,
+            ..building(square(0.0, 0.0, 1.0), None, None)
+        };
+        assert_eq!(b.floor_area_m2(), 500.0);
+        let b = Building {
+            given_floor_area_m2: Some(1234.0),
+            floors: Some(5.0),
+            ..b
+        };
+        assert_eq!(b.floor_area_m2(), 1234.0);
+    }
+
+    #[test]
+    fn aggregate_and_mean_far_differ_when_parks_differ_in_size() {
+        let park = |land: f64, floor: f64| ParkStats {
+            density: Density {
+                land_m2: land,
+                floor_area_m2: floor,
+                footprint_m2: 0.0,
+                buildings: 1,
+            },
+            enterprises: vec![],
+            tax_wan: 0.0,
+            tax_per_mu: None,
+            far_below_min: floor / land < 1.2,
+        };
+        // A big park at FAR 1.0 and a small one at FAR 3.0:
+        // aggregate (1000 + 300) / (1000 + 100) = 1.1818…, mean (1 + 3) / 2 = 2.
+        let t = totals(&[park(1000.0, 1000.0), park(100.0, 300.0)], true);
+        assert!((t.aggregate_far - 1300.0 / 1100.0).abs() < 1e-12);
+        assert!((t.mean_far - 2.0).abs() < 1e-12);
+        assert_eq!(t.below_min, 1);
+    }
+}

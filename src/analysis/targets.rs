@@ -1,0 +1,307 @@
+//! The year's targets: what has been achieved, taken from the data, against
+//! each goal, in the district and per township; and the targets that are
+//! overdue (限时销号).
+//!
+//! Achieved counts come from the data: vacated land from the vacated
+//! records, remediations from enterprises whose `status` is done (by their
+//! disposition), new parks from parks whose `opened` year is the target
+//! year.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Targets;
+use crate::date::Date;
+use crate::geodesy::m2_to_mu;
+use crate::model::{Enterprise, Park, Progress};
+
+use super::enterprises::Assessment;
+use super::far::ParkStats;
+use super::vacated::Vacated;
+
+/// One goal: the target, what was achieved (when the data tells), and the
+/// ratio of the two.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    pub target: f64,
+    pub achieved: Option<f64>,
+    pub progress: Option<f64>,
+}
+
+impl Standing {
+    fn new(target: f64, achieved: Option<f64>) -> Self {
+        Standing {
+            target,
+            achieved,
+            progress: achieved.map(|a| a / target),
+        }
+    }
+}
+
+/// What the target analysis reads. Per-enterprise and per-park slices are
+/// in model order.
+pub struct Inputs<'a> {
+    pub targets: &'a Targets,
+    /// The target year.
+    pub year: i32,
+    /// The report date.
+    pub as_of: Date,
+    pub enterprises: &'a [Enterprise],
+    pub assessments: &'a [Assessment],
+    /// Disposition names of the rules, by position.
+    pub dispositions: &'a [String],
+    pub enterprise_township: &'a [Option<String>],
+    pub parks: &'a [Park],
+    /// Park figures; floor areas count only when a buildings layer was given.
+    pub park_stats: &'a [ParkStats],
+    pub floor_areas_known: bool,
+    pub park_township: &'a [Option<String>],
+    pub vacated: Option<&'a Vacated>,
+}
+
+/// Everything the target analysis found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetReport {
+    /// District goals, in [`Targets::named`] order.
+    pub district: Vec<(&'static str, Standing)>,
+    /// Goals set per township (only those given), by township code.
+    pub townships: BTreeMap<String, Vec<(&'static str, Standing)>>,
+    /// Positions of the enterprises that are overdue targets, in model
+    /// order.
+    pub overdue: Vec<usize>,
+}
+
+impl Inputs<'_> {
+    /// An enterprise that is a target, marked done.
+    fn done_target(&self, e: usize) -> bool {
+        self.assessments[e].is_target() && self.enterprises[e].status == Some(Progress::Done)
+    }
+
+    fn disposition(&self, e: usize) -> Option<&str> {
+        self.assessments[e]
+            .disposition
+            .map(|d| self.dispositions[d].as_str())
+    }
+
+    /// Whether the enterprise ledger tracks remediation at all.
+    fn tracks_status(&self) -> bool {
+        self.enterprises.iter().any(|e| e.status.is_some())
+    }
+
+    /// What was achieved for each goal, in `township` or the whole
+    /// district.
+    pub fn achieved(&self, township: Option<&str>) -> BTreeMap<&'static str, Option<f64>> {
+        let in_t = |t: &Option<String>| township.is_none_or(|code| t.as_deref() == Some(code));
+        let done: Vec<usize> = (0..self.enterprises.len())
+            .filter(|&e| in_t(&self.enterprise_township[e]) && self.done_target(e))
+            .collect();
+        let count = |f: &dyn Fn(usize) -> bool| {
+            self.tracks_status()
+                .then(|| done.iter().filter(|&&e| f(e)).count() as f64)
+        };
+        let new_parks: Vec<usize> = (0..self.parks.len())
+            .filter(|&p| in_t(&self.park_township[p]) && self.parks[p].opened == Some(self.year))
+            .collect();
+        let vacated = |f: &dyn Fn(&Vacated) -> f64| self.vacated.map(|v| m2_to_mu(f(v)));
+        let township_vacated = |pick: fn(&super::vacated::TownshipVacated) -> f64| match township {
+            None => None,
+            Some(code) => self.vacated.map(|v| {
+                v.by_township
+                    .get(code)
+                    .map(pick)
+                    .map(m2_to_mu)
+                    .unwrap_or(0.0)
+            }),
+        };
+        BTreeMap::from([
+            (
+                "vacated_mu",
+                if township.is_some() {
+                    township_vacated(|t| t.gross_m2)
+                } else {
+                    vacated(&|v| v.gross_m2)
+                },
+            ),
+            (
+                "effective_mu",
+                if township.is_some() {
+                    township_vacated(|t| t.effective_m2)
+                } else {
+                    vacated(&|v| v.effective_m2)
+                },
+            ),
+            ("remediated", count(&|_| true)),
+            (
+                "remediated_enterprises",
+                count(&|e| self.enterprises[e].is_company()),
+            ),
+            (
+                "upgraded",
+                count(&|e| self.disposition(e) == Some("upgrade")),
+            ),
+            (
+                "into_parks",
+                count(&|e| self.disposition(e) == Some("into_park")),
+            ),
+            ("new_parks", Some(new_parks.len() as f64)),
+            (
+                "new_park_floor_m2",
+                self.floor_areas_known.then(|| {
+                    new_parks
+                        .iter()
+                        .map(|&p| self.park_stats[p].density.floor_area_m2)
+                        .sum()
+                }),
+            ),
+        ])
+    }
+
+    /// Targets not done whose deadline is before the report date.
+    pub fn overdue(&self) -> Vec<usize> {
+        (0..self.enterprises.len())
+            .filter(|&e| {
+                let ent = &self.enterprises[e];
+                self.assessments[e].is_target()
+                    && ent.status != Some(Progress::Done)
+                    && ent.deadline.is_some_and(|d| d < self.as_of)
+            })
+            .collect()
+    }
+}
+
+/// Progress against every goal.
+pub fn report(inputs: &Inputs) -> TargetReport {
+    let district_achieved = inputs.achieved(None);
+    let district = inputs
+        .targets
+        .named()
+        .into_iter()
+        .map(|(name, target)| (name, Standing::new(target, district_achieved[name])))
+        .collect();
+    let townships = inputs
+        .targets
+        .townships
+        .iter()
+        .map(|(code, goals)| {
+            let achieved = inputs.achieved(Some(code));
+            let standings = goals
+                .named()
+                .into_iter()
+                .map(|(name, target)| (name, Standing::new(target, achieved[name])))
+                .collect();
+            (code.clone(), standings)
+        })
+        .collect();
+    TargetReport {
+        district,
+        townships,
+        overdue: inputs.overdue(),
+    }
+}
+
+/// Every township code met in the data, sorted.
+pub fn township_codes<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    codes
+        .flatten()
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::predicates::Facts;
+
+    fn enterprise(code: &str, status: Option<Progress>, deadline: Option<Date>) -> Enterprise {
+        Enterprise {
+            feature: 1,
+            credit_code: code.into(),
+            credit_code_valid: true,
+            name: String::new(),
+            industry: String::new(),
+            revenue_wan: None,
+            tax_wan: None,
+            land_mu: None,
+            grades: vec![],
+            location: geo::Coord { x: 0.0, y: 0.0 },
+            status,
+            deadline,
+        }
+    }
+
+    fn assessment(target: bool, disposition: Option<usize>) -> Assessment {
+        Assessment {
+            parcel: None,
+            facts: Facts::default(),
+            land_mu: None,
+            tax_per_mu: None,
+            groups: if target { vec![0] } else { vec![] },
+            disposition,
+        }
+    }
+
+    #[test]
+    fn done_targets_count_by_disposition_and_kind_and_late_ones_are_overdue() {
+        let d = |s: &str| Date::parse(s);
+        let as_of = d("2020-12-31").unwrap();
+        use Progress::*;
+        let enterprises = [
+            // a company moved into a park: remediated, into_parks
+            enterprise("91330411MA28A0001X", Some(Done), d("2020-06-30")),
+            // a workshop upgraded: remediated, upgraded, not a company
+            enterprise("92330411MA28A0002X", Some(Done), d("2020-06-30")),
+            // pending past its deadline: overdue
+            enterprise("91330411MA28A0003X", Some(Planned), d("2020-10-01")),
+            // pending, deadline ahead: not overdue
+            enterprise("91330411MA28A0004X", None, d("2021-03-01")),
+            // done but not a target: counts nowhere
+            enterprise("91330411MA28A0005X", Some(Done), d("2020-01-01")),
+        ];
+        let assessments = [
+            assessment(true, Some(1)),
+            assessment(true, Some(2)),
+            assessment(true, Some(0)),
+            assessment(true, Some(0)),
+            assessment(false, None),
+        ];
+        let dispositions = ["close", "into_park", "upgrade"].map(String::from);
+        let townships = [
+            Some("330411101".to_string()),
+            Some("330411102".to_string()),
+            None,
+            None,
+            None,
+        ];
+        let targets = Targets::default();
+        let inputs = Inputs {
+            targets: &targets,
+            year: 2020,
+            as_of,
+            enterprises: &enterprises,
+            assessments: &assessments,
+            dispositions: &dispositions,
+            enterprise_township: &townships,
+            parks: &[],
+            park_stats: &[],
+            floor_areas_known: false,
+            park_township: &[],
+            vacated: None,
+        };
+        let a = inputs.achieved(None);
+        assert_eq!(a["remediated"], Some(2.0));
+        assert_eq!(a["remediated_enterprises"], Some(1.0));
+        assert_eq!(a["into_parks"], Some(1.0));
+        assert_eq!(a["upgraded"], Some(1.0));
+        assert_eq!(a["vacated_mu"], None);
+        assert_eq!(a["new_park_floor_m2"], None);
+        assert_eq!(inputs.achieved(Some("330411102"))["upgraded"], Some(1.0));
+        assert_eq!(inputs.achieved(Some("330411102"))["into_parks"], Some(0.0));
+        assert_eq!(inputs.overdue(), vec![2]);
+        let r = report(&inputs);
+        let (name, s) = r.district[2];
+        assert_eq!(name, "remediated");
+        assert_eq!(s.progress, Some(2.0 / 400.0));
+    }
+}

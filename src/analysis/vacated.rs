@@ -1,0 +1,582 @@
+//! Vacated land (腾退): how much has been vacated, how much of it is
+//! effective, and whether the records hold up.
+//!
+//! - **Gross** area is the ellipsoidal area of the union of the `done`
+//!   records: land claimed twice counts once.
+//! - **Usable** land is the gross land minus protected zones (red line,
+//!   basic farmland). Its pieces that touch or lie within `cluster_gap_m`
+//!   of each other form vacated blocks; a protected strip wider than the
+//!   gap splits a block in two.
+//! - **Effective** area (有效面积) is the usable land in blocks of at least
+//!   `effective_min_block_mu`; the **contiguity rate** is the share of the
+//!   gross land in blocks of at least `contiguity_block_mu`.
+//!
+//! All geometry work happens in the equal-area plane, whose planar areas
+//! are ellipsoidal areas.
+
+use std::collections::BTreeMap;
+
+use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon};
+use rayon::prelude::*;
+
+use crate::date::Date;
+use crate::geodesy::{m2_to_mu, EqualArea};
+use crate::index::PolygonIndex;
+use crate::model::{id_order, Enterprise, Parcel, Progress, VacatedRecord, Zone};
+
+use super::blocks::cluster;
+use super::townships::Places;
+
+pub struct VacatedRules {
+    pub cluster_gap_m: f64,
+    pub effective_min_block_mu: f64,
+    pub contiguity_block_mu: f64,
+    pub claim_tolerance: f64,
+    pub overlap_min_m2: f64,
+    pub outside_tolerance: f64,
+}
+
+/// Two records claiming the same land.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// Positions of the records, `a` before `b` in id order.
+    pub a: usize,
+    pub b: usize,
+    pub area_m2: f64,
+}
+
+/// What was found about one record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordFindings {
+    /// Part inside protected zones, m² (`done` records).
+    pub protected_m2: f64,
+    /// Part in effective blocks, m² (`done` records).
+    pub effective_m2: f64,
+    /// Positions of the vacated blocks it lies in.
+    pub blocks: Vec<usize>,
+    /// Township code: the record's own, else the parcels' under most of
+    /// it, else the townships layer at its interior.
+    pub township: Option<String>,
+    /// (claimed − measured) / measured, when a claim is given.
+    pub claim_difference: Option<f64>,
+    pub claim_mismatch: bool,
+    /// Positions in [`Vacated::overlaps`].
+    pub overlaps: Vec<usize>,
+    /// Enterprises still standing on it (`done` records).
+    pub occupants: Vec<usize>,
+    /// A `done` record without a `done_date`.
+    pub undated: bool,
+    /// Part lying on no parcel of the district, m².
+    pub outside_m2: f64,
+    pub outside: bool,
+}
+
+impl RecordFindings {
+    /// The names of the checks the record fails, in a fixed order.
+    pub fn failed_checks(&self) -> Vec<&'static str> {
+        [
+            ("overlap", !self.overlaps.is_empty()),
+            ("claim_mismatch", self.claim_mismatch),
+            ("occupied", !self.occupants.is_empty()),
+            ("undated", self.undated),
+            ("outside", self.outside),
+        ]
+        .into_iter()
+        .filter_map(|(n, failed)| failed.then_some(n))
+        .collect()
+    }
+}
+
+/// A contiguous block of usable vacated land.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VacatedBlock {
+    /// 1-based, in order of the smallest record id in the block.
+    pub id: usize,
+    /// Positions of the records with land in it, in id order.
+    pub records: Vec<usize>,
+    /// CGCS2000 longitude/latitude.
+    pub geometry: MultiPolygon<f64>,
+    pub area_m2: f64,
+    pub effective: bool,
+    pub contiguous: bool,
+}
+
+/// Vacated land done by the end of one month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Records done in the month.
+    pub records: usize,
+    /// Land added in the month (not already vacated), m².
+    pub added_m2: f64,
+    /// Land vacated by the month's end, m².
+    pub cumulative_m2: f64,
+}
+
+/// Vacated land of one township.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TownshipVacated {
+    pub records: usize,
+    pub gross_m2: f64,
+    pub effective_m2: f64,
+    pub planned_m2: f64,
+    pub in_progress_m2: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vacated {
+    /// Per record of the model.
+    pub records: Vec<RecordFindings>,
+    pub blocks: Vec<VacatedBlock>,
+    pub overlaps: Vec<Overlap>,
+    pub gross_m2: f64,
+    pub usable_m2: f64,
+    pub effective_m2: f64,
+    pub protected_m2: f64,
+    pub planned_m2: f64,
+    pub in_progress_m2: f64,
+    /// Share of the gross land in blocks of at least `contiguity_block_mu`.
+    pub contiguity_rate: f64,
+    pub timeline: Vec<Month>,
+    /// By township code; records whose township is unknown are under "".
+    pub by_township: BTreeMap<String, TownshipVacated>,
+}
+
+/// What the vacated-land analysis needs besides the records.
+pub struct VacatedContext<'a> {
+    pub parcels: &'a [Parcel],
+    pub parcel_index: &'a PolygonIndex,
+    pub protected: Option<&'a [Zone]>,
+    pub enterprises: &'a [Enterprise],
+    /// Per enterprise: still standing where it is (not closed, relocated
+    /// or moved into a park).
+    pub standing: &'a [bool],
+    pub places: &'a Places<'a>,
+    pub projection: &'a EqualArea,
+}
+
+/// Sets every record's ellipsoidal area (m²).
+pub fn measure(records: &mut [VacatedRecord], projection: &EqualArea) {
+    records
+        .par_iter_mut()
+        .for_each(|r| r.area_m2 = projection.multi_polygon_area(&r.geometry));
+}
+
+fn union(polygons: impl Iterator<Item = Polygon<f64>>) -> MultiPolygon<f64> {
+    let polys: Vec<Polygon<f64>> = polygons.collect();
+    match polys.len() {
+        0 => MultiPolygon(vec![]),
+        1 => MultiPolygon(polys),
+        _ => geo::unary_union(&polys),
+    }
+}
+
+fn union_of(projected: &[MultiPolygon<f64>], members: &[usize]) -> MultiPolygon<f64> {
+    union(members.iter().flat_map(|&i| projected[i].0.iter().cloned()))
+}
+
+fn bbox_overlap(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    match (a.bounding_rect(), b.bounding_rect()) {
+        (Some(a), Some(b)) => {
+            a.min().x <= b.max().x
+                && b.min().x <= a.max().x
+                && a.min().y <= b.max().y
+                && b.min().y <= a.max().y
+        }
+        _ => false,
+    }
+}
+
+/// Area of `a` ∩ `b` (planar, m²), skipping the clip when the boxes miss.
+fn common_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    if bbox_overlap(a, b) {
+        a.intersection(b).unsigned_area()
+    } else {
+        0.0
+    }
+}
+
+/// The whole vacated-land analysis.
+pub fn vacated(records: &[VacatedRecord], ctx: &VacatedContext, rules: &VacatedRules) -> Vacated {
+    let projection = ctx.projection;
+    let projected: Vec<MultiPolygon<f64>> = records
+        .par_iter()
+        .map(|r| projection.project_multi_polygon(&r.geometry))
+        .collect();
+    let with_status = |s: Progress| -> Vec<usize> {
+        (0..records.len())
+            .filter(|&i| records[i].status == s)
+            .collect()
+    };
+    let done = with_status(Progress::Done);
+
+    // Gross and usable land.
+    let gross = union_of(&projected, &done);
+    let gross_m2 = gross.unsigned_area();
+    let protected_zones: Vec<MultiPolygon<f64>> = ctx
+        .protected
+        .unwrap_or(&[])
+        .par_iter()
+        .map(|z| projection.project_multi_polygon(&z.geometry))
+        .filter(|z| bbox_overlap(z, &gross))
+        .collect();
+    let protected_index = PolygonIndex::new(protected_zones.iter());
+    let usable = if protected_zones.is_empty() {
+        gross.clone()
+    } else {
+        gross.difference(&union(
+            protected_zones.iter().flat_map(|z| z.0.iter().cloned()),
+        ))
+    };
+    let usable_m2 = usable.unsigned_area();
+
+    // Blocks of usable land.
+    let pieces: Vec<MultiPolygon<f64>> = usable
+        .0
+        .iter()
+        .map(|p| MultiPolygon(vec![p.clone()]))
+        .collect();
+    let groups = cluster(&pieces, projection, rules.cluster_gap_m);
+    let record_index = PolygonIndex::new(projected.iter());
+    let mut blocks: Vec<VacatedBlock> = groups
+        .into_par_iter()
+        .map(|members| {
+            let geometry = MultiPolygon(members.iter().map(|&k| pieces[k].0[0].clone()).collect());
+            let area_m2 = geometry.unsigned_area();
+            let mut in_block: Vec<usize> = match geometry.bounding_rect() {
+                Some(r) => record_index
+                    .candidates_in(r.min(), r.max())
+                    .filter(|&i| records[i].status == Progress::Done)
+                    .filter(|&i| common_area(&projected[i], &geometry) > rules.overlap_min_m2)
+                    .collect(),
+                None => Vec::new(),
+            };
+            in_block.sort_by(|&a, &b| id_order(&records[a].id, &records[b].id));
+            VacatedBlock {
+                id: 0,
+                records: in_block,
+                effective: m2_to_mu(area_m2) >= rules.effective_min_block_mu,
+                contiguous: m2_to_mu(area_m2) >= rules.contiguity_block_mu,
+                geometry,
+                area_m2,
+            }
+        })
+        .collect();
+    // By the smallest record id, then (halves of one record) west to east,
+    // south to north; blocks with no record of their own (slivers) last.
+    let corner = |b: &VacatedBlock| {
+        b.geometry
+            .bounding_rect()
+            .map_or((0.0, 0.0), |r| (r.min().x, r.min().y))
+    };
+    blocks.sort_by(|a, b| {
+        let by_record = match (a.records.first(), b.records.first()) {
+            (Some(&x), Some(&y)) => id_order(&records[x].id, &records[y].id),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        let (ca, cb) = (corner(a), corner(b));
+        by_record
+            .then(ca.0.total_cmp(&cb.0))
+            .then(ca.1.total_cmp(&cb.1))
+    });
+    for (k, b) in blocks.iter_mut().enumerate() {
+        b.id = k + 1;
+    }
+    let effective_m2: f64 = blocks
+        .iter()
+        .filter(|b| b.effective)
+        .map(|b| b.area_m2)
+        .sum();
+    let mut blocks_of: Vec<Vec<usize>> = vec![Vec::new(); records.len()];
+    for (k, b) in blocks.iter().enumerate() {
+        for &r in &b.records {
+            blocks_of[r].push(k);
+        }
+    }
+    let contiguous_m2: f64 = blocks
+        .iter()
+        .filter(|b| b.contiguous)
+        .map(|b| b.area_m2)
+        .sum();
+
+    // Per record.
+    let overlaps = overlaps(records, &projected, rules.overlap_min_m2);
+    let mut findings: Vec<RecordFindings> = records
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (outside_m2, parcel_township) = on_parcels(&projected[i], r, ctx);
+            let is_done = r.status == Progress::Done;
+            let claim_difference = r.claimed_mu.filter(|_| r.area_m2 > 0.0).map(|c| {
+                let claimed_m2 = c * crate::geodesy::M2_PER_MU;
+                (claimed_m2 - r.area_m2) / r.area_m2
+            });
+            RecordFindings {
+                protected_m2: if is_done {
+                    protected_part(&projected[i], &protected_zones, &protected_index)
+                } else {
+                    0.0
+                },
+                effective_m2: blocks_of[i]
+                    .iter()
+                    .filter(|&&k| blocks[k].effective)
+                    .map(|&k| common_area(&projected[i], &blocks[k].geometry))
+                    .sum(),
+                blocks: blocks_of[i].clone(),
+                township: r.township.clone().or(parcel_township).or_else(|| {
+                    interior(&r.geometry)
+                        .and_then(|c| ctx.places.township_at(c))
+                        .map(String::from)
+                }),
+                claim_mismatch: claim_difference.is_some_and(|d| d.abs() > rules.claim_tolerance),
+                claim_difference,
+                overlaps: Vec::new(),
+                occupants: if is_done {
+                    occupants(r, ctx)
+                } else {
+                    Vec::new()
+                },
+                undated: is_done && r.done_date.is_none(),
+                outside: r.area_m2 > 0.0 && outside_m2 / r.area_m2 > rules.outside_tolerance,
+                outside_m2,
+            }
+        })
+        .collect();
+    for (k, o) in overlaps.iter().enumerate() {
+        findings[o.a].overlaps.push(k);
+        findings[o.b].overlaps.push(k);
+    }
+
+    let by_township = by_township(records, &projected, &findings, &blocks);
+    Vacated {
+        timeline: timeline(records, &projected),
+        planned_m2: union_of(&projected, &with_status(Progress::Planned)).unsigned_area(),
+        in_progress_m2: union_of(&projected, &with_status(Progress::InProgress)).unsigned_area(),
+        contiguity_rate: if gross_m2 > 0.0 {
+            contiguous_m2 / gross_m2
+        } else {
+            0.0
+        },
+        protected_m2: gross_m2 - usable_m2,
+        records: findings,
+        blocks: blocks
+            .into_iter()
+            .map(|b| VacatedBlock {
+                geometry: geo::orient::Orient::orient(
+                    &projection.unproject_multi_polygon(&b.geometry),
+                    geo::orient::Direction::Default,
+                ),
+                ..b
+            })
+            .collect(),
+        overlaps,
+        gross_m2,
+        usable_m2,
+        effective_m2,
+        by_township,
+    }
+}
+
+fn interior(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
+    geo::InteriorPoint::interior_point(mp).map(|p| p.0)
+}
+
+/// Pairs of records (any status) sharing more than `min_m2`, in id order.
+fn overlaps(
+    records: &[VacatedRecord],
+    projected: &[MultiPolygon<f64>],
+    min_m2: f64,
+) -> Vec<Overlap> {
+    let index = PolygonIndex::new(projected.iter());
+    let mut found: Vec<Overlap> = (0..records.len())
+        .into_par_iter()
+        .flat_map_iter(|a| {
+            let mut out = Vec::new();
+            if let Some(r) = projected[a].bounding_rect() {
+                for b in index.candidates_in(r.min(), r.max()) {
+                    if b > a {
+                        let area_m2 = common_area(&projected[a], &projected[b]);
+                        if area_m2 > min_m2 {
+                            let (a, b) = if id_order(&records[a].id, &records[b].id).is_le() {
+                                (a, b)
+                            } else {
+                                (b, a)
+                            };
+                            out.push(Overlap { a, b, area_m2 });
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    found.sort_by(|x, y| {
+        id_order(&records[x.a].id, &records[y.a].id)
+            .then_with(|| id_order(&records[x.b].id, &records[y.b].id))
+    });
+    found
+}
+
+/// The part of a record on no parcel (m²), and the township of the
+/// parcels under most of it. Survey parcels tile the land without
+/// overlapping, so the covered part is the sum of the pieces.
+fn on_parcels(
+    projected: &MultiPolygon<f64>,
+    record: &VacatedRecord,
+    ctx: &VacatedContext,
+) -> (f64, Option<String>) {
+    let Some(r) = record.geometry.bounding_rect() else {
+        return (0.0, None);
+    };
+    let mut covered = 0.0;
+    let mut by_township: BTreeMap<&str, f64> = BTreeMap::new();
+    for i in ctx.parcel_index.candidates_in(r.min(), r.max()) {
+        let parcel = &ctx.parcels[i];
+        let on = common_area(
+            projected,
+            &ctx.projection.project_multi_polygon(&parcel.geometry),
+        );
+        covered += on;
+        if let Some(t) = parcel.township() {
+            *by_township.entry(t).or_default() += on;
+        }
+    }
+    let township = by_township
+        .into_iter()
+        .filter(|(_, a)| *a > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(t, _)| t.to_string());
+    ((record.area_m2 - covered).max(0.0), township)
+}
+
+/// Enterprises standing inside a record that have not left.
+fn occupants(record: &VacatedRecord, ctx: &VacatedContext) -> Vec<usize> {
+    let Some(r) = record.geometry.bounding_rect() else {
+        return Vec::new();
+    };
+    ctx.enterprises
+        .iter()
+        .enumerate()
+        .filter(|(e, ent)| {
+            ctx.standing[*e]
+                && r.min().x <= ent.location.x
+                && ent.location.x <= r.max().x
+                && r.min().y <= ent.location.y
+                && ent.location.y <= r.max().y
+                && geo::Intersects::intersects(&record.geometry, &geo::Point(ent.location))
+        })
+        .map(|(e, _)| e)
+        .collect()
+}
+
+/// Cumulative vacated land by month of `done_date`, every month from the
+/// first to the last; undated records are left out.
+fn timeline(records: &[VacatedRecord], projected: &[MultiPolygon<f64>]) -> Vec<Month> {
+    let mut dated: Vec<(Date, usize)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == Progress::Done)
+        .filter_map(|(i, r)| r.done_date.map(|d| (d, i)))
+        .collect();
+    dated.sort();
+    let (Some(first), Some(last)) = (dated.first(), dated.last()) else {
+        return Vec::new();
+    };
+    let mut months = Vec::new();
+    let (mut y, mut m) = (first.0.year, first.0.month);
+    while (y, m) <= (last.0.year, last.0.month) {
+        months.push((y, m));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    let ends: Vec<usize> = months
+        .iter()
+        .map(|&ym| dated.partition_point(|(d, _)| (d.year, d.month) <= ym))
+        .collect();
+    let cumulative: Vec<f64> = ends
+        .par_iter()
+        .map(|&end| {
+            let members: Vec<usize> = dated[..end].iter().map(|&(_, i)| i).collect();
+            union_of(projected, &members).unsigned_area()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(months.len());
+    let (mut before_end, mut before_m2) = (0, 0.0);
+    for (k, &(y, m)) in months.iter().enumerate() {
+        out.push(Month {
+            month: format!("{y:04}-{m:02}"),
+            records: ends[k] - before_end,
+            added_m2: cumulative[k] - before_m2,
+            cumulative_m2: cumulative[k],
+        });
+        (before_end, before_m2) = (ends[k], cumulative[k]);
+    }
+    out
+}
+
+/// The part of a record inside protected zones (which may overlap each
+/// other), m².
+fn protected_part(
+    record: &MultiPolygon<f64>,
+    zones: &[MultiPolygon<f64>],
+    index: &PolygonIndex,
+) -> f64 {
+    let Some(r) = record.bounding_rect() else {
+        return 0.0;
+    };
+    let near: Vec<usize> = index.candidates_in(r.min(), r.max()).collect();
+    if near.is_empty() {
+        return 0.0;
+    }
+    common_area(record, &union_of(zones, &near))
+}
+
+fn by_township(
+    records: &[VacatedRecord],
+    projected: &[MultiPolygon<f64>],
+    findings: &[RecordFindings],
+    blocks: &[VacatedBlock],
+) -> BTreeMap<String, TownshipVacated> {
+    let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        members
+            .entry(f.township.clone().unwrap_or_default())
+            .or_default()
+            .push(i);
+    }
+    members
+        .into_par_iter()
+        .map(|(code, list)| {
+            let of = |s: Progress| -> Vec<usize> {
+                list.iter()
+                    .copied()
+                    .filter(|&i| records[i].status == s)
+                    .collect()
+            };
+            let done_list = of(Progress::Done);
+            let done = union_of(projected, &done_list);
+            // Only the effective blocks this township's records lie in.
+            let mut near: Vec<usize> = done_list
+                .iter()
+                .flat_map(|&i| findings[i].blocks.iter().copied())
+                .filter(|&k| blocks[k].effective)
+                .collect();
+            near.sort_unstable();
+            near.dedup();
+            let effective_m2 = near
+                .iter()
+                .map(|&k| common_area(&done, &blocks[k].geometry))
+                .sum();
+            let t = TownshipVacated {
+                records: list.len(),
+                gross_m2: done.unsigned_area(),
+                effective_m2,
+                planned_m2: union_of(projected, &of(Progress::Planned)).unsigned_area(),
+                in_progress_m2: union_of(projected, &of(Progress::InProgress)).unsigned_area(),
+            };
+            (code, t)
+        })
+        .collect()
+}

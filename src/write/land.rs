@@ -1,0 +1,503 @@
+//! The outputs of the parks, floor-area and vacated-land analyses: parks,
+//! vacated records and blocks, low-density parcels (GeoJSON); industrial
+//! parcels' FAR, the vacated-land checks, the time line and the township
+//! table (CSV with BOM). Every file is written on every run, empty when
+//! its layer is missing, so a folder never mixes two runs.
+
+use crate::analysis::vacated::RecordFindings;
+use crate::error::Result;
+use crate::geodesy::m2_to_mu;
+use crate::model::Progress;
+use crate::pipeline::Outcome;
+
+use super::geojson::{write_collection, Prop, Shape};
+use super::{csv_with_bom, fixed, Staging};
+
+fn mu(m2: f64) -> Prop {
+    Prop::Num(m2_to_mu(m2), 4)
+}
+
+fn opt_mu(m2: Option<f64>) -> String {
+    m2.map(|v| fixed(m2_to_mu(v), 4)).unwrap_or_default()
+}
+
+/// Writes the issue-3 outputs into the staging folder.
+pub fn write_land_outputs(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    write_parks(o, staging)?;
+    write_far(o, staging)?;
+    write_vacated(o, staging)?;
+    write_townships(o, staging)
+}
+
+fn write_parks(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let parks = o.model.parks.as_deref().unwrap_or(&[]);
+    let known = o.model.buildings.is_some();
+    let min = o.project.rules.min_park_far;
+    staging.write("parks.geojson", |w| {
+        write_collection(w, parks.len(), |k| {
+            let (p, s) = (&parks[k], &o.far.parks[k]);
+            let d = &s.density;
+            (
+                Shape::Polygons(&p.geometry),
+                vec![
+                    ("name", Prop::Str(p.name.clone())),
+                    ("township", Prop::opt_str(o.park_township[k].as_deref())),
+                    ("star", p.star.map_or(Prop::Null, |s| Prop::Int(s.into()))),
+                    (
+                        "grade",
+                        p.grade
+                            .map_or(Prop::Null, |g| Prop::Str(g.letter().to_string())),
+                    ),
+                    (
+                        "opened",
+                        p.opened.map_or(Prop::Null, |y| Prop::Int(y.into())),
+                    ),
+                    ("new", Prop::Bool(p.opened == Some(o.year))),
+                    ("land_mu", mu(p.area_m2)),
+                    (
+                        "floor_area_m2",
+                        Prop::opt_num(known.then_some(d.floor_area_m2), 2),
+                    ),
+                    ("far", Prop::opt_num(known.then(|| d.far()), 4)),
+                    (
+                        "building_density",
+                        Prop::opt_num(known.then(|| d.coverage()), 4),
+                    ),
+                    ("buildings", Prop::Int(d.buildings as i64)),
+                    ("enterprises", Prop::Int(s.enterprises.len() as i64)),
+                    ("tax_wan", Prop::Num(s.tax_wan, 2)),
+                    ("tax_per_mu", Prop::opt_num(s.tax_per_mu, 4)),
+                    ("min_far", Prop::Num(min, 2)),
+                    ("far_below_min", Prop::Bool(s.far_below_min)),
+                ],
+            )
+        })
+    })
+}
+
+fn write_far(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let parcels = &o.model.parcels;
+    let block_id = |i: usize| o.blocks.block_of[i].map(|b| o.blocks.blocks[b].id);
+    let low = &o.far.low_density;
+    staging.write("low_density_parcels.geojson", |w| {
+        write_collection(w, low.len(), |k| {
+            let i = low[k];
+            let (p, d) = (&parcels[i], o.far.parcels[i].unwrap_or_default());
+            (
+                Shape::Polygons(&p.geometry),
+                vec![
+                    ("id", Prop::Str(p.id.clone())),
+                    ("dlbm", Prop::Str(p.landuse.clone())),
+                    ("village", Prop::opt_str(p.village.as_deref())),
+                    ("township", Prop::opt_str(p.township())),
+                    ("area_mu", mu(p.area_m2)),
+                    ("floor_area_m2", Prop::Num(d.floor_area_m2, 2)),
+                    ("footprint_m2", Prop::Num(d.footprint_m2, 2)),
+                    ("far", Prop::Num(d.far(), 4)),
+                    ("building_density", Prop::Num(d.coverage(), 4)),
+                    ("buildings", Prop::Int(d.buildings as i64)),
+                    (
+                        "block_id",
+                        block_id(i).map_or(Prop::Null, |b| Prop::Int(b as i64)),
+                    ),
+                    ("scattered", Prop::Bool(o.blocks.scattered[i])),
+                ],
+            )
+        })
+    })?;
+    let industrial: Vec<usize> = (0..parcels.len())
+        .filter(|&i| o.far.parcels.get(i).is_some_and(|d| d.is_some()))
+        .collect();
+    let min = o.project.rules.min_parcel_far;
+    staging.write("industrial_far.csv", |w| {
+        csv_with_bom(
+            w,
+            &[
+                "id",
+                "dlbm",
+                "township",
+                "village",
+                "block_id",
+                "area_mu",
+                "floor_area_m2",
+                "footprint_m2",
+                "far",
+                "building_density",
+                "buildings",
+                "block_far",
+                "low_density",
+            ],
+            industrial.iter().map(|&i| {
+                let (p, d) = (&parcels[i], o.far.parcels[i].unwrap_or_default());
+                let block = o.blocks.block_of[i];
+                vec![
+                    p.id.clone(),
+                    p.landuse.clone(),
+                    p.township().unwrap_or_default().to_string(),
+                    p.village.clone().unwrap_or_default(),
+                    block_id(i).map(|b| b.to_string()).unwrap_or_default(),
+                    fixed(m2_to_mu(p.area_m2), 4),
+                    fixed(d.floor_area_m2, 2),
+                    fixed(d.footprint_m2, 2),
+                    fixed(d.far(), 4),
+                    fixed(d.coverage(), 4),
+                    d.buildings.to_string(),
+                    block
+                        .map(|b| fixed(o.far.blocks[b].far(), 4))
+                        .unwrap_or_default(),
+                    (d.far() < min).to_string(),
+                ]
+            }),
+        )
+    })
+}
+
+fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let empty = Default::default();
+    let v = o.vacated.as_ref().unwrap_or(&empty);
+    let block_ids = |f: &RecordFindings| -> Vec<String> {
+        f.blocks
+            .iter()
+            .map(|&k| v.blocks[k].id.to_string())
+            .collect()
+    };
+    let overlapping = |k: usize, f: &RecordFindings| -> Vec<String> {
+        f.overlaps
+            .iter()
+            .map(|&x| {
+                let ov = &v.overlaps[x];
+                let other = if ov.a == k { ov.b } else { ov.a };
+                records[other].id.clone()
+            })
+            .collect()
+    };
+    let ents = &o.model.enterprises;
+    staging.write("vacated.geojson", |w| {
+        write_collection(w, records.len(), |k| {
+            let (r, f) = (&records[k], &v.records[k]);
+            let checks = f.failed_checks();
+            (
+                Shape::Polygons(&r.geometry),
+                vec![
+                    ("id", Prop::Str(r.id.clone())),
+                    ("status", Prop::Str(r.status.name().into())),
+                    (
+                        "done_date",
+                        Prop::opt_str(r.done_date.map(|d| d.to_string()).as_deref()),
+                    ),
+                    ("township", Prop::opt_str(f.township.as_deref())),
+                    ("claimed_mu", Prop::opt_num(r.claimed_mu, 4)),
+                    ("measured_mu", mu(r.area_m2)),
+                    ("effective_mu", mu(f.effective_m2)),
+                    ("protected_mu", mu(f.protected_m2)),
+                    ("outside_mu", mu(f.outside_m2)),
+                    ("blocks", Prop::Strs(block_ids(f))),
+                    (
+                        "claim_difference_percent",
+                        Prop::opt_num(f.claim_difference.map(|d| d * 100.0), 2),
+                    ),
+                    ("claim_mismatch", Prop::Bool(f.claim_mismatch)),
+                    ("overlaps", Prop::Strs(overlapping(k, f))),
+                    (
+                        "occupants",
+                        Prop::Strs(f.occupants.iter().map(|&e| ents[e].name.clone()).collect()),
+                    ),
+                    ("undated", Prop::Bool(f.undated)),
+                    ("outside", Prop::Bool(f.outside)),
+                    (
+                        "checks",
+                        Prop::Strs(checks.iter().map(|c| c.to_string()).collect()),
+                    ),
+                    (
+                        "check",
+                        Prop::Str(checks.first().copied().unwrap_or("ok").into()),
+                    ),
+                ],
+            )
+        })
+    })?;
+
+    staging.write("vacated_blocks.geojson", |w| {
+        write_collection(w, v.blocks.len(), |k| {
+            let b = &v.blocks[k];
+            (
+                Shape::Polygons(&b.geometry),
+                vec![
+                    ("block_id", Prop::Int(b.id as i64)),
+                    ("area_mu", mu(b.area_m2)),
+                    (
+                        "records",
+                        Prop::Strs(b.records.iter().map(|&r| records[r].id.clone()).collect()),
+                    ),
+                    ("effective", Prop::Bool(b.effective)),
+                    ("contiguous", Prop::Bool(b.contiguous)),
+                ],
+            )
+        })
+    })?;
+
+    // One row per failed check, with its figures.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let row = |check: &str, r: usize, other: String, value: String, unit: &str, note: String| {
+        vec![
+            check.to_string(),
+            records[r].id.clone(),
+            records[r].status.name().to_string(),
+            other,
+            value,
+            unit.to_string(),
+            note,
+        ]
+    };
+    for ov in &v.overlaps {
+        rows.push(row(
+            "overlap",
+            ov.a,
+            records[ov.b].id.clone(),
+            fixed(m2_to_mu(ov.area_m2), 4),
+            "mu",
+            format!("{} m²", fixed(ov.area_m2, 1)),
+        ));
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.claim_mismatch {
+            rows.push(row(
+                "claim_mismatch",
+                k,
+                String::new(),
+                fixed(f.claim_difference.unwrap_or(0.0) * 100.0, 2),
+                "%",
+                format!(
+                    "claimed {} mu, measured {} mu",
+                    fixed(r.claimed_mu.unwrap_or(0.0), 4),
+                    fixed(m2_to_mu(r.area_m2), 4)
+                ),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        for &e in &f.occupants {
+            rows.push(row(
+                "occupied",
+                k,
+                ents[e].credit_code.clone(),
+                String::new(),
+                "",
+                format!("{} still stands on done land", ents[e].name),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        if f.undated {
+            rows.push(row(
+                "undated",
+                k,
+                String::new(),
+                String::new(),
+                "",
+                "done without a done_date".into(),
+            ));
+        }
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.outside {
+            rows.push(row(
+                "outside",
+                k,
+                String::new(),
+                fixed(m2_to_mu(f.outside_m2), 4),
+                "mu",
+                format!(
+                    "{}% of the record lies on no parcel of the district",
+                    fixed(100.0 * f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE), 1)
+                ),
+            ));
+        }
+    }
+    staging.write("vacated_checks.csv", |w| {
+        csv_with_bom(
+            w,
+            &[
+                "check",
+                "record_id",
+                "status",
+                "other",
+                "value",
+                "unit",
+                "detail",
+            ],
+            rows.into_iter(),
+        )
+    })?;
+
+    let target = o.project.targets.vacated_mu;
+    staging.write("timeline.csv", |w| {
+        csv_with_bom(
+            w,
+            &[
+                "month",
+                "records",
+                "added_mu",
+                "cumulative_mu",
+                "target_mu",
+                "progress",
+            ],
+            v.timeline.iter().map(|m| {
+                vec![
+                    m.month.clone(),
+                    m.records.to_string(),
+                    fixed(m2_to_mu(m.added_m2), 4),
+                    fixed(m2_to_mu(m.cumulative_m2), 4),
+                    fixed(target, 2),
+                    fixed(m2_to_mu(m.cumulative_m2) / target, 4),
+                ]
+            }),
+        )
+    })
+}
+
+/// One row per township: the land, the targets, the parks and the vacated
+/// land; townships are those met in the data, the townships layer or the
+/// targets; things whose township is unknown are on a last row with no code.
+fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let parcels = &o.model.parcels;
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let findings = o.vacated.as_ref().map(|v| &v.records);
+    let record_township = |k: usize| findings.and_then(|f| f[k].township.as_deref());
+    let mut codes: Vec<String> = crate::analysis::targets::township_codes(
+        parcels
+            .iter()
+            .map(|p| p.township())
+            .chain(o.enterprise_township.iter().map(|t| t.as_deref()))
+            .chain(o.park_township.iter().map(|t| t.as_deref()))
+            .chain((0..records.len()).map(record_township))
+            .chain(o.township_names.keys().map(|c| Some(c.as_str())))
+            .chain(o.project.targets.townships.keys().map(|c| Some(c.as_str()))),
+    );
+    let unknown = parcels.iter().any(|p| p.township().is_none())
+        || o.enterprise_township.iter().any(Option::is_none)
+        || (0..records.len()).any(|k| record_township(k).is_none());
+    if unknown {
+        codes.push(String::new());
+    }
+    let is = |t: Option<&str>, code: &str| t.unwrap_or("") == code;
+    let assessments = &o.assessments;
+    let ents = &o.model.enterprises;
+    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
+    let rows = codes.iter().map(|code| {
+        let ps: Vec<usize> = (0..parcels.len())
+            .filter(|&i| is(parcels[i].township(), code))
+            .collect();
+        let es: Vec<usize> = (0..ents.len())
+            .filter(|&e| is(o.enterprise_township[e].as_deref(), code))
+            .collect();
+        let targets: Vec<usize> = es
+            .iter()
+            .copied()
+            .filter(|&e| assessments[e].is_target())
+            .collect();
+        let parks: Vec<usize> = (0..o.park_township.len())
+            .filter(|&p| is(o.park_township[p].as_deref(), code))
+            .collect();
+        let vt = o
+            .vacated
+            .as_ref()
+            .and_then(|v| v.by_township.get(code.as_str()));
+        let goal = o
+            .project
+            .targets
+            .townships
+            .get(code.as_str())
+            .and_then(|g| g.vacated_mu);
+        let gross_mu = vt.map(|t| m2_to_mu(t.gross_m2));
+        vec![
+            code.clone(),
+            o.township_names
+                .get(code.as_str())
+                .cloned()
+                .unwrap_or_else(|| {
+                    if code.is_empty() {
+                        "(unknown)".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ps.len().to_string(),
+            fixed(m2_to_mu(ps.iter().map(|&i| parcels[i].area_m2).sum()), 4),
+            ps.iter()
+                .filter(|&&i| o.blocks.block_of[i].is_some())
+                .count()
+                .to_string(),
+            ps.iter()
+                .filter(|&&i| o.blocks.scattered[i])
+                .count()
+                .to_string(),
+            fixed(
+                m2_to_mu(
+                    ps.iter()
+                        .filter(|&&i| o.blocks.scattered[i])
+                        .map(|&i| parcels[i].area_m2)
+                        .sum(),
+                ),
+                4,
+            ),
+            es.len().to_string(),
+            targets.len().to_string(),
+            targets
+                .iter()
+                .filter(|&&e| ents[e].status == Some(Progress::Done))
+                .count()
+                .to_string(),
+            targets
+                .iter()
+                .filter(|e| overdue.contains(e))
+                .count()
+                .to_string(),
+            parks.len().to_string(),
+            fixed(
+                m2_to_mu(parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum()),
+                4,
+            ),
+            vt.map(|t| t.records).unwrap_or(0).to_string(),
+            opt_mu(vt.map(|t| t.gross_m2)),
+            opt_mu(vt.map(|t| t.effective_m2)),
+            opt_mu(vt.map(|t| t.planned_m2)),
+            opt_mu(vt.map(|t| t.in_progress_m2)),
+            goal.map(|g| fixed(g, 2)).unwrap_or_default(),
+            match (goal, gross_mu) {
+                (Some(g), Some(a)) => fixed(a / g, 4),
+                (Some(_), None) => fixed(0.0, 4),
+                _ => String::new(),
+            },
+        ]
+    });
+    staging.write("townships.csv", |w| {
+        csv_with_bom(
+            w,
+            &[
+                "code",
+                "name",
+                "parcels",
+                "area_mu",
+                "industrial_parcels",
+                "scattered_parcels",
+                "scattered_mu",
+                "enterprises",
+                "targets",
+                "targets_done",
+                "overdue",
+                "parks",
+                "park_land_mu",
+                "vacated_records",
+                "vacated_gross_mu",
+                "vacated_effective_mu",
+                "vacated_planned_mu",
+                "vacated_in_progress_mu",
+                "vacated_target_mu",
+                "vacated_progress",
+            ],
+            rows,
+        )
+    })
+}
