@@ -500,6 +500,18 @@ impl Outcome {
                 rules.area_tolerance * 100.0
             ));
         }
+        if let Some(v) = &self.vacated {
+            let failing = v
+                .records
+                .iter()
+                .filter(|r| !r.failed_checks().is_empty())
+                .count();
+            if failing > 0 {
+                warnings.push(format!(
+                    "{failing} vacated-land records fail a check (overlap, claim, occupied, undated or outside): see vacated_checks.csv"
+                ));
+            }
+        }
         let unlocated = self
             .assessments
             .iter()
@@ -737,6 +749,10 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                     Prop::opt_str(a.parcel.map(|p| parcels[p].id.as_str())),
                 ),
                 ("unlocated", Prop::Bool(a.parcel.is_none())),
+                (
+                    "township",
+                    Prop::opt_str(o.enterprise_township[k].as_deref()),
+                ),
             ];
             for p in Predicate::ALL {
                 props.push((p.name(), Prop::Bool(a.facts.has(p))));
@@ -747,6 +763,18 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
                 ("target", Prop::Bool(a.is_target())),
                 ("groups", Prop::Strs(group_names(a))),
                 ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
+                (
+                    "status",
+                    Prop::opt_str(e.status.map(|s| s.enterprise_name())),
+                ),
+                (
+                    "deadline",
+                    Prop::opt_str(e.deadline.map(|d| d.to_string()).as_deref()),
+                ),
+                (
+                    "overdue",
+                    Prop::Bool(o.targets.overdue.binary_search(&k).is_ok()),
+                ),
             ]);
             (Shape::Point(e.location), props)
         })

@@ -580,3 +580,109 @@ fn by_township(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Targets;
+
+    /// A rectangle in metres east and north of (120°E, 30.75°N), as
+    /// longitude/latitude through the fitted projection.
+    fn rect(projection: &EqualArea, x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        let origin = projection.forward(Coord { x: 120.0, y: 30.75 });
+        let c = |x: f64, y: f64| {
+            projection.inverse(Coord {
+                x: origin.x + x,
+                y: origin.y + y,
+            })
+        };
+        MultiPolygon(vec![Polygon::new(
+            geo::LineString(vec![c(x0, y0), c(x1, y0), c(x1, y1), c(x0, y1), c(x0, y0)]),
+            vec![],
+        )])
+    }
+
+    fn record(id: &str, status: Progress, geometry: MultiPolygon<f64>) -> VacatedRecord {
+        VacatedRecord {
+            feature: 1,
+            id: id.into(),
+            status,
+            done_date: Date::new(2020, 5, 1),
+            claimed_mu: None,
+            township: Some("330411101".into()),
+            geometry,
+            area_m2: 0.0,
+        }
+    }
+
+    #[test]
+    fn overlaps_count_once_and_a_red_line_splits_a_block() {
+        let projection = EqualArea::fitted(geo::Rect::new((119.99, 30.74), (120.01, 30.76)));
+        let r = |x0, y0, x1, y1| rect(&projection, x0, y0, x1, y1);
+        let mut records = vec![
+            // two done records sharing a 20 m × 100 m strip: 15 + 10 mu
+            // claimed, 22 mu of land
+            record("A", Progress::Done, r(0.0, 0.0, 100.0, 100.0)),
+            record("B", Progress::Done, r(80.0, 0.0, 150.0, 100.0)),
+            // 9 mu cut by a 20 m protected strip into two 3.75-mu halves
+            record("C", Progress::Done, r(0.0, 300.0, 120.0, 350.0)),
+            record("D", Progress::Planned, r(500.0, 0.0, 550.0, 100.0)),
+        ];
+        measure(&mut records, &projection);
+        let protected = vec![Zone {
+            feature: 1,
+            name: None,
+            geometry: r(50.0, 290.0, 70.0, 360.0),
+        }];
+        let targets = Targets::default();
+        let places = Places::new(None, &targets);
+        let index = PolygonIndex::new(std::iter::empty());
+        let v = vacated(
+            &records,
+            &VacatedContext {
+                parcels: &[],
+                parcel_index: &index,
+                protected: Some(&protected),
+                enterprises: &[],
+                standing: &[],
+                places: &places,
+                projection: &projection,
+            },
+            &VacatedRules {
+                cluster_gap_m: 10.0,
+                effective_min_block_mu: 5.0,
+                contiguity_block_mu: 20.0,
+                claim_tolerance: 0.03,
+                overlap_min_m2: 1.0,
+                outside_tolerance: 0.05,
+            },
+        );
+        let mu = |m2: f64| m2_to_mu(m2);
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+        assert!(
+            near(mu(v.gross_m2), 15_000.0 / M2 + 6_000.0 / M2),
+            "{}",
+            mu(v.gross_m2)
+        );
+        assert_eq!(v.overlaps.len(), 1);
+        assert!(
+            near(v.overlaps[0].area_m2, 2_000.0),
+            "{}",
+            v.overlaps[0].area_m2
+        );
+        assert!(near(v.protected_m2, 1_000.0));
+        // blocks: A∪B (22.5 mu, effective, contiguous), C's two halves
+        assert_eq!(v.blocks.len(), 3);
+        assert_eq!(v.blocks[0].records, vec![0, 1]);
+        assert!(v.blocks[0].effective && v.blocks[0].contiguous);
+        assert!(!v.blocks[1].effective && !v.blocks[2].effective);
+        assert!(near(v.effective_m2, 15_000.0));
+        assert!(near(v.contiguity_rate, 15_000.0 / 21_000.0));
+        assert!(near(v.planned_m2, 5_000.0));
+        // the planned record has no land yet: no blocks, no effective part
+        assert!(v.records[3].blocks.is_empty());
+        assert!(near(v.by_township["330411101"].gross_m2, 21_000.0));
+    }
+
+    const M2: f64 = crate::geodesy::M2_PER_MU;
+}
