@@ -17,10 +17,6 @@ fn mu(m2: f64) -> Prop {
     Prop::Num(m2_to_mu(m2), 4)
 }
 
-fn opt_mu(m2: Option<f64>) -> String {
-    m2.map(|v| fixed(m2_to_mu(v), 4)).unwrap_or_default()
-}
-
 /// Writes the issue-3 outputs into the staging folder.
 pub fn write_land_outputs(o: &Outcome, staging: &mut Staging) -> Result<()> {
     write_parks(o, staging)?;
@@ -237,84 +233,7 @@ fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
         })
     })?;
 
-    // One row per failed check, with its figures.
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let row = |check: &str, r: usize, other: String, value: String, unit: &str, note: String| {
-        vec![
-            check.to_string(),
-            records[r].id.clone(),
-            records[r].status.name().to_string(),
-            other,
-            value,
-            unit.to_string(),
-            note,
-        ]
-    };
-    for ov in &v.overlaps {
-        rows.push(row(
-            "overlap",
-            ov.a,
-            records[ov.b].id.clone(),
-            fixed(m2_to_mu(ov.area_m2), 4),
-            "mu",
-            format!("{} m²", fixed(ov.area_m2, 1)),
-        ));
-    }
-    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
-        if f.claim_mismatch {
-            rows.push(row(
-                "claim_mismatch",
-                k,
-                String::new(),
-                fixed(f.claim_difference.unwrap_or(0.0) * 100.0, 2),
-                "%",
-                format!(
-                    "claimed {} mu, measured {} mu",
-                    fixed(r.claimed_mu.unwrap_or(0.0), 4),
-                    fixed(m2_to_mu(r.area_m2), 4)
-                ),
-            ));
-        }
-    }
-    for (k, f) in v.records.iter().enumerate() {
-        for &e in &f.occupants {
-            rows.push(row(
-                "occupied",
-                k,
-                ents[e].credit_code.clone(),
-                String::new(),
-                "",
-                format!("{} still stands on done land", ents[e].name),
-            ));
-        }
-    }
-    for (k, f) in v.records.iter().enumerate() {
-        if f.undated {
-            rows.push(row(
-                "undated",
-                k,
-                String::new(),
-                String::new(),
-                "",
-                "done without a done_date".into(),
-            ));
-        }
-    }
-    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
-        if f.outside {
-            rows.push(row(
-                "outside",
-                k,
-                String::new(),
-                fixed(m2_to_mu(f.outside_m2), 4),
-                "mu",
-                format!(
-                    "{}% of the record lies on no parcel of the district",
-                    fixed(100.0 * f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE), 1)
-                ),
-            ));
-        }
-    }
+    let rows = vacated_check_rows(o);
     staging.write("vacated_checks.csv", |w| {
         csv_with_bom(
             w,
@@ -327,7 +246,17 @@ fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
                 "unit",
                 "detail",
             ],
-            rows.into_iter(),
+            rows.iter().map(|r| {
+                vec![
+                    r.check.to_string(),
+                    r.record.clone(),
+                    r.status.to_string(),
+                    r.other.clone(),
+                    r.value.map(|v| fixed(v, r.decimals)).unwrap_or_default(),
+                    r.unit.to_string(),
+                    r.detail.clone(),
+                ]
+            }),
         )
     })?;
 
@@ -357,10 +286,141 @@ fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
     })
 }
 
-/// One row per township: the land, the targets, the parks and the vacated
-/// land; townships are those met in the data, the townships layer or the
-/// targets; things whose township is unknown are on a last row with no code.
-fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+/// One failed check of a vacated-land record, with its figures.
+pub struct CheckRow {
+    /// `overlap`, `claim_mismatch`, `occupied`, `undated` or `outside`.
+    pub check: &'static str,
+    pub record: String,
+    pub status: &'static str,
+    /// The other record of an overlap, or the occupying firm's credit code.
+    pub other: String,
+    pub value: Option<f64>,
+    pub decimals: usize,
+    pub unit: &'static str,
+    pub detail: String,
+}
+
+/// Every failed check, grouped by check, records in id order.
+pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let Some(v) = o.vacated.as_ref() else {
+        return Vec::new();
+    };
+    let ents = &o.model.enterprises;
+    let row =
+        |check, r: usize, other: String, value: Option<f64>, decimals, unit, detail| CheckRow {
+            check,
+            record: records[r].id.clone(),
+            status: records[r].status.name(),
+            other,
+            value,
+            decimals,
+            unit,
+            detail,
+        };
+    let mut rows = Vec::new();
+    for ov in &v.overlaps {
+        rows.push(row(
+            "overlap",
+            ov.a,
+            records[ov.b].id.clone(),
+            Some(m2_to_mu(ov.area_m2)),
+            4,
+            "mu",
+            format!("{} m²", fixed(ov.area_m2, 1)),
+        ));
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.claim_mismatch {
+            rows.push(row(
+                "claim_mismatch",
+                k,
+                String::new(),
+                f.claim_difference.map(|d| d * 100.0),
+                2,
+                "%",
+                format!(
+                    "claimed {} mu, measured {} mu",
+                    fixed(r.claimed_mu.unwrap_or(0.0), 4),
+                    fixed(m2_to_mu(r.area_m2), 4)
+                ),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        for &e in &f.occupants {
+            rows.push(row(
+                "occupied",
+                k,
+                ents[e].credit_code.clone(),
+                None,
+                0,
+                "",
+                format!("{} still stands on done land", ents[e].name),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        if f.undated {
+            rows.push(row(
+                "undated",
+                k,
+                String::new(),
+                None,
+                0,
+                "",
+                "done without a done_date".into(),
+            ));
+        }
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.outside {
+            rows.push(row(
+                "outside",
+                k,
+                String::new(),
+                Some(m2_to_mu(f.outside_m2)),
+                4,
+                "mu",
+                format!(
+                    "{}% of the record lies on no parcel of the district",
+                    fixed(100.0 * f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE), 1)
+                ),
+            ));
+        }
+    }
+    rows
+}
+
+/// A township's figures (areas in mu).
+pub struct TownshipRow {
+    /// Empty for things whose township is unknown.
+    pub code: String,
+    pub name: String,
+    pub parcels: usize,
+    pub area_mu: f64,
+    pub industrial_parcels: usize,
+    pub scattered_parcels: usize,
+    pub scattered_mu: f64,
+    pub enterprises: usize,
+    pub targets: usize,
+    pub targets_done: usize,
+    pub overdue: usize,
+    pub parks: usize,
+    pub park_land_mu: f64,
+    pub vacated_records: usize,
+    /// `None` without a vacated layer.
+    pub vacated_gross_mu: Option<f64>,
+    pub vacated_effective_mu: Option<f64>,
+    pub vacated_planned_mu: Option<f64>,
+    pub vacated_in_progress_mu: Option<f64>,
+    pub vacated_target_mu: Option<f64>,
+    pub vacated_progress: Option<f64>,
+}
+
+/// Townships met in the data, the townships layer or the targets, in code
+/// order; things whose township is unknown are on a last row with no code.
+pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     let parcels = &o.model.parcels;
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
     let findings = o.vacated.as_ref().map(|v| &v.records);
@@ -382,94 +442,118 @@ fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
         codes.push(String::new());
     }
     let is = |t: Option<&str>, code: &str| t.unwrap_or("") == code;
+    let mut parcels_of: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, p) in parcels.iter().enumerate() {
+        parcels_of
+            .entry(p.township().unwrap_or(""))
+            .or_default()
+            .push(i);
+    }
     let assessments = &o.assessments;
     let ents = &o.model.enterprises;
     let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
-    let rows = codes.iter().map(|code| {
-        let ps: Vec<usize> = (0..parcels.len())
-            .filter(|&i| is(parcels[i].township(), code))
-            .collect();
-        let es: Vec<usize> = (0..ents.len())
-            .filter(|&e| is(o.enterprise_township[e].as_deref(), code))
-            .collect();
-        let targets: Vec<usize> = es
-            .iter()
-            .copied()
-            .filter(|&e| assessments[e].is_target())
-            .collect();
-        let parks: Vec<usize> = (0..o.park_township.len())
-            .filter(|&p| is(o.park_township[p].as_deref(), code))
-            .collect();
-        let vt = o
-            .vacated
-            .as_ref()
-            .and_then(|v| v.by_township.get(code.as_str()));
-        let goal = o
-            .project
-            .targets
-            .townships
-            .get(code.as_str())
-            .and_then(|g| g.vacated_mu);
-        let gross_mu = vt.map(|t| m2_to_mu(t.gross_m2));
-        vec![
-            code.clone(),
-            o.township_names
+    codes
+        .iter()
+        .map(|code| {
+            let ps: &[usize] = parcels_of.get(code.as_str()).map_or(&[], |v| v);
+            let es: Vec<usize> = (0..ents.len())
+                .filter(|&e| is(o.enterprise_township[e].as_deref(), code))
+                .collect();
+            let targets: Vec<usize> = es
+                .iter()
+                .copied()
+                .filter(|&e| assessments[e].is_target())
+                .collect();
+            let parks: Vec<usize> = (0..o.park_township.len())
+                .filter(|&p| is(o.park_township[p].as_deref(), code))
+                .collect();
+            let vt = o.vacated.as_ref().map(|v| {
+                v.by_township
+                    .get(code.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+            });
+            let goal = o
+                .project
+                .targets
+                .townships
                 .get(code.as_str())
-                .cloned()
-                .unwrap_or_else(|| {
-                    if code.is_empty() {
-                        "(unknown)".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ps.len().to_string(),
-            fixed(m2_to_mu(ps.iter().map(|&i| parcels[i].area_m2).sum()), 4),
-            ps.iter()
-                .filter(|&&i| o.blocks.block_of[i].is_some())
-                .count()
-                .to_string(),
-            ps.iter()
-                .filter(|&&i| o.blocks.scattered[i])
-                .count()
-                .to_string(),
-            fixed(
-                m2_to_mu(
+                .and_then(|g| g.vacated_mu);
+            let vmu = |f: fn(&crate::analysis::vacated::TownshipVacated) -> f64| {
+                vt.as_ref().map(|t| m2_to_mu(f(t)))
+            };
+            let gross = vmu(|t| t.gross_m2);
+            TownshipRow {
+                code: code.clone(),
+                name: o
+                    .township_names
+                    .get(code.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        if code.is_empty() {
+                            "(unknown)".into()
+                        } else {
+                            String::new()
+                        }
+                    }),
+                parcels: ps.len(),
+                area_mu: m2_to_mu(ps.iter().map(|&i| parcels[i].area_m2).sum()),
+                industrial_parcels: ps
+                    .iter()
+                    .filter(|&&i| o.blocks.block_of[i].is_some())
+                    .count(),
+                scattered_parcels: ps.iter().filter(|&&i| o.blocks.scattered[i]).count(),
+                scattered_mu: m2_to_mu(
                     ps.iter()
                         .filter(|&&i| o.blocks.scattered[i])
                         .map(|&i| parcels[i].area_m2)
                         .sum(),
                 ),
-                4,
-            ),
-            es.len().to_string(),
-            targets.len().to_string(),
-            targets
-                .iter()
-                .filter(|&&e| ents[e].status == Some(Progress::Done))
-                .count()
-                .to_string(),
-            targets
-                .iter()
-                .filter(|e| overdue.contains(e))
-                .count()
-                .to_string(),
-            parks.len().to_string(),
-            fixed(
-                m2_to_mu(parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum()),
-                4,
-            ),
-            vt.map(|t| t.records).unwrap_or(0).to_string(),
-            opt_mu(vt.map(|t| t.gross_m2)),
-            opt_mu(vt.map(|t| t.effective_m2)),
-            opt_mu(vt.map(|t| t.planned_m2)),
-            opt_mu(vt.map(|t| t.in_progress_m2)),
-            goal.map(|g| fixed(g, 2)).unwrap_or_default(),
-            match (goal, gross_mu) {
-                (Some(g), Some(a)) => fixed(a / g, 4),
-                (Some(_), None) => fixed(0.0, 4),
-                _ => String::new(),
-            },
+                enterprises: es.len(),
+                targets: targets.len(),
+                targets_done: targets
+                    .iter()
+                    .filter(|&&e| ents[e].status == Some(Progress::Done))
+                    .count(),
+                overdue: targets.iter().filter(|e| overdue.contains(e)).count(),
+                parks: parks.len(),
+                park_land_mu: m2_to_mu(parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum()),
+                vacated_records: vt.as_ref().map_or(0, |t| t.records),
+                vacated_gross_mu: gross,
+                vacated_effective_mu: vmu(|t| t.effective_m2),
+                vacated_planned_mu: vmu(|t| t.planned_m2),
+                vacated_in_progress_mu: vmu(|t| t.in_progress_m2),
+                vacated_target_mu: goal,
+                vacated_progress: goal.map(|g| gross.unwrap_or(0.0) / g),
+            }
+        })
+        .collect()
+}
+
+fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let opt = |v: Option<f64>, d: usize| v.map(|v| fixed(v, d)).unwrap_or_default();
+    let rows = township_rows(o).into_iter().map(|t| {
+        vec![
+            t.code,
+            t.name,
+            t.parcels.to_string(),
+            fixed(t.area_mu, 4),
+            t.industrial_parcels.to_string(),
+            t.scattered_parcels.to_string(),
+            fixed(t.scattered_mu, 4),
+            t.enterprises.to_string(),
+            t.targets.to_string(),
+            t.targets_done.to_string(),
+            t.overdue.to_string(),
+            t.parks.to_string(),
+            fixed(t.park_land_mu, 4),
+            t.vacated_records.to_string(),
+            opt(t.vacated_gross_mu, 4),
+            opt(t.vacated_effective_mu, 4),
+            opt(t.vacated_planned_mu, 4),
+            opt(t.vacated_in_progress_mu, 4),
+            opt(t.vacated_target_mu, 2),
+            opt(t.vacated_progress, 4),
         ]
     });
     staging.write("townships.csv", |w| {
