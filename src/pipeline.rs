@@ -484,5 +484,6 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
         )
     })?;
 
+    crate::write::maps::write(&mut staging, o, None)?;
     staging.commit()
 }
