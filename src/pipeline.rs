@@ -869,5 +869,6 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     })?;
 
     crate::write::land::write_land_outputs(o, &mut staging)?;
+    crate::write::maps::write(&mut staging, o, o.model.boundary.as_deref())?;
     staging.commit()
 }

@@ -3,7 +3,11 @@
 //! everything is written.
 
 pub mod geojson;
+pub mod gpkg;
 pub mod land;
+pub mod maps;
+pub mod qgis;
+pub mod styles;
 
 use std::fs;
 use std::io::{self, Write};
@@ -66,6 +70,18 @@ impl Staging {
             .into_inner()
             .map_err(|e| write_err(&path)(e.into_error()))?;
         file.sync_all().map_err(write_err(&path))?;
+        self.files.push(name.to_string());
+        Ok(())
+    }
+
+    /// Writes one output file (by name) with a writer that needs a path
+    /// (GDAL); the file is synced like the others.
+    pub fn write_at(&mut self, name: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+        let path = self.dir.join(name);
+        fill(&path)?;
+        fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(write_err(&path))?;
         self.files.push(name.to_string());
         Ok(())
     }

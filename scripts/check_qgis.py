@@ -1,0 +1,257 @@
+"""Checks a tudi run's map products with QGIS itself (PyQGIS, headless).
+
+usage: check_qgis.py RUN_DIR ARTEFACT_DIR
+
+- tudi.gpkg: every layer valid, its feature count the one summary.json
+  reports, CRS EPSG:4490, field types and values those of the GeoJSON
+  output, Chinese aliases, and the default style from `layer_styles`
+  loaded (renderer type, attribute, categories, colours; each feature drawn
+  in its category's colour), the other styles listed.
+- tudi.qgs: opens with the CRS written in it, every layer valid with the
+  same counts and styles, grouped; the second style selectable; the print
+  layout exports a non-empty PNG with the map drawn (red scattered
+  parcels) and a PDF, kept in ARTEFACT_DIR.
+"""
+
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+from qgis.core import (
+    QgsApplication,
+    QgsFeatureRequest,
+    QgsLayoutExporter,
+    QgsProject,
+    QgsRenderContext,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtGui import QColor, QImage
+
+FONT = "Noto Sans CJK SC"
+failures = []
+
+
+def check(ok, message):
+    print(("ok   " if ok else "FAIL ") + message)
+    if not ok:
+        failures.append(message)
+
+
+def plain(v):
+    """A QGIS attribute as the GeoJSON has it (NULL -> None, dates ISO)."""
+    if isinstance(v, QVariant):
+        if v.isNull():
+            return None
+        v = v.value()
+    if isinstance(v, QDate):
+        return v.toString("yyyy-MM-dd")
+    return v
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def geojson_type(values):
+    """The QVariant type a GeoJSON property's values should read back as."""
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        return None  # all null: any column type holds them
+    if kinds == {str} and all(ISO_DATE.match(v) for v in values if v is not None):
+        return QVariant.Date
+    if kinds == {bool}:
+        return QVariant.Bool
+    if kinds <= {int}:
+        return QVariant.LongLong
+    if kinds <= {int, float}:
+        return QVariant.Double
+    return QVariant.String
+
+
+DISPOSITION = {
+    "close": (227, 26, 28),
+    "relocate": (255, 127, 0),
+    "into_park": (31, 120, 180),
+    "upgrade": (255, 215, 0),
+    None: (160, 160, 160),
+}
+
+
+def check_layer(lyr, name, count, features):
+    check(lyr.isValid(), f"{name}: valid")
+    check(lyr.featureCount() == count, f"{name}: {lyr.featureCount()} features, summary.json says {count}")
+    check(lyr.crs().authid() == "EPSG:4490", f"{name}: CRS {lyr.crs().authid()}")
+    fields = lyr.fields()
+    props = [f["properties"] for f in features]
+    mismatches = 0
+    for key in props[0]:
+        idx = fields.indexOf(key)
+        if idx < 0:
+            check(False, f"{name}: field {key} missing")
+            continue
+        want = geojson_type([p[key] for p in props if not isinstance(p[key], list)])
+        if any(isinstance(p[key], list) for p in props):
+            want = QVariant.String  # lists (groups) are `;`-joined text
+        got = fields.at(idx).type()
+        ok_type = want is None or got == want or (want == QVariant.LongLong and got == QVariant.Int)
+        check(ok_type, f"{name}.{key}: type {fields.at(idx).typeName()} ({got}), want {want}")
+    request = QgsFeatureRequest().addOrderBy("fid")
+    for feature, p in zip(lyr.getFeatures(request), props):
+        for key, want in p.items():
+            if isinstance(want, list):
+                want = ";".join(want)
+            got = plain(feature[key])
+            if got != want:
+                mismatches += 1
+                if mismatches <= 5:
+                    print(f"     {name} fid {feature.id()} {key}: {got!r} != {want!r}")
+    check(mismatches == 0, f"{name}: every value equals the GeoJSON's ({mismatches} differ)")
+
+
+def renderer_colours(lyr):
+    r = lyr.renderer()
+    return [(c.value(), c.symbol().color().getRgb()[:3]) for c in r.categories()]
+
+
+def drawn_colours(lyr, field):
+    """(attribute value, colour the renderer draws it in) for each feature."""
+    r = lyr.renderer().clone()
+    ctx = QgsRenderContext()
+    r.startRender(ctx, lyr.fields())
+    out = []
+    for f in lyr.getFeatures():
+        s = r.symbolForFeature(f, ctx)
+        out.append((plain(f[field]), s.color().getRgb()[:3] if s else None))
+    r.stopRender(ctx)
+    return out
+
+
+def check_styles(lyr, name, where):
+    r = lyr.renderer()
+    if name == "enterprises":
+        check(r.type() == "categorizedSymbol" and r.classAttribute() == "disposition",
+              f"{where} enterprises: drawn by disposition ({r.type()}, {getattr(r, 'classAttribute', lambda: '')()})")
+        check([v for v, _ in renderer_colours(lyr)] == ["close", "relocate", "into_park", "upgrade", ""],
+              f"{where} enterprises: categories {[v for v, _ in renderer_colours(lyr)]}")
+        drawn = drawn_colours(lyr, "disposition")
+        wrong = [(v, c) for v, c in drawn if c != DISPOSITION[v]]
+        check(not wrong, f"{where} enterprises: each drawn in its disposition's colour ({len(wrong)} not, e.g. {wrong[:3]})")
+        check(lyr.attributeAlias(lyr.fields().indexOf("name")) == "企业名称", f"{where} enterprises: alias of name")
+    elif name == "scattered_parcels":
+        check(r.type() == "singleSymbol" and r.symbol().color().getRgb()[:3] == (227, 26, 28),
+              f"{where} scattered_parcels: single red symbol")
+        check(lyr.labelsEnabled(), f"{where} scattered_parcels: labelled")
+        s = lyr.labeling().settings()
+        check("area_mu" in s.fieldName and s.isExpression, f"{where} scattered_parcels: label {s.fieldName}")
+        check(s.format().font().family() == FONT, f"{where} scattered_parcels: label font {s.format().font().family()}")
+    elif name == "parks":
+        check(r.type() == "graduatedSymbol" and r.classAttribute() == "far",
+              f"{where} parks: graduated by FAR ({r.type()})")
+        bounds = [(rg.lowerValue(), rg.upperValue()) for rg in r.ranges()]
+        check(bounds[:3] == [(0.0, 1.0), (1.0, 1.5), (1.5, 2.0)], f"{where} parks: FAR classes {bounds}")
+    elif name == "vacated":
+        check(r.type() == "categorizedSymbol" and r.classAttribute() == "status",
+              f"{where} vacated: drawn by status ({r.type()})")
+        check([v for v, _ in renderer_colours(lyr)] == ["done", "in_progress", "planned", ""],
+              f"{where} vacated: categories {[v for v, _ in renderer_colours(lyr)]}")
+        n, ids, names, _, _ = lyr.listStylesInDatabase()
+        check(names[:n] == ["status", "check"], f"{where} vacated: styles {names[:n]}")
+    elif name == "blocks":
+        check(r.type() == "categorizedSymbol" and r.classAttribute() == "scattered",
+              f"{where} blocks: drawn by scattered")
+        drawn = drawn_colours(lyr, "scattered")
+        colours = {True: (251, 180, 174), False: (222, 203, 228)}
+        wrong = [(v, c) for v, c in drawn if c != colours[v]]
+        check(not wrong, f"{where} blocks: scattered ones pale red, others violet ({len(wrong)} not)")
+
+
+def main():
+    run, artefacts = sys.argv[1], sys.argv[2]
+    app = QgsApplication([], False)
+    app.initQgis()
+    summary = json.load(open(os.path.join(run, "summary.json"), encoding="utf-8"))
+    layers = {
+        "enterprises": (summary["enterprises"]["count"], "enterprises.geojson", "企业"),
+        "scattered_parcels": (summary["scattered"]["parcels"], "scattered_parcels.geojson", "零散工业地块"),
+        "blocks": (summary["blocks"]["count"], "blocks.geojson", "工业地块群"),
+    }
+    # the parks, FAR and vacated-land layers are there when their inputs are
+    if summary["parks"]["count"]:
+        layers["parks"] = (summary["parks"]["count"], "parks.geojson", "小微企业园")
+    if summary["far"]:
+        layers["low_density_parcels"] = (
+            summary["far"]["low_density_parcels"], "low_density_parcels.geojson", "低效工业用地")
+    if summary["vacated"]:
+        layers["vacated"] = (summary["vacated"]["records"], "vacated.geojson", "腾退地块")
+        layers["vacated_blocks"] = (summary["vacated"]["blocks"], "vacated_blocks.geojson", "腾退连片区块")
+    gpkg = os.path.join(run, "tudi.gpkg")
+    for name, (count, geojson, _) in layers.items():
+        features = json.load(open(os.path.join(run, geojson), encoding="utf-8"))["features"]
+        lyr = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
+        check_layer(lyr, name, count, features)
+        check_styles(lyr, name, "gpkg")
+        n, ids, names, _, _ = lyr.listStylesInDatabase()
+        print(f"     {name}: styles in layer_styles {names[:n]}")
+        if name == "enterprises":
+            check(names[:n] == ["disposition", "grade"], f"gpkg enterprises: styles {names[:n]}")
+
+    qgs = os.path.join(run, "tudi.qgs")
+    written_crs = ET.parse(qgs).getroot().find("projectCrs/spatialrefsys/authid").text
+    project = QgsProject.instance()
+    check(project.read(qgs), "tudi.qgs: read")
+    check(project.crs().authid() == written_crs, f"tudi.qgs: CRS {project.crs().authid()} (written {written_crs})")
+    groups = [g.name() for g in project.layerTreeRoot().children()]
+    order = ["整治对象", "用地", "小微园与腾退", "底图"]
+    check(
+        groups[:2] == order[:2] and groups == [g for g in order if g in groups],
+        f"tudi.qgs: groups {groups}",
+    )
+    for name, (count, _, title) in layers.items():
+        found = project.mapLayersByName(title)
+        check(len(found) == 1, f"tudi.qgs: layer {title}")
+        if not found:
+            continue
+        lyr = found[0]
+        check(lyr.isValid() and lyr.featureCount() == count, f"tudi.qgs {title}: valid, {lyr.featureCount()} features")
+        check_styles(lyr, name, "qgs")
+        if name == "enterprises":
+            sm = lyr.styleManager()
+            check(sm.styles() == ["disposition", "grade"], f"tudi.qgs enterprises: styles {sm.styles()}")
+            sm.setCurrentStyle("grade")
+            r = lyr.renderer()
+            check(r.classAttribute() == "grade" and [c.value() for c in r.categories()] == ["A", "B", "C", "D", ""],
+                  f"tudi.qgs enterprises: grade style {r.classAttribute()} {[c.value() for c in r.categories()]}")
+            grades = {"A": (51, 160, 44), "B": (31, 120, 180), "C": (255, 215, 0), "D": (227, 26, 28), None: (160, 160, 160)}
+            wrong = [(v, c) for v, c in drawn_colours(lyr, "grade") if c != grades[v]]
+            check(not wrong, f"tudi.qgs enterprises: each drawn in its grade's colour ({len(wrong)} not)")
+            sm.setCurrentStyle("disposition")
+
+    layouts = project.layoutManager().layouts()
+    check(len(layouts) == 1, f"tudi.qgs: {len(layouts)} layout")
+    layout = layouts[0]
+    exporter = QgsLayoutExporter(layout)
+    png = os.path.join(artefacts, "tudi-demo-layout.png")
+    pdf = os.path.join(artefacts, "tudi-demo-layout.pdf")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 100
+    check(exporter.exportToImage(png, settings) == QgsLayoutExporter.Success, f"layout: PNG exported to {png}")
+    check(exporter.exportToPdf(pdf, QgsLayoutExporter.PdfExportSettings()) == QgsLayoutExporter.Success,
+          f"layout: PDF exported to {pdf}")
+    check(os.path.getsize(pdf) > 10_000, f"layout: PDF {os.path.getsize(pdf)} bytes")
+    image = QImage(png)
+    red = sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if QColor(image.pixel(x, y)).getRgb()[:3] == (227, 26, 28)
+    )
+    check(image.width() > 1000 and red > 50, f"layout: PNG {image.width()}×{image.height()}, {red} red samples (the map is drawn)")
+    app.exitQgis()
+    print(f"qgis check: {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
