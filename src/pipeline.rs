@@ -19,7 +19,7 @@ use crate::analysis::townships::Places;
 use crate::analysis::vacated::{self, Vacated, VacatedContext, VacatedRules};
 use crate::config::Project;
 use crate::date::Date;
-use crate::error::{Problem, Result};
+use crate::error::{Error, Problem, Result};
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
@@ -869,6 +869,11 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     })?;
 
     crate::write::land::write_land_outputs(o, &mut staging)?;
+    let xlsx = crate::write::ledgers::ledgers(o).map_err(|e| Error::Write {
+        path: out.join("ledgers.xlsx"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    staging.write("ledgers.xlsx", |w| w.write_all(&xlsx))?;
     crate::write::maps::write(&mut staging, o, o.model.boundary.as_deref())?;
     staging.commit()
 }

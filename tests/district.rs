@@ -268,20 +268,27 @@ fn a_villages_layer_gives_the_same_answers_as_czcsxm() {
 
 #[test]
 fn two_runs_give_identical_bytes() {
-    let a = run_ok(&fixture("district/project.toml"), "det-a");
-    let b = run_ok(&fixture("district/project.toml"), "det-b");
-    let mut names: Vec<_> = std::fs::read_dir(&a)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 6);
-    for n in names {
-        assert_eq!(
-            std::fs::read(a.join(&n)).unwrap(),
-            std::fs::read(b.join(&n)).unwrap(),
-            "{n:?}"
-        );
+    // this district and the parks / vacated-land one: every output,
+    // GeoPackage and workbook included
+    for (k, project) in ["district/project.toml", "land/project.toml"]
+        .into_iter()
+        .enumerate()
+    {
+        let a = run_ok(&fixture(project), &format!("det-a{k}"));
+        let b = run_ok(&fixture(project), &format!("det-b{k}"));
+        let mut names: Vec<_> = std::fs::read_dir(&a)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert!(names.len() >= 16, "{names:?}");
+        for n in names {
+            assert_eq!(
+                std::fs::read(a.join(&n)).unwrap(),
+                std::fs::read(b.join(&n)).unwrap(),
+                "{project}: {n:?}"
+            );
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod geojson;
 pub mod gpkg;
 pub mod land;
+pub mod ledgers;
 pub mod maps;
 pub mod qgis;
 pub mod styles;
