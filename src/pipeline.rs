@@ -280,8 +280,8 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-fn standings(list: &[(&'static str, targets::Standing)]) -> BTreeMapOrdered<StandingSummary> {
-    BTreeMapOrdered(
+fn standings(list: &[(&'static str, targets::Standing)]) -> Ordered<StandingSummary> {
+    Ordered(
         list.iter()
             .map(|(name, s)| {
                 (
@@ -297,20 +297,18 @@ fn standings(list: &[(&'static str, targets::Standing)]) -> BTreeMapOrdered<Stan
     )
 }
 
-/// Named counts that keep their first-seen order.
-#[derive(Debug, Default, PartialEq)]
-pub struct Counts(pub Vec<(String, usize)>);
+/// A map that keeps its insertion order when serialised (the order the
+/// project file lists groups, dispositions and goals in).
+#[derive(Debug, PartialEq)]
+pub struct Ordered<V>(pub Vec<(String, V)>);
 
-impl Counts {
-    pub fn add(&mut self, name: &str, n: usize) {
-        match self.0.iter_mut().find(|(k, _)| k == name) {
-            Some((_, v)) => *v += n,
-            None => self.0.push((name.to_string(), n)),
-        }
+impl<V> Default for Ordered<V> {
+    fn default() -> Self {
+        Ordered(Vec::new())
     }
 }
 
-impl Serialize for Counts {
+impl<V: Serialize> Serialize for Ordered<V> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
@@ -318,6 +316,18 @@ impl Serialize for Counts {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+
+/// Named counts that keep their first-seen order.
+pub type Counts = Ordered<usize>;
+
+impl Counts {
+    pub fn add(&mut self, name: &str, n: usize) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v += n,
+            None => self.0.push((name.to_string(), n)),
+        }
     }
 }
 
@@ -337,27 +347,12 @@ pub struct Summary {
     /// `null` without a vacated layer.
     pub vacated: Option<VacatedSummary>,
     /// Every goal of the year: `{target, achieved, progress}`.
-    pub targets: BTreeMapOrdered<StandingSummary>,
+    pub targets: Ordered<StandingSummary>,
     /// Goals set per township, by township code.
-    pub township_targets: BTreeMap<String, BTreeMapOrdered<StandingSummary>>,
+    pub township_targets: BTreeMap<String, Ordered<StandingSummary>>,
     /// Targets not done whose deadline has passed (限时销号).
     pub overdue: usize,
     pub warnings: Vec<String>,
-}
-
-/// A map that keeps its insertion order when serialised.
-#[derive(Debug, PartialEq)]
-pub struct BTreeMapOrdered<V>(pub Vec<(String, V)>);
-
-impl<V: Serialize> Serialize for BTreeMapOrdered<V> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
 }
 
 #[derive(Debug, Serialize, PartialEq)]
