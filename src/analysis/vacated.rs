@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 
 use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon};
 use rayon::prelude::*;
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
 
 use crate::date::Date;
 use crate::geodesy::{m2_to_mu, EqualArea};
@@ -304,6 +306,7 @@ pub fn vacated(records: &[VacatedRecord], ctx: &VacatedContext, rules: &VacatedR
 
     // Per record.
     let overlaps = overlaps(records, &projected, rules.overlap_min_m2);
+    let firms = firm_index(ctx.enterprises);
     let mut findings: Vec<RecordFindings> = records
         .par_iter()
         .enumerate()
@@ -335,7 +338,7 @@ pub fn vacated(records: &[VacatedRecord], ctx: &VacatedContext, rules: &VacatedR
                 claim_difference,
                 overlaps: Vec::new(),
                 occupants: if is_done {
-                    occupants(r, ctx)
+                    occupants(r, ctx, &firms)
                 } else {
                     Vec::new()
                 },
@@ -452,24 +455,39 @@ fn on_parcels(
     ((record.area_m2 - covered).max(0.0), township)
 }
 
-/// Enterprises standing inside a record that have not left.
-fn occupants(record: &VacatedRecord, ctx: &VacatedContext) -> Vec<usize> {
+/// Enterprises standing inside a record that have not left, in model
+/// order.
+fn occupants(record: &VacatedRecord, ctx: &VacatedContext, firms: &RTree<FirmPoint>) -> Vec<usize> {
     let Some(r) = record.geometry.bounding_rect() else {
         return Vec::new();
     };
-    ctx.enterprises
-        .iter()
-        .enumerate()
-        .filter(|(e, ent)| {
-            ctx.standing[*e]
-                && r.min().x <= ent.location.x
-                && ent.location.x <= r.max().x
-                && r.min().y <= ent.location.y
-                && ent.location.y <= r.max().y
-                && geo::Intersects::intersects(&record.geometry, &geo::Point(ent.location))
+    let envelope = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    let mut inside: Vec<usize> = firms
+        .locate_in_envelope(&envelope)
+        .map(|p| p.data)
+        .filter(|&e| {
+            ctx.standing[e]
+                && geo::Intersects::intersects(
+                    &record.geometry,
+                    &geo::Point(ctx.enterprises[e].location),
+                )
         })
-        .map(|(e, _)| e)
-        .collect()
+        .collect();
+    inside.sort_unstable();
+    inside
+}
+
+type FirmPoint = GeomWithData<[f64; 2], usize>;
+
+/// The enterprises' positions, bulk-loaded.
+fn firm_index(enterprises: &[Enterprise]) -> RTree<FirmPoint> {
+    RTree::bulk_load(
+        enterprises
+            .iter()
+            .enumerate()
+            .map(|(e, ent)| GeomWithData::new([ent.location.x, ent.location.y], e))
+            .collect(),
+    )
 }
 
 /// Cumulative vacated land by month of `done_date`, every month from the
@@ -495,11 +513,28 @@ fn timeline(records: &[VacatedRecord], projected: &[MultiPolygon<f64>]) -> Vec<M
         .iter()
         .map(|&ym| dated.partition_point(|(d, _)| (d.year, d.month) <= ym))
         .collect();
-    let cumulative: Vec<f64> = ends
-        .par_iter()
-        .map(|&end| {
-            let members: Vec<usize> = dated[..end].iter().map(|&(_, i)| i).collect();
-            union_of(projected, &members).unsigned_area()
+    // Each month's records are dissolved on their own (in parallel), then
+    // added to the land vacated before: no month re-dissolves the past.
+    let monthly: Vec<MultiPolygon<f64>> = (0..months.len())
+        .into_par_iter()
+        .map(|k| {
+            let start = if k == 0 { 0 } else { ends[k - 1] };
+            let members: Vec<usize> = dated[start..ends[k]].iter().map(|&(_, i)| i).collect();
+            union_of(projected, &members)
+        })
+        .collect();
+    let mut so_far = MultiPolygon(vec![]);
+    let cumulative: Vec<f64> = monthly
+        .iter()
+        .map(|m| {
+            if !m.0.is_empty() {
+                so_far = if so_far.0.is_empty() {
+                    m.clone()
+                } else {
+                    so_far.union(m)
+                };
+            }
+            so_far.unsigned_area()
         })
         .collect();
     let mut out = Vec::with_capacity(months.len());
