@@ -21,6 +21,12 @@
 //! zones), ditches (1107), rivers (1101) and highways (1003), cut into long
 //! thin parcels.
 //!
+//! On top of the parcels: factory buildings on industrial parcels (some
+//! straddling two of them), micro-enterprise parks with multi-storey
+//! buildings (the `buildings` submodule), a 2020 ledger of vacated land
+//! with its usual faults (`vacated`), township outlines (`townships`) and
+//! the district boundary; see [`Inventory`] for what is planted.
+//!
 //! # Scale and placement
 //!
 //! The window grows with the parcel count (≈ 30 parcels per tile: 6 000

@@ -75,20 +75,14 @@ pub struct Vacated {
 }
 
 impl Vacated {
-    /// Parcels of done records nobody stands on any more (buildings gone).
+    /// Parcels of done records nobody stands on any more (buildings gone;
+    /// occupied records share no parcel with another record).
     pub fn demolished(&self, n: usize) -> Vec<bool> {
         let mut v = vec![false; n];
         for r in &self.records {
             if r.status == Status::Done && !r.occupied {
                 for &b in &r.blocks {
                     v[b as usize] = true;
-                }
-            }
-        }
-        for r in &self.records {
-            if r.occupied {
-                for &b in &r.blocks {
-                    v[b as usize] = false;
                 }
             }
         }
