@@ -47,6 +47,8 @@ pub struct Enterprise {
     pub done: bool,
     pub deadline: Option<String>,
     pub site: Site,
+    /// The parcel (layout block) it stands on.
+    pub block: Option<u32>,
     pub code_invalid: bool,
     pub code_padded: bool,
 }
@@ -451,6 +453,7 @@ pub fn generate(seed: u64, layout: &Layout, areas: &[f64], m: usize) -> Vec<Ente
             done,
             deadline,
             site: slot.site,
+            block: slot.block,
             code_invalid: false,
             code_padded: false,
         });

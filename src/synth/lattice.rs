@@ -168,6 +168,26 @@ impl Axis {
     }
 }
 
+/// Positions from `a` to `b` (a < b) at every lattice line between them
+/// and at least every 40 m, both ends included.
+fn stops(axis: &Axis, a: f64, b: f64) -> Vec<f64> {
+    let mut v = vec![a];
+    for &p in &axis.pos {
+        if p > a + 0.5 && p < b - 0.5 {
+            v.push(p);
+        }
+    }
+    v.push(b);
+    let mut out = vec![v[0]];
+    for w in v.windows(2) {
+        let n = ((w[1] - w[0]) / 40.0).ceil().max(1.0) as usize;
+        for k in 1..=n {
+            out.push(w[0] + (w[1] - w[0]) * k as f64 / n as f64);
+        }
+    }
+    out
+}
+
 /// The lattice of a window, placed in Gauss–Krüger zone 40 (EPSG:4528).
 #[derive(Clone, Debug)]
 pub struct Lattice {
@@ -286,23 +306,6 @@ impl Lattice {
     /// following the warp, with a point at every lattice line it crosses
     /// and at least every 40 m.
     pub fn nominal_rect(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<[f64; 2]> {
-        fn stops(axis: &Axis, a: f64, b: f64) -> Vec<f64> {
-            let mut v = vec![a];
-            for &p in &axis.pos {
-                if p > a + 0.5 && p < b - 0.5 {
-                    v.push(p);
-                }
-            }
-            v.push(b);
-            let mut out = vec![v[0]];
-            for w in v.windows(2) {
-                let n = ((w[1] - w[0]) / 40.0).ceil().max(1.0) as usize;
-                for k in 1..=n {
-                    out.push(w[0] + (w[1] - w[0]) * k as f64 / n as f64);
-                }
-            }
-            out
-        }
         let xs = stops(&self.x, x0, x1);
         let ys = stops(&self.y, y0, y1);
         let mut ring = Vec::new();
@@ -317,6 +320,34 @@ impl Lattice {
         }
         for &y in ys[1..].iter().rev() {
             ring.push(self.warp(x0, y));
+        }
+        ring.push(ring[0]);
+        ring
+    }
+
+    /// The closed ring (GK) of a closed axis-parallel nominal ring given
+    /// by its corners, following the warp like [`Lattice::nominal_rect`].
+    pub fn nominal_ring(&self, corners: &[[f64; 2]]) -> Vec<[f64; 2]> {
+        let mut ring = Vec::new();
+        for w in corners.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let k = usize::from(a[0] == b[0]);
+            let (axis, lo, hi) = if k == 0 {
+                (&self.x, a[0].min(b[0]), a[0].max(b[0]))
+            } else {
+                (&self.y, a[1].min(b[1]), a[1].max(b[1]))
+            };
+            let mut v = stops(axis, lo, hi);
+            if a[k] > b[k] {
+                v.reverse();
+            }
+            for &t in &v[..v.len() - 1] {
+                ring.push(if k == 0 {
+                    self.warp(t, a[1])
+                } else {
+                    self.warp(a[0], t)
+                });
+            }
         }
         ring.push(ring[0]);
         ring

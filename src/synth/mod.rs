@@ -21,6 +21,12 @@
 //! zones), ditches (1107), rivers (1101) and highways (1003), cut into long
 //! thin parcels.
 //!
+//! On top of the parcels: factory buildings on industrial parcels (some
+//! straddling two of them), micro-enterprise parks with multi-storey
+//! buildings (the `buildings` submodule), a 2020 ledger of vacated land
+//! with its usual faults (`vacated`), township outlines (`townships`) and
+//! the district boundary; see [`Inventory`] for what is planted.
+//!
 //! # Scale and placement
 //!
 //! The window grows with the parcel count (≈ 30 parcels per tile: 6 000
@@ -52,6 +58,7 @@
 //! ≈ 11 s building the GeoPackage's R-tree. Set `TUDI_SYNTH_TRACE` to print
 //! the time of each step to stderr.
 
+mod buildings;
 mod enterprises;
 mod gk;
 mod lattice;
@@ -59,6 +66,8 @@ mod layout;
 mod names;
 mod output;
 mod rng;
+mod townships;
+mod vacated;
 
 use std::path::{Path, PathBuf};
 
@@ -67,8 +76,9 @@ use geo::{BoundingRect, Coord, Intersects, LineString, Polygon};
 use crate::error::{Error, Location, Result};
 use enterprises::Site;
 use layout::{Kind, Layout, Role, Theme, TileRect, MU};
-use output::{io_err, ZonePoly};
+use output::{io_err, GeoFeature, ZonePoly};
 use rng::Rng;
+use vacated::{RecordKind, Status};
 
 /// Smallest parcel count that holds every scenario.
 pub const MIN_PARCELS: usize = 1000;
@@ -180,13 +190,67 @@ pub struct Inventory {
     pub ent_below_size: usize,
     pub ent_done: usize,
     pub ent_with_land_mu: usize,
+    // buildings and parks
+    pub buildings: usize,
+    /// Buildings with a ledger `floor_area`.
+    pub buildings_with_floor_area: usize,
+    /// Buildings across the shared edge of two zone parcels (2–4 storeys,
+    /// no ledger floor area), one per pair of parcels.
+    pub straddling_buildings: usize,
+    /// Buildings in parks (4–8 storeys).
+    pub park_buildings: usize,
+    /// 0601 parcels with buildings whose FAR (own buildings; straddling
+    /// ones can only add) is under 0.6; none is within 5 % of 0.6.
+    pub low_far_parcels: usize,
+    /// 0601 parcels with buildings.
+    pub built_parcels: usize,
+    /// 0601 parcels without buildings (cleared land of done records).
+    pub bare_industrial_parcels: usize,
+    pub parks: usize,
+    /// Parks opened in 2020 (new parks of the target year).
+    pub parks_new: usize,
+    /// Parks whose FAR is under 1.2; none is within 5 % of 1.2.
+    pub parks_low_far: usize,
+    // vacated land
+    pub vacated_records: usize,
+    pub vacated_done: usize,
+    pub vacated_in_progress: usize,
+    pub vacated_planned: usize,
+    /// Pairs of done records sharing a whole parcel (≥ 0.6 mu), mostly
+    /// on chains (≥ 6 mu together).
+    pub vacated_overlap_pairs: usize,
+    /// Claimed area 10–30 % off the measured one (others within 1.4 %).
+    pub vacated_wrong_claims: usize,
+    /// Done records without a done date.
+    pub vacated_undated: usize,
+    /// Records outside every parcel (150–400 m beyond the window).
+    pub vacated_outside: usize,
+    /// Done records with a pending firm still on them, and those firms.
+    pub vacated_occupied: usize,
+    pub ent_on_vacated: usize,
+    /// Records without a township code.
+    pub vacated_no_township: usize,
+    /// Done blocks ≥ 5.5 mu cut by a protected strip (one cell, ≥ 20 m)
+    /// into two parts under 4.5 mu.
+    pub vacated_split_blocks: usize,
+    /// Done blocks ≥ 55 mu (whole clusters, one record per parcel).
+    pub vacated_large_blocks: usize,
+    /// Done blocks of 5 mu or more clear of protected land (large blocks,
+    /// overlap pairs and single records ≥ 5.8 mu), each ≥ 15 m from any
+    /// other record.
+    pub vacated_effective_blocks: usize,
+    /// Done blocks under 4.1 mu (single records or pairs), each ≥ 15 m
+    /// from any other record: not effective.
+    pub vacated_small_blocks: usize,
 }
 
 const BOUNDARY: &str = include_str!("../../data/xiuzhou_boundary.geojson");
 
 /// Generate a synthetic district into `opts.out`: `parcels.gpkg`,
 /// `enterprises.csv`, `villages.geojson`, `plan.geojson`,
-/// `protected.geojson` and `project.toml`.
+/// `protected.geojson`, `buildings.gpkg`, `parks.geojson`,
+/// `vacated.geojson`, `townships.geojson`, the district boundary
+/// `xiuzhou_boundary.geojson` and `project.toml`.
 ///
 /// Everything is written into a temporary directory next to `out` first
 /// and then renamed into place (the whole directory when `out` does not
@@ -718,16 +782,58 @@ fn geo_poly(ring: &[[f64; 2]], origin: [f64; 2]) -> Polygon<f64> {
     )
 }
 
+/// An R-tree of polygons (GK, shifted by `origin`).
+type PolyIndex = rstar::RTree<
+    rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, Polygon<f64>>,
+>;
+
+fn poly_index(polys: &[ZonePoly], origin: [f64; 2]) -> PolyIndex {
+    rstar::RTree::bulk_load(
+        polys
+            .iter()
+            .map(|p| {
+                let poly = geo_poly(&p.ring, origin);
+                let r = poly.bounding_rect().expect("non-empty ring");
+                rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners(
+                        [r.min().x, r.min().y],
+                        [r.max().x, r.max().y],
+                    ),
+                    poly,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Does the GK ring meet a polygon of the index?
+fn meets(index: &PolyIndex, ring: &[[f64; 2]], origin: [f64; 2]) -> bool {
+    let poly = geo_poly(ring, origin);
+    let r = poly.bounding_rect().expect("non-empty ring");
+    let env = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    index
+        .locate_in_envelope_intersecting(&env)
+        .any(|p| p.data.intersects(&poly))
+}
+
+/// Files written, in this order.
+const FILES: [&str; 11] = [
+    "parcels.gpkg",
+    "enterprises.csv",
+    "villages.geojson",
+    "plan.geojson",
+    "protected.geojson",
+    "project.toml",
+    "buildings.gpkg",
+    "parks.geojson",
+    "vacated.geojson",
+    "townships.geojson",
+    "xiuzhou_boundary.geojson",
+];
+
 /// Write every file into `dir`; returns the file names and the inventory.
 fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<String>, Inventory)> {
-    let names = [
-        "parcels.gpkg",
-        "enterprises.csv",
-        "villages.geojson",
-        "plan.geojson",
-        "protected.geojson",
-        "project.toml",
-    ];
+    let names = FILES;
     let t0 = std::time::Instant::now();
     let trace = |what: &str| {
         if std::env::var_os("TUDI_SYNTH_TRACE").is_some() {
@@ -736,21 +842,142 @@ fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<St
     };
     let parcels = output::write_parcels(&dir.join(names[0]), layout, seed)?;
     trace("parcels");
-    let ents = enterprises::generate(seed, layout, &parcels.areas, m);
+    let areas = &parcels.areas;
+    let n = layout.blocks.len();
+    let mut ents = enterprises::generate(seed, layout, areas, m);
     let to_ll = gk::transform(gk::EPSG_GK40, gk::EPSG_CGCS2000)?;
+    let mut zones = zone_layers(layout, seed);
+    let origin = [layout.lat.origin.0, layout.lat.origin.1];
+    let prot = poly_index(&zones.protected, origin);
+    let in_protected = |ring: &[[f64; 2]]| meets(&prot, ring, origin);
+    let clusters = vacated::clusters(seed, layout, areas, &in_protected);
+    let cluster_tiles = clusters
+        .iter()
+        .map(|c| {
+            let b = &layout.blocks[c[0] as usize];
+            buildings::tile_of(b.c0, b.r0)
+        })
+        .collect();
+    let parks = buildings::parks(seed, layout, areas, &cluster_tiles);
+    let vac = vacated::plan(
+        seed,
+        layout,
+        areas,
+        &clusters,
+        &mut ents,
+        &in_protected,
+        &to_ll,
+    )?;
+    zones.protected.extend(vac.strips.iter().cloned());
+    let blds = buildings::generate(
+        seed,
+        layout,
+        areas,
+        &parks,
+        &vac.demolished(n),
+        &vac.covered(n),
+    );
+    trace("buildings and vacated land");
     let mut lonlat: Vec<[f64; 2]> = ents.iter().map(|e| e.gk).collect();
     gk::apply(&to_ll, &mut lonlat)?;
     output::write_enterprises(&dir.join(names[1]), &ents, &lonlat)?;
     trace("enterprises");
-    let zones = zone_layers(layout, seed);
-    output::write_geojson(&dir.join(names[2]), &zones.villages, &to_ll)?;
-    output::write_geojson(&dir.join(names[3]), &zones.plan, &to_ll)?;
-    output::write_geojson(&dir.join(names[4]), &zones.protected, &to_ll)?;
-    output::write_project(&dir.join(names[5]), seed)?;
-    trace("zones");
-    let inv = inventory(layout, &parcels, &ents, &zones);
+    let features = |z: &[ZonePoly]| z.iter().map(ZonePoly::feature).collect::<Vec<_>>();
+    output::write_geojson(&dir.join(names[2]), &features(&zones.villages), &to_ll)?;
+    output::write_geojson(&dir.join(names[3]), &features(&zones.plan), &to_ll)?;
+    output::write_geojson(&dir.join(names[4]), &features(&zones.protected), &to_ll)?;
+    output::write_buildings(&dir.join(names[6]), &blds)?;
+    output::write_geojson(&dir.join(names[7]), &park_features(&parks), &to_ll)?;
+    output::write_geojson(&dir.join(names[8]), &vacated_features(&vac), &to_ll)?;
+    output::write_geojson(&dir.join(names[9]), &townships::features(layout), &to_ll)?;
+    let boundary = dir.join(names[10]);
+    std::fs::write(&boundary, BOUNDARY).map_err(|e| io_err(&boundary, e))?;
+    output::write_project(
+        &dir.join(names[5]),
+        seed,
+        &goals(layout, &parks, &blds, &vac),
+    )?;
+    trace("zones, parks, vacated land, townships");
+    let inv = inventory(layout, &parcels, &ents, &zones, &parks, &blds, &vac);
     trace("inventory");
     Ok((names.iter().map(|s| s.to_string()).collect(), inv))
+}
+
+fn park_features(parks: &[buildings::Park]) -> Vec<GeoFeature> {
+    parks
+        .iter()
+        .map(|p| GeoFeature {
+            polygons: vec![vec![p.ring.clone()]],
+            props: vec![
+                ("name", p.name.clone().into()),
+                ("star", p.star.into()),
+                ("grade", p.grade.to_string().into()),
+                ("opened", p.opened.into()),
+            ],
+        })
+        .collect()
+}
+
+fn vacated_features(vac: &vacated::Vacated) -> Vec<GeoFeature> {
+    vac.records
+        .iter()
+        .map(|r| GeoFeature {
+            polygons: vec![vec![r.ring.clone()]],
+            props: vec![
+                ("id", r.id.clone().into()),
+                ("status", r.status.code().into()),
+                ("done_date", r.done_date.clone().into()),
+                ("claimed_mu", r.claimed_mu.into()),
+                ("township", r.township.clone().into()),
+            ],
+        })
+        .collect()
+}
+
+/// The year's goals, a little above what was planted: vacated land,
+/// effective land (three quarters of it), new parks and their floor area,
+/// and, as an example, the vacated land of the township with the most.
+fn goals(
+    layout: &Layout,
+    parks: &[buildings::Park],
+    blds: &[buildings::Building],
+    vac: &vacated::Vacated,
+) -> output::Goals {
+    let tens = |x: f64| (x / 10.0).ceil() * 10.0;
+    let done: Vec<&vacated::Record> = vac
+        .records
+        .iter()
+        .filter(|r| r.status == Status::Done)
+        .collect();
+    let done_mu: f64 = done.iter().map(|r| r.area).sum::<f64>() / MU;
+    let new: Vec<u32> = (0..parks.len() as u32)
+        .filter(|&p| parks[p as usize].opened == buildings::YEAR)
+        .collect();
+    let new_floor: f64 = blds
+        .iter()
+        .filter(|b| b.park.is_some_and(|p| new.contains(&p)))
+        .map(|b| b.floor_area_m2())
+        .sum();
+    let mut per_township: std::collections::BTreeMap<&str, f64> = Default::default();
+    for r in &done {
+        if let Some(t) = &r.township {
+            *per_township.entry(t.as_str()).or_default() += r.area / MU;
+        }
+    }
+    let township = per_township
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .and_then(|(code, mu)| {
+            let t = layout.townships.iter().find(|t| t.code9 == *code)?;
+            Some((code.to_string(), t.name.clone(), tens(mu * 1.1)))
+        });
+    output::Goals {
+        vacated_mu: tens(done_mu * 1.2),
+        effective_mu: tens(done_mu * 1.2 * 0.75),
+        new_parks: new.len() + 1,
+        new_park_floor_m2: (new_floor * 1.2 / 10_000.0).ceil() * 10_000.0,
+        township,
+    }
 }
 
 fn inventory(
@@ -758,6 +985,9 @@ fn inventory(
     parcels: &output::ParcelsWritten,
     ents: &[enterprises::Enterprise],
     zones: &Zones,
+    parks: &[buildings::Park],
+    blds: &[buildings::Building],
+    vac: &vacated::Vacated,
 ) -> Inventory {
     let count_kind = |k: Kind| layout.groups.iter().filter(|g| g.kind == k).count();
     let group_mu = |g: &layout::Group| {
@@ -786,23 +1016,7 @@ fn inventory(
     let crop_large = count_kind(Kind::CropCluster) - crop_small;
     // expected scattered clusters that overlap a protected polygon
     let origin = [layout.lat.origin.0, layout.lat.origin.1];
-    let prot = rstar::RTree::bulk_load(
-        zones
-            .protected
-            .iter()
-            .map(|p| {
-                let poly = geo_poly(&p.ring, origin);
-                let r = poly.bounding_rect().expect("non-empty ring");
-                rstar::primitives::GeomWithData::new(
-                    rstar::primitives::Rectangle::from_corners(
-                        [r.min().x, r.min().y],
-                        [r.max().x, r.max().y],
-                    ),
-                    poly,
-                )
-            })
-            .collect(),
-    );
+    let prot = poly_index(&zones.protected, origin);
     let scattered_in_protected = layout
         .groups
         .iter()
@@ -812,13 +1026,9 @@ fn inventory(
             _ => false,
         })
         .filter(|g| {
-            g.plots.iter().any(|&b| {
-                let poly = geo_poly(&layout.blocks[b as usize].ring(&layout.lat), origin);
-                let r = poly.bounding_rect().expect("non-empty ring");
-                let env = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                prot.locate_in_envelope_intersecting(&env)
-                    .any(|p| p.data.intersects(&poly))
-            })
+            g.plots
+                .iter()
+                .any(|&b| meets(&prot, &layout.blocks[b as usize].ring(&layout.lat), origin))
         })
         .count();
     let site = |s: Site| ents.iter().filter(|e| e.site == s).count();
@@ -827,6 +1037,51 @@ fn inventory(
     let far_pairs = pairs(Kind::GapFar);
     let near_pairs = pairs(Kind::GapNear);
     let chains = count_kind(Kind::Chain);
+    // FAR of each built 0601 parcel (own buildings) and of each park
+    let mut floor = vec![0.0; layout.blocks.len()];
+    let mut built = vec![false; layout.blocks.len()];
+    let mut park_floor = vec![0.0; parks.len()];
+    for b in blds {
+        if b.straddles.is_none() {
+            floor[b.parcel as usize] += b.floor_area_m2();
+            built[b.parcel as usize] = true;
+        }
+        if let Some(p) = b.park {
+            park_floor[p as usize] += b.floor_area_m2();
+        }
+    }
+    let industrial = |k: &usize| layout.blocks[*k].dlbm == "0601";
+    let n_industrial = (0..layout.blocks.len()).filter(industrial).count();
+    let built_parcels = (0..layout.blocks.len()).filter(|k| built[*k]).count();
+    let records = &vac.records;
+    let count = |f: &dyn Fn(&vacated::Record) -> bool| records.iter().filter(|r| f(r)).count();
+    let done = |r: &vacated::Record| r.status == Status::Done;
+    // the parcels of each overlapping pair, together
+    let mut pairs: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for r in records {
+        if let RecordKind::Overlap(p) = r.kind {
+            pairs.entry(p).or_default().extend(&r.blocks);
+        }
+    }
+    let pair_mu: Vec<f64> = pairs
+        .values_mut()
+        .map(|b| {
+            b.sort();
+            b.dedup();
+            b.iter().map(|&k| parcels.areas[k as usize]).sum::<f64>() / MU
+        })
+        .collect();
+    let big_pairs = pair_mu.iter().filter(|&&a| a >= 5.0).count();
+    let mut large: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r.kind {
+            RecordKind::Cluster(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    large.sort();
+    large.dedup();
+    let single = |r: &vacated::Record| r.kind == RecordKind::Plot && done(r);
     Inventory {
         townships: layout.townships.len(),
         villages: layout.villages.len(),
@@ -896,6 +1151,39 @@ fn inventory(
         ent_below_size: ents.iter().filter(|e| e.revenue < 2000.0).count(),
         ent_done: ents.iter().filter(|e| e.done).count(),
         ent_with_land_mu: ents.iter().filter(|e| e.land_mu.is_some()).count(),
+        buildings: blds.len(),
+        buildings_with_floor_area: blds.iter().filter(|b| b.floor_area.is_some()).count(),
+        straddling_buildings: blds.iter().filter(|b| b.straddles.is_some()).count(),
+        park_buildings: blds.iter().filter(|b| b.park.is_some()).count(),
+        low_far_parcels: (0..layout.blocks.len())
+            .filter(|&k| built[k] && floor[k] / parcels.areas[k] < buildings::PARCEL_FAR)
+            .count(),
+        built_parcels,
+        bare_industrial_parcels: n_industrial - built_parcels,
+        parks: parks.len(),
+        parks_new: parks.iter().filter(|p| p.opened == buildings::YEAR).count(),
+        parks_low_far: parks
+            .iter()
+            .zip(&park_floor)
+            .filter(|(p, f)| *f / p.area < buildings::PARK_FAR)
+            .count(),
+        vacated_records: records.len(),
+        vacated_done: count(&done),
+        vacated_in_progress: count(&|r| r.status == Status::InProgress),
+        vacated_planned: count(&|r| r.status == Status::Planned),
+        vacated_overlap_pairs: pairs.len(),
+        vacated_wrong_claims: count(&|r| r.wrong_claim),
+        vacated_undated: count(&|r| done(r) && r.done_date.is_none()),
+        vacated_outside: count(&|r| r.kind == RecordKind::Outside),
+        vacated_occupied: count(&|r| r.occupied),
+        ent_on_vacated: vac.firms_on_done,
+        vacated_no_township: count(&|r| r.township.is_none()),
+        vacated_split_blocks: count(&|r| r.kind == RecordKind::Split),
+        vacated_large_blocks: large.len(),
+        vacated_effective_blocks: large.len()
+            + big_pairs
+            + count(&|r| single(r) && r.area >= 5.0 * MU),
+        vacated_small_blocks: pairs.len() - big_pairs + count(&|r| single(r) && r.area < 5.0 * MU),
     }
 }
 

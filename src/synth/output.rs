@@ -10,6 +10,7 @@ use gdal::vector::{
 use gdal::DriverManager;
 use rayon::prelude::*;
 
+use super::buildings::Building;
 use super::enterprises::Enterprise;
 use super::gk;
 use super::lattice::{ring_area, ring_mean};
@@ -181,6 +182,58 @@ pub fn write_parcels(path: &Path, layout: &Layout, seed: u64) -> Result<ParcelsW
     result
 }
 
+/// The buildings layer (`buildings`, EPSG:4528): `floors` and, for some,
+/// a ledger `floor_area` (m²).
+pub fn write_buildings(path: &Path, buildings: &[Building]) -> Result<()> {
+    let e = |err| gdal_err(path, err);
+    let driver = DriverManager::get_driver_by_name("GPKG").map_err(e)?;
+    gdal::config::set_thread_local_config_option("OGR_CURRENT_DATE", GPKG_DATE).map_err(e)?;
+    let result = (|| {
+        let mut ds = driver.create_vector_only(path).map_err(e)?;
+        let srs = gk::gk_srs()?;
+        {
+            let mut txn = ds.start_transaction().map_err(e)?;
+            let layer = txn
+                .create_layer(LayerOptions {
+                    name: "buildings",
+                    srs: Some(&srs),
+                    ty: OGRwkbGeometryType::wkbPolygon,
+                    options: Some(&[
+                        "FID=fid",
+                        "GEOMETRY_NAME=geom",
+                        "SPATIAL_INDEX=YES",
+                        "IDENTIFIER=建筑物 (合成)",
+                        "DESCRIPTION=tudi synth: synthetic building footprints",
+                    ]),
+                })
+                .map_err(e)?;
+            FieldDefn::new("floors", OGRFieldType::OFTInteger)
+                .map_err(e)?
+                .add_to_layer(&layer)
+                .map_err(e)?;
+            let fd = FieldDefn::new("floor_area", OGRFieldType::OFTReal).map_err(e)?;
+            fd.set_width(12);
+            fd.set_precision(1);
+            fd.add_to_layer(&layer).map_err(e)?;
+            let defn = layer.defn();
+            for b in buildings {
+                let mut f = Feature::new(defn).map_err(e)?;
+                f.set_field_integer(0, b.floors as i32).map_err(e)?;
+                if let Some(a) = b.floor_area {
+                    f.set_field_double(1, a).map_err(e)?;
+                }
+                f.set_geometry(Geometry::from_wkb(&wkb_polygon(&b.ring)).map_err(e)?)
+                    .map_err(e)?;
+                f.create(&layer).map_err(e)?;
+            }
+            txn.commit().map_err(e)?;
+        }
+        ds.close().map_err(e)
+    })();
+    let _ = gdal::config::clear_thread_local_config_option("OGR_CURRENT_DATE");
+    result
+}
+
 fn fmt_fixed(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}")
 }
@@ -242,40 +295,73 @@ pub fn write_enterprises(path: &Path, ents: &[Enterprise], lonlat: &[[f64; 2]]) 
     std::fs::write(path, buf).map_err(|err| io_err(path, err))
 }
 
-/// A polygon for a GeoJSON layer: its ring in GK and its properties.
+/// A polygon for a GeoJSON zone layer: its ring in GK and its properties.
 #[derive(Clone, Debug)]
 pub struct ZonePoly {
     pub ring: Vec<[f64; 2]>,
     pub props: Vec<(&'static str, String)>,
 }
 
+impl ZonePoly {
+    pub fn feature(&self) -> GeoFeature {
+        GeoFeature {
+            polygons: vec![vec![self.ring.clone()]],
+            props: self
+                .props
+                .iter()
+                .map(|(k, v)| (*k, serde_json::Value::String(v.clone())))
+                .collect(),
+        }
+    }
+}
+
+/// A feature for a GeoJSON layer: polygons (outer ring counter-clockwise,
+/// then holes clockwise) in GK, and properties in the order given.
+#[derive(Clone, Debug)]
+pub struct GeoFeature {
+    pub polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    pub props: Vec<(&'static str, serde_json::Value)>,
+}
+
 fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
-/// RFC 7946 FeatureCollection in lon/lat (7 decimals), one feature a line.
+/// RFC 7946 FeatureCollection in lon/lat (7 decimals), one feature a line;
+/// a feature with one polygon is a Polygon, else a MultiPolygon.
 pub fn write_geojson(
     path: &Path,
-    polys: &[ZonePoly],
+    features: &[GeoFeature],
     to_ll: &gdal::spatial_ref::CoordTransform,
 ) -> Result<()> {
     let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
-    for (k, p) in polys.iter().enumerate() {
-        let mut ring = p.ring.clone();
-        gk::apply(to_ll, &mut ring)?;
-        let ring: Vec<Vec<f64>> = ring
-            .iter()
-            .map(|q| vec![round7(q[0]), round7(q[1])])
-            .collect();
+    for (k, p) in features.iter().enumerate() {
+        let mut polygons = Vec::with_capacity(p.polygons.len());
+        for poly in &p.polygons {
+            let mut rings = Vec::with_capacity(poly.len());
+            for ring in poly {
+                let mut ring = ring.clone();
+                gk::apply(to_ll, &mut ring)?;
+                rings.push(
+                    ring.iter()
+                        .map(|q| vec![round7(q[0]), round7(q[1])])
+                        .collect::<Vec<_>>(),
+                );
+            }
+            polygons.push(rings);
+        }
+        let value = if polygons.len() == 1 {
+            geojson::GeometryValue::new_polygon(polygons.pop().expect("one polygon"))
+        } else {
+            geojson::GeometryValue::new_multi_polygon(polygons)
+        };
         let mut props = geojson::JsonObject::new();
         for (key, v) in &p.props {
-            props.insert((*key).to_string(), serde_json::Value::String(v.clone()));
+            props.insert((*key).to_string(), v.clone());
         }
         let f = geojson::Feature {
             bbox: None,
-            geometry: Some(geojson::Geometry::new(geojson::GeometryValue::new_polygon(
-                vec![ring],
-            ))),
+            geometry: Some(geojson::Geometry::new(value)),
             id: None,
             properties: Some(props),
             foreign_members: None,
@@ -283,16 +369,27 @@ pub fn write_geojson(
         let s =
             serde_json::to_string(&f).map_err(|err| io_err(path, std::io::Error::other(err)))?;
         out.push_str(&s);
-        out.push_str(if k + 1 < polys.len() { ",\n" } else { "\n" });
+        out.push_str(if k + 1 < features.len() { ",\n" } else { "\n" });
     }
     out.push_str("]}\n");
     std::fs::write(path, out).map_err(|err| io_err(path, err))
 }
 
-pub fn write_project(path: &Path, seed: u64) -> Result<()> {
-    let text = format!(
+/// Goals written into the project file, scaled to what was planted.
+pub struct Goals {
+    pub vacated_mu: f64,
+    pub effective_mu: f64,
+    pub new_parks: usize,
+    pub new_park_floor_m2: f64,
+    /// One township's goal, as an example: code, name, vacated mu.
+    pub township: Option<(String, String, f64)>,
+}
+
+pub fn write_project(path: &Path, seed: u64, goals: &Goals) -> Result<()> {
+    let mut text = format!(
         r#"[project]
 name = "秀洲区 合成样例 (seed {seed})"
+as_of = "2020-12-31"
 
 [layers.parcels]
 path = "parcels.gpkg"
@@ -313,8 +410,37 @@ path = "plan.geojson"
 
 [layers.protected]
 path = "protected.geojson"
-"#
+
+[layers.boundary]
+path = "xiuzhou_boundary.geojson"
+
+[layers.buildings]
+path = "buildings.gpkg"
+
+[layers.parks]
+path = "parks.geojson"
+
+[layers.vacated]
+path = "vacated.geojson"
+
+[layers.townships]
+path = "townships.geojson"
+
+# The year's goals, scaled to this synthetic district.
+[targets]
+year = 2020
+vacated_mu = {:.0}
+effective_mu = {:.0}
+new_parks = {}
+new_park_floor_m2 = {:.0}
+"#,
+        goals.vacated_mu, goals.effective_mu, goals.new_parks, goals.new_park_floor_m2
     );
+    if let Some((code, name, mu)) = &goals.township {
+        text.push_str(&format!(
+            "\n[targets.townships.{code}]\nname = \"{name}\"\nvacated_mu = {mu:.0}\n"
+        ));
+    }
     let mut f = std::fs::File::create(path).map_err(|err| io_err(path, err))?;
     f.write_all(text.as_bytes())
         .map_err(|err| io_err(path, err))

@@ -4,7 +4,10 @@ use std::sync::OnceLock;
 
 use gdal::vector::LayerAccess;
 use gdal::Dataset;
-use geo::{Area, BooleanOps, BoundingRect, Contains, Distance, Euclidean, Point, Validation};
+use geo::{
+    Area, BooleanOps, BoundingRect, Contains, Distance, Euclidean, Intersects, MultiPolygon, Point,
+    Validation,
+};
 use rstar::{RTree, RTreeObject, AABB};
 
 use super::*;
@@ -79,9 +82,9 @@ fn read_parcels(path: &Path) -> Vec<Parcel> {
 
 use geo::MapCoords;
 
-fn feature_dump(path: &Path) -> Vec<String> {
+fn feature_dump(path: &Path, layer: &str) -> Vec<String> {
     let ds = Dataset::open(path).unwrap();
-    let mut layer = ds.layer_by_name("DLTB").unwrap();
+    let mut layer = ds.layer_by_name(layer).unwrap();
     layer
         .features()
         .map(|f| {
@@ -118,6 +121,9 @@ fn deterministic_per_seed() {
         "plan.geojson",
         "protected.geojson",
         "project.toml",
+        "parks.geojson",
+        "vacated.geojson",
+        "townships.geojson",
     ] {
         let x = std::fs::read(a.join(f)).unwrap();
         let y = std::fs::read(b.join(f)).unwrap();
@@ -125,10 +131,14 @@ fn deterministic_per_seed() {
         let z = std::fs::read(c.join(f)).unwrap();
         assert!(x != z, "{f} is the same for different seeds");
     }
-    let fa = feature_dump(&a.join("parcels.gpkg"));
+    let fa = feature_dump(&a.join("parcels.gpkg"), "DLTB");
     assert_eq!(fa.len(), N);
-    assert_eq!(fa, feature_dump(&b.join("parcels.gpkg")));
-    assert_ne!(fa, feature_dump(&c.join("parcels.gpkg")));
+    assert_eq!(fa, feature_dump(&b.join("parcels.gpkg"), "DLTB"));
+    assert_ne!(fa, feature_dump(&c.join("parcels.gpkg"), "DLTB"));
+    let ba = feature_dump(&a.join("buildings.gpkg"), "buildings");
+    assert!(!ba.is_empty());
+    assert_eq!(ba, feature_dump(&b.join("buildings.gpkg"), "buildings"));
+    assert_ne!(ba, feature_dump(&c.join("buildings.gpkg"), "buildings"));
     let _ = std::fs::remove_dir_all(&b);
     let _ = std::fs::remove_dir_all(&c);
 }
@@ -338,6 +348,9 @@ fn sweep_seeds() {
             .unwrap();
             eprintln!("seed {seed} n {n}: {:?}", report.inventory);
             check_scenarios(&out, &report);
+            check_buildings(&out, &report);
+            check_vacated(&out, &report);
+            check_townships(&out, &report);
             let _ = std::fs::remove_dir_all(&out);
         }
     }
@@ -580,7 +593,18 @@ fn geojson_layers_and_project() {
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(files.len(), 6);
+    assert_eq!(files, FILES);
+    // the project loads, every layer with the features written
+    let project = crate::config::Project::load(&dir.join("project.toml")).unwrap();
+    assert_eq!(project.targets.year, Some(2020));
+    assert_eq!(project.project.as_of.as_deref(), Some("2020-12-31"));
+    let model = crate::load::load(&project).unwrap();
+    let inv = &report.inventory;
+    assert_eq!(model.buildings.as_ref().unwrap().len(), inv.buildings);
+    assert_eq!(model.parks.as_ref().unwrap().len(), inv.parks);
+    assert_eq!(model.vacated.as_ref().unwrap().len(), inv.vacated_records);
+    assert!(model.townships.as_ref().unwrap().len() >= 2);
+    assert_eq!(model.boundary.as_ref().unwrap().len(), 1);
 }
 
 #[test]
@@ -597,5 +621,450 @@ fn window_lies_in_xiuzhou() {
         [e.MinX, e.MaxY],
     ] {
         assert!(point_in_rings(&rings, c), "{c:?} outside Xiuzhou");
+    }
+}
+
+/// Features of a GeoJSON layer: polygons (GK, shifted by `LOCAL`), the
+/// lon/lat of the first vertex, and the properties.
+fn read_features(path: &Path) -> Vec<(MultiPolygon<f64>, [f64; 2], serde_json::Value)> {
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(v.get("crs").is_none(), "RFC 7946 has no crs member");
+    let ring = |r: &serde_json::Value| {
+        let mut pts: Vec<[f64; 2]> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+            .collect();
+        gk::apply(&ct, &mut pts).unwrap();
+        LineString::from(
+            pts.iter()
+                .map(|p| Coord {
+                    x: p[0] - LOCAL[0],
+                    y: p[1] - LOCAL[1],
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let polygon = |p: &serde_json::Value| {
+        let rings = p.as_array().unwrap();
+        Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect())
+    };
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let g = &f["geometry"];
+            let c = &g["coordinates"];
+            let mp = match g["type"].as_str().unwrap() {
+                "Polygon" => MultiPolygon(vec![polygon(c)]),
+                "MultiPolygon" => MultiPolygon(c.as_array().unwrap().iter().map(polygon).collect()),
+                t => panic!("{t}"),
+            };
+            let first = if g["type"] == "Polygon" {
+                &c[0][0]
+            } else {
+                &c[0][0][0]
+            };
+            let ll = [first[0].as_f64().unwrap(), first[1].as_f64().unwrap()];
+            (mp, ll, f["properties"].clone())
+        })
+        .collect()
+}
+
+struct Bldg {
+    poly: Polygon<f64>,
+    floors: f64,
+    floor_area: Option<f64>,
+}
+
+fn read_buildings(path: &Path) -> Vec<Bldg> {
+    let ds = Dataset::open(path).unwrap();
+    let mut layer = ds.layer_by_name("buildings").unwrap();
+    layer
+        .features()
+        .map(|f| {
+            let geo::Geometry::Polygon(p) = f.geometry().unwrap().to_geo().unwrap() else {
+                panic!("not a polygon")
+            };
+            Bldg {
+                poly: p.map_coords(|c| Coord {
+                    x: c.x - LOCAL[0],
+                    y: c.y - LOCAL[1],
+                }),
+                floors: f.field_as_integer(0).unwrap().unwrap() as f64,
+                floor_area: f.field_as_double(1).unwrap(),
+            }
+        })
+        .collect()
+}
+
+fn parcel_tree(parcels: &[Parcel]) -> RTree<Env> {
+    RTree::bulk_load(
+        parcels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Env(p.poly.clone(), i))
+            .collect(),
+    )
+}
+
+/// Parcels a polygon overlaps by more than 1 m² (GeoJSON's 7 decimals
+/// leave slivers of centimetres), with the overlap (m²).
+fn under(tree: &RTree<Env>, poly: &Polygon<f64>) -> Vec<(usize, f64)> {
+    let env = Env(poly.clone(), 0).envelope();
+    tree.locate_in_envelope_intersecting(&env)
+        .map(|e| (e.1, e.0.intersection(poly).unsigned_area()))
+        .filter(|&(_, a)| a > 1.0)
+        .collect()
+}
+
+#[test]
+fn buildings_stand_in_their_parcels_and_parks() {
+    let (dir, report) = sample();
+    check_buildings(dir, report);
+}
+
+fn check_buildings(dir: &Path, report: &SynthReport) {
+    let inv = &report.inventory;
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let tree = parcel_tree(&parcels);
+    let blds = read_buildings(&dir.join("buildings.gpkg"));
+    assert_eq!(blds.len(), inv.buildings);
+    let floor = |b: &Bldg| b.floor_area.unwrap_or(b.poly.unsigned_area() * b.floors);
+    let mut own = vec![0.0; parcels.len()];
+    let mut built = vec![false; parcels.len()];
+    let mut straddling = 0;
+    for b in &blds {
+        assert!(b.poly.is_valid() && (1.0..=8.0).contains(&b.floors));
+        assert!(
+            lattice::ring_area(
+                &b.poly
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| [c.x, c.y])
+                    .collect::<Vec<_>>()
+            ) > 0.0
+        );
+        let hits = under(&tree, &b.poly);
+        for &(i, _) in &hits {
+            assert_eq!(parcels[i].fields["DLBM"].as_deref(), Some("0601"));
+        }
+        match hits[..] {
+            [(i, a)] => {
+                assert!((a / b.poly.unsigned_area() - 1.0).abs() < 1e-6);
+                own[i] += floor(b);
+                built[i] = true;
+            }
+            [(i, a), (j, c)] => {
+                // across the shared edge, at least 8 m deep on each side
+                straddling += 1;
+                assert!(a.min(c) > 8.0 * 20.0, "straddling parts {a} and {c} m²");
+                assert!(parcels[i].poly.intersects(&parcels[j].poly));
+                assert!(b.floor_area.is_none());
+            }
+            _ => panic!("building on {} parcels", hits.len()),
+        }
+    }
+    assert_eq!(straddling, inv.straddling_buildings);
+    assert!(straddling >= 1);
+    assert_eq!(
+        blds.iter().filter(|b| b.floor_area.is_some()).count(),
+        inv.buildings_with_floor_area
+    );
+    // parcel FARs clear of 0.6
+    let mut low = 0;
+    for (i, p) in parcels.iter().enumerate() {
+        if built[i] {
+            let far = own[i] / p.poly.unsigned_area();
+            assert!((far / 0.6 - 1.0).abs() > 0.04, "parcel FAR {far}");
+            low += usize::from(far < 0.6);
+        }
+    }
+    assert_eq!(low, inv.low_far_parcels);
+    assert_eq!(built.iter().filter(|&&b| b).count(), inv.built_parcels);
+    assert!(low >= 1 && low < inv.built_parcels);
+    // parks: their buildings lie inside, 4–8 storeys; FARs clear of 1.2
+    let parks = read_features(&dir.join("parks.geojson"));
+    assert_eq!(parks.len(), inv.parks);
+    let (mut new, mut low_parks, mut in_parks) = (0, 0, 0);
+    let mut names = std::collections::HashSet::new();
+    for (mp, _, props) in &parks {
+        let park = &mp.0[0];
+        let inside: Vec<&Bldg> = blds.iter().filter(|b| park.contains(&b.poly)).collect();
+        assert!(inside.iter().all(|b| b.floors >= 4.0));
+        assert!(blds
+            .iter()
+            .all(|b| park.contains(&b.poly) || park.intersection(&b.poly).unsigned_area() < 0.01));
+        in_parks += inside.len();
+        let far = inside.iter().map(|b| floor(b)).sum::<f64>() / park.unsigned_area();
+        assert!((0.8..2.2).contains(&far), "park FAR {far}");
+        assert!((far / 1.2 - 1.0).abs() > 0.04, "park FAR {far}");
+        low_parks += usize::from(far < 1.2);
+        let opened = props["opened"].as_i64().unwrap();
+        assert!((2016..=2020).contains(&opened));
+        new += usize::from(opened == 2020);
+        assert!((1..=5).contains(&props["star"].as_i64().unwrap()));
+        assert!(["A", "B", "C", "D"].contains(&props["grade"].as_str().unwrap()));
+        let name = props["name"].as_str().unwrap();
+        assert!(name.contains("小微企业园") && names.insert(name.to_string()));
+    }
+    assert_eq!(in_parks, inv.park_buildings);
+    assert_eq!((new, low_parks), (inv.parks_new, inv.parks_low_far));
+    assert!(new >= 1 && low_parks >= 1 && low_parks < parks.len());
+}
+
+#[test]
+fn vacated_records_hold_what_was_planted() {
+    let (dir, report) = sample();
+    check_vacated(dir, report);
+}
+
+fn check_vacated(dir: &Path, report: &SynthReport) {
+    let inv = &report.inventory;
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let tree = parcel_tree(&parcels);
+    let recs = read_features(&dir.join("vacated.geojson"));
+    assert_eq!(recs.len(), inv.vacated_records);
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    let protected: Vec<Polygon<f64>> = read_geojson(&dir.join("protected.geojson"), &ct);
+    let status = |r: &serde_json::Value| r["status"].as_str().unwrap().to_string();
+    let done: Vec<usize> = (0..recs.len())
+        .filter(|&i| status(&recs[i].2) == "done")
+        .collect();
+    assert_eq!(done.len(), inv.vacated_done);
+    let count = |s: &str| recs.iter().filter(|r| status(&r.2) == s).count();
+    assert_eq!(count("in_progress"), inv.vacated_in_progress);
+    assert_eq!(count("planned"), inv.vacated_planned);
+    let mut ids = std::collections::HashSet::new();
+    let (mut wrong, mut undated, mut outside, mut no_township) = (0, 0, 0, 0);
+    let mut mu = Vec::new();
+    for (mp, ll, p) in &recs {
+        let id = p["id"].as_str().unwrap();
+        assert!(id.starts_with("TT2020-") && ids.insert(id.to_string()));
+        let poly = &mp.0[0];
+        let area = gk::ellipsoidal_area(poly.unsigned_area(), ll[0], ll[1]) / MU;
+        mu.push(area);
+        let claimed = p["claimed_mu"].as_f64().unwrap();
+        let off = (claimed / area - 1.0).abs();
+        assert!(
+            off < 0.015 || (0.09..0.31).contains(&off),
+            "claim off by {off}"
+        );
+        wrong += usize::from(off > 0.03);
+        match p["done_date"].as_str() {
+            Some(d) => {
+                assert_eq!(status(p), "done");
+                assert!(crate::date::Date::parse(d).is_some() && d.starts_with("2020-"));
+            }
+            None => undated += usize::from(status(p) == "done"),
+        }
+        let hits = under(&tree, poly);
+        let covered: f64 = hits.iter().map(|h| h.1).sum();
+        if covered < 0.05 * poly.unsigned_area() {
+            outside += 1;
+        } else {
+            // whole parcels, of the township given
+            assert!((covered / poly.unsigned_area() - 1.0).abs() < 1e-3);
+            for &(i, a) in &hits {
+                assert!(
+                    (a / parcels[i].poly.unsigned_area() - 1.0).abs() < 1e-3,
+                    "{p} covers {a} m² of parcel {:?}",
+                    parcels[i].fields
+                );
+                if let Some(t) = p["township"].as_str() {
+                    assert_eq!(&parcels[i].fields["ZLDWDM"].as_deref().unwrap()[..9], t);
+                }
+            }
+        }
+        no_township += usize::from(p["township"].is_null());
+    }
+    assert_eq!(
+        (wrong, undated, outside, no_township),
+        (
+            inv.vacated_wrong_claims,
+            inv.vacated_undated,
+            inv.vacated_outside,
+            inv.vacated_no_township
+        )
+    );
+    assert!(wrong >= 1 && undated >= 1 && outside >= 1 && no_township >= 1);
+    // overlapping done records
+    let mut overlaps = 0;
+    for (a, &i) in done.iter().enumerate() {
+        for &j in &done[a + 1..] {
+            let o = recs[i].0.intersection(&recs[j].0).unsigned_area();
+            assert!(!(1.0..=0.1 * MU).contains(&o), "overlap of {o} m²");
+            overlaps += usize::from(o > 0.1 * MU);
+        }
+    }
+    assert_eq!(overlaps, inv.vacated_overlap_pairs);
+    assert!(overlaps >= 1);
+    // done land in contiguous blocks (10 m), protected land removed
+    let inside: Vec<usize> = done
+        .iter()
+        .copied()
+        .filter(|&i| !under(&tree, &recs[i].0 .0[0]).is_empty())
+        .collect();
+    let mut parent: Vec<usize> = (0..inside.len()).collect();
+    fn find(p: &mut [usize], i: usize) -> usize {
+        let mut i = i;
+        while p[i] != i {
+            i = p[i];
+        }
+        i
+    }
+    for a in 0..inside.len() {
+        for b in a + 1..inside.len() {
+            if Euclidean.distance(&recs[inside[a]].0 .0[0], &recs[inside[b]].0 .0[0]) <= 15.0 {
+                let (x, y) = (find(&mut parent, a), find(&mut parent, b));
+                parent[x] = y;
+            }
+        }
+    }
+    let mut blocks: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (a, &i) in inside.iter().enumerate() {
+        blocks.entry(find(&mut parent, a)).or_default().push(i);
+    }
+    let (mut large, mut effective, mut small, mut split) = (0, 0, 0, 0);
+    for members in blocks.values() {
+        let union = members
+            .iter()
+            .fold(MultiPolygon::<f64>(vec![]), |u, &i| u.union(&recs[i].0));
+        let scale: f64 = members.iter().map(|&i| mu[i]).sum::<f64>()
+            / members
+                .iter()
+                .map(|&i| recs[i].0.unsigned_area())
+                .sum::<f64>();
+        let total = union.unsigned_area() * scale;
+        let kept = protected.iter().fold(union.clone(), |u, p| {
+            u.difference(&MultiPolygon(vec![p.clone()]))
+        });
+        if total >= 5.0 {
+            let parts: Vec<f64> = kept.0.iter().map(|p| p.unsigned_area() * scale).collect();
+            if parts.iter().all(|&a| a < 5.0) {
+                // cut by a protected strip: parts under 4.5 mu, > 10 m apart
+                split += 1;
+                assert!(total >= 5.5 && parts.len() >= 2);
+                assert!(parts.iter().all(|&a| a < 4.5), "{parts:?}");
+                assert!(Euclidean.distance(&kept.0[0], &kept.0[1]) > 10.0);
+            } else {
+                let lost = 1.0 - kept.unsigned_area() / union.unsigned_area();
+                assert!(lost.abs() < 1e-6, "{lost} of an effective block protected");
+                effective += 1;
+            }
+        } else {
+            small += 1;
+        }
+        large += usize::from(total >= 50.0);
+    }
+    assert_eq!(
+        (large, effective, small, split),
+        (
+            inv.vacated_large_blocks,
+            inv.vacated_effective_blocks,
+            inv.vacated_small_blocks,
+            inv.vacated_split_blocks
+        )
+    );
+    assert!(large >= 1 && small >= 1 && split == 1);
+
+    // firms on done land: pending only on the occupied records; no
+    // buildings on cleared land
+    let bytes = std::fs::read(dir.join("enterprises.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut occupied = std::collections::HashSet::new();
+    let mut pending_on_done = 0;
+    for r in &rows {
+        let (x, y): (f64, f64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
+        let (lon, lat) = match &r[9] {
+            "gcj02" => invert(wgs84_to_gcj02, x, y),
+            "bd09" => invert(wgs84_to_bd09, x, y),
+            _ => (x, y),
+        };
+        let mut p = [[lon, lat]];
+        gk::apply(&ct, &mut p).unwrap();
+        let pt = Point::new(p[0][0] - LOCAL[0], p[0][1] - LOCAL[1]);
+        let on: Vec<usize> = done
+            .iter()
+            .copied()
+            .filter(|&i| recs[i].0.contains(&pt))
+            .collect();
+        if !on.is_empty() && &r[10] == "pending" {
+            pending_on_done += 1;
+            occupied.extend(on);
+        }
+    }
+    assert_eq!(pending_on_done, inv.ent_on_vacated);
+    assert_eq!(occupied.len(), inv.vacated_occupied);
+    assert!(pending_on_done >= 1);
+    let blds = read_buildings(&dir.join("buildings.gpkg"));
+    for &i in &done {
+        let standing = blds.iter().any(|b| recs[i].0.intersects(&b.poly));
+        assert_eq!(
+            standing,
+            occupied.contains(&i),
+            "record {}",
+            recs[i].2["id"]
+        );
+    }
+}
+
+#[test]
+fn townships_hold_their_parcels() {
+    let (dir, report) = sample();
+    check_townships(dir, report);
+}
+
+fn check_townships(dir: &Path, report: &SynthReport) {
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let ts = read_features(&dir.join("townships.geojson"));
+    let codes: std::collections::HashSet<&str> = parcels
+        .iter()
+        .map(|p| &p.fields["ZLDWDM"].as_deref().unwrap()[..9])
+        .collect();
+    assert_eq!(ts.len(), codes.len());
+    assert!(ts.len() <= report.inventory.townships);
+    let by_code: HashMap<String, &MultiPolygon<f64>> = ts
+        .iter()
+        .map(|(mp, _, p)| {
+            assert!(mp.is_valid());
+            assert!(p["name"].as_str().unwrap().ends_with(['镇', '乡', '道']));
+            (p["code"].as_str().unwrap().to_string(), mp)
+        })
+        .collect();
+    assert_eq!(by_code.len(), ts.len());
+    let total: f64 = ts.iter().map(|t| t.0.unsigned_area()).sum();
+    let window: f64 = parcels.iter().map(|p| p.poly.unsigned_area()).sum();
+    // the outer edge runs 2 m outside the window
+    let r = MultiPolygon(parcels.iter().map(|p| p.poly.clone()).collect())
+        .bounding_rect()
+        .unwrap();
+    let margin = 4.0 * (r.width() + r.height());
+    assert!(
+        (total - window - margin).abs() < 5e-4 * window,
+        "{total} vs {window}"
+    );
+    for p in &parcels {
+        // strips between tiles are split between townships
+        if matches!(
+            p.fields["DLBM"].as_deref(),
+            Some("1003" | "1004" | "1006" | "1101" | "1107")
+        ) {
+            continue;
+        }
+        let code = &p.fields["ZLDWDM"].as_deref().unwrap()[..9];
+        assert!(
+            by_code[code].contains(&p.poly),
+            "parcel {:?} outside {code}",
+            p.fields["BSM"]
+        );
     }
 }
