@@ -216,17 +216,61 @@ fn with_proj<R>(wkt: &Arc<str>, f: impl FnOnce(&CoordTransform) -> R) -> Result<
     })
 }
 
+/// The latest Transverse Mercator inverses of one projection, by the bits
+/// of the input: neighbouring parcels share their boundary vertices and
+/// files list neighbours close together, so over half of a survey's
+/// vertices were converted moments before (and the inverse costs a dozen
+/// transcendental functions). Direct-mapped: a slot holds the last vertex
+/// that hashed to it.
+struct InverseCache {
+    tm: TransverseMercator,
+    slots: Vec<(u64, u64, Coord<f64>)>,
+}
+
+impl InverseCache {
+    /// 4096 slots (128 KiB) catch nearly every repeat a cache can.
+    const BITS: u32 = 12;
+
+    fn new(tm: TransverseMercator) -> Self {
+        // every slot starts holding a true entry: the inverse of (0, 0)
+        let (x, y) = tm.inverse(0.0, 0.0);
+        let zero = (0f64.to_bits(), 0f64.to_bits(), Coord { x, y });
+        InverseCache {
+            tm,
+            slots: vec![zero; 1 << Self::BITS],
+        }
+    }
+
+    fn inverse(&mut self, c: Coord<f64>) -> Coord<f64> {
+        let (xb, yb) = (c.x.to_bits(), c.y.to_bits());
+        let hash = (xb ^ yb.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.slots[(hash >> (64 - Self::BITS)) as usize];
+        if slot.0 != xb || slot.1 != yb {
+            let (x, y) = self.tm.inverse(c.x, c.y);
+            *slot = (xb, yb, Coord { x, y });
+        }
+        slot.2
+    }
+}
+
+thread_local! {
+    static INVERSE_CACHE: RefCell<Option<InverseCache>> = const { RefCell::new(None) };
+}
+
 impl Transform {
     /// Converts coordinates in place to CGCS2000 longitude/latitude.
     pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), String> {
         match self {
             Transform::Identity => {}
-            Transform::TransverseMercator(tm) => {
+            Transform::TransverseMercator(tm) => INVERSE_CACHE.with_borrow_mut(|cache| {
+                let cache = match cache {
+                    Some(c) if c.tm == **tm => c,
+                    _ => cache.insert(InverseCache::new(**tm)),
+                };
                 for c in coords.iter_mut() {
-                    let (lon, lat) = tm.inverse(c.x, c.y);
-                    *c = Coord { x: lon, y: lat };
+                    *c = cache.inverse(*c);
                 }
-            }
+            }),
             Transform::Gcj02 => {
                 for c in coords.iter_mut() {
                     let (lon, lat) = china::gcj02_to_wgs84(c.x, c.y);
@@ -350,5 +394,36 @@ mod tests {
             (via_proj[0].y - via_rust[0].y).abs() < 1e-8,
             "{via_proj:?} {via_rust:?}"
         );
+    }
+
+    #[test]
+    fn cached_inverses_are_exactly_the_inverses() {
+        // repeats, colliding slots, two projections on one thread
+        let zones = [
+            TransverseMercator::gauss_kruger_3deg(40, true),
+            TransverseMercator::gauss_kruger_3deg(41, true),
+        ];
+        for round in 0..2 {
+            for tm in zones {
+                let (fe, _) = tm.forward(tm.origin().0, 30.0);
+                let coords: Vec<Coord<f64>> = (0..20_000u32)
+                    .map(|i| Coord {
+                        x: fe + f64::from(i % 7_000) * 3.7,
+                        y: 3_400_000.0 + f64::from(i % 5_000) * 1.3 + f64::from(round),
+                    })
+                    .collect();
+                let mut cached = coords.clone();
+                Transform::TransverseMercator(Box::new(tm))
+                    .apply(&mut cached)
+                    .unwrap();
+                for (c, got) in coords.iter().zip(&cached) {
+                    let (x, y) = tm.inverse(c.x, c.y);
+                    assert_eq!(
+                        (got.x.to_bits(), got.y.to_bits()),
+                        (x.to_bits(), y.to_bits())
+                    );
+                }
+            }
+        }
     }
 }
