@@ -157,9 +157,10 @@ pub(super) fn read<T: Send>(
             Ok(out)
         })
         .collect();
-    let mut all = Vec::new();
+    let parts = parts.into_iter().collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
-        all.extend(p?);
+        all.extend(p);
     }
     Ok(all)
 }
