@@ -22,6 +22,7 @@ use std::sync::Arc;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::Coord;
 
+use crate::geodesy::VertexMemo;
 use tm::TransverseMercator;
 
 /// How a layer's coordinates become CGCS2000 longitude/latitude.
@@ -216,40 +217,30 @@ fn with_proj<R>(wkt: &Arc<str>, f: impl FnOnce(&CoordTransform) -> R) -> Result<
     })
 }
 
-/// The latest Transverse Mercator inverses of one projection, by the bits
-/// of the input: neighbouring parcels share their boundary vertices and
-/// files list neighbours close together, so over half of a survey's
-/// vertices were converted moments before (and the inverse costs a dozen
-/// transcendental functions). Direct-mapped: a slot holds the last vertex
-/// that hashed to it.
+/// Transverse Mercator inverses of one projection, memoised: neighbouring
+/// parcels share their vertices (see [`VertexMemo`]), and the inverse costs
+/// a dozen transcendental functions.
 struct InverseCache {
     tm: TransverseMercator,
-    slots: Vec<(u64, u64, Coord<f64>)>,
+    memo: VertexMemo,
+}
+
+fn tm_inverse(tm: &TransverseMercator, c: Coord<f64>) -> Coord<f64> {
+    let (x, y) = tm.inverse(c.x, c.y);
+    Coord { x, y }
 }
 
 impl InverseCache {
-    /// 4096 slots (128 KiB) catch nearly every repeat a cache can.
-    const BITS: u32 = 12;
-
     fn new(tm: TransverseMercator) -> Self {
-        // every slot starts holding a true entry: the inverse of (0, 0)
-        let (x, y) = tm.inverse(0.0, 0.0);
-        let zero = (0f64.to_bits(), 0f64.to_bits(), Coord { x, y });
         InverseCache {
             tm,
-            slots: vec![zero; 1 << Self::BITS],
+            memo: VertexMemo::new(|c| tm_inverse(&tm, c)),
         }
     }
 
     fn inverse(&mut self, c: Coord<f64>) -> Coord<f64> {
-        let (xb, yb) = (c.x.to_bits(), c.y.to_bits());
-        let hash = (xb ^ yb.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let slot = &mut self.slots[(hash >> (64 - Self::BITS)) as usize];
-        if slot.0 != xb || slot.1 != yb {
-            let (x, y) = self.tm.inverse(c.x, c.y);
-            *slot = (xb, yb, Coord { x, y });
-        }
-        slot.2
+        let tm = &self.tm;
+        self.memo.get(c, |c| tm_inverse(tm, c))
     }
 }
 
