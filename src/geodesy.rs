@@ -45,6 +45,44 @@ fn grs80() -> &'static Geodesic {
     G.get_or_init(|| Geodesic::new(GRS80_A, GRS80_F))
 }
 
+/// The latest values of a costly function of a vertex, by the bits of the
+/// vertex: neighbouring parcels share their boundary vertices and files
+/// list neighbours close together, so over half of a survey's vertices were
+/// seen moments before. Direct-mapped: a slot holds the last vertex that
+/// hashed to it. A memo serves one function only.
+pub(crate) struct VertexMemo {
+    slots: Vec<(u64, u64, Coord<f64>)>,
+}
+
+impl VertexMemo {
+    /// 4096 slots (128 KiB) catch nearly every repeat a memo can.
+    const BITS: u32 = 12;
+
+    /// A memo of `f`; every slot starts holding a true entry, f at (0, 0).
+    pub(crate) fn new(f: impl FnOnce(Coord<f64>) -> Coord<f64>) -> Self {
+        let zero = Coord { x: 0.0, y: 0.0 };
+        VertexMemo {
+            slots: vec![(0f64.to_bits(), 0f64.to_bits(), f(zero)); 1 << Self::BITS],
+        }
+    }
+
+    /// f(c), from the memo when c was seen last in its slot.
+    #[inline]
+    pub(crate) fn get(
+        &mut self,
+        c: Coord<f64>,
+        f: impl FnOnce(Coord<f64>) -> Coord<f64>,
+    ) -> Coord<f64> {
+        let (xb, yb) = (c.x.to_bits(), c.y.to_bits());
+        let hash = (xb ^ yb.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.slots[(hash >> (64 - Self::BITS)) as usize];
+        if slot.0 != xb || slot.1 != yb {
+            *slot = (xb, yb, f(c));
+        }
+        slot.2
+    }
+}
+
 /// Geodesic distance in metres on GRS80 between two lon/lat points (degrees).
 pub fn geodesic_distance(a: Coord<f64>, b: Coord<f64>) -> f64 {
     grs80().inverse(a.y, a.x, b.y, b.x)
@@ -261,12 +299,16 @@ impl EqualArea {
     /// Twice the signed area of a ring in the projection, relative to its
     /// first vertex; edges longer than [`DENSIFY_M`] are densified along the
     /// geodesic. Streams the vertices: no allocation.
-    fn ring_area2(&self, ring: &LineString<f64>) -> f64 {
+    fn ring_area2(
+        &self,
+        ring: &LineString<f64>,
+        forward: &mut impl FnMut(Coord<f64>) -> Coord<f64>,
+    ) -> f64 {
         let pts = ring.0.as_slice();
         if pts.len() < 3 {
             return 0.0;
         }
-        let origin = self.forward(pts[0]);
+        let origin = forward(pts[0]);
         let mut prev_ll = pts[0];
         let (mut px, mut py) = (0.0, 0.0);
         let mut sum = 0.0;
@@ -274,7 +316,7 @@ impl EqualArea {
         // ring repeats its first vertex.
         let closed = pts.first() == pts.last();
         for &c in pts[1..].iter().chain((!closed).then_some(&pts[0])) {
-            let p = self.forward(c);
+            let p = forward(c);
             let (x, y) = (p.x - origin.x, p.y - origin.y);
             let (dx, dy) = (x - px, y - py);
             if dx * dx + dy * dy > self.densify2 {
@@ -317,9 +359,17 @@ impl EqualArea {
     /// Ellipsoidal area (m²): |exterior| − Σ|holes|, independent of ring
     /// orientation.
     pub fn polygon_area(&self, p: &Polygon<f64>) -> f64 {
-        let mut a2 = self.ring_area2(p.exterior()).abs();
+        self.polygon_area_by(p, &mut |c| self.forward(c))
+    }
+
+    fn polygon_area_by(
+        &self,
+        p: &Polygon<f64>,
+        forward: &mut impl FnMut(Coord<f64>) -> Coord<f64>,
+    ) -> f64 {
+        let mut a2 = self.ring_area2(p.exterior(), forward).abs();
         for h in p.interiors() {
-            a2 -= self.ring_area2(h).abs();
+            a2 -= self.ring_area2(h, forward).abs();
         }
         0.5 * a2
     }
@@ -327,6 +377,24 @@ impl EqualArea {
     /// Sum of the areas of the parts (m²).
     pub fn multi_polygon_area(&self, mp: &MultiPolygon<f64>) -> f64 {
         mp.0.iter().map(|p| self.polygon_area(p)).sum()
+    }
+
+    /// A memo for [`EqualArea::multi_polygon_area_memo`] with this projection.
+    pub(crate) fn memo(&self) -> VertexMemo {
+        VertexMemo::new(|c| self.forward(c))
+    }
+
+    /// [`EqualArea::multi_polygon_area`], the same to the bit, taking the
+    /// projected vertices from `memo` (made by [`EqualArea::memo`]) when
+    /// neighbours projected them first.
+    pub(crate) fn multi_polygon_area_memo(
+        &self,
+        mp: &MultiPolygon<f64>,
+        memo: &mut VertexMemo,
+    ) -> f64 {
+        mp.0.iter()
+            .map(|p| self.polygon_area_by(p, &mut |c| memo.get(c, |c| self.forward(c))))
+            .sum()
     }
 
     fn map_ring(ring: &LineString<f64>, f: impl Fn(Coord<f64>) -> Coord<f64>) -> LineString<f64> {

@@ -2,6 +2,7 @@
 //! them.
 
 use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
@@ -9,9 +10,36 @@ use crate::model::Zone;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
-/// An index of polygons by their envelopes.
+/// An index of polygons by their envelopes: one R-tree per vertical strip,
+/// as rstar's bulk load is sequential and strips load in parallel. A query
+/// asks every tree; those of other strips answer at their root.
 pub struct PolygonIndex {
-    tree: RTree<Entry>,
+    trees: Vec<RTree<Entry>>,
+}
+
+/// Below this many polygons one tree loads fast enough.
+const STRIP_MIN: usize = 1 << 16;
+
+fn centre_x(e: &Entry) -> f64 {
+    let (lo, hi) = (e.geom().lower(), e.geom().upper());
+    0.5 * (lo[0] + hi[0])
+}
+
+/// Splits `entries` into `strips` strips by the centre of their envelopes
+/// and loads a tree for each, in parallel.
+fn load(mut entries: Vec<Entry>, strips: usize) -> Vec<RTree<Entry>> {
+    if strips <= 1 || entries.len() < STRIP_MIN {
+        return vec![RTree::bulk_load(entries)];
+    }
+    let mid = entries.len() / 2;
+    entries.select_nth_unstable_by(mid, |a, b| centre_x(a).total_cmp(&centre_x(b)));
+    let right = entries.split_off(mid);
+    let (mut left, right) = rayon::join(
+        || load(entries, strips / 2),
+        || load(right, strips - strips / 2),
+    );
+    left.extend(right);
+    left
 }
 
 fn rect(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
@@ -25,18 +53,23 @@ fn rect(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
 impl PolygonIndex {
     /// Indexes `polygons`; results are positions in that slice.
     pub fn new<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        let polygons: Vec<&MultiPolygon<f64>> = polygons.collect();
         let entries: Vec<Entry> = polygons
+            .par_iter()
             .enumerate()
             .filter_map(|(i, mp)| rect(mp).map(|r| GeomWithData::new(r, i)))
             .collect();
         PolygonIndex {
-            tree: RTree::bulk_load(entries),
+            trees: load(entries, rayon::current_num_threads()),
         }
     }
 
     /// Positions of polygons whose envelope contains the point.
     pub fn candidates_at(&self, c: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
-        self.tree.locate_all_at_point(&[c.x, c.y]).map(|e| e.data)
+        self.trees
+            .iter()
+            .flat_map(move |t| t.locate_all_at_point(&[c.x, c.y]))
+            .map(|e| e.data)
     }
 
     /// Positions of polygons whose envelope intersects the box.
@@ -45,8 +78,10 @@ impl PolygonIndex {
         min: Coord<f64>,
         max: Coord<f64>,
     ) -> impl Iterator<Item = usize> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(&AABB::from_corners([min.x, min.y], [max.x, max.y]))
+        let envelope = AABB::from_corners([min.x, min.y], [max.x, max.y]);
+        self.trees
+            .iter()
+            .flat_map(move |t| t.locate_in_envelope_intersecting(&envelope))
             .map(|e| e.data)
     }
 

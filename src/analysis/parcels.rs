@@ -26,9 +26,10 @@ pub fn projection_for<'a>(
 
 /// Sets every parcel's ellipsoidal area (m²).
 pub fn measure(parcels: &mut [Parcel], projection: &EqualArea) {
-    parcels
-        .par_iter_mut()
-        .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
+    parcels.par_iter_mut().with_min_len(4096).for_each_init(
+        || projection.memo(),
+        |memo, p| p.area_m2 = projection.multi_polygon_area_memo(&p.geometry, memo),
+    );
 }
 
 /// A parcel whose measured area differs from its official TBMJ.

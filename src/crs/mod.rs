@@ -22,6 +22,7 @@ use std::sync::Arc;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::Coord;
 
+use crate::geodesy::VertexMemo;
 use tm::TransverseMercator;
 
 /// How a layer's coordinates become CGCS2000 longitude/latitude.
@@ -216,17 +217,51 @@ fn with_proj<R>(wkt: &Arc<str>, f: impl FnOnce(&CoordTransform) -> R) -> Result<
     })
 }
 
+/// Transverse Mercator inverses of one projection, memoised: neighbouring
+/// parcels share their vertices (see [`VertexMemo`]), and the inverse costs
+/// a dozen transcendental functions.
+struct InverseCache {
+    tm: TransverseMercator,
+    memo: VertexMemo,
+}
+
+fn tm_inverse(tm: &TransverseMercator, c: Coord<f64>) -> Coord<f64> {
+    let (x, y) = tm.inverse(c.x, c.y);
+    Coord { x, y }
+}
+
+impl InverseCache {
+    fn new(tm: TransverseMercator) -> Self {
+        InverseCache {
+            tm,
+            memo: VertexMemo::new(|c| tm_inverse(&tm, c)),
+        }
+    }
+
+    fn inverse(&mut self, c: Coord<f64>) -> Coord<f64> {
+        let tm = &self.tm;
+        self.memo.get(c, |c| tm_inverse(tm, c))
+    }
+}
+
+thread_local! {
+    static INVERSE_CACHE: RefCell<Option<InverseCache>> = const { RefCell::new(None) };
+}
+
 impl Transform {
     /// Converts coordinates in place to CGCS2000 longitude/latitude.
     pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), String> {
         match self {
             Transform::Identity => {}
-            Transform::TransverseMercator(tm) => {
+            Transform::TransverseMercator(tm) => INVERSE_CACHE.with_borrow_mut(|cache| {
+                let cache = match cache {
+                    Some(c) if c.tm == **tm => c,
+                    _ => cache.insert(InverseCache::new(**tm)),
+                };
                 for c in coords.iter_mut() {
-                    let (lon, lat) = tm.inverse(c.x, c.y);
-                    *c = Coord { x: lon, y: lat };
+                    *c = cache.inverse(*c);
                 }
-            }
+            }),
             Transform::Gcj02 => {
                 for c in coords.iter_mut() {
                     let (lon, lat) = china::gcj02_to_wgs84(c.x, c.y);
@@ -350,5 +385,36 @@ mod tests {
             (via_proj[0].y - via_rust[0].y).abs() < 1e-8,
             "{via_proj:?} {via_rust:?}"
         );
+    }
+
+    #[test]
+    fn cached_inverses_are_exactly_the_inverses() {
+        // repeats, colliding slots, two projections on one thread
+        let zones = [
+            TransverseMercator::gauss_kruger_3deg(40, true),
+            TransverseMercator::gauss_kruger_3deg(41, true),
+        ];
+        for round in 0..2 {
+            for tm in zones {
+                let (fe, _) = tm.forward(tm.origin().0, 30.0);
+                let coords: Vec<Coord<f64>> = (0..20_000u32)
+                    .map(|i| Coord {
+                        x: fe + f64::from(i % 7_000) * 3.7,
+                        y: 3_400_000.0 + f64::from(i % 5_000) * 1.3 + f64::from(round),
+                    })
+                    .collect();
+                let mut cached = coords.clone();
+                Transform::TransverseMercator(Box::new(tm))
+                    .apply(&mut cached)
+                    .unwrap();
+                for (c, got) in coords.iter().zip(&cached) {
+                    let (x, y) = tm.inverse(c.x, c.y);
+                    assert_eq!(
+                        (got.x.to_bits(), got.y.to_bits()),
+                        (x.to_bits(), y.to_bits())
+                    );
+                }
+            }
+        }
     }
 }

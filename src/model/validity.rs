@@ -46,6 +46,17 @@ fn segments_touch(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) ->
         || (o4 == Collinear && on_segment(c, d, b))
 }
 
+/// Whether edge a–b and the next one d–e (b = d) or, with `wrap`, the
+/// ring's first and last edges (a = e) fold back onto each other:
+/// consecutive edges may only share their vertex. The box tests go first:
+/// they nearly always fail, and cost far less than the exact orientation.
+fn folds_back(a: Coord<f64>, b: Coord<f64>, d: Coord<f64>, e: Coord<f64>, wrap: bool) -> bool {
+    let shared = if wrap { a } else { b };
+    let (far_i, far_j) = if wrap { (b, d) } else { (a, e) };
+    (on_segment(a, b, far_j) || on_segment(d, e, far_i))
+        && orient(far_i, shared, far_j) == Orientation::Collinear
+}
+
 fn simple_ring(ring: &LineString<f64>) -> bool {
     let c = &ring.0;
     let n = c.len();
@@ -60,37 +71,46 @@ fn simple_ring(ring: &LineString<f64>) -> bool {
         return false;
     }
     // Bounding boxes first: most pairs of a parcel's edges are far apart.
-    let boxes: Vec<(f64, f64, f64, f64)> = c
-        .windows(2)
-        .map(|w| {
-            (
-                w[0].x.min(w[1].x),
-                w[0].x.max(w[1].x),
-                w[0].y.min(w[1].y),
-                w[0].y.max(w[1].y),
-            )
-        })
-        .collect();
+    // Parcels have a few dozen edges at most: keep their boxes on the stack.
+    let mut on_stack = [(0.0, 0.0, 0.0, 0.0); 64];
+    let mut on_heap = Vec::new();
+    let boxes = if edges <= on_stack.len() {
+        &mut on_stack[..edges]
+    } else {
+        on_heap.resize(edges, (0.0, 0.0, 0.0, 0.0));
+        &mut on_heap[..]
+    };
+    for (b, w) in boxes.iter_mut().zip(c.windows(2)) {
+        *b = (
+            w[0].x.min(w[1].x),
+            w[0].x.max(w[1].x),
+            w[0].y.min(w[1].y),
+            w[0].y.max(w[1].y),
+        );
+    }
+    let edge = |k: usize| (c[k], c[k + 1]);
     for i in 0..edges {
-        let (a, b) = (c[i], c[i + 1]);
-        for j in i + 1..edges {
-            let (d, e) = (c[j], c[j + 1]);
-            let adjacent = j == i + 1 || (i == 0 && j == edges - 1);
-            if adjacent {
-                // consecutive edges may only share their vertex: no fold-back
-                let shared = if j == i + 1 { b } else { a };
-                let (far_i, far_j) = if j == i + 1 { (a, e) } else { (b, d) };
-                if orient(far_i, shared, far_j) == Orientation::Collinear
-                    && (on_segment(a, b, far_j) || on_segment(d, e, far_i))
-                {
-                    return false;
-                }
-                continue;
+        let (a, b) = edge(i);
+        if i + 1 < edges {
+            let (d, e) = edge(i + 1);
+            if folds_back(a, b, d, e, false) {
+                return false;
             }
-            let (bi, bj) = (boxes[i], boxes[j]);
+        }
+        if i == 0 {
+            let (d, e) = edge(edges - 1);
+            if folds_back(a, b, d, e, true) {
+                return false;
+            }
+        }
+        // the other edges, but for the last one when pairing with the first
+        let bi = boxes[i];
+        let end = if i == 0 { edges - 1 } else { edges };
+        for (k, bj) in boxes.get(i + 2..end).unwrap_or_default().iter().enumerate() {
             if bi.1 < bj.0 || bj.1 < bi.0 || bi.3 < bj.2 || bj.3 < bi.2 {
                 continue;
             }
+            let (d, e) = edge(i + 2 + k);
             if segments_touch(a, b, d, e) {
                 return false;
             }

@@ -89,7 +89,7 @@ pub(super) fn read<T: Send>(
     path: &Path,
     table: &Table,
     columns: &[Option<String>],
-    decode: impl Fn(Undecoded) -> T + Sync,
+    decode: impl Fn(Undecoded<'_>) -> T + Sync,
 ) -> rusqlite::Result<Vec<T>> {
     let db = connect(path)?;
     let (min, max): (Option<i64>, Option<i64>) = db.query_row(
@@ -129,7 +129,7 @@ pub(super) fn read<T: Send>(
                 let fid: i64 = row.get(0)?;
                 let wkb = match row.get_ref(1)? {
                     ValueRef::Null => Ok(None),
-                    ValueRef::Blob(b) => wkb_of(b).map(|w| w.map(<[u8]>::to_vec)),
+                    ValueRef::Blob(b) => wkb_of(b),
                     _ => Err("the geometry column holds no blob".to_string()),
                 };
                 let mut next = 2;
@@ -157,9 +157,10 @@ pub(super) fn read<T: Send>(
             Ok(out)
         })
         .collect();
-    let mut all = Vec::new();
+    let parts = parts.into_iter().collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
-        all.extend(p?);
+        all.extend(p);
     }
     Ok(all)
 }

@@ -208,8 +208,12 @@ fn open(source: &Source) -> Result<Dataset, Problem> {
     })
 }
 
-/// Features read from GDAL before decoding: number, WKB, values.
-type Undecoded = (usize, Result<Option<Vec<u8>>, String>, Vec<Value>);
+/// A feature before decoding: number, WKB, values. The WKB is borrowed
+/// so the direct reader decodes it in place, without a copy.
+type Undecoded<'a> = (usize, Result<Option<&'a [u8]>, String>, Vec<Value>);
+
+/// Features read from GDAL: number, WKB, values.
+type GdalFeature = (usize, Result<Option<Vec<u8>>, String>, Vec<Value>);
 
 /// Reads the features of `layer` (those passing its attribute filter),
 /// numbered by FID or by their 1-based position.
@@ -217,7 +221,7 @@ fn read_features<L: LayerAccess>(
     layer: &mut L,
     indexes: &[Option<usize>],
     number_by_fid: bool,
-) -> Vec<Undecoded> {
+) -> Vec<GdalFeature> {
     let mut raw = Vec::with_capacity(layer.try_feature_count().unwrap_or(0) as usize);
     for (i, feature) in layer.features().enumerate() {
         let number = match (number_by_fid, feature.fid()) {
@@ -296,12 +300,12 @@ fn read_gdal_with(
     }
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
-    let decode = |(number, wkb, values): Undecoded| -> Result<RawFeature, Problem> {
+    let decode = |(number, wkb, values): Undecoded<'_>| -> Result<RawFeature, Problem> {
         // built only on failure: most features have no problem
         let fat = || at.clone().feature(number.to_string());
         let geometry = match wkb {
             Ok(Some(bytes)) => {
-                let mut g = wkb::parse(&bytes).map_err(|e| problem(&fat(), e))?;
+                let mut g = wkb::parse(bytes).map_err(|e| problem(&fat(), e))?;
                 to_cgcs2000(&mut g, &crs.transform).map_err(|e| problem(&fat(), e))?;
                 Some(g)
             }
@@ -327,7 +331,10 @@ fn read_gdal_with(
     } else {
         read_features(&mut layer, &indexes, is_gpkg)
             .into_par_iter()
-            .map(decode)
+            .map(|(number, wkb, values)| {
+                let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
+                decode((number, wkb, values))
+            })
             .collect()
     };
     let mut features = Vec::with_capacity(results.len());

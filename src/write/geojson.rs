@@ -30,8 +30,23 @@ impl Prop {
     }
 }
 
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
+fn write_json_string(w: &mut dyn Write, s: &str) -> io::Result<()> {
+    serde_json::to_writer(w, s).map_err(io::Error::from)
+}
+
+/// Writes [`fixed`]`(value, decimals)` without allocating (numbers are most
+/// of a GeoJSON file): formatted on the stack, `-0` dropped the same way.
+fn write_fixed(w: &mut dyn Write, value: f64, decimals: usize) -> io::Result<()> {
+    let mut buf = [0u8; 64];
+    let mut cursor = io::Cursor::new(&mut buf[..]);
+    if write!(cursor, "{value:.decimals$}").is_err() {
+        // does not fit: a number far outside any coordinate or area
+        return w.write_all(fixed(value, decimals).as_bytes());
+    }
+    let len = cursor.position() as usize;
+    let text = &buf[..len];
+    let negative_zero = text[0] == b'-' && text[1..].iter().all(|&c| c == b'0' || c == b'.');
+    w.write_all(if negative_zero { &text[1..] } else { text })
 }
 
 fn write_prop(w: &mut dyn Write, p: &Prop) -> io::Result<()> {
@@ -39,16 +54,16 @@ fn write_prop(w: &mut dyn Write, p: &Prop) -> io::Result<()> {
         Prop::Null => w.write_all(b"null"),
         Prop::Bool(b) => write!(w, "{b}"),
         Prop::Int(i) => write!(w, "{i}"),
-        Prop::Num(v, d) if v.is_finite() => w.write_all(fixed(*v, *d).as_bytes()),
+        Prop::Num(v, d) if v.is_finite() => write_fixed(w, *v, *d),
         Prop::Num(..) => w.write_all(b"null"),
-        Prop::Str(s) => w.write_all(json_string(s).as_bytes()),
+        Prop::Str(s) => write_json_string(w, s),
         Prop::Strs(list) => {
             w.write_all(b"[")?;
             for (i, s) in list.iter().enumerate() {
                 if i > 0 {
                     w.write_all(b",")?;
                 }
-                w.write_all(json_string(s).as_bytes())?;
+                write_json_string(w, s)?;
             }
             w.write_all(b"]")
         }
@@ -62,7 +77,11 @@ pub enum Shape<'a> {
 }
 
 fn write_coord(w: &mut dyn Write, c: Coord<f64>) -> io::Result<()> {
-    write!(w, "[{},{}]", fixed(c.x, 7), fixed(c.y, 7))
+    w.write_all(b"[")?;
+    write_fixed(w, c.x, 7)?;
+    w.write_all(b",")?;
+    write_fixed(w, c.y, 7)?;
+    w.write_all(b"]")
 }
 
 fn write_ring(w: &mut dyn Write, ring: &LineString<f64>) -> io::Result<()> {
@@ -149,7 +168,7 @@ fn write_feature(
         if k > 0 {
             w.write_all(b",")?;
         }
-        w.write_all(json_string(key).as_bytes())?;
+        write_json_string(w, key)?;
         w.write_all(b":")?;
         write_prop(w, value)?;
     }
@@ -162,6 +181,28 @@ fn write_feature(
 mod tests {
     use super::*;
     use geo::polygon;
+
+    #[test]
+    fn numbers_are_written_as_fixed_gives_them() {
+        for v in [
+            0.0,
+            -0.0,
+            -0.00000004,
+            -0.00000005,
+            -0.00000006,
+            120.123456789,
+            -33.5,
+            1e300,
+            -1e300,
+            f64::NAN,
+        ] {
+            for d in [0, 4, 7] {
+                let mut out = Vec::new();
+                write_fixed(&mut out, v, d).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), fixed(v, d), "{v} {d}");
+            }
+        }
+    }
 
     #[test]
     fn writes_valid_geojson_with_fixed_decimals() {
