@@ -333,10 +333,16 @@ fn the_seeds_twelve_parks_come_out_at_the_published_totals() {
     assert_eq!(p["count"], 12);
     let floor = p["floor_area_m2"].as_f64().unwrap();
     assert!((floor - 1_088_300.0).abs() < 1.0, "{floor}");
-    assert_eq!(p["aggregate_far"].as_f64().map(|f| (f * 100.0).round()), Some(126.0));
+    assert_eq!(
+        p["aggregate_far"].as_f64().map(|f| (f * 100.0).round()),
+        Some(126.0)
+    );
     let land_m2 = p["land_mu"].as_f64().unwrap() * 10_000.0 / 15.0;
     assert!((land_m2 - 863_700.0).abs() < 1.0, "{land_m2}");
     // the parks' own FARs average 1.33: the mean is not the aggregate
     assert!((p["mean_far"].as_f64().unwrap() - 1.3328).abs() < 1e-4);
-    assert_eq!(p["below_min"], 5, "0.8, 0.9, 1.0, 1.1 and the last park's 0.79");
+    assert_eq!(
+        p["below_min"], 5,
+        "0.8, 0.9, 1.0, 1.1 and the last park's 0.79"
+    );
 }

@@ -357,10 +357,44 @@ fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
     })
 }
 
+/// One township's figures (areas in m²); `code` is empty on the row of
+/// things whose township is unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TownshipRow {
+    pub code: String,
+    /// The name known from the townships layer or the targets; `(unknown)`
+    /// on the unknown row.
+    pub name: String,
+    pub parcels: usize,
+    pub area_m2: f64,
+    pub industrial_parcels: usize,
+    pub scattered_parcels: usize,
+    pub scattered_m2: f64,
+    pub enterprises: usize,
+    pub targets: usize,
+    pub targets_done: usize,
+    pub overdue: usize,
+    pub parks: usize,
+    pub park_land_m2: f64,
+    pub vacated_records: usize,
+    /// `None` when no vacated record lies in it.
+    pub vacated: Option<crate::analysis::vacated::TownshipVacated>,
+    /// The township's vacated-land goal, mu.
+    pub vacated_target_mu: Option<f64>,
+}
+
+impl TownshipRow {
+    /// Gross vacated land over the goal, when there is a goal.
+    pub fn vacated_progress(&self) -> Option<f64> {
+        let gross = self.vacated.as_ref().map_or(0.0, |t| m2_to_mu(t.gross_m2));
+        self.vacated_target_mu.map(|g| gross / g)
+    }
+}
+
 /// One row per township: the land, the targets, the parks and the vacated
 /// land; townships are those met in the data, the townships layer or the
 /// targets; things whose township is unknown are on a last row with no code.
-fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     let parcels = &o.model.parcels;
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
     let findings = o.vacated.as_ref().map(|v| &v.records);
@@ -385,91 +419,101 @@ fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
     let assessments = &o.assessments;
     let ents = &o.model.enterprises;
     let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
-    let rows = codes.iter().map(|code| {
-        let ps: Vec<usize> = (0..parcels.len())
-            .filter(|&i| is(parcels[i].township(), code))
-            .collect();
-        let es: Vec<usize> = (0..ents.len())
-            .filter(|&e| is(o.enterprise_township[e].as_deref(), code))
-            .collect();
-        let targets: Vec<usize> = es
-            .iter()
-            .copied()
-            .filter(|&e| assessments[e].is_target())
-            .collect();
-        let parks: Vec<usize> = (0..o.park_township.len())
-            .filter(|&p| is(o.park_township[p].as_deref(), code))
-            .collect();
-        let vt = o
-            .vacated
-            .as_ref()
-            .and_then(|v| v.by_township.get(code.as_str()));
-        let goal = o
-            .project
-            .targets
-            .townships
-            .get(code.as_str())
-            .and_then(|g| g.vacated_mu);
-        let gross_mu = vt.map(|t| m2_to_mu(t.gross_m2));
+    codes
+        .into_iter()
+        .map(|code| {
+            let ps: Vec<usize> = (0..parcels.len())
+                .filter(|&i| is(parcels[i].township(), &code))
+                .collect();
+            let es: Vec<usize> = (0..ents.len())
+                .filter(|&e| is(o.enterprise_township[e].as_deref(), &code))
+                .collect();
+            let targets: Vec<usize> = es
+                .iter()
+                .copied()
+                .filter(|&e| assessments[e].is_target())
+                .collect();
+            let parks: Vec<usize> = (0..o.park_township.len())
+                .filter(|&p| is(o.park_township[p].as_deref(), &code))
+                .collect();
+            let vacated = o
+                .vacated
+                .as_ref()
+                .and_then(|v| v.by_township.get(code.as_str()).cloned());
+            let scattered: Vec<usize> = ps
+                .iter()
+                .copied()
+                .filter(|&i| o.blocks.scattered[i])
+                .collect();
+            TownshipRow {
+                name: o
+                    .township_names
+                    .get(code.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        if code.is_empty() {
+                            "(unknown)".into()
+                        } else {
+                            String::new()
+                        }
+                    }),
+                parcels: ps.len(),
+                area_m2: ps.iter().map(|&i| parcels[i].area_m2).sum(),
+                industrial_parcels: ps
+                    .iter()
+                    .filter(|&&i| o.blocks.block_of[i].is_some())
+                    .count(),
+                scattered_parcels: scattered.len(),
+                scattered_m2: scattered.iter().map(|&i| parcels[i].area_m2).sum(),
+                enterprises: es.len(),
+                targets: targets.len(),
+                targets_done: targets
+                    .iter()
+                    .filter(|&&e| ents[e].status == Some(Progress::Done))
+                    .count(),
+                overdue: targets.iter().filter(|e| overdue.contains(e)).count(),
+                parks: parks.len(),
+                park_land_m2: parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum(),
+                vacated_records: vacated.as_ref().map_or(0, |t| t.records),
+                vacated,
+                vacated_target_mu: o
+                    .project
+                    .targets
+                    .townships
+                    .get(code.as_str())
+                    .and_then(|g| g.vacated_mu),
+                code,
+            }
+        })
+        .collect()
+}
+
+fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+    let rows = township_rows(o).into_iter().map(|t| {
+        let vt = t.vacated.as_ref();
         vec![
-            code.clone(),
-            o.township_names
-                .get(code.as_str())
-                .cloned()
-                .unwrap_or_else(|| {
-                    if code.is_empty() {
-                        "(unknown)".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ps.len().to_string(),
-            fixed(m2_to_mu(ps.iter().map(|&i| parcels[i].area_m2).sum()), 4),
-            ps.iter()
-                .filter(|&&i| o.blocks.block_of[i].is_some())
-                .count()
-                .to_string(),
-            ps.iter()
-                .filter(|&&i| o.blocks.scattered[i])
-                .count()
-                .to_string(),
-            fixed(
-                m2_to_mu(
-                    ps.iter()
-                        .filter(|&&i| o.blocks.scattered[i])
-                        .map(|&i| parcels[i].area_m2)
-                        .sum(),
-                ),
-                4,
-            ),
-            es.len().to_string(),
-            targets.len().to_string(),
-            targets
-                .iter()
-                .filter(|&&e| ents[e].status == Some(Progress::Done))
-                .count()
-                .to_string(),
-            targets
-                .iter()
-                .filter(|e| overdue.contains(e))
-                .count()
-                .to_string(),
-            parks.len().to_string(),
-            fixed(
-                m2_to_mu(parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum()),
-                4,
-            ),
-            vt.map(|t| t.records).unwrap_or(0).to_string(),
+            t.code.clone(),
+            t.name.clone(),
+            t.parcels.to_string(),
+            fixed(m2_to_mu(t.area_m2), 4),
+            t.industrial_parcels.to_string(),
+            t.scattered_parcels.to_string(),
+            fixed(m2_to_mu(t.scattered_m2), 4),
+            t.enterprises.to_string(),
+            t.targets.to_string(),
+            t.targets_done.to_string(),
+            t.overdue.to_string(),
+            t.parks.to_string(),
+            fixed(m2_to_mu(t.park_land_m2), 4),
+            t.vacated_records.to_string(),
             opt_mu(vt.map(|t| t.gross_m2)),
             opt_mu(vt.map(|t| t.effective_m2)),
             opt_mu(vt.map(|t| t.planned_m2)),
             opt_mu(vt.map(|t| t.in_progress_m2)),
-            goal.map(|g| fixed(g, 2)).unwrap_or_default(),
-            match (goal, gross_mu) {
-                (Some(g), Some(a)) => fixed(a / g, 4),
-                (Some(_), None) => fixed(0.0, 4),
-                _ => String::new(),
-            },
+            t.vacated_target_mu.map(|g| fixed(g, 2)).unwrap_or_default(),
+            t.vacated_progress()
+                .map(|p| fixed(p, 4))
+                .unwrap_or_default(),
         ]
     });
     staging.write("townships.csv", |w| {

@@ -4,6 +4,8 @@
 
 pub mod geojson;
 pub mod land;
+pub mod map;
+pub mod report;
 
 use std::fs;
 use std::io::{self, Write};
