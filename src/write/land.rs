@@ -415,36 +415,13 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     if unknown {
         codes.push(String::new());
     }
-    let is = |t: Option<&str>, code: &str| t.unwrap_or("") == code;
-    let assessments = &o.assessments;
-    let ents = &o.model.enterprises;
-    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
-    codes
+    let mut rows: Vec<TownshipRow> = codes
         .into_iter()
         .map(|code| {
-            let ps: Vec<usize> = (0..parcels.len())
-                .filter(|&i| is(parcels[i].township(), &code))
-                .collect();
-            let es: Vec<usize> = (0..ents.len())
-                .filter(|&e| is(o.enterprise_township[e].as_deref(), &code))
-                .collect();
-            let targets: Vec<usize> = es
-                .iter()
-                .copied()
-                .filter(|&e| assessments[e].is_target())
-                .collect();
-            let parks: Vec<usize> = (0..o.park_township.len())
-                .filter(|&p| is(o.park_township[p].as_deref(), &code))
-                .collect();
             let vacated = o
                 .vacated
                 .as_ref()
                 .and_then(|v| v.by_township.get(code.as_str()).cloned());
-            let scattered: Vec<usize> = ps
-                .iter()
-                .copied()
-                .filter(|&i| o.blocks.scattered[i])
-                .collect();
             TownshipRow {
                 name: o
                     .township_names
@@ -457,23 +434,17 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
                             String::new()
                         }
                     }),
-                parcels: ps.len(),
-                area_m2: ps.iter().map(|&i| parcels[i].area_m2).sum(),
-                industrial_parcels: ps
-                    .iter()
-                    .filter(|&&i| o.blocks.block_of[i].is_some())
-                    .count(),
-                scattered_parcels: scattered.len(),
-                scattered_m2: scattered.iter().map(|&i| parcels[i].area_m2).sum(),
-                enterprises: es.len(),
-                targets: targets.len(),
-                targets_done: targets
-                    .iter()
-                    .filter(|&&e| ents[e].status == Some(Progress::Done))
-                    .count(),
-                overdue: targets.iter().filter(|e| overdue.contains(e)).count(),
-                parks: parks.len(),
-                park_land_m2: parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum(),
+                parcels: 0,
+                area_m2: 0.0,
+                industrial_parcels: 0,
+                scattered_parcels: 0,
+                scattered_m2: 0.0,
+                enterprises: 0,
+                targets: 0,
+                targets_done: 0,
+                overdue: 0,
+                parks: 0,
+                park_land_m2: 0.0,
                 vacated_records: vacated.as_ref().map_or(0, |t| t.records),
                 vacated,
                 vacated_target_mu: o
@@ -485,7 +456,48 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
                 code,
             }
         })
-        .collect()
+        .collect();
+    // One pass over each layer (a synthetic district can have a hundred
+    // thousand unit codes); things in no row (a park whose township is
+    // unknown when nothing else is) count nowhere.
+    let row_of: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r.code.clone(), k))
+        .collect();
+    let row = |t: Option<&str>| row_of.get(t.unwrap_or("")).copied();
+    for (i, p) in parcels.iter().enumerate() {
+        if let Some(k) = row(p.township()) {
+            let r = &mut rows[k];
+            r.parcels += 1;
+            r.area_m2 += p.area_m2;
+            r.industrial_parcels += usize::from(o.blocks.block_of[i].is_some());
+            if o.blocks.scattered[i] {
+                r.scattered_parcels += 1;
+                r.scattered_m2 += p.area_m2;
+            }
+        }
+    }
+    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
+    let ents = &o.model.enterprises;
+    for (e, t) in o.enterprise_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            let r = &mut rows[k];
+            r.enterprises += 1;
+            if o.assessments[e].is_target() {
+                r.targets += 1;
+                r.targets_done += usize::from(ents[e].status == Some(Progress::Done));
+                r.overdue += usize::from(overdue.contains(&e));
+            }
+        }
+    }
+    for (p, t) in o.park_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            rows[k].parks += 1;
+            rows[k].park_land_m2 += o.far.parks[p].density.land_m2;
+        }
+    }
+    rows
 }
 
 fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {

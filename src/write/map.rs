@@ -674,7 +674,10 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     // Targets, by disposition; the ones shown later sit on top, so the
     // gravest (close) is drawn last.
     let targets = o.assessments.iter().filter(|a| a.is_target()).count();
-    let radius = if targets > 2000 { 2.2 } else { 4.5 } * u;
+    // Dots shrink as they crowd: their total ink stays about that of
+    // 1 500 full-size dots.
+    let radius = (4.5 * (1500.0 / targets.max(1) as f64).sqrt().min(1.0)).max(1.3) * u;
+    let halo = (0.3 * radius).min(1.2 * u);
     for (d, rule) in o.project.rules.disposition.iter().enumerate().rev() {
         let at: Vec<Coord<f64>> = m
             .enterprises
@@ -684,7 +687,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             .map(|(e, _)| frame.px(e.location))
             .filter(|&p| frame.inside(p))
             .collect();
-        dots_path(&mut s, &at, disposition_colour(&rule.name), radius, 1.2 * u);
+        dots_path(&mut s, &at, disposition_colour(&rule.name), radius, halo);
     }
 
     // The district outline on top.

@@ -153,8 +153,9 @@ h3{font-size:16px;margin:18px 0 8px;color:#334e68}
 .note{color:#7b8794;font-size:13px;margin:10px 0 0}
 figure{margin:0}
 figure svg{width:100%;height:auto;display:block}
-table{border-collapse:collapse;width:100%;font-size:13.5px}
-th,td{padding:6px 8px;border-bottom:1px solid #e4e7eb;text-align:left;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:6px 7px;border-bottom:1px solid #e4e7eb;text-align:left;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}
 th{background:#f0f4f8;color:#334e68;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:700;border-top:2px solid #bcccdc}
@@ -560,7 +561,19 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         vacated: o.vacated.as_ref().map(|_| Default::default()),
         vacated_target_mu: None,
     };
-    for r in &rows {
+    // A real district has a score of townships; past MAX_ROWS (synthetic
+    // unit codes) the ones with the most targets are shown.
+    let mut shown: Vec<usize> = (0..rows.len()).collect();
+    if rows.len() > MAX_ROWS {
+        shown.sort_by_key(|&k| std::cmp::Reverse(rows[k].targets));
+        shown.truncate(MAX_ROWS);
+    }
+    let mut show = vec![false; rows.len()];
+    for k in shown {
+        show[k] = true;
+    }
+    let more = rows.len().saturating_sub(MAX_ROWS);
+    for (r, _) in rows.iter().zip(&show).filter(|(_, &s)| s) {
         let name = if r.code.is_empty() {
             t("（未知）", "(unknown)").to_string()
         } else if r.name.is_empty() {
@@ -569,6 +582,8 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
             r.name.clone()
         };
         row(h, r, &name, &r.code, false);
+    }
+    for r in &rows {
         total.parcels += r.parcels;
         total.area_m2 += r.area_m2;
         total.scattered_parcels += r.scattered_parcels;
@@ -585,7 +600,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         }
     }
     row(h, &total, t("合计", "Total"), "", true);
-    h.push_str("</tbody></table></div></section>\n");
+    table_end(h, more, "townships.csv", lang);
 }
 
 /// The time line: monthly vacated land as bars, the running total as a
@@ -729,6 +744,14 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
     );
 }
 
+/// A parenthesis in the language's own punctuation.
+fn paren(s: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（{s}）"),
+        Lang::En => format!(" ({s})"),
+    }
+}
+
 fn check_label(check: &str, lang: Lang) -> &'static str {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     match check {
@@ -775,19 +798,26 @@ fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], l
                 "claim_mismatch",
                 k,
                 format!(
-                    "{} {} {}，{} {} {}（{}{}）",
+                    "{} {} {}{}{} {} {}{}",
                     t("申报", "claimed"),
                     mu(r.claimed_mu.unwrap_or(0.0)),
                     t("亩", "mu"),
+                    t("，", ", "),
                     t("实测", "measured"),
                     mu(m2_to_mu(r.area_m2)),
                     t("亩", "mu"),
-                    if f.claim_difference.unwrap_or(0.0) > 0.0 {
-                        "+"
-                    } else {
-                        ""
-                    },
-                    percent(f.claim_difference.unwrap_or(0.0))
+                    paren(
+                        &format!(
+                            "{}{}",
+                            if f.claim_difference.unwrap_or(0.0) > 0.0 {
+                                "+"
+                            } else {
+                                ""
+                            },
+                            percent(f.claim_difference.unwrap_or(0.0))
+                        ),
+                        lang
+                    )
                 ),
             ));
         }
@@ -798,9 +828,9 @@ fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], l
                 "occupied",
                 k,
                 format!(
-                    "{}（{}）{}",
+                    "{}{}{}",
                     escape(&ents[e].name),
-                    escape(&ents[e].credit_code),
+                    paren(&escape(&ents[e].credit_code), lang),
                     t("仍在腾退地块上", " still stands on the land")
                 ),
             ));
@@ -821,12 +851,14 @@ fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], l
                 "outside",
                 k,
                 format!(
-                    "{} {} {}（{}）{}",
+                    "{} {} {}{}",
                     mu(m2_to_mu(f.outside_m2)),
                     t("亩", "mu"),
                     t("不在本区图斑上", "on no parcel of the district"),
-                    percent(f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE)),
-                    ""
+                    paren(
+                        &percent(f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE)),
+                        lang
+                    )
                 ),
             ));
         }
