@@ -540,8 +540,13 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     );
     let _ = writeln!(
         s,
-        r##"<rect width="{width}" height="{height}" fill="#ffffff"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#f7f7f2" stroke="#d9d9d0"/>"##,
-        map_box[0], map_box[1], map_w, map_h
+        r##"<rect width="{width}" height="{height}" fill="#ffffff"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" stroke="#d9d9d0"/>"##,
+        map_box[0],
+        map_box[1],
+        map_w,
+        map_h,
+        // beyond the district's outline, when there is one, a shade darker
+        if has_boundary { "#e8e6df" } else { "#f7f7f2" }
     );
     let _ = writeln!(
         s,
@@ -556,6 +561,18 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         escape(&format!("{} {}", lang.pick("截至", "As of"), o.as_of)),
     );
     s.push_str("<g clip-path=\"url(#map-clip)\">\n");
+
+    // The district, white on the grey beyond it.
+    let district = m.boundary.as_deref().map_or(String::new(), |b| {
+        let mut p = PathData::new(&frame);
+        for z in b {
+            p.multi_polygon(&z.geometry);
+        }
+        p.d
+    });
+    if !district.is_empty() {
+        let _ = writeln!(s, r##"<path d="{district}" fill="#ffffff"/>"##);
+    }
 
     // Townships.
     let townships = m.townships.as_deref().unwrap_or(&[]);
@@ -690,16 +707,11 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         dots_path(&mut s, &at, disposition_colour(&rule.name), radius, halo);
     }
 
-    // The district outline on top.
-    if let Some(b) = m.boundary.as_deref() {
-        let mut p = PathData::new(&frame);
-        for z in b {
-            p.multi_polygon(&z.geometry);
-        }
+    // The district outline on top (its fill went in first).
+    if !district.is_empty() {
         let _ = writeln!(
             s,
-            r##"<path d="{}" fill="none" stroke="#333333" stroke-width="{:.1}" stroke-linejoin="round"/>"##,
-            p.d,
+            r##"<path d="{district}" fill="none" stroke="#333333" stroke-width="{:.1}" stroke-linejoin="round"/>"##,
             2.5 * u
         );
     }
@@ -767,7 +779,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         r##"<g id="scale-bar" data-metres="{bar_m}" data-px="{bar_px:.3}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#ffffff" fill-opacity="0.8"/>"##,
         bx - 12.0 * u,
         by - 26.0 * u,
-        bar_px + 24.0 * u,
+        bar_px + 40.0 * u,
         46.0 * u
     );
     for k in 0..4 {
@@ -1111,6 +1123,37 @@ mod tests {
         // Township names are data: the same in both.
         assert!(zh.contains(">新城街道<") && en.contains(">新城街道<"));
         assert!(zh.starts_with("<svg") && zh.contains(FONTS));
+    }
+
+    #[test]
+    fn the_district_boundary_sets_the_extent_and_is_outlined() {
+        let mut o = land_fixture();
+        let parcels = extent(&o).unwrap();
+        // A boundary four times the fixture's size, centred on it.
+        let (c, w, h) = (parcels.center(), parcels.width(), parcels.height());
+        let boundary = Rect::new(
+            Coord {
+                x: c.x - 2.0 * w,
+                y: c.y - 2.0 * h,
+            },
+            Coord {
+                x: c.x + 2.0 * w,
+                y: c.y + 2.0 * h,
+            },
+        );
+        o.model.boundary = Some(vec![crate::model::Zone {
+            feature: 1,
+            name: None,
+            geometry: MultiPolygon(vec![boundary.to_polygon()]),
+        }]);
+        let m = district_map(&o, Lang::Zh, 1600);
+        let [x0, y0, x1, y1] = m.frame.map_box;
+        let (sw, ne) = (m.frame.px(boundary.min()), m.frame.px(boundary.max()));
+        assert!(x0 <= sw.x && ne.x <= x1 && y0 <= ne.y && sw.y <= y1);
+        // The boundary fills the box in one direction (a 4 % margin).
+        assert!(((ne.x - sw.x) / (x1 - x0)).max((sw.y - ne.y) / (y1 - y0)) > 0.95);
+        assert!(m.svg.contains(">区界<"));
+        assert_eq!(m.svg.matches("fill=\"none\" stroke=\"#333333\"").count(), 1);
     }
 
     #[test]
