@@ -87,6 +87,9 @@ pub enum Error {
     /// GDAL failed in a way that is not the input's fault.
     #[error("GDAL: {0}")]
     Gdal(String),
+    /// Drawing the map as an image failed.
+    #[error("map: {0}")]
+    Render(String),
 }
 
 fn list(problems: &[Problem]) -> String {

@@ -13,6 +13,7 @@ use indicatif::ProgressBar;
 use tudi::config::Project;
 use tudi::date::Date;
 use tudi::pipeline::{self, Stage};
+use tudi::write::report::{Lang, ReportOptions};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +45,27 @@ enum Command {
         /// `as_of`, else today).
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
+        /// Language of report.html and map.svg: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: Lang,
+    },
+    /// Draw the district map (as report.html shows it) to a PNG or SVG
+    /// file, for slides and documents.
+    Map {
+        /// The project file (TOML).
+        project: PathBuf,
+        /// The image: .png or .svg.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Width in pixels.
+        #[arg(long, default_value_t = 1600)]
+        width: u32,
+        /// Language of the labels: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: Lang,
+        /// Report date for deadlines (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
     },
     /// Check a project's layers, CRSs, fields and geometries; print every
     /// problem at once.
@@ -67,6 +89,9 @@ enum Command {
         /// Report date for deadlines (default: the sample's, 2020-12-31).
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
+        /// Language of report.html and map.svg: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: Lang,
     },
     /// Generate a seeded synthetic district (for samples and benchmarks).
     Synth {
@@ -117,7 +142,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             timings,
             as_of,
-        } => run_project(&project, &out, cli.quiet, timings, as_of),
+            lang,
+        } => run_project(&project, &out, cli.quiet, timings, as_of, lang),
         Command::Check { project } => check(&project, cli.quiet),
         Command::Area {
             file,
@@ -125,9 +151,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crs,
             id,
         } => area(file, layer, crs, id),
-        Command::Demo { out, as_of } => {
-            run_project(&demo_project()?, &out, cli.quiet, false, as_of)
+        Command::Demo { out, as_of, lang } => {
+            run_project(&demo_project()?, &out, cli.quiet, false, as_of, lang)
         }
+        Command::Map {
+            project,
+            out,
+            width,
+            lang,
+            as_of,
+        } => map(&project, &out, width, lang, as_of, cli.quiet),
         Command::Synth {
             seed,
             parcels,
@@ -170,24 +203,92 @@ fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("'{s}' is not a date (write it as 2020-12-31)"))
 }
 
+/// Loads a project and runs every analysis, `as_of` overriding its report
+/// date.
+fn analyse(
+    project: &Path,
+    as_of: Option<Date>,
+    bar: &ProgressBar,
+) -> anyhow::Result<pipeline::Outcome> {
+    let mut project = Project::load(project)?;
+    if let Some(d) = as_of {
+        project.project.as_of = Some(d.to_string());
+    }
+    Ok(pipeline::analyse(project, &mut |s: Stage| {
+        bar.set_message(format!("{}…", s.name()))
+    })?)
+}
+
+fn map(
+    project: &Path,
+    out: &Path,
+    width: u32,
+    lang: Lang,
+    as_of: Option<Date>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let png = match out.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("png") => true,
+        Some(e) if e.eq_ignore_ascii_case("svg") => false,
+        _ => {
+            return Err(tudi::error::Error::input(
+                tudi::error::Location::file(out),
+                "the map is written as .png or .svg",
+            )
+            .into())
+        }
+    };
+    let bar = spinner(quiet);
+    let outcome = analyse(project, as_of, &bar)?;
+    bar.set_message("draw…");
+    let map = tudi::write::map::district_map(&outcome, lang, width);
+    let bytes = if png {
+        tudi::write::map::render_png(&map.svg)?
+    } else {
+        map.svg.into_bytes()
+    };
+    // Written beside the target and renamed over it: never half an image.
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = dir {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let tmp = out.with_extension(format!("tudi-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!(
+            "wrote {} ({:.0}×{:.0} px, {} KB)",
+            out.display(),
+            map.width,
+            map.height,
+            bytes.len().div_ceil(1024)
+        );
+    }
+    std::mem::forget(outcome);
+    Ok(())
+}
+
 fn run_project(
     project: &Path,
     out: &Path,
     quiet: bool,
     timings: bool,
     as_of: Option<Date>,
+    lang: Lang,
 ) -> anyhow::Result<()> {
-    let mut project = Project::load(project)?;
-    if let Some(d) = as_of {
-        project.project.as_of = Some(d.to_string());
-    }
     let bar = spinner(quiet);
-    let mut outcome = pipeline::analyse(project, &mut |s: Stage| {
-        bar.set_message(format!("{}…", s.name()))
-    })?;
+    let mut outcome = analyse(project, as_of, &bar)?;
     bar.set_message("write…");
     let clock = std::time::Instant::now();
-    let files = pipeline::write_outputs(&outcome, out)?;
+    let files = pipeline::write_outputs_with(
+        &outcome,
+        out,
+        &ReportOptions {
+            lang,
+            ..Default::default()
+        },
+    )?;
     outcome.timings.push((Stage::Write, clock.elapsed()));
     bar.finish_and_clear();
     if timings {

@@ -25,6 +25,7 @@ use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
 use crate::model::{id_order, Model, Progress};
 use crate::write::geojson::{write_collection, Prop, Shape};
+use crate::write::report::ReportOptions;
 use crate::write::{csv_with_bom, fixed, Staging};
 
 /// The stages a run goes through, for progress and timings.
@@ -655,8 +656,13 @@ fn mu(m2: f64) -> Prop {
     Prop::Num(m2_to_mu(m2), 4)
 }
 
-/// Writes every output into `out` (atomically) and returns the files.
+/// Writes every output into `out` (atomically), the report in Chinese.
 pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
+    write_outputs_with(o, out, &ReportOptions::default())
+}
+
+/// Writes every output into `out` (atomically) and returns the files.
+pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Result<Vec<PathBuf>> {
     let parcels = &o.model.parcels;
     let rules = &o.project.rules;
     let mut staging = Staging::new(out)?;
@@ -870,5 +876,6 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
     })?;
     staging.write("ledgers.xlsx", |w| w.write_all(&xlsx))?;
     crate::write::maps::write(&mut staging, o, o.model.boundary.as_deref())?;
+    crate::write::report::write_report(o, &summary, report, &mut staging)?;
     staging.commit()
 }

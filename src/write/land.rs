@@ -17,6 +17,10 @@ fn mu(m2: f64) -> Prop {
     Prop::Num(m2_to_mu(m2), 4)
 }
 
+fn opt_mu(m2: Option<f64>) -> String {
+    m2.map(|v| fixed(m2_to_mu(v), 4)).unwrap_or_default()
+}
+
 /// Writes the issue-3 outputs into the staging folder.
 pub fn write_land_outputs(o: &Outcome, staging: &mut Staging) -> Result<()> {
     write_parks(o, staging)?;
@@ -392,34 +396,43 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
     rows
 }
 
-/// A township's figures (areas in mu).
+/// One township's figures (areas in m²); `code` is empty on the row of
+/// things whose township is unknown.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TownshipRow {
-    /// Empty for things whose township is unknown.
     pub code: String,
+    /// The name known from the townships layer or the targets; `(unknown)`
+    /// on the unknown row.
     pub name: String,
     pub parcels: usize,
-    pub area_mu: f64,
+    pub area_m2: f64,
     pub industrial_parcels: usize,
     pub scattered_parcels: usize,
-    pub scattered_mu: f64,
+    pub scattered_m2: f64,
     pub enterprises: usize,
     pub targets: usize,
     pub targets_done: usize,
     pub overdue: usize,
     pub parks: usize,
-    pub park_land_mu: f64,
+    pub park_land_m2: f64,
     pub vacated_records: usize,
-    /// `None` without a vacated layer.
-    pub vacated_gross_mu: Option<f64>,
-    pub vacated_effective_mu: Option<f64>,
-    pub vacated_planned_mu: Option<f64>,
-    pub vacated_in_progress_mu: Option<f64>,
+    /// `None` when no vacated record lies in it.
+    pub vacated: Option<crate::analysis::vacated::TownshipVacated>,
+    /// The township's vacated-land goal, mu.
     pub vacated_target_mu: Option<f64>,
-    pub vacated_progress: Option<f64>,
 }
 
-/// Townships met in the data, the townships layer or the targets, in code
-/// order; things whose township is unknown are on a last row with no code.
+impl TownshipRow {
+    /// Gross vacated land over the goal, when there is a goal.
+    pub fn vacated_progress(&self) -> Option<f64> {
+        let gross = self.vacated.as_ref().map_or(0.0, |t| m2_to_mu(t.gross_m2));
+        self.vacated_target_mu.map(|g| gross / g)
+    }
+}
+
+/// One row per township: the land, the targets, the parks and the vacated
+/// land; townships are those met in the data, the townships layer or the
+/// targets; things whose township is unknown are on a last row with no code.
 pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     let parcels = &o.model.parcels;
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
@@ -441,50 +454,14 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     if unknown {
         codes.push(String::new());
     }
-    let is = |t: Option<&str>, code: &str| t.unwrap_or("") == code;
-    let mut parcels_of: std::collections::HashMap<&str, Vec<usize>> = Default::default();
-    for (i, p) in parcels.iter().enumerate() {
-        parcels_of
-            .entry(p.township().unwrap_or(""))
-            .or_default()
-            .push(i);
-    }
-    let assessments = &o.assessments;
-    let ents = &o.model.enterprises;
-    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
-    codes
-        .iter()
+    let mut rows: Vec<TownshipRow> = codes
+        .into_iter()
         .map(|code| {
-            let ps: &[usize] = parcels_of.get(code.as_str()).map_or(&[], |v| v);
-            let es: Vec<usize> = (0..ents.len())
-                .filter(|&e| is(o.enterprise_township[e].as_deref(), code))
-                .collect();
-            let targets: Vec<usize> = es
-                .iter()
-                .copied()
-                .filter(|&e| assessments[e].is_target())
-                .collect();
-            let parks: Vec<usize> = (0..o.park_township.len())
-                .filter(|&p| is(o.park_township[p].as_deref(), code))
-                .collect();
-            let vt = o.vacated.as_ref().map(|v| {
-                v.by_township
-                    .get(code.as_str())
-                    .cloned()
-                    .unwrap_or_default()
-            });
-            let goal = o
-                .project
-                .targets
-                .townships
-                .get(code.as_str())
-                .and_then(|g| g.vacated_mu);
-            let vmu = |f: fn(&crate::analysis::vacated::TownshipVacated) -> f64| {
-                vt.as_ref().map(|t| m2_to_mu(f(t)))
-            };
-            let gross = vmu(|t| t.gross_m2);
+            let vacated = o
+                .vacated
+                .as_ref()
+                .and_then(|v| v.by_township.get(code.as_str()).cloned());
             TownshipRow {
-                code: code.clone(),
                 name: o
                     .township_names
                     .get(code.as_str())
@@ -496,64 +473,98 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
                             String::new()
                         }
                     }),
-                parcels: ps.len(),
-                area_mu: m2_to_mu(ps.iter().map(|&i| parcels[i].area_m2).sum()),
-                industrial_parcels: ps
-                    .iter()
-                    .filter(|&&i| o.blocks.block_of[i].is_some())
-                    .count(),
-                scattered_parcels: ps.iter().filter(|&&i| o.blocks.scattered[i]).count(),
-                scattered_mu: m2_to_mu(
-                    ps.iter()
-                        .filter(|&&i| o.blocks.scattered[i])
-                        .map(|&i| parcels[i].area_m2)
-                        .sum(),
-                ),
-                enterprises: es.len(),
-                targets: targets.len(),
-                targets_done: targets
-                    .iter()
-                    .filter(|&&e| ents[e].status == Some(Progress::Done))
-                    .count(),
-                overdue: targets.iter().filter(|e| overdue.contains(e)).count(),
-                parks: parks.len(),
-                park_land_mu: m2_to_mu(parks.iter().map(|&p| o.far.parks[p].density.land_m2).sum()),
-                vacated_records: vt.as_ref().map_or(0, |t| t.records),
-                vacated_gross_mu: gross,
-                vacated_effective_mu: vmu(|t| t.effective_m2),
-                vacated_planned_mu: vmu(|t| t.planned_m2),
-                vacated_in_progress_mu: vmu(|t| t.in_progress_m2),
-                vacated_target_mu: goal,
-                vacated_progress: goal.map(|g| gross.unwrap_or(0.0) / g),
+                parcels: 0,
+                area_m2: 0.0,
+                industrial_parcels: 0,
+                scattered_parcels: 0,
+                scattered_m2: 0.0,
+                enterprises: 0,
+                targets: 0,
+                targets_done: 0,
+                overdue: 0,
+                parks: 0,
+                park_land_m2: 0.0,
+                vacated_records: vacated.as_ref().map_or(0, |t| t.records),
+                vacated,
+                vacated_target_mu: o
+                    .project
+                    .targets
+                    .townships
+                    .get(code.as_str())
+                    .and_then(|g| g.vacated_mu),
+                code,
             }
         })
-        .collect()
+        .collect();
+    // One pass over each layer (a synthetic district can have a hundred
+    // thousand unit codes); things in no row (a park whose township is
+    // unknown when nothing else is) count nowhere.
+    let row_of: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r.code.clone(), k))
+        .collect();
+    let row = |t: Option<&str>| row_of.get(t.unwrap_or("")).copied();
+    for (i, p) in parcels.iter().enumerate() {
+        if let Some(k) = row(p.township()) {
+            let r = &mut rows[k];
+            r.parcels += 1;
+            r.area_m2 += p.area_m2;
+            r.industrial_parcels += usize::from(o.blocks.block_of[i].is_some());
+            if o.blocks.scattered[i] {
+                r.scattered_parcels += 1;
+                r.scattered_m2 += p.area_m2;
+            }
+        }
+    }
+    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
+    let ents = &o.model.enterprises;
+    for (e, t) in o.enterprise_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            let r = &mut rows[k];
+            r.enterprises += 1;
+            if o.assessments[e].is_target() {
+                r.targets += 1;
+                r.targets_done += usize::from(ents[e].status == Some(Progress::Done));
+                r.overdue += usize::from(overdue.contains(&e));
+            }
+        }
+    }
+    for (p, t) in o.park_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            rows[k].parks += 1;
+            rows[k].park_land_m2 += o.far.parks[p].density.land_m2;
+        }
+    }
+    rows
 }
 
 fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
-    let opt = |v: Option<f64>, d: usize| v.map(|v| fixed(v, d)).unwrap_or_default();
     let rows = township_rows(o).into_iter().map(|t| {
+        let vt = t.vacated.as_ref();
         vec![
-            t.code,
-            t.name,
+            t.code.clone(),
+            t.name.clone(),
             t.parcels.to_string(),
-            fixed(t.area_mu, 4),
+            fixed(m2_to_mu(t.area_m2), 4),
             t.industrial_parcels.to_string(),
             t.scattered_parcels.to_string(),
-            fixed(t.scattered_mu, 4),
+            fixed(m2_to_mu(t.scattered_m2), 4),
             t.enterprises.to_string(),
             t.targets.to_string(),
             t.targets_done.to_string(),
             t.overdue.to_string(),
             t.parks.to_string(),
-            fixed(t.park_land_mu, 4),
+            fixed(m2_to_mu(t.park_land_m2), 4),
             t.vacated_records.to_string(),
-            opt(t.vacated_gross_mu, 4),
-            opt(t.vacated_effective_mu, 4),
-            opt(t.vacated_planned_mu, 4),
-            opt(t.vacated_in_progress_mu, 4),
-            opt(t.vacated_target_mu, 2),
-            opt(t.vacated_progress, 4),
+            opt_mu(vt.map(|t| t.gross_m2)),
+            opt_mu(vt.map(|t| t.effective_m2)),
+            opt_mu(vt.map(|t| t.planned_m2)),
+            opt_mu(vt.map(|t| t.in_progress_m2)),
+            t.vacated_target_mu.map(|g| fixed(g, 2)).unwrap_or_default(),
+            t.vacated_progress()
+                .map(|p| fixed(p, 4))
+                .unwrap_or_default(),
         ]
     });
     staging.write("townships.csv", |w| {

@@ -416,27 +416,32 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
             .into_iter()
             .map(|t| {
                 let n = |v: usize| Cell::Int(v as i64);
+                let vt = t.vacated.clone();
+                let progress = t.vacated_progress();
+                let vmu = |f: fn(&crate::analysis::vacated::TownshipVacated) -> f64| {
+                    vt.as_ref().map(|v| m2_to_mu(f(v)))
+                };
                 vec![
                     text(t.code),
                     text(t.name),
                     n(t.parcels),
-                    Cell::Num(t.area_mu, Num::Two),
+                    Cell::Num(m2_to_mu(t.area_m2), Num::Two),
                     n(t.industrial_parcels),
                     n(t.scattered_parcels),
-                    Cell::Num(t.scattered_mu, Num::Two),
+                    Cell::Num(m2_to_mu(t.scattered_m2), Num::Two),
                     n(t.enterprises),
                     n(t.targets),
                     n(t.targets_done),
                     n(t.overdue),
                     n(t.parks),
-                    Cell::Num(t.park_land_mu, Num::Two),
+                    Cell::Num(m2_to_mu(t.park_land_m2), Num::Two),
                     n(t.vacated_records),
-                    opt_num(t.vacated_gross_mu, Num::Two),
-                    opt_num(t.vacated_effective_mu, Num::Two),
-                    opt_num(t.vacated_planned_mu, Num::Two),
-                    opt_num(t.vacated_in_progress_mu, Num::Two),
+                    opt_num(vmu(|v| v.gross_m2), Num::Two),
+                    opt_num(vmu(|v| v.effective_m2), Num::Two),
+                    opt_num(vmu(|v| v.planned_m2), Num::Two),
+                    opt_num(vmu(|v| v.in_progress_m2), Num::Two),
                     opt_num(t.vacated_target_mu, Num::Two),
-                    opt_num(t.vacated_progress, Num::Percent),
+                    opt_num(progress, Num::Percent),
                 ]
             })
             .collect(),

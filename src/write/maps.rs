@@ -5,6 +5,7 @@
 
 use crate::analysis::predicates::Predicate;
 use crate::error::Result;
+use crate::geodesy::m2_to_mu;
 use crate::model::Zone;
 use crate::pipeline::Outcome;
 
@@ -498,8 +499,14 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                         int(|r| r.scattered_parcels),
                         int(|r| r.targets),
                         int(|r| r.overdue),
-                        Value::opt_real(row.and_then(|r| r.vacated_gross_mu)),
-                        Value::opt_real(row.and_then(|r| r.vacated_effective_mu)),
+                        Value::opt_real(
+                            row.and_then(|r| r.vacated.as_ref())
+                                .map(|v| m2_to_mu(v.gross_m2)),
+                        ),
+                        Value::opt_real(
+                            row.and_then(|r| r.vacated.as_ref())
+                                .map(|v| m2_to_mu(v.effective_m2)),
+                        ),
                     ],
                 )
             }),

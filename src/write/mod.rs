@@ -6,8 +6,10 @@ pub mod geojson;
 pub mod gpkg;
 pub mod land;
 pub mod ledgers;
+pub mod map;
 pub mod maps;
 pub mod qgis;
+pub mod report;
 pub mod styles;
 
 use std::fs;
