@@ -196,21 +196,12 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         .collect();
     let disposition_names: Vec<String> = rules.disposition.iter().map(|d| d.name.clone()).collect();
     let vacated = model.vacated.as_deref().map(|records| {
-        // An enterprise has left its land once it is done and its
-        // disposition moves it: closed, relocated or moved into a park.
+        // An enterprise marked done has been dealt with: on vacated land
+        // that means it has left. Pending ones still stand where they are.
         let standing: Vec<bool> = model
             .enterprises
             .iter()
-            .zip(&assessments)
-            .map(|(e, a)| {
-                let moved = a.disposition.is_some_and(|d| {
-                    matches!(
-                        disposition_names[d].as_str(),
-                        "close" | "relocate" | "into_park"
-                    )
-                });
-                !(e.status == Some(Progress::Done) && moved)
-            })
+            .map(|e| e.status != Some(Progress::Done))
             .collect();
         vacated::vacated(
             records,
@@ -273,12 +264,13 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
     })
 }
 
+// `+ 0.0` turns a rounded -0 into 0.
 fn round4(v: f64) -> f64 {
-    (v * 1e4).round() / 1e4
+    (v * 1e4).round() / 1e4 + 0.0
 }
 
 fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    (v * 100.0).round() / 100.0 + 0.0
 }
 
 fn standings(list: &[(&'static str, targets::Standing)]) -> Ordered<StandingSummary> {

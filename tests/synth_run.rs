@@ -54,6 +54,61 @@ fn check_seed(seed: u64, parcels: usize) {
         "seed {seed}"
     );
 
+    // parks, floor-area ratios and vacated land
+    let pk = |key: &str| s["parks"][key].as_u64().unwrap() as usize;
+    assert_eq!(pk("count"), inv.parks, "seed {seed}: parks");
+    assert_eq!(
+        pk("opened_in_year"),
+        inv.parks_new,
+        "seed {seed}: new parks"
+    );
+    assert_eq!(
+        pk("below_min"),
+        inv.parks_low_far,
+        "seed {seed}: parks under 1.2"
+    );
+    assert_eq!(
+        n("far", "buildings"),
+        inv.buildings,
+        "seed {seed}: buildings"
+    );
+    // low-density: the planted low-FAR parcels and the bare industrial ones
+    assert_eq!(
+        n("far", "low_density_parcels"),
+        inv.low_far_parcels + inv.bare_industrial_parcels,
+        "seed {seed}: low-density parcels"
+    );
+    let v = |key: &str| s["vacated"][key].as_u64().unwrap() as usize;
+    assert_eq!(v("records"), inv.vacated_records, "seed {seed}");
+    assert_eq!(v("done"), inv.vacated_done, "seed {seed}");
+    assert_eq!(
+        v("overlaps"),
+        inv.vacated_overlap_pairs,
+        "seed {seed}: overlaps"
+    );
+    assert_eq!(
+        v("claim_mismatches"),
+        inv.vacated_wrong_claims,
+        "seed {seed}: claims"
+    );
+    assert_eq!(v("undated"), inv.vacated_undated, "seed {seed}: undated");
+    assert_eq!(v("outside"), inv.vacated_outside, "seed {seed}: outside");
+    assert_eq!(v("occupied"), inv.vacated_occupied, "seed {seed}: occupied");
+    assert_eq!(
+        v("occupying_enterprises"),
+        inv.ent_on_vacated,
+        "seed {seed}: firms on done land"
+    );
+    assert_eq!(
+        v("effective_blocks"),
+        inv.vacated_effective_blocks,
+        "seed {seed}: effective blocks"
+    );
+    assert!(
+        s["vacated"]["protected_mu"].as_f64().unwrap() > 0.0,
+        "seed {seed}: the split block loses its strip to the red line"
+    );
+
     // village blocks of 5 mu or more outside the parks: chains, road pairs
     // and large cropland clusters
     let blocks = json(&out.join("blocks.geojson"));
@@ -96,4 +151,16 @@ fn the_committed_sample_matches_its_readme() {
     assert_eq!(s["enterprises"]["invalid_credit_codes"], 12);
     assert_eq!(s["parcels"]["area_mismatches"], 45);
     assert_eq!(s["enterprises"]["by_group"]["d_three_years"], 25);
+    // issue 3's layers: 12 parks (3 new, 3 under FAR 1.2), 77 low-FAR and
+    // 110 bare industrial parcels, 73 vacated records with 2 overlapping
+    // pairs, 3 wrong claims, 3 records with 6 firms still on them
+    assert_eq!(s["parks"]["count"], 12);
+    assert_eq!(s["parks"]["opened_in_year"], 3);
+    assert_eq!(s["parks"]["below_min"], 3);
+    assert_eq!(s["far"]["low_density_parcels"], 187);
+    assert_eq!(s["vacated"]["records"], 73);
+    assert_eq!(s["vacated"]["overlaps"], 2);
+    assert_eq!(s["vacated"]["claim_mismatches"], 3);
+    assert_eq!(s["vacated"]["occupied"], 3);
+    assert_eq!(s["vacated"]["occupying_enterprises"], 6);
 }
