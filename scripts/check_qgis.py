@@ -20,6 +20,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 from qgis.core import (
+    QgsLayoutItemMap,
+    QgsLayoutItemScaleBar,
     QgsApplication,
     QgsFeatureRequest,
     QgsLayoutExporter,
@@ -38,6 +40,7 @@ def check(ok, message):
     print(("ok   " if ok else "FAIL ") + message)
     if not ok:
         failures.append(message)
+    return ok
 
 
 def plain(v):
@@ -202,10 +205,12 @@ def main():
     project = QgsProject.instance()
     check(project.read(qgs), "tudi.qgs: read")
     check(project.crs().authid() == written_crs, f"tudi.qgs: CRS {project.crs().authid()} (written {written_crs})")
+    orphans = [n.layerId() for n in project.layerTreeRoot().findLayers() if n.layer() is None]
+    check(not orphans, f"tudi.qgs: every layer-tree entry has its layer (missing: {orphans})")
     groups = [g.name() for g in project.layerTreeRoot().children()]
-    order = ["整治对象", "用地", "小微园与腾退", "底图"]
+    order = ["整治对象", "小微园与腾退", "用地", "底图"]
     check(
-        groups[:2] == order[:2] and groups == [g for g in order if g in groups],
+        groups[0] == order[0] and "用地" in groups and groups == [g for g in order if g in groups],
         f"tudi.qgs: groups {groups}",
     )
     for name, (count, _, title) in layers.items():
@@ -231,6 +236,13 @@ def main():
     layouts = project.layoutManager().layouts()
     check(len(layouts) == 1, f"tudi.qgs: {len(layouts)} layout")
     layout = layouts[0]
+    bars = [i for i in layout.items() if isinstance(i, QgsLayoutItemScaleBar)]
+    maps = [i for i in layout.items() if isinstance(i, QgsLayoutItemMap)]
+    if check(len(bars) == 1 and len(maps) == 1, "layout: one map, one scale bar"):
+        width_m = maps[0].extent().width()
+        seg = bars[0].unitsPerSegment()
+        check(width_m / 20 <= seg <= width_m / 4,
+              f"layout: scale bar segment {seg:.0f} m on a {width_m:.0f} m wide map")
     exporter = QgsLayoutExporter(layout)
     png = os.path.join(artefacts, "tudi-demo-layout.png")
     pdf = os.path.join(artefacts, "tudi-demo-layout.pdf")

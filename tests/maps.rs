@@ -130,12 +130,12 @@ fn parks_vacated_land_and_low_density_parcels_are_in_the_geopackage_too() {
         defaults,
         [
             "enterprises:disposition",
-            "scattered_parcels:scattered",
-            "blocks:scattered",
             "parks:far",
             "vacated:status",
             "vacated_blocks:effective",
+            "scattered_parcels:scattered",
             "low_density_parcels:low_density",
+            "blocks:scattered",
             "townships:outline",
         ]
     );

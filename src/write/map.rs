@@ -310,39 +310,50 @@ pub struct DistrictMap {
     pub scale_bar_px: f64,
 }
 
-/// The extent to fit: the district boundary when there is one, else every
-/// polygon layer drawn (enterprise positions do not count: one bad geocode
-/// would shrink the district to a corner).
-fn extent(o: &Outcome) -> Option<Rect<f64>> {
+fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
+fn rect_of<'a>(it: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
+    it.filter_map(|g| g.bounding_rect()).reduce(union)
+}
+
+/// The extent a map of the run frames (longitude/latitude): the district
+/// boundary, unless the data covers under a quarter of its box (a pilot
+/// area or a sample inside a district), then the data — every polygon
+/// layer drawn; enterprise positions do not count, as one bad geocode
+/// would shrink the district to a corner.
+pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
     let m = &o.model;
-    let rect_of = |it: &mut dyn Iterator<Item = &MultiPolygon<f64>>| {
-        it.filter_map(|g| g.bounding_rect()).reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
-    };
-    if let Some(b) = m.boundary.as_deref() {
-        if let Some(r) = rect_of(&mut b.iter().map(|z| &z.geometry)) {
-            return Some(r);
-        }
-    }
-    rect_of(
-        &mut m
-            .parcels
+    let data = rect_of(
+        m.parcels
             .iter()
             .map(|p| &p.geometry)
             .chain(m.townships.iter().flatten().map(|t| &t.geometry))
             .chain(m.parks.iter().flatten().map(|p| &p.geometry))
             .chain(m.vacated.iter().flatten().map(|v| &v.geometry)),
-    )
+    );
+    let boundary = m
+        .boundary
+        .as_deref()
+        .and_then(|b| rect_of(b.iter().map(|z| &z.geometry)));
+    match (boundary, data) {
+        (Some(b), Some(d)) => {
+            let area = |r: Rect<f64>| r.width() * r.height();
+            let covered = area(d).min(area(b)) / area(b).max(f64::MIN_POSITIVE);
+            Some(if covered < 0.25 { d } else { b })
+        }
+        (b, d) => b.or(d),
+    }
 }
 
 /// A round length (1, 2 or 5 × 10ⁿ m) near a fifth of `span_m`.
@@ -382,7 +393,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     let far_known = m.buildings.is_some();
     let min_far = o.project.rules.min_park_far;
 
-    let extent = extent(o).unwrap_or_else(|| {
+    let extent = map_extent(o).unwrap_or_else(|| {
         Rect::new(
             Coord { x: 120.0, y: 30.0 },
             Coord {
@@ -1125,20 +1136,20 @@ mod tests {
         assert!(zh.starts_with("<svg") && zh.contains(FONTS));
     }
 
-    #[test]
-    fn the_district_boundary_sets_the_extent_and_is_outlined() {
+    /// The land fixture with a square boundary `k` times its size per side,
+    /// centred on it.
+    fn with_boundary(k: f64) -> (Outcome, Rect<f64>, Rect<f64>) {
         let mut o = land_fixture();
-        let parcels = extent(&o).unwrap();
-        // A boundary four times the fixture's size, centred on it.
-        let (c, w, h) = (parcels.center(), parcels.width(), parcels.height());
+        let data = map_extent(&o).unwrap();
+        let (c, w, h) = (data.center(), data.width(), data.height());
         let boundary = Rect::new(
             Coord {
-                x: c.x - 2.0 * w,
-                y: c.y - 2.0 * h,
+                x: c.x - k / 2.0 * w,
+                y: c.y - k / 2.0 * h,
             },
             Coord {
-                x: c.x + 2.0 * w,
-                y: c.y + 2.0 * h,
+                x: c.x + k / 2.0 * w,
+                y: c.y + k / 2.0 * h,
             },
         );
         o.model.boundary = Some(vec![crate::model::Zone {
@@ -1146,14 +1157,38 @@ mod tests {
             name: None,
             geometry: MultiPolygon(vec![boundary.to_polygon()]),
         }]);
-        let m = district_map(&o, Lang::Zh, 1600);
+        (o, data, boundary)
+    }
+
+    /// Whether `r` fills the map box in one direction (a 4 % margin).
+    fn fills(m: &DistrictMap, r: Rect<f64>) -> bool {
         let [x0, y0, x1, y1] = m.frame.map_box;
-        let (sw, ne) = (m.frame.px(boundary.min()), m.frame.px(boundary.max()));
-        assert!(x0 <= sw.x && ne.x <= x1 && y0 <= ne.y && sw.y <= y1);
-        // The boundary fills the box in one direction (a 4 % margin).
-        assert!(((ne.x - sw.x) / (x1 - x0)).max((sw.y - ne.y) / (y1 - y0)) > 0.95);
+        let (sw, ne) = (m.frame.px(r.min()), m.frame.px(r.max()));
+        x0 <= sw.x + 0.5
+            && ne.x <= x1 + 0.5
+            && y0 <= ne.y + 0.5
+            && sw.y <= y1 + 0.5
+            && ((ne.x - sw.x) / (x1 - x0)).max((sw.y - ne.y) / (y1 - y0)) > 0.95
+    }
+
+    #[test]
+    fn the_district_boundary_sets_the_extent_and_is_outlined() {
+        let (o, _, boundary) = with_boundary(1.5);
+        let m = district_map(&o, Lang::Zh, 1600);
+        assert!(fills(&m, boundary));
         assert!(m.svg.contains(">区界<"));
         assert_eq!(m.svg.matches("fill=\"none\" stroke=\"#333333\"").count(), 1);
+    }
+
+    #[test]
+    fn a_pilot_area_inside_a_large_district_is_framed_on_its_data() {
+        // data covering a sixteenth of the boundary's box: the map shows
+        // the data, the boundary is still drawn
+        let (o, data, _) = with_boundary(4.0);
+        assert_eq!(map_extent(&o), Some(data));
+        let m = district_map(&o, Lang::Zh, 1600);
+        assert!(fills(&m, data));
+        assert!(m.svg.contains(">区界<"));
     }
 
     #[test]

@@ -218,6 +218,16 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
             styles: vec![styles::boundary()],
         });
     }
+    // Top of the map first: the targets, then parks and vacated land, then
+    // the land they lie on (industrial blocks beneath the parcels in
+    // them), then the base map.
+    let rank = |group: &str| {
+        ["整治对象", "小微园与腾退", "用地", "底图"]
+            .iter()
+            .position(|g| *g == group)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(|l| (rank(l.group), l.name == "blocks"));
     out
 }
 
@@ -531,7 +541,7 @@ pub fn write(staging: &mut Staging, o: &Outcome, boundary: Option<&[Zone]>) -> R
         gpkg: GPKG,
         layers: &layers,
         extents: &extents,
-        frame: boundary.map(|_| BOUNDARY),
+        frame: super::map::map_extent(o),
     })?;
     staging.write(PROJECT, |w| w.write_all(xml.as_bytes()))
 }

@@ -115,7 +115,10 @@ fn nice(m: f64) -> f64 {
 }
 
 fn layer_id(layer: &Layer) -> String {
-    format!("tudi_{}", layer.name)
+    // QGIS keeps a layer id from the project only when it is longer than
+    // ten characters (QgsMapLayer::readLayerXml); a shorter one (`tudi_parks`)
+    // is replaced by a random id, and the layer falls out of the layer tree.
+    format!("tudi_layer_{}", layer.name)
 }
 
 /// What the project needs to know of the written GeoPackage.
@@ -127,9 +130,9 @@ pub struct ProjectInput<'a, 'l> {
     pub layers: &'a [Layer<'l>],
     /// Each layer's extent (longitude/latitude), from the writer.
     pub extents: &'a [Option<Rect<f64>>],
-    /// The layer whose extent frames the map (the district outline), else
-    /// all layers frame it.
-    pub frame: Option<&'a str>,
+    /// The extent (longitude/latitude) the map frames, else that of all
+    /// layers.
+    pub frame: Option<Rect<f64>>,
 }
 
 // Page and item geometry of the A3 landscape layout, mm.
@@ -138,16 +141,18 @@ const MAP: (f64, f64, f64, f64) = (10.0, 24.0, 305.0, 263.0);
 
 /// The `.qgs` project XML, and the EPSG code of its CRS.
 pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
-    let framing: Vec<Rect<f64>> = p
-        .layers
-        .iter()
-        .zip(p.extents)
-        .filter(|(l, _)| p.frame.is_none_or(|f| f == l.name))
-        .filter_map(|(_, e)| *e)
-        .collect();
-    let lonlat = framing
-        .iter()
-        .copied()
+    let lonlat = p
+        .frame
+        .into_iter()
+        .chain(
+            p.frame
+                .is_none()
+                .then_some(p.extents)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .copied(),
+        )
         .reduce(|a, b| {
             Rect::new(
                 Coord {
@@ -438,7 +443,9 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
         (80.0, 14.0),
         &format!(
             r#"mapUuid="{MAP_UUID}" style="Single Box" unitType="{unit}" unitLabel="{label}" numMapUnitsPerScaleBarUnit="{per_unit}" numSegments="2" numSegmentsLeft="0" numSubdivisions="1" subdivisionsHeight="1.5" numUnitsPerSegment="{}" segmentSizeMode="0" minBarWidth="50" maxBarWidth="150" height="2" labelBarSpace="2" boxContentSpace="1" alignment="0" labelVerticalPlacement="0" labelHorizontalPlacement="0" lineJoinStyle="miter" lineCapStyle="square" outlineWidth="0.3" frame="false" background="true""#,
-            segment / per_unit
+            // QGIS counts a segment in map units (metres), whatever unit
+            // the labels use
+            segment
         ),
     );
     let _ = writeln!(
@@ -616,7 +623,20 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_layer_frames_the_map() {
+    fn layer_ids_are_long_enough_for_qgis_to_keep() {
+        // regression: `tudi_parks` (10 characters) was replaced on reading
+        for l in layers() {
+            assert!(layer_id(&l).chars().count() > 10, "{}", layer_id(&l));
+        }
+        let short = Layer {
+            name: "a",
+            ..layers().remove(0)
+        };
+        assert!(layer_id(&short).chars().count() > 10);
+    }
+
+    #[test]
+    fn a_frame_extent_frames_the_map() {
         let layers = layers();
         let extents = [
             Some(Rect::new(
@@ -647,7 +667,7 @@ mod tests {
             e.attribute("xmax").unwrap().parse::<f64>().unwrap()
                 - e.attribute("xmin").unwrap().parse::<f64>().unwrap()
         };
-        let framed = width(&project_xml(&input(Some("enterprises"))).unwrap().0);
+        let framed = width(&project_xml(&input(extents[0])).unwrap().0);
         let all = width(&project_xml(&input(None)).unwrap().0);
         assert!(framed < all / 5.0, "{framed} vs {all}");
     }
