@@ -655,13 +655,56 @@ pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
 
 /// Writes every output into `out` (atomically) and returns the files.
 pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Result<Vec<PathBuf>> {
+    let staging = Staging::new(out)?;
+    let summary = o.summary();
+    // Each product is its own set of files: they are written side by side.
+    let (core, (land, (ledgers, (maps, report)))) = rayon::join(
+        || write_core(o, &staging, &summary),
+        || {
+            rayon::join(
+                || crate::write::land::write_land_outputs(o, &staging),
+                || {
+                    rayon::join(
+                        || write_ledgers(o, &staging, out),
+                        || {
+                            rayon::join(
+                                || {
+                                    crate::write::maps::write(
+                                        &staging,
+                                        o,
+                                        o.model.boundary.as_deref(),
+                                    )
+                                },
+                                || {
+                                    crate::write::report::write_report(
+                                        o, &summary, report, &staging,
+                                    )
+                                },
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    );
+    core.and(land).and(ledgers).and(maps).and(report)?;
+    staging.commit()
+}
+
+fn write_ledgers(o: &Outcome, staging: &Staging, out: &Path) -> Result<()> {
+    let xlsx = crate::write::ledgers::ledgers(o).map_err(|e| Error::Write {
+        path: out.join("ledgers.xlsx"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    staging.write("ledgers.xlsx", |w| w.write_all(&xlsx))
+}
+
+/// summary.json and the core issue's GeoJSON and CSV outputs.
+fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
     let parcels = &o.model.parcels;
     let rules = &o.project.rules;
-    let mut staging = Staging::new(out)?;
-
-    let summary = o.summary();
     staging.write("summary.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")
     })?;
 
@@ -861,13 +904,5 @@ pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Re
         )
     })?;
 
-    crate::write::land::write_land_outputs(o, &mut staging)?;
-    let xlsx = crate::write::ledgers::ledgers(o).map_err(|e| Error::Write {
-        path: out.join("ledgers.xlsx"),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    staging.write("ledgers.xlsx", |w| w.write_all(&xlsx))?;
-    crate::write::maps::write(&mut staging, o, o.model.boundary.as_deref())?;
-    crate::write::report::write_report(o, &summary, report, &mut staging)?;
-    staging.commit()
+    Ok(())
 }

@@ -15,6 +15,7 @@ use gdal::vector::{Feature, Geometry as OgrGeometry, LayerAccess, LayerOptions};
 use gdal::DriverManager;
 use gdal_sys::OGRwkbGeometryType;
 use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use rayon::prelude::*;
 
 use super::fixed;
 use super::styles::{qml, Alias, Style, SymbolKind};
@@ -95,7 +96,10 @@ pub enum Geometry<'a> {
 }
 
 /// The i-th feature of a layer: geometry and one value per field.
-pub type FeatureFn<'a> = Box<dyn Fn(usize) -> (Geometry<'a>, Vec<Value>) + 'a>;
+/// A feature ready for GDAL: its bounds, WKB and rounded values.
+type Rendered = (Option<Rect<f64>>, Vec<u8>, Vec<Value>);
+
+pub type FeatureFn<'a> = Box<dyn Fn(usize) -> (Geometry<'a>, Vec<Value>) + Sync + 'a>;
 
 /// A layer to write: its table, titles, fields, features and styles.
 pub struct Layer<'a> {
@@ -252,36 +256,51 @@ pub fn write_gpkg(path: &Path, layers: &[Layer]) -> Result<Vec<Option<Rect<f64>>
         let lyr = tx.layer_by_name(layer.name).map_err(&err)?;
         let mut extent = None;
         let defn = lyr.defn();
-        for i in 0..layer.count {
-            let (geometry, values) = (layer.feature)(i);
-            debug_assert_eq!(values.len(), layer.fields.len(), "{}", layer.name);
-            extend(
-                &mut extent,
-                match &geometry {
-                    Geometry::Point(c) => Some(Rect::new(*c, *c)),
-                    Geometry::Polygons(mp) => mp.bounding_rect(),
-                },
-            );
-            let mut feature = Feature::new(defn).map_err(&err)?;
-            for (k, (value, field)) in values.iter().zip(&layer.fields).enumerate() {
-                match (value, field.kind) {
-                    (Value::Null, _) => feature.set_field_null(k),
-                    (Value::Text(s) | Value::Date(s), _) => feature.set_field_string(k, s),
-                    (Value::Int(v), _) => feature.set_field_integer64(k, *v),
-                    (Value::Bool(b), _) => feature.set_field_integer(k, i32::from(*b)),
-                    (Value::Real(v), _) if !v.is_finite() => feature.set_field_null(k),
-                    (Value::Real(v), FieldKind::Real(d)) => feature.set_field_double(
-                        k,
-                        fixed(*v, d).parse().expect("fixed() prints a number"),
-                    ),
-                    (Value::Real(v), _) => feature.set_field_double(k, *v),
+        // Features are rendered (values rounded, geometry to WKB) in
+        // parallel batches; GDAL inserts them one by one.
+        const BATCH: usize = 8192;
+        for start in (0..layer.count).step_by(BATCH) {
+            let rendered: Vec<Rendered> = (start..(start + BATCH).min(layer.count))
+                .into_par_iter()
+                .map(|i| {
+                    let (geometry, values) = (layer.feature)(i);
+                    debug_assert_eq!(values.len(), layer.fields.len(), "{}", layer.name);
+                    let bounds = match &geometry {
+                        Geometry::Point(c) => Some(Rect::new(*c, *c)),
+                        Geometry::Polygons(mp) => mp.bounding_rect(),
+                    };
+                    let values = values
+                        .into_iter()
+                        .zip(&layer.fields)
+                        .map(|(value, field)| match (value, field.kind) {
+                            (Value::Real(v), _) if !v.is_finite() => Value::Null,
+                            (Value::Real(v), FieldKind::Real(d)) => {
+                                Value::Real(fixed(v, d).parse().expect("fixed() prints a number"))
+                            }
+                            (value, _) => value,
+                        })
+                        .collect();
+                    (bounds, wkb(&geometry), values)
+                })
+                .collect();
+            for (bounds, wkb, values) in rendered {
+                extend(&mut extent, bounds);
+                let mut feature = Feature::new(defn).map_err(&err)?;
+                for (k, value) in values.iter().enumerate() {
+                    match value {
+                        Value::Null => feature.set_field_null(k),
+                        Value::Text(s) | Value::Date(s) => feature.set_field_string(k, s),
+                        Value::Int(v) => feature.set_field_integer64(k, *v),
+                        Value::Bool(b) => feature.set_field_integer(k, i32::from(*b)),
+                        Value::Real(v) => feature.set_field_double(k, *v),
+                    }
+                    .map_err(&err)?;
                 }
-                .map_err(&err)?;
+                feature
+                    .set_geometry(OgrGeometry::from_wkb(&wkb).map_err(&err)?)
+                    .map_err(&err)?;
+                feature.create(&lyr).map_err(&err)?;
             }
-            feature
-                .set_geometry(OgrGeometry::from_wkb(&wkb(&geometry)).map_err(&err)?)
-                .map_err(&err)?;
-            feature.create(&lyr).map_err(&err)?;
         }
         extents.push(extent);
     }

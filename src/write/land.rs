@@ -22,14 +22,14 @@ fn opt_mu(m2: Option<f64>) -> String {
 }
 
 /// Writes the issue-3 outputs into the staging folder.
-pub fn write_land_outputs(o: &Outcome, staging: &mut Staging) -> Result<()> {
+pub fn write_land_outputs(o: &Outcome, staging: &Staging) -> Result<()> {
     write_parks(o, staging)?;
     write_far(o, staging)?;
     write_vacated(o, staging)?;
     write_townships(o, staging)
 }
 
-fn write_parks(o: &Outcome, staging: &mut Staging) -> Result<()> {
+fn write_parks(o: &Outcome, staging: &Staging) -> Result<()> {
     let parks = o.model.parks.as_deref().unwrap_or(&[]);
     let known = o.model.buildings.is_some();
     let min = o.project.rules.min_park_far;
@@ -75,7 +75,7 @@ fn write_parks(o: &Outcome, staging: &mut Staging) -> Result<()> {
     })
 }
 
-fn write_far(o: &Outcome, staging: &mut Staging) -> Result<()> {
+fn write_far(o: &Outcome, staging: &Staging) -> Result<()> {
     let parcels = &o.model.parcels;
     let block_id = |i: usize| o.blocks.block_of[i].map(|b| o.blocks.blocks[b].id);
     let low = &o.far.low_density;
@@ -152,7 +152,7 @@ fn write_far(o: &Outcome, staging: &mut Staging) -> Result<()> {
     })
 }
 
-fn write_vacated(o: &Outcome, staging: &mut Staging) -> Result<()> {
+fn write_vacated(o: &Outcome, staging: &Staging) -> Result<()> {
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
     let empty = Default::default();
     let v = o.vacated.as_ref().unwrap_or(&empty);
@@ -539,7 +539,7 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
     rows
 }
 
-fn write_townships(o: &Outcome, staging: &mut Staging) -> Result<()> {
+fn write_townships(o: &Outcome, staging: &Staging) -> Result<()> {
     let rows = township_rows(o).into_iter().map(|t| {
         let vt = t.vacated.as_ref();
         vec![

@@ -473,11 +473,17 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
     ));
 
     let townships = o.model.townships.as_deref().unwrap_or(&[]);
-    let rows: std::collections::HashMap<String, super::land::TownshipRow> =
+    // the township figures are summed only when there are townships to
+    // carry them
+    let rows: std::collections::HashMap<String, super::land::TownshipRow> = if townships.is_empty()
+    {
+        Default::default()
+    } else {
         super::land::township_rows(o)
             .into_iter()
             .map(|r| (r.code.clone(), r))
-            .collect();
+            .collect()
+    };
     out.extend(has(
         o.model.townships.is_some(),
         Layer {
@@ -528,7 +534,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
 
 /// Writes `tudi.gpkg` and `tudi.qgs` into the staging folder. `boundary`,
 /// the district outline, frames the map when given.
-pub fn write(staging: &mut Staging, o: &Outcome, boundary: Option<&[Zone]>) -> Result<()> {
+pub fn write(staging: &Staging, o: &Outcome, boundary: Option<&[Zone]>) -> Result<()> {
     let layers = layers(o, boundary);
     let mut extents = Vec::new();
     staging.write_at(GPKG, |path| {

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
-    files: Vec<String>,
+    files: std::sync::Mutex<Vec<String>>,
     committed: bool,
 }
 
@@ -54,14 +54,14 @@ impl Staging {
         Ok(Staging {
             out: out.to_path_buf(),
             dir,
-            files: Vec::new(),
+            files: Default::default(),
             committed: false,
         })
     }
 
     /// Writes one output file (by name) with `fill`.
     pub fn write(
-        &mut self,
+        &self,
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<()> {
@@ -73,30 +73,39 @@ impl Staging {
             .into_inner()
             .map_err(|e| write_err(&path)(e.into_error()))?;
         file.sync_all().map_err(write_err(&path))?;
-        self.files.push(name.to_string());
+        self.files
+            .lock()
+            .expect("a writer panicked")
+            .push(name.to_string());
         Ok(())
     }
 
     /// Writes one output file (by name) with a writer that needs a path
     /// (GDAL); the file is synced like the others.
-    pub fn write_at(&mut self, name: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    pub fn write_at(&self, name: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
         let path = self.dir.join(name);
         fill(&path)?;
         fs::File::open(&path)
             .and_then(|f| f.sync_all())
             .map_err(write_err(&path))?;
-        self.files.push(name.to_string());
+        self.files
+            .lock()
+            .expect("a writer panicked")
+            .push(name.to_string());
         Ok(())
     }
 
     /// Moves every written file into the output folder (each rename is
     /// atomic; a new output folder appears whole).
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
-        let written: Vec<PathBuf> = self.files.iter().map(|f| self.out.join(f)).collect();
+        // files are written in parallel: list them in a stable order
+        let mut files = std::mem::take(self.files.get_mut().expect("a writer panicked"));
+        files.sort();
+        let written: Vec<PathBuf> = files.iter().map(|f| self.out.join(f)).collect();
         if !self.out.exists() {
             fs::rename(&self.dir, &self.out).map_err(write_err(&self.out))?;
         } else {
-            for f in &self.files {
+            for f in &files {
                 let to = self.out.join(f);
                 fs::rename(self.dir.join(f), &to).map_err(write_err(&to))?;
             }
@@ -159,17 +168,17 @@ mod tests {
         let _ = fs::remove_dir_all(&root);
         let out = root.join("out");
         {
-            let mut s = Staging::new(&out).unwrap();
+            let s = Staging::new(&out).unwrap();
             s.write("a.txt", |w| w.write_all(b"x")).unwrap();
             // dropped without commit
         }
         assert!(!out.exists());
         assert_eq!(fs::read_dir(&root).unwrap().count(), 0, "staging removed");
-        let mut s = Staging::new(&out).unwrap();
+        let s = Staging::new(&out).unwrap();
         s.write("a.txt", |w| w.write_all(b"x")).unwrap();
         s.commit().unwrap();
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"x");
-        let mut s = Staging::new(&out).unwrap();
+        let s = Staging::new(&out).unwrap();
         s.write("a.txt", |w| w.write_all(b"y")).unwrap();
         s.commit().unwrap();
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"y");

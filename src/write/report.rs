@@ -112,7 +112,7 @@ pub fn write_report(
     o: &Outcome,
     summary: &Summary,
     options: &ReportOptions,
-    staging: &mut Staging,
+    staging: &Staging,
 ) -> Result<()> {
     let map = district_map(o, options.lang, options.map_width);
     staging.write("map.svg", |w| w.write_all(map.svg.as_bytes()))?;
