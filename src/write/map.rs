@@ -14,7 +14,8 @@ use crate::geodesy::{geodesic_distance, EqualArea};
 use crate::model::Progress;
 use crate::pipeline::Outcome;
 
-use super::report::{escape, Lang};
+use super::escape;
+use super::report::Lang;
 
 /// Fonts named in the SVG, a Chinese-capable one first: Chromium and
 /// resvg both take the first family installed.

@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 
 use geo::{Coord, Rect};
 
+use super::escape;
 use super::gpkg::{GeometryKind, Layer};
-use super::styles::{esc, qml, qml_body, Alias, FONT};
+use super::styles::{qml, qml_body, Alias, FONT};
 use crate::crs::tm::TransverseMercator;
 use crate::error::{Error, Result};
 
@@ -32,7 +33,7 @@ fn crs_xml(epsg: u32) -> Result<String> {
         .map_err(|e| Error::Gdal(format!("EPSG:{epsg}: {e}")))?;
     Ok(format!(
         "<spatialrefsys><wkt>{}</wkt><authid>EPSG:{epsg}</authid></spatialrefsys>",
-        esc(&wkt)
+        escape(&wkt)
     ))
 }
 
@@ -178,7 +179,7 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
 <homePath path=""/>
 <title>{title}</title>
 <projectCrs>{crs}</projectCrs>"#,
-        title = esc(p.title),
+        title = escape(p.title),
         crs = crs_xml(epsg)?
     );
 
@@ -194,15 +195,15 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
         let _ = writeln!(
             x,
             r#"<layer-tree-group name="{}" checked="Qt::Checked" expanded="1"><customproperties/>"#,
-            esc(g)
+            escape(g)
         );
         for l in p.layers.iter().filter(|l| l.group == *g) {
             let _ = writeln!(
                 x,
                 r#"<layer-tree-layer id="{}" name="{}" source="./{}|layername={}" providerKey="ogr" checked="Qt::Checked" expanded="1" legend_exp="" patch_size="-1,-1" legend_split_behavior="0"><customproperties/></layer-tree-layer>"#,
                 layer_id(l),
-                esc(&l.title),
-                esc(p.gpkg),
+                escape(&l.title),
+                escape(p.gpkg),
                 l.name
             );
         }
@@ -250,12 +251,12 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
             u8::from(default.label.is_some()),
             e.map(|e| extent_xml("extent", &e)).unwrap_or_default(),
             layer_id(l),
-            esc(p.gpkg),
+            escape(p.gpkg),
             l.name,
-            esc(&l.title),
+            escape(&l.title),
             crs_xml(4490)?,
-            esc(&l.title),
-            esc(&l.description),
+            escape(&l.title),
+            escape(&l.description),
         );
         x.push_str(&qml_body(default, kind, &aliases));
         // The other styles, as QGIS's style manager stores them: the
@@ -263,8 +264,8 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
         let _ = writeln!(
             x,
             r#"<map-layer-style-manager current="{}"><map-layer-style name="{}"/>"#,
-            esc(default.name),
-            esc(default.name)
+            escape(default.name),
+            escape(default.name)
         );
         for s in &l.styles[1..] {
             let doc = qml(s, kind, &aliases);
@@ -272,7 +273,7 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
             let _ = writeln!(
                 x,
                 r#"<map-layer-style name="{}">{}</map-layer-style>"#,
-                esc(s.name),
+                escape(s.name),
                 root.trim_end()
             );
         }
@@ -330,7 +331,7 @@ fn label_item(
         size,
         &format!(
             r#"labelText="{}" htmlState="0" marginX="0" marginY="0" halign="{halign}" valign="128" frame="false" background="false""#,
-            esc(text)
+            escape(text)
         ),
     );
     let _ = writeln!(
@@ -351,7 +352,7 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
         r#"<Layouts>
 <Layout name="{}" units="mm" printResolution="300" worldFileMap="">
 <PageCollection>"#,
-        esc(title)
+        escape(title)
     );
     item_open(
         x,
@@ -608,7 +609,7 @@ mod tests {
             types,
             ["65638", "65639", "65641", "65642", "65640", "65646", "65641"]
         );
-        assert!(xml.contains("format_date(now(), &apos;yyyy-MM-dd&apos;)"));
+        assert!(xml.contains("format_date(now(), &#39;yyyy-MM-dd&#39;)"));
         assert!(xml.contains(&format!("description=\"{FONT},24,")));
         // the map frames the data in metres: ~4.8 km wide, 4.4 km high
         let e = layout

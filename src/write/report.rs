@@ -14,6 +14,7 @@ use crate::geodesy::m2_to_mu;
 use crate::model::VacatedRecord;
 use crate::pipeline::{Outcome, StandingSummary, Summary};
 
+use super::escape;
 use super::land::{township_rows, TownshipRow};
 use super::map::{disposition_colour, disposition_label, district_map, DistrictMap};
 use super::{fixed, Staging};
@@ -62,22 +63,6 @@ impl Default for ReportOptions {
             map_width: 1600,
         }
     }
-}
-
-/// Escapes text for HTML and XML (content and quoted attributes).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A number with fixed decimals and thousands separators.

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use super::escape;
+
 /// A font every label and layout text names: Debian's `fonts-noto-cjk`.
 pub const FONT: &str = "Noto Sans CJK SC";
 
@@ -142,22 +144,6 @@ pub enum SymbolKind {
     Fill,
 }
 
-/// Escapes text for an XML attribute or element.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A number as QGIS writes it: no trailing zeros.
 fn num(v: f64) -> String {
     let s = format!("{v:.6}");
@@ -173,8 +159,8 @@ fn option(out: &mut String, name: &str, value: &str) {
     let _ = writeln!(
         out,
         r#"<Option name="{}" type="QString" value="{}"/>"#,
-        esc(name),
-        esc(value)
+        escape(name),
+        escape(value)
     );
 }
 
@@ -189,7 +175,7 @@ fn data_defined(out: &mut String, props: &[(&str, String)]) {
             let _ = writeln!(
                 out,
                 r#"<Option name="{key}" type="Map"><Option name="active" type="bool" value="true"/><Option name="expression" type="QString" value="{}"/><Option name="type" type="int" value="3"/></Option>"#,
-                esc(expression)
+                escape(expression)
             );
         }
         out.push_str("</Option>\n");
@@ -277,7 +263,7 @@ fn labeling_xml(out: &mut String, label: &Label, kind: SymbolKind) {
 <placement placement="{placement}" placementFlags="10" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0" dist="1" distUnits="MM" priority="5" offsetType="0" quadOffset="4" xOffset="0" yOffset="0" offsetUnits="MM" polygonPlacementFlags="2" layerType="{}"/>
 <rendering drawLabels="1" obstacle="1" obstacleFactor="1" obstacleType="1" displayAll="0" upsidedownLabels="0" labelPerPart="0" mergeLines="0" minFeatureSize="0" limitNumLabels="0" maxNumLabels="2000" scaleVisibility="0" scaleMin="0" scaleMax="0" fontLimitPixelSize="0" zIndex="0" unplacedVisibility="0"/>
 </settings></labeling>"#,
-        esc(&label.expression),
+        escape(&label.expression),
         num(label.size_pt),
         label.color.qgis(),
         match kind {
@@ -324,15 +310,15 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
             let _ = writeln!(
                 out,
                 r#"<renderer-v2 type="categorizedSymbol" attr="{}" forceraster="0" symbollevels="0" enableorderby="0" referencescale="-1">"#,
-                esc(expression)
+                escape(expression)
             );
             out.push_str("<categories>\n");
             for (i, c) in categories.iter().enumerate() {
                 let _ = writeln!(
                     out,
                     r#"<category symbol="{i}" value="{}" label="{}" render="true"/>"#,
-                    esc(&c.value),
-                    esc(&c.label)
+                    escape(&c.value),
+                    escape(&c.label)
                 );
             }
             out.push_str("</categories>\n<symbols>\n");
@@ -345,7 +331,7 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
             let _ = writeln!(
                 out,
                 r#"<renderer-v2 type="graduatedSymbol" attr="{}" graduatedMethod="GraduatedColor" forceraster="0" symbollevels="0" enableorderby="0" referencescale="-1">"#,
-                esc(expression)
+                escape(expression)
             );
             out.push_str("<ranges>\n");
             for (i, r) in ranges.iter().enumerate() {
@@ -354,7 +340,7 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
                     r#"<range symbol="{i}" lower="{}" upper="{}" label="{}" render="true"/>"#,
                     num(r.lower),
                     num(r.upper),
-                    esc(&r.label)
+                    escape(&r.label)
                 );
             }
             out.push_str("</ranges>\n<symbols>\n");
@@ -375,8 +361,8 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
         let _ = writeln!(
             out,
             r#"<alias field="{}" index="{i}" name="{}"/>"#,
-            esc(a.field),
-            esc(a.alias)
+            escape(a.field),
+            escape(a.alias)
         );
     }
     out.push_str("</aliases>\n");
