@@ -571,6 +571,45 @@ mod tests {
     }
 
     #[test]
+    fn targets_default_to_xiuzhou_and_bad_goals_and_dates_are_named() {
+        let p = parse("[layers.parcels]\npath = \"p\"\n").unwrap();
+        assert_eq!(p.targets.vacated_mu, 2000.0);
+        assert_eq!(p.targets.effective_mu, 1500.0);
+        assert_eq!(p.targets.new_park_floor_m2, 250_000.0);
+        let p = parse(
+            "[layers.parcels]\npath = \"p\"\n[targets]\nyear = 2020\nvacated_mu = 300\n[targets.townships.330411101]\nname = \"新城街道\"\nvacated_mu = 100\n",
+        )
+        .unwrap();
+        assert_eq!(p.targets.year, Some(2020));
+        assert_eq!(
+            p.targets.remediated, 400.0,
+            "the other goals keep their defaults"
+        );
+        assert_eq!(
+            p.targets.townships["330411101"].named(),
+            vec![("vacated_mu", 100.0)]
+        );
+        let err = parse(
+            "[project]\nas_of = \"2020-13-01\"\n[layers.parcels]\npath = \"p\"\n[targets]\nupgraded = -1\n[targets.townships.330411101]\ninto_parks = 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("field targets.upgraded"), "{err}");
+        assert!(
+            err.contains("field targets.townships.330411101.into_parks"),
+            "{err}"
+        );
+        assert!(
+            err.contains("field project.as_of") && err.contains("2020-13-01"),
+            "{err}"
+        );
+        let err = parse("[layers.parcels]\npath = \"p\"\n[targets]\nvacated = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("vacated"), "unknown goal named: {err}");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_dispositions_are_errors() {
         let err = parse("[layers.parcels]\npath = \"p\"\nlayr = \"x\"\n")
             .unwrap_err()

@@ -346,3 +346,33 @@ fn the_seeds_twelve_parks_come_out_at_the_published_totals() {
         "0.8, 0.9, 1.0, 1.1 and the last park's 0.79"
     );
 }
+
+#[test]
+fn a_misspelt_field_of_a_new_layer_is_named_with_its_file() {
+    let dir = scratch("land-field");
+    for f in std::fs::read_dir(fixture("land")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let project = std::fs::read_to_string(dir.join("project.toml"))
+        .unwrap()
+        .replace(
+            "[layers.buildings]\npath = \"buildings.geojson\"\n",
+            "[layers.buildings]\npath = \"buildings.geojson\"\nfields = { floors = \"storeys\" }\n",
+        );
+    std::fs::write(dir.join("project.toml"), project).unwrap();
+    let out = dir.join("out");
+    let o = tudi(&[
+        "run",
+        dir.join("project.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("buildings.geojson") && err.contains("storeys"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
