@@ -101,7 +101,7 @@ pub struct Far {
     /// Per park of the model.
     pub parks: Vec<ParkStats>,
     pub park_totals: ParkTotals,
-    /// Floor area of buildings standing on no parcel and in no park, m².
+    /// Floor area of the parts of buildings that lie on no parcel, m².
     pub unplaced_floor_area_m2: f64,
 }
 
@@ -324,10 +324,9 @@ pub fn far(
     let unplaced_floor_area_m2 = buildings
         .iter()
         .zip(&placed)
-        .filter(|(b, &p)| b.footprint_m2 > 0.0 && p < 0.5 * b.footprint_m2)
-        .map(|(b, p)| b.floor_area_m2() * (1.0 - p / b.footprint_m2))
-        .sum::<f64>()
-        .max(0.0);
+        .filter(|(b, _)| b.footprint_m2 > 0.0)
+        .map(|(b, p)| b.floor_area_m2() * (1.0 - p / b.footprint_m2).max(0.0))
+        .sum::<f64>();
 
     let parks = park_stats(parks, Some(&on_parks), enterprises, rules);
     Far {
