@@ -19,7 +19,7 @@ use crate::model::{
     id_order, Building, Enterprise, Grade, LayerInfo, Model, Parcel, Park, Progress, Township,
     VacatedRecord, Zone,
 };
-use crate::read::{self, FieldRequest, RawLayer, Source, Value};
+use crate::read::{self, FieldRequest, RawFeature, RawLayer, Source, Value};
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
     Problem {
@@ -427,18 +427,25 @@ fn non_negative(
     }
 }
 
-fn empty_layer(raw: &RawLayer) -> Option<Problem> {
-    raw.features
-        .is_empty()
-        .then(|| problem(raw.at.clone(), "the layer has no features"))
-}
+/// What building an item from one feature gives: the item and perhaps a
+/// note (a repair), or the problem with the feature.
+type Built<T> = std::result::Result<(T, Option<Problem>), Problem>;
 
-/// Splits per-feature results into the built items and the problems;
-/// notes (e.g. repairs) go to `warnings`.
-fn split_results<T>(
-    results: Vec<std::result::Result<(T, Option<Problem>), Problem>>,
+/// Builds an item from each feature, in parallel, keeping file order; notes
+/// go to `warnings`. An empty layer is a problem of its own.
+fn build_each<T: Send>(
+    features: Vec<RawFeature>,
+    at: &Location,
     warnings: &mut Vec<Problem>,
+    build: impl Fn(RawFeature) -> Built<T> + Sync + Send,
 ) -> (Vec<T>, Vec<Problem>) {
+    if features.is_empty() {
+        return (
+            Vec::new(),
+            vec![problem(at.clone(), "the layer has no features")],
+        );
+    }
+    let results: Vec<Built<T>> = features.into_par_iter().map(build).collect();
     let mut ok = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for r in results {
@@ -453,52 +460,71 @@ fn split_results<T>(
     (ok, bad)
 }
 
+/// Names every id used twice in items sorted by id.
+fn duplicate_ids<T>(
+    sorted: &[T],
+    key: impl Fn(&T) -> (&str, usize),
+    at: &Location,
+    field: &str,
+) -> Vec<Problem> {
+    sorted
+        .windows(2)
+        .filter_map(|pair| {
+            let ((id0, feature0), (id1, feature1)) = (key(&pair[0]), key(&pair[1]));
+            (id0 == id1).then(|| {
+                problem(
+                    at.clone().feature(feature1.to_string()).field(field),
+                    format!("id {id1} is also used by feature {feature0}: ids must be unique"),
+                )
+            })
+        })
+        .collect()
+}
+
 fn build_parcels(
     raw: RawLayer,
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Parcel>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let found = &raw.found;
-    let at = &raw.at;
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
-                problem(
-                    at.clone()
-                        .feature(f.number.to_string())
-                        .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
-                    "no id",
-                )
-            })?;
-            let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-            let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
-                problem(
-                    fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
-                    "no land-use code",
-                )
-            })?;
-            let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let parcel = Parcel {
-                id,
-                feature: f.number,
-                landuse,
-                unit_code: f.values[PARCEL_UNIT].take_text(),
-                village: f.values[PARCEL_VILLAGE].take_text(),
-                settlement: f.values[PARCEL_SETTLEMENT].take_text(),
-                official_area_m2,
-                geometry,
-                area_m2: 0.0,
-            };
-            Ok((parcel, repaired))
-        })
-        .collect();
-    let (mut parcels, mut problems) = split_results(results, warnings);
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
+    let results = build_each(features, at, warnings, |mut f| {
+        let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
+            problem(
+                at.clone()
+                    .feature(f.number.to_string())
+                    .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
+                "no id",
+            )
+        })?;
+        let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+        let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
+            problem(
+                fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
+                "no land-use code",
+            )
+        })?;
+        let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let parcel = Parcel {
+            id,
+            feature: f.number,
+            landuse,
+            unit_code: f.values[PARCEL_UNIT].take_text(),
+            village: f.values[PARCEL_VILLAGE].take_text(),
+            settlement: f.values[PARCEL_SETTLEMENT].take_text(),
+            official_area_m2,
+            geometry,
+            area_m2: 0.0,
+        };
+        Ok((parcel, repaired))
+    });
+    let (mut parcels, mut problems) = results;
     // Parcels are kept in id order, so nothing downstream (block numbers,
     // sums, output order) depends on the order of the file: FlatGeobuf's
     // spatial index, for one, reorders features.
@@ -514,24 +540,13 @@ fn build_parcels(
     } else {
         parcels.par_sort_unstable_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
     }
-    for pair in parcels.windows(2) {
-        if pair[0].id == pair[1].id {
-            problems.push(problem(
-                at.clone()
-                    .feature(pair[1].feature.to_string())
-                    .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
-                format!(
-                    "id {} is also used by feature {}: ids must be unique",
-                    pair[1].id, pair[0].feature
-                ),
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(parcels)
-    } else {
-        Err(problems)
-    }
+    problems.extend(duplicate_ids(
+        &parcels,
+        |p| (p.id.as_str(), p.feature),
+        at,
+        found[PARCEL_ID].as_deref().unwrap_or("?"),
+    ));
+    finish((parcels, problems))
 }
 
 /// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,
@@ -563,54 +578,54 @@ fn build_enterprises(
     raw: RawLayer,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Enterprise>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let found = &raw.found;
-    let at = &raw.at;
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
     let name_of = |i: usize| found[i].clone().unwrap_or_default();
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let fat = || at.clone().feature(f.number.to_string());
-            let location = match f.geometry {
-                Some(Geometry::Point(p)) => p.0,
-                Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
-                Some(other) => {
-                    return Err(problem(
-                        fat(),
-                        format!("a {} where a point was expected", geometry_name(&other)),
-                    ))
-                }
-                None => return Err(problem(fat(), "no location")),
-            };
-            let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
-            let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
-            let grades = parse_grades(&grades_text).ok_or_else(|| {
-                problem(
-                    fat().field(name_of(ENT_GRADES)),
-                    format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
-                )
-            })?;
-            let enterprise = Enterprise {
-                feature: f.number,
-                credit_code_valid: credit_code::is_valid(&credit_code),
-                credit_code,
-                name: f.values[ENT_NAME].take_text().unwrap_or_default(),
-                industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
-                revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
-                tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
-                land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
-                grades,
-                location,
-                status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
-                deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
-            };
-            Ok((enterprise, None))
-        })
-        .collect();
-    let (enterprises, problems) = split_results(results, warnings);
+    let results = build_each(features, at, warnings, |mut f| {
+        let fat = || at.clone().feature(f.number.to_string());
+        let location = match f.geometry {
+            Some(Geometry::Point(p)) => p.0,
+            Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
+            Some(other) => {
+                return Err(problem(
+                    fat(),
+                    format!("a {} where a point was expected", geometry_name(&other)),
+                ))
+            }
+            None => return Err(problem(fat(), "no location")),
+        };
+        let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
+        let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
+        let grades = parse_grades(&grades_text).ok_or_else(|| {
+            problem(
+                fat().field(name_of(ENT_GRADES)),
+                format!(
+                    "grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"
+                ),
+            )
+        })?;
+        let enterprise = Enterprise {
+            feature: f.number,
+            credit_code_valid: credit_code::is_valid(&credit_code),
+            credit_code,
+            name: f.values[ENT_NAME].take_text().unwrap_or_default(),
+            industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
+            revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
+            tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
+            land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
+            grades,
+            location,
+            status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
+            deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
+        };
+        Ok((enterprise, None))
+    });
+    let (enterprises, problems) = results;
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -635,30 +650,19 @@ fn build_zones(
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Zone>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let at = &raw.at;
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let fat = || at.clone().feature(f.number.to_string());
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let zone = Zone {
-                feature: f.number,
-                name: f.values[0].take_text(),
-                geometry,
-            };
-            Ok((zone, repaired))
-        })
-        .collect();
-    let (zones, problems) = split_results(results, warnings);
-    if problems.is_empty() {
-        Ok(zones)
-    } else {
-        Err(problems)
-    }
+    let RawLayer { at, features, .. } = raw;
+    let at = &at;
+    let results = build_each(features, at, warnings, |mut f| {
+        let fat = || at.clone().feature(f.number.to_string());
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let zone = Zone {
+            feature: f.number,
+            name: f.values[0].take_text(),
+            geometry,
+        };
+        Ok((zone, repaired))
+    });
+    finish(results)
 }
 
 fn build_buildings(
@@ -666,33 +670,32 @@ fn build_buildings(
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Building>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let (found, at) = (&raw.found, &raw.at);
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|f| {
-            let fat = || at.clone().feature(f.number.to_string());
-            let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
-            let given_floor_area_m2 = non_negative(
-                &f.values[BUILDING_FLOOR_AREA],
-                &fat,
-                &found[BUILDING_FLOOR_AREA],
-            )?;
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let building = Building {
-                feature: f.number,
-                floors,
-                given_floor_area_m2,
-                geometry,
-                footprint_m2: 0.0,
-            };
-            Ok((building, repaired))
-        })
-        .collect();
-    finish(split_results(results, warnings))
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
+    let results = build_each(features, at, warnings, |f| {
+        let fat = || at.clone().feature(f.number.to_string());
+        let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
+        let given_floor_area_m2 = non_negative(
+            &f.values[BUILDING_FLOOR_AREA],
+            &fat,
+            &found[BUILDING_FLOOR_AREA],
+        )?;
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let building = Building {
+            feature: f.number,
+            floors,
+            given_floor_area_m2,
+            geometry,
+            footprint_m2: 0.0,
+        };
+        Ok((building, repaired))
+    });
+    finish(results)
 }
 
 fn build_parks(
@@ -700,47 +703,46 @@ fn build_parks(
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Park>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let (found, at) = (&raw.found, &raw.at);
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let fat = || at.clone().feature(f.number.to_string());
-            let grade = match f.values[PARK_GRADE].text() {
-                None => None,
-                Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
-                    problem(
-                        fat().field(found[PARK_GRADE].as_deref().unwrap_or("?")),
-                        format!("a park's grade is A, B, C or D, not '{g}'"),
-                    )
-                })?),
-            };
-            let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
-            let opened = whole(
-                &f.values[PARK_OPENED],
-                &fat,
-                &found[PARK_OPENED],
-                1900..=2200,
-            )?;
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let park = Park {
-                feature: f.number,
-                name: f.values[PARK_NAME]
-                    .take_text()
-                    .unwrap_or_else(|| format!("park {}", f.number)),
-                star: star.map(|s| s as u8),
-                grade,
-                opened: opened.map(|y| y as i32),
-                geometry,
-                area_m2: 0.0,
-            };
-            Ok((park, repaired))
-        })
-        .collect();
-    finish(split_results(results, warnings))
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
+    let results = build_each(features, at, warnings, |mut f| {
+        let fat = || at.clone().feature(f.number.to_string());
+        let grade = match f.values[PARK_GRADE].text() {
+            None => None,
+            Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
+                problem(
+                    fat().field(found[PARK_GRADE].as_deref().unwrap_or("?")),
+                    format!("a park's grade is A, B, C or D, not '{g}'"),
+                )
+            })?),
+        };
+        let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
+        let opened = whole(
+            &f.values[PARK_OPENED],
+            &fat,
+            &found[PARK_OPENED],
+            1900..=2200,
+        )?;
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let park = Park {
+            feature: f.number,
+            name: f.values[PARK_NAME]
+                .take_text()
+                .unwrap_or_else(|| format!("park {}", f.number)),
+            star: star.map(|s| s as u8),
+            grade,
+            opened: opened.map(|y| y as i32),
+            geometry,
+            area_m2: 0.0,
+        };
+        Ok((park, repaired))
+    });
+    finish(results)
 }
 
 fn build_vacated(
@@ -748,64 +750,52 @@ fn build_vacated(
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<VacatedRecord>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let (found, at) = (&raw.found, &raw.at);
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
     let field_of = |i: usize| found[i].clone().unwrap_or_default();
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
+    let results = build_each(features, at, warnings, |mut f| {
+        let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
+            problem(
+                at.clone()
+                    .feature(f.number.to_string())
+                    .field(field_of(VACATED_ID)),
+                "no id",
+            )
+        })?;
+        let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+        let status = progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?
+            .ok_or_else(|| {
                 problem(
-                    at.clone()
-                        .feature(f.number.to_string())
-                        .field(field_of(VACATED_ID)),
-                    "no id",
+                    fat().field(field_of(VACATED_STATUS)),
+                    "no status: use planned, in_progress or done",
                 )
             })?;
-            let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-            let status = progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?
-                .ok_or_else(|| {
-                    problem(
-                        fat().field(field_of(VACATED_STATUS)),
-                        "no status: use planned, in_progress or done",
-                    )
-                })?;
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let record = VacatedRecord {
-                feature: f.number,
-                status,
-                done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
-                claimed_mu: non_negative(
-                    &f.values[VACATED_CLAIMED],
-                    &fat,
-                    &found[VACATED_CLAIMED],
-                )?,
-                township: f.values[VACATED_TOWNSHIP].take_text(),
-                geometry,
-                area_m2: 0.0,
-                id: id.clone(),
-            };
-            Ok((record, repaired))
-        })
-        .collect();
-    let (mut records, mut problems) = split_results(results, warnings);
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let record = VacatedRecord {
+            feature: f.number,
+            status,
+            done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
+            claimed_mu: non_negative(&f.values[VACATED_CLAIMED], &fat, &found[VACATED_CLAIMED])?,
+            township: f.values[VACATED_TOWNSHIP].take_text(),
+            geometry,
+            area_m2: 0.0,
+            id: id.clone(),
+        };
+        Ok((record, repaired))
+    });
+    let (mut records, mut problems) = results;
     records.sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
-    for pair in records.windows(2) {
-        if pair[0].id == pair[1].id {
-            problems.push(problem(
-                at.clone()
-                    .feature(pair[1].feature.to_string())
-                    .field(field_of(VACATED_ID)),
-                format!(
-                    "id {} is also used by feature {}: ids must be unique",
-                    pair[1].id, pair[0].feature
-                ),
-            ));
-        }
-    }
+    problems.extend(duplicate_ids(
+        &records,
+        |r| (r.id.as_str(), r.feature),
+        at,
+        &field_of(VACATED_ID),
+    ));
     finish((records, problems))
 }
 
@@ -814,32 +804,31 @@ fn build_townships(
     repair: bool,
     warnings: &mut Vec<Problem>,
 ) -> std::result::Result<Vec<Township>, Vec<Problem>> {
-    if let Some(p) = empty_layer(&raw) {
-        return Err(vec![p]);
-    }
-    let (found, at) = (&raw.found, &raw.at);
-    let results: Vec<_> = raw
-        .features
-        .into_par_iter()
-        .map(|mut f| {
-            let fat = || at.clone().feature(f.number.to_string());
-            let code = f.values[0].take_text().ok_or_else(|| {
-                problem(
-                    fat().field(found[0].as_deref().unwrap_or("?")),
-                    "no township code",
-                )
-            })?;
-            let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-            let township = Township {
-                feature: f.number,
-                code,
-                name: f.values[1].take_text(),
-                geometry,
-            };
-            Ok((township, repaired))
-        })
-        .collect();
-    finish(split_results(results, warnings))
+    let RawLayer {
+        at,
+        found,
+        features,
+        ..
+    } = raw;
+    let (at, found) = (&at, &found);
+    let results = build_each(features, at, warnings, |mut f| {
+        let fat = || at.clone().feature(f.number.to_string());
+        let code = f.values[0].take_text().ok_or_else(|| {
+            problem(
+                fat().field(found[0].as_deref().unwrap_or("?")),
+                "no township code",
+            )
+        })?;
+        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+        let township = Township {
+            feature: f.number,
+            code,
+            name: f.values[1].take_text(),
+            geometry,
+        };
+        Ok((township, repaired))
+    });
+    finish(results)
 }
 
 fn finish<T>(

@@ -25,6 +25,7 @@ use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
 use crate::model::{id_order, Model, Progress};
 use crate::write::geojson::{write_collection, Prop, Shape};
+use crate::write::land::TownshipRow;
 use crate::write::report::ReportOptions;
 use crate::write::{csv_with_bom, fixed, Staging};
 
@@ -72,6 +73,9 @@ pub struct Outcome {
     pub as_of: Date,
     pub year: i32,
     pub timings: Vec<(Stage, Duration)>,
+    /// The township table, summed on first use (the CSV, the ledgers, the
+    /// map and the report all read it).
+    township_table: std::sync::OnceLock<Vec<TownshipRow>>,
 }
 
 /// Runs every analysis on a project. `on_stage` hears of each stage as it
@@ -261,6 +265,7 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         as_of,
         year,
         timings,
+        township_table: Default::default(),
     })
 }
 
@@ -445,6 +450,12 @@ pub struct EnterpriseSummary {
 }
 
 impl Outcome {
+    /// One row per township (see [`crate::write::land::township_rows`]).
+    pub fn township_rows(&self) -> &[TownshipRow] {
+        self.township_table
+            .get_or_init(|| crate::write::land::township_rows(self))
+    }
+
     pub fn is_industrial(&self, parcel: usize) -> bool {
         self.blocks.block_of[parcel].is_some()
     }

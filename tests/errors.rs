@@ -8,33 +8,9 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// Copies the hand-made district into a scratch folder, applies `edit` to
-/// it, runs `tudi run`, and returns (exit code, stderr, output folder).
+/// Runs the hand-made district after `edit`: (exit code, stderr, output).
 fn run_broken(name: &str, edit: impl FnOnce(&Path)) -> (i32, String, PathBuf) {
-    let dir = scratch(name);
-    for entry in fs::read_dir(fixture("district")).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    edit(&dir);
-    let out = dir.join("out");
-    let o = tudi(&[
-        "run",
-        dir.join("project.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    (
-        o.status.code().unwrap(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-        out,
-    )
-}
-
-fn replace(path: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{from} not in {}", path.display());
-    fs::write(path, text.replacen(from, to, 1)).unwrap();
+    run_edited("district", name, edit)
 }
 
 fn assert_clean_failure(code: i32, err: &str, out: &Path, needles: &[&str]) {

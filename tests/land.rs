@@ -287,26 +287,12 @@ fn as_of_on_the_command_line_overrides_the_project() {
 
 #[test]
 fn bad_vacated_records_are_named() {
-    let dir = scratch("land-bad");
-    let src = fixture("land");
-    for f in std::fs::read_dir(&src).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-    }
-    let text = std::fs::read_to_string(dir.join("vacated.geojson"))
-        .unwrap()
-        .replace("\"2020-06-15\"", "\"2020-06-31\"")
-        .replace("\"in_progress\"", "\"halfway\"");
-    std::fs::write(dir.join("vacated.geojson"), text).unwrap();
-    let out = dir.join("out");
-    let o = tudi(&[
-        "run",
-        dir.join("project.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (code, err, out) = run_edited("land", "land-bad", |dir| {
+        let records = dir.join("vacated.geojson");
+        replace(&records, "\"2020-06-15\"", "\"2020-06-31\"");
+        replace(&records, "\"in_progress\"", "\"halfway\"");
+    });
+    assert_eq!(code, 2);
     assert!(
         err.contains("vacated.geojson")
             && err.contains("feature 4 (id TT-04)")
@@ -349,27 +335,14 @@ fn the_seeds_twelve_parks_come_out_at_the_published_totals() {
 
 #[test]
 fn a_misspelt_field_of_a_new_layer_is_named_with_its_file() {
-    let dir = scratch("land-field");
-    for f in std::fs::read_dir(fixture("land")).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-    }
-    let project = std::fs::read_to_string(dir.join("project.toml"))
-        .unwrap()
-        .replace(
+    let (code, err, out) = run_edited("land", "land-field", |dir| {
+        replace(
+            &dir.join("project.toml"),
             "[layers.buildings]\npath = \"buildings.geojson\"\n",
             "[layers.buildings]\npath = \"buildings.geojson\"\nfields = { floors = \"storeys\" }\n",
-        );
-    std::fs::write(dir.join("project.toml"), project).unwrap();
-    let out = dir.join("out");
-    let o = tudi(&[
-        "run",
-        dir.join("project.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+        )
+    });
+    assert_eq!(code, 2);
     assert!(
         err.contains("buildings.geojson") && err.contains("storeys"),
         "{err}"

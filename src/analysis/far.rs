@@ -126,6 +126,27 @@ fn shares(
     index: &PolygonIndex,
     projection: &EqualArea,
 ) -> Vec<Vec<Share>> {
+    let candidates: Vec<Vec<usize>> = buildings
+        .par_iter()
+        .map(|building| {
+            let mut near: Vec<usize> = building
+                .geometry
+                .bounding_rect()
+                .map(|r| index.candidates_in(r.min(), r.max()).collect())
+                .unwrap_or_default();
+            near.sort_unstable();
+            near
+        })
+        .collect();
+    // Each polygon near a building is projected once, however many
+    // buildings stand on it.
+    let mut near: Vec<usize> = candidates.iter().flatten().copied().collect();
+    near.sort_unstable();
+    near.dedup();
+    let projected: std::collections::HashMap<usize, MultiPolygon<f64>> = near
+        .into_par_iter()
+        .map(|i| (i, projection.project_multi_polygon(polygons[i])))
+        .collect();
     let pieces: Vec<(usize, Share)> = buildings
         .par_iter()
         .enumerate()
@@ -133,19 +154,11 @@ fn shares(
             let footprint = &projected_buildings[b];
             let planar = footprint.unsigned_area();
             let mut out = Vec::new();
-            let Some(r) = building.geometry.bounding_rect() else {
-                return out;
-            };
             if planar <= 0.0 {
                 return out;
             }
-            let mut candidates: Vec<usize> = index.candidates_in(r.min(), r.max()).collect();
-            candidates.sort_unstable();
-            for i in candidates {
-                let on = projection
-                    .project_multi_polygon(polygons[i])
-                    .intersection(footprint)
-                    .unsigned_area();
+            for &i in &candidates[b] {
+                let on = projected[&i].intersection(footprint).unsigned_area();
                 let fraction = (on / planar).min(1.0);
                 // Shares under a square centimetre in a square metre are
                 // digitising noise along a shared edge.
@@ -170,7 +183,8 @@ fn shares(
     by_polygon
 }
 
-/// Parks' land, buildings and enterprises, without buildings.
+/// Parks' land and enterprises, and the building shares on them when a
+/// buildings layer is given.
 fn park_stats(
     parks: &[Park],
     shares: Option<&[Vec<Share>]>,

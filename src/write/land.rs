@@ -398,7 +398,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
 
 /// One township's figures (areas in m²); `code` is empty on the row of
 /// things whose township is unknown.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TownshipRow {
     pub code: String,
     /// The name known from the townships layer or the targets; `(unknown)`
@@ -415,7 +415,6 @@ pub struct TownshipRow {
     pub overdue: usize,
     pub parks: usize,
     pub park_land_m2: f64,
-    pub vacated_records: usize,
     /// `None` when no vacated record lies in it.
     pub vacated: Option<crate::analysis::vacated::TownshipVacated>,
     /// The township's vacated-land goal, mu.
@@ -423,6 +422,11 @@ pub struct TownshipRow {
 }
 
 impl TownshipRow {
+    /// Vacated records in the township.
+    pub fn vacated_records(&self) -> usize {
+        self.vacated.as_ref().map_or(0, |t| t.records)
+    }
+
     /// Gross vacated land over the goal, when there is a goal.
     pub fn vacated_progress(&self) -> Option<f64> {
         let gross = self.vacated.as_ref().map_or(0.0, |t| m2_to_mu(t.gross_m2));
@@ -473,18 +477,6 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
                             String::new()
                         }
                     }),
-                parcels: 0,
-                area_m2: 0.0,
-                industrial_parcels: 0,
-                scattered_parcels: 0,
-                scattered_m2: 0.0,
-                enterprises: 0,
-                targets: 0,
-                targets_done: 0,
-                overdue: 0,
-                parks: 0,
-                park_land_m2: 0.0,
-                vacated_records: vacated.as_ref().map_or(0, |t| t.records),
                 vacated,
                 vacated_target_mu: o
                     .project
@@ -493,6 +485,7 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
                     .get(code.as_str())
                     .and_then(|g| g.vacated_mu),
                 code,
+                ..Default::default()
             }
         })
         .collect();
@@ -540,7 +533,7 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
 }
 
 fn write_townships(o: &Outcome, staging: &Staging) -> Result<()> {
-    let rows = township_rows(o).into_iter().map(|t| {
+    let rows = o.township_rows().iter().map(|t| {
         let vt = t.vacated.as_ref();
         vec![
             t.code.clone(),
@@ -556,7 +549,7 @@ fn write_townships(o: &Outcome, staging: &Staging) -> Result<()> {
             t.overdue.to_string(),
             t.parks.to_string(),
             fixed(m2_to_mu(t.park_land_m2), 4),
-            t.vacated_records.to_string(),
+            t.vacated_records().to_string(),
             opt_mu(vt.map(|t| t.gross_m2)),
             opt_mu(vt.map(|t| t.effective_m2)),
             opt_mu(vt.map(|t| t.planned_m2)),

@@ -14,7 +14,9 @@ use crate::geodesy::m2_to_mu;
 use crate::model::Progress;
 use crate::pipeline::Outcome;
 
-use super::land::{township_rows, vacated_check_rows};
+use super::land::vacated_check_rows;
+use super::map::disposition_label;
+use super::report::Lang;
 
 /// One cell of a ledger.
 enum Cell {
@@ -125,16 +127,6 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> Result<(), Xls
     Ok(())
 }
 
-fn disposition_zh(name: &str) -> &str {
-    match name {
-        "close" => "关停淘汰",
-        "relocate" => "搬迁转移",
-        "into_park" => "整合入园",
-        "upgrade" => "改造提升",
-        other => other,
-    }
-}
-
 fn status_zh(p: Option<Progress>) -> &'static str {
     match p {
         Some(Progress::Done) => "已销号",
@@ -229,7 +221,7 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                     text(groups.join("；")),
                     text(
                         a.disposition
-                            .map(|d| disposition_zh(&rules.disposition[d].name))
+                            .map(|d| disposition_label(&rules.disposition[d].name, Lang::Zh))
                             .unwrap_or_default(),
                     ),
                     e.deadline.map_or(Cell::Empty, Cell::Date),
@@ -412,18 +404,17 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
             ("腾退目标（亩）", 10.0),
             ("腾退进度", 9.0),
         ],
-        rows: township_rows(o)
-            .into_iter()
+        rows: o
+            .township_rows()
+            .iter()
             .map(|t| {
                 let n = |v: usize| Cell::Int(v as i64);
-                let vt = t.vacated.clone();
-                let progress = t.vacated_progress();
                 let vmu = |f: fn(&crate::analysis::vacated::TownshipVacated) -> f64| {
-                    vt.as_ref().map(|v| m2_to_mu(f(v)))
+                    t.vacated.as_ref().map(|v| m2_to_mu(f(v)))
                 };
                 vec![
-                    text(t.code),
-                    text(t.name),
+                    text(t.code.clone()),
+                    text(t.name.clone()),
                     n(t.parcels),
                     Cell::Num(m2_to_mu(t.area_m2), Num::Two),
                     n(t.industrial_parcels),
@@ -435,13 +426,13 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                     n(t.overdue),
                     n(t.parks),
                     Cell::Num(m2_to_mu(t.park_land_m2), Num::Two),
-                    n(t.vacated_records),
+                    n(t.vacated_records()),
                     opt_num(vmu(|v| v.gross_m2), Num::Two),
                     opt_num(vmu(|v| v.effective_m2), Num::Two),
                     opt_num(vmu(|v| v.planned_m2), Num::Two),
                     opt_num(vmu(|v| v.in_progress_m2), Num::Two),
                     opt_num(t.vacated_target_mu, Num::Two),
-                    opt_num(progress, Num::Percent),
+                    opt_num(t.vacated_progress(), Num::Percent),
                 ]
             })
             .collect(),

@@ -6,7 +6,7 @@
 use crate::analysis::predicates::Predicate;
 use crate::error::Result;
 use crate::geodesy::m2_to_mu;
-use crate::model::Zone;
+use crate::model::{Parcel, Zone};
 use crate::pipeline::Outcome;
 
 use super::gpkg::{write_gpkg, Field, FieldKind, Geometry, GeometryKind, Layer, Value};
@@ -36,6 +36,28 @@ fn predicate_alias(p: Predicate) -> &'static str {
         Predicate::TaxPerMuUnder3 => "亩均税收低于提升线",
         Predicate::KeyIndustry => "重点行业",
     }
+}
+
+/// The survey fields every parcel layer starts with.
+fn parcel_fields() -> Vec<Field> {
+    vec![
+        Field::new("id", "图斑标识码", FieldKind::Text),
+        Field::new("dlbm", "地类编码", FieldKind::Text),
+        Field::new("village", "坐落单位名称", FieldKind::Text),
+        Field::new("township", "乡镇代码", FieldKind::Text),
+        Field::new("area_mu", "面积（亩）", FieldKind::Real(4)),
+    ]
+}
+
+/// A parcel's values for [`parcel_fields`].
+fn parcel_values(p: &Parcel) -> Vec<Value> {
+    vec![
+        Value::Text(p.id.clone()),
+        Value::Text(p.landuse.clone()),
+        Value::opt_text(p.village.as_deref()),
+        Value::opt_text(p.township()),
+        mu(p.area_m2),
+    ]
 }
 
 fn mu(m2: f64) -> Value {
@@ -131,15 +153,14 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
         ),
         group: "用地",
         geometry: GeometryKind::MultiPolygon,
-        fields: vec![
-            Field::new("id", "图斑标识码", FieldKind::Text),
-            Field::new("dlbm", "地类编码", FieldKind::Text),
-            Field::new("village", "坐落单位名称", FieldKind::Text),
-            Field::new("township", "乡镇代码", FieldKind::Text),
-            Field::new("area_mu", "面积（亩）", FieldKind::Real(4)),
-            Field::new("block_id", "地块群编号", FieldKind::Int),
-            Field::new("block_mu", "地块群面积（亩）", FieldKind::Real(4)),
-        ],
+        fields: [
+            parcel_fields(),
+            vec![
+                Field::new("block_id", "地块群编号", FieldKind::Int),
+                Field::new("block_mu", "地块群面积（亩）", FieldKind::Real(4)),
+            ],
+        ]
+        .concat(),
         count: scattered.len(),
         feature: Box::new(move |k| {
             let p = &parcels[scattered[k]];
@@ -147,15 +168,11 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                 [o.blocks.block_of[scattered[k]].expect("scattered parcels are industrial")];
             (
                 Geometry::Polygons(&p.geometry),
-                vec![
-                    Value::Text(p.id.clone()),
-                    Value::Text(p.landuse.clone()),
-                    Value::opt_text(p.village.as_deref()),
-                    Value::opt_text(p.township()),
-                    mu(p.area_m2),
-                    Value::Int(b.id as i64),
-                    mu(b.area_m2),
-                ],
+                [
+                    parcel_values(p),
+                    vec![Value::Int(b.id as i64), mu(b.area_m2)],
+                ]
+                .concat(),
             )
         }),
         styles: vec![styles::scattered_parcels()],
@@ -431,41 +448,39 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
             description: format!("容积率低于 {} 的工业用地图斑", rules.min_parcel_far),
             group: "用地",
             geometry: GeometryKind::MultiPolygon,
-            fields: vec![
-                Field::new("id", "图斑标识码", FieldKind::Text),
-                Field::new("dlbm", "地类编码", FieldKind::Text),
-                Field::new("village", "坐落单位名称", FieldKind::Text),
-                Field::new("township", "乡镇代码", FieldKind::Text),
-                Field::new("area_mu", "面积（亩）", FieldKind::Real(4)),
-                Field::new("floor_area_m2", "建筑面积（㎡）", FieldKind::Real(2)),
-                Field::new("footprint_m2", "基底面积（㎡）", FieldKind::Real(2)),
-                Field::new("far", "容积率", FieldKind::Real(4)),
-                Field::new("building_density", "建筑密度", FieldKind::Real(4)),
-                Field::new("buildings", "楼栋数", FieldKind::Int),
-                Field::new("block_id", "地块群编号", FieldKind::Int),
-                Field::new("scattered", "零散", FieldKind::Bool),
-            ],
+            fields: [
+                parcel_fields(),
+                vec![
+                    Field::new("floor_area_m2", "建筑面积（㎡）", FieldKind::Real(2)),
+                    Field::new("footprint_m2", "基底面积（㎡）", FieldKind::Real(2)),
+                    Field::new("far", "容积率", FieldKind::Real(4)),
+                    Field::new("building_density", "建筑密度", FieldKind::Real(4)),
+                    Field::new("buildings", "楼栋数", FieldKind::Int),
+                    Field::new("block_id", "地块群编号", FieldKind::Int),
+                    Field::new("scattered", "零散", FieldKind::Bool),
+                ],
+            ]
+            .concat(),
             count: low.len(),
             feature: Box::new(move |k| {
                 let i = low[k];
                 let (p, d) = (&parcels[i], o.far.parcels[i].unwrap_or_default());
                 (
                     Geometry::Polygons(&p.geometry),
-                    vec![
-                        Value::Text(p.id.clone()),
-                        Value::Text(p.landuse.clone()),
-                        Value::opt_text(p.village.as_deref()),
-                        Value::opt_text(p.township()),
-                        mu(p.area_m2),
-                        Value::Real(d.floor_area_m2),
-                        Value::Real(d.footprint_m2),
-                        Value::Real(d.far()),
-                        Value::Real(d.coverage()),
-                        Value::Int(d.buildings as i64),
-                        o.blocks.block_of[i]
-                            .map_or(Value::Null, |b| Value::Int(o.blocks.blocks[b].id as i64)),
-                        Value::Bool(o.blocks.scattered[i]),
-                    ],
+                    [
+                        parcel_values(p),
+                        vec![
+                            Value::Real(d.floor_area_m2),
+                            Value::Real(d.footprint_m2),
+                            Value::Real(d.far()),
+                            Value::Real(d.coverage()),
+                            Value::Int(d.buildings as i64),
+                            o.blocks.block_of[i]
+                                .map_or(Value::Null, |b| Value::Int(o.blocks.blocks[b].id as i64)),
+                            Value::Bool(o.blocks.scattered[i]),
+                        ],
+                    ]
+                    .concat(),
                 )
             }),
             styles: vec![styles::low_density_parcels()],
@@ -473,15 +488,12 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
     ));
 
     let townships = o.model.townships.as_deref().unwrap_or(&[]);
-    // the township figures are summed only when there are townships to
-    // carry them
-    let rows: std::collections::HashMap<String, super::land::TownshipRow> = if townships.is_empty()
-    {
+    let rows: std::collections::HashMap<&str, &super::land::TownshipRow> = if townships.is_empty() {
         Default::default()
     } else {
-        super::land::township_rows(o)
-            .into_iter()
-            .map(|r| (r.code.clone(), r))
+        o.township_rows()
+            .iter()
+            .map(|r| (r.code.as_str(), r))
             .collect()
     };
     out.extend(has(
@@ -504,7 +516,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
             count: townships.len(),
             feature: Box::new(move |k| {
                 let t = &townships[k];
-                let row = rows.get(&t.code);
+                let row = rows.get(t.code.as_str()).copied();
                 let int =
                     |f: fn(&super::land::TownshipRow) -> usize| Value::Int(row.map_or(0, f) as i64);
                 (

@@ -531,19 +531,7 @@ mod tests {
     #[test]
     fn the_project_opens_every_layer_grouped_with_its_styles_and_a_layout() {
         let layers = layers();
-        let extents = [
-            Some(Rect::new(
-                Coord {
-                    x: 120.60,
-                    y: 30.77,
-                },
-                Coord {
-                    x: 120.65,
-                    y: 30.81,
-                },
-            )),
-            None,
-        ];
+        let extents = [Some(fixture_extent()), None];
         let (xml, epsg) = project_xml(&ProjectInput {
             title: "秀洲区 低散乱整治作战图",
             gpkg: "tudi.gpkg",
@@ -623,6 +611,20 @@ mod tests {
         assert!((500_000.0..600_000.0).contains(&v("xmin")), "GK easting");
     }
 
+    /// The hand-made district's extent, about 4.8 km by 4.4 km.
+    fn fixture_extent() -> Rect<f64> {
+        Rect::new(
+            Coord {
+                x: 120.60,
+                y: 30.77,
+            },
+            Coord {
+                x: 120.65,
+                y: 30.81,
+            },
+        )
+    }
+
     #[test]
     fn layer_ids_are_long_enough_for_qgis_to_keep() {
         // regression: `tudi_parks` (10 characters) was replaced on reading
@@ -640,16 +642,7 @@ mod tests {
     fn a_frame_extent_frames_the_map() {
         let layers = layers();
         let extents = [
-            Some(Rect::new(
-                Coord {
-                    x: 120.60,
-                    y: 30.77,
-                },
-                Coord {
-                    x: 120.65,
-                    y: 30.81,
-                },
-            )),
+            Some(fixture_extent()),
             Some(Rect::new(
                 Coord { x: 120.3, y: 30.6 },
                 Coord { x: 120.9, y: 31.0 },

@@ -15,7 +15,7 @@ use crate::model::VacatedRecord;
 use crate::pipeline::{Outcome, StandingSummary, Summary};
 
 use super::escape;
-use super::land::{township_rows, TownshipRow};
+use super::land::TownshipRow;
 use super::map::{disposition_colour, disposition_label, district_map, DistrictMap};
 use super::{fixed, Staging};
 
@@ -453,7 +453,7 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
 
 fn townships(h: &mut String, o: &Outcome, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    let rows = township_rows(o);
+    let rows = o.township_rows();
     let has_vacated = o.vacated.is_some();
     let _ = write!(
         h,
@@ -529,22 +529,8 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         h.push_str("</tr>\n");
     };
     let mut total = TownshipRow {
-        code: String::new(),
-        name: String::new(),
-        parcels: 0,
-        area_m2: 0.0,
-        industrial_parcels: 0,
-        scattered_parcels: 0,
-        scattered_m2: 0.0,
-        enterprises: 0,
-        targets: 0,
-        targets_done: 0,
-        overdue: 0,
-        parks: 0,
-        park_land_m2: 0.0,
-        vacated_records: 0,
         vacated: o.vacated.as_ref().map(|_| Default::default()),
-        vacated_target_mu: None,
+        ..Default::default()
     };
     // A real district has a score of townships; past MAX_ROWS (synthetic
     // unit codes) the ones with the most targets are shown.
@@ -568,7 +554,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         };
         row(h, r, &name, &r.code, false);
     }
-    for r in &rows {
+    for r in rows {
         total.parcels += r.parcels;
         total.area_m2 += r.area_m2;
         total.scattered_parcels += r.scattered_parcels;

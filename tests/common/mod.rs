@@ -46,3 +46,38 @@ pub fn run_ok(project: &Path, name: &str) -> PathBuf {
     );
     out
 }
+
+/// Copies the fixture folder `fixture_dir` into a scratch folder, applies
+/// `edit` to the copy, runs `tudi run` on its project.toml, and returns
+/// (exit code, stderr, output folder).
+pub fn run_edited(
+    fixture_dir: &str,
+    name: &str,
+    edit: impl FnOnce(&Path),
+) -> (i32, String, PathBuf) {
+    let dir = scratch(name);
+    for entry in std::fs::read_dir(fixture(fixture_dir)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    edit(&dir);
+    let out = dir.join("out");
+    let o = tudi(&[
+        "run",
+        dir.join("project.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        out,
+    )
+}
+
+/// Replaces the first `from` in a file, which must hold it.
+pub fn replace(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
