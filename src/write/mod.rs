@@ -10,6 +10,7 @@ pub mod map;
 pub mod maps;
 pub mod qgis;
 pub mod report;
+mod rtree;
 pub mod styles;
 
 use std::fs;
