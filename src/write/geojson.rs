@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use geo::{Coord, LineString, MultiPolygon};
 use rayon::prelude::*;
 
-use super::fixed;
+use super::push_fixed;
 
 /// A property value.
 #[derive(Debug, Clone)]
@@ -30,102 +30,99 @@ impl Prop {
     }
 }
 
-fn write_json_string(w: &mut dyn Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(w, s).map_err(io::Error::from)
-}
-
-/// Writes [`fixed`]`(value, decimals)` without allocating (numbers are most
-/// of a GeoJSON file): formatted on the stack, `-0` dropped the same way.
-fn write_fixed(w: &mut dyn Write, value: f64, decimals: usize) -> io::Result<()> {
-    let mut buf = [0u8; 64];
-    let mut cursor = io::Cursor::new(&mut buf[..]);
-    if write!(cursor, "{value:.decimals$}").is_err() {
-        // does not fit: a number far outside any coordinate or area
-        return w.write_all(fixed(value, decimals).as_bytes());
+/// A JSON string as serde_json writes it; most need no escaping and are
+/// copied as they are.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("writing to memory");
     }
-    let len = cursor.position() as usize;
-    let text = &buf[..len];
-    let negative_zero = text[0] == b'-' && text[1..].iter().all(|&c| c == b'0' || c == b'.');
-    w.write_all(if negative_zero { &text[1..] } else { text })
 }
 
-fn write_prop(w: &mut dyn Write, p: &Prop) -> io::Result<()> {
+fn push_prop(out: &mut Vec<u8>, p: &Prop) {
     match p {
-        Prop::Null => w.write_all(b"null"),
-        Prop::Bool(b) => write!(w, "{b}"),
-        Prop::Int(i) => write!(w, "{i}"),
-        Prop::Num(v, d) if v.is_finite() => write_fixed(w, *v, *d),
-        Prop::Num(..) => w.write_all(b"null"),
-        Prop::Str(s) => write_json_string(w, s),
+        Prop::Null => out.extend_from_slice(b"null"),
+        Prop::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Prop::Int(i) => {
+            if *i < 0 {
+                out.push(b'-');
+            }
+            super::push_u64(out, i.unsigned_abs());
+        }
+        Prop::Num(v, d) if v.is_finite() => push_fixed(out, *v, *d),
+        Prop::Num(..) => out.extend_from_slice(b"null"),
+        Prop::Str(s) => push_json_string(out, s),
         Prop::Strs(list) => {
-            w.write_all(b"[")?;
+            out.push(b'[');
             for (i, s) in list.iter().enumerate() {
                 if i > 0 {
-                    w.write_all(b",")?;
+                    out.push(b',');
                 }
-                write_json_string(w, s)?;
+                push_json_string(out, s);
             }
-            w.write_all(b"]")
+            out.push(b']');
         }
     }
 }
 
-/// A geometry to write.
 pub enum Shape<'a> {
     Point(Coord<f64>),
     Polygons(&'a MultiPolygon<f64>),
 }
 
-fn write_coord(w: &mut dyn Write, c: Coord<f64>) -> io::Result<()> {
-    w.write_all(b"[")?;
-    write_fixed(w, c.x, 7)?;
-    w.write_all(b",")?;
-    write_fixed(w, c.y, 7)?;
-    w.write_all(b"]")
+fn push_coord(out: &mut Vec<u8>, c: Coord<f64>) {
+    out.push(b'[');
+    push_fixed(out, c.x, 7);
+    out.push(b',');
+    push_fixed(out, c.y, 7);
+    out.push(b']');
 }
 
-fn write_ring(w: &mut dyn Write, ring: &LineString<f64>) -> io::Result<()> {
-    w.write_all(b"[")?;
+fn push_ring(out: &mut Vec<u8>, ring: &LineString<f64>) {
+    out.push(b'[');
     for (i, c) in ring.0.iter().enumerate() {
         if i > 0 {
-            w.write_all(b",")?;
+            out.push(b',');
         }
-        write_coord(w, *c)?;
+        push_coord(out, *c);
     }
-    w.write_all(b"]")
+    out.push(b']');
 }
 
-fn write_polygon_rings(w: &mut dyn Write, p: &geo::Polygon<f64>) -> io::Result<()> {
-    w.write_all(b"[")?;
-    write_ring(w, p.exterior())?;
+fn push_polygon_rings(out: &mut Vec<u8>, p: &geo::Polygon<f64>) {
+    out.push(b'[');
+    push_ring(out, p.exterior());
     for hole in p.interiors() {
-        w.write_all(b",")?;
-        write_ring(w, hole)?;
+        out.push(b',');
+        push_ring(out, hole);
     }
-    w.write_all(b"]")
+    out.push(b']');
 }
 
-fn write_shape(w: &mut dyn Write, shape: &Shape) -> io::Result<()> {
+fn push_shape(out: &mut Vec<u8>, shape: &Shape) {
     match shape {
         Shape::Point(c) => {
-            w.write_all(br#"{"type":"Point","coordinates":"#)?;
-            write_coord(w, *c)?;
-            w.write_all(b"}")
+            out.extend_from_slice(br#"{"type":"Point","coordinates":"#);
+            push_coord(out, *c);
+            out.push(b'}');
         }
         Shape::Polygons(mp) if mp.0.len() == 1 => {
-            w.write_all(br#"{"type":"Polygon","coordinates":"#)?;
-            write_polygon_rings(w, &mp.0[0])?;
-            w.write_all(b"}")
+            out.extend_from_slice(br#"{"type":"Polygon","coordinates":"#);
+            push_polygon_rings(out, &mp.0[0]);
+            out.push(b'}');
         }
         Shape::Polygons(mp) => {
-            w.write_all(br#"{"type":"MultiPolygon","coordinates":["#)?;
+            out.extend_from_slice(br#"{"type":"MultiPolygon","coordinates":["#);
             for (i, p) in mp.0.iter().enumerate() {
                 if i > 0 {
-                    w.write_all(b",")?;
+                    out.push(b',');
                 }
-                write_polygon_rings(w, p)?;
+                push_polygon_rings(out, p);
             }
-            w.write_all(b"]}")
+            out.extend_from_slice(b"]}");
         }
     }
 }
@@ -138,43 +135,46 @@ pub fn write_collection<'a, F>(w: &mut dyn Write, count: usize, feature: F) -> i
 where
     F: Fn(usize) -> (Shape<'a>, Vec<(&'static str, Prop)>) + Sync,
 {
+    // Features are rendered in parallel, a batch into one buffer each.
     const BATCH: usize = 8192;
+    const CHUNK: usize = 256;
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     for start in (0..count).step_by(BATCH) {
-        let rendered: Vec<io::Result<Vec<u8>>> = (start..(start + BATCH).min(count))
+        let end = (start + BATCH).min(count);
+        let rendered: Vec<Vec<u8>> = (start..end)
+            .step_by(CHUNK)
+            .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|i| {
-                let (shape, props) = feature(i);
-                let mut buf = Vec::with_capacity(512);
-                buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-                write_feature(&mut buf, &shape, &props)?;
-                Ok(buf)
+            .map(|from| {
+                let mut buf = Vec::with_capacity(CHUNK * 512);
+                for i in from..(from + CHUNK).min(end) {
+                    let (shape, props) = feature(i);
+                    buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                    push_feature(&mut buf, &shape, &props);
+                }
+                buf
             })
             .collect();
         for r in rendered {
-            w.write_all(&r?)?;
+            w.write_all(&r)?;
         }
     }
     w.write_all(b"\n]}\n")
 }
 
-fn write_feature(
-    w: &mut dyn Write,
-    shape: &Shape,
-    props: &[(&'static str, Prop)],
-) -> io::Result<()> {
-    w.write_all(br#"{"type":"Feature","properties":{"#)?;
+fn push_feature(out: &mut Vec<u8>, shape: &Shape, props: &[(&'static str, Prop)]) {
+    out.extend_from_slice(br#"{"type":"Feature","properties":{"#);
     for (k, (key, value)) in props.iter().enumerate() {
         if k > 0 {
-            w.write_all(b",")?;
+            out.push(b',');
         }
-        write_json_string(w, key)?;
-        w.write_all(b":")?;
-        write_prop(w, value)?;
+        push_json_string(out, key);
+        out.push(b':');
+        push_prop(out, value);
     }
-    w.write_all(br#"},"geometry":"#)?;
-    write_shape(w, shape)?;
-    w.write_all(b"}")
+    out.extend_from_slice(br#"},"geometry":"#);
+    push_shape(out, shape);
+    out.push(b'}');
 }
 
 #[cfg(test)]
@@ -183,25 +183,29 @@ mod tests {
     use geo::polygon;
 
     #[test]
-    fn numbers_are_written_as_fixed_gives_them() {
-        for v in [
-            0.0,
-            -0.0,
-            -0.00000004,
-            -0.00000005,
-            -0.00000006,
-            120.123456789,
-            -33.5,
-            1e300,
-            -1e300,
-            f64::NAN,
+    fn strings_and_integers_are_written_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "秀洲区",
+            "a\"b",
+            "back\\slash",
+            "tab\t",
+            "nul\u{0}",
+            "\u{1f}",
+            "é/<>",
         ] {
-            for d in [0, 4, 7] {
-                let mut out = Vec::new();
-                write_fixed(&mut out, v, d).unwrap();
-                assert_eq!(String::from_utf8(out).unwrap(), fixed(v, d), "{v} {d}");
-            }
+            let mut out = Vec::new();
+            push_prop(&mut out, &Prop::Str(text.into()));
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
+        for i in [0, 7, -7, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            push_prop(&mut out, &Prop::Int(i));
+            assert_eq!(String::from_utf8(out).unwrap(), i.to_string());
+        }
+        let mut out = Vec::new();
+        push_prop(&mut out, &Prop::Num(f64::NAN, 4));
+        assert_eq!(out, b"null");
     }
 
     #[test]

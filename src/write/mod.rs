@@ -143,12 +143,64 @@ pub fn escape(s: &str) -> String {
 
 /// A number with a fixed count of decimals, as JSON/CSV text (no `-0`).
 pub fn fixed(value: f64, decimals: usize) -> String {
-    let s = format!("{value:.decimals$}");
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-        s[1..].to_string()
-    } else {
-        s
+    let mut out = Vec::with_capacity(24);
+    push_fixed(&mut out, value, decimals);
+    String::from_utf8(out).expect("digits are ASCII")
+}
+
+/// Appends [`fixed`]`(value, decimals)`: the same text as Rust's
+/// `{:.decimals$}` (the exact binary value rounded half to even), minus a
+/// `-` on zero. Numbers are most of a GeoJSON file, so the common case
+/// rounds `value · 10^decimals` in integers; a product within its rounding
+/// error of a half, or too large for that, goes to the formatter.
+pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    if decimals < POW10.len() && value.is_finite() {
+        let scaled = value.abs() * POW10[decimals];
+        // |scaled − exact| ≤ scaled · 2⁻⁵³: away from a half by more than
+        // that, the exact value rounds the same way.
+        let fraction = scaled - scaled.floor();
+        if scaled < 4e15 && (fraction - 0.5).abs() > scaled * f64::EPSILON + f64::MIN_POSITIVE {
+            let units = scaled.round() as u64;
+            let one = 10u64.pow(decimals as u32);
+            if value < 0.0 && units > 0 {
+                out.push(b'-');
+            }
+            push_u64(out, units / one);
+            if decimals > 0 {
+                out.push(b'.');
+                let mut digits = [b'0'; 9];
+                let mut rest = units % one;
+                for d in digits[..decimals].iter_mut().rev() {
+                    *d = b'0' + (rest % 10) as u8;
+                    rest /= 10;
+                }
+                out.extend_from_slice(&digits[..decimals]);
+            }
+            return;
+        }
     }
+    let s = format!("{value:.decimals$}");
+    let negative_zero = s.starts_with('-') && s[1..].bytes().all(|c| c == b'0' || c == b'.');
+    out.extend_from_slice(if negative_zero {
+        &s.as_bytes()[1..]
+    } else {
+        s.as_bytes()
+    });
+}
+
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Writes a CSV that Excel opens with Chinese text intact: UTF-8 with BOM.
@@ -177,6 +229,58 @@ mod tests {
         assert_eq!(fixed(1.23456, 4), "1.2346");
         assert_eq!(fixed(-0.00001, 4), "0.0000");
         assert_eq!(fixed(-1.5, 1), "-1.5");
+        assert_eq!(fixed(-0.0, 7), "0.0000000");
+        assert_eq!(fixed(f64::NAN, 2), "NaN");
+    }
+
+    /// The integer fast path prints what Rust's formatter prints, ties and
+    /// near-ties included, for seeded random values at every scale.
+    #[test]
+    fn fixed_matches_the_formatter_everywhere() {
+        let reference = |v: f64, d: usize| {
+            let s = format!("{v:.d$}");
+            if s.starts_with('-') && s[1..].bytes().all(|c| c == b'0' || c == b'.') {
+                s[1..].to_string()
+            } else {
+                s
+            }
+        };
+        let mut seed = 2020u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed
+        };
+        let mut values = vec![
+            0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.125,
+            0.375,
+            1e15,
+            4e15,
+            9.99999995,
+            120.00000005,
+            1e300,
+            5e-324,
+        ];
+        for _ in 0..200_000 {
+            let bits = next();
+            let mantissa = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            let exponent = (next() % 40) as i32 - 20;
+            let sign = if bits & 1 == 0 { 1.0 } else { -1.0 };
+            values.push(sign * mantissa * 10f64.powi(exponent));
+            // ties and near-ties at a few decimals
+            let k = (next() % 1_000_000) as f64;
+            values.push((k + 0.5) / 10f64.powi((next() % 8) as i32));
+        }
+        for v in values {
+            for d in [0, 1, 2, 4, 7, 9] {
+                assert_eq!(fixed(v, d), reference(v, d), "{v:e} to {d} decimals");
+            }
+        }
     }
 
     #[test]
