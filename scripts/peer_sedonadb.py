@@ -4,7 +4,8 @@ in SedonaDB's SQL (PyPI `sedonadb`, DataFusion + GEOS/PROJ), on the same files.
 
 Per stage, what runs where:
 - read: the GeoPackage through `read_pyogrio` (GDAL's Arrow stream into
-  the engine), the CSV through SedonaDB's own CSV reader; the parcels are
+  the engine), the CSV through SedonaDB's own CSV reader (one partition,
+  so that the rows keep the file's order); the parcels are
   transformed to EPSG:4490 lon/lat in SQL (`ST_Transform`, PROJ) and kept
   in memory (`to_memtable`).
 - convert: GCJ-02 / BD-09 back to WGS84 by iterating the forward formula,
@@ -65,9 +66,14 @@ sd.read_pyogrio(project.parcels_path,
 q("""SELECT row_number() OVER () AS i, "BSM" AS bsm, "DLBM" AS dlbm, "CZCSXM" AS czcsxm,
             ST_Transform(geom, 'EPSG:4490') AS g
      FROM raw_parcels""").to_memtable().to_view("parcels")
+# The enterprises' order is their identity (parcel_of is by row): a CSV
+# over 10 MB is otherwise scanned as byte ranges in parallel and comes back
+# in batches out of file order (seen at 100 000 enterprises).
+q("SET datafusion.optimizer.repartition_file_scans = false").execute()
 sd.read.csv(str(project.enterprises_path)).to_view("raw_ents")
 cols = [project.x, project.y] + ([project.crs_field] if project.crs_field else [])
 ents = q("SELECT " + ", ".join(f'"{c}"' for c in cols) + " FROM raw_ents").to_arrow_table()
+q("SET datafusion.optimizer.repartition_file_scans = true").execute()
 n_parcels = q("SELECT count(*) AS n FROM parcels").to_arrow_table().column(0)[0].as_py()
 clock.lap("read")
 
