@@ -29,7 +29,9 @@ Per stage, what runs where:
 
 Differences from tudi: the gap is measured in the Albers plane (tudi
 measures the closest pair's geodesic distance; the plane is off the
-ground by ~1e-6 at district scale), as in the GeoPandas peer.
+ground by ~1e-6 at district scale), as in the GeoPandas peer; and
+SedonaDB 0.5 plans `ST_DWithin(a, b, 10)` as `ST_Distance(a, b) < 10`
+(EXPLAIN), so a pair exactly 10 m apart would not join (tudi: <= 10 m).
 
 usage: peer_sedonadb.py PROJECT.toml OUT.json
 """
