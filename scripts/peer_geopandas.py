@@ -15,6 +15,9 @@ usage: peer_geopandas.py PROJECT.toml OUT.json
 import json, math, sys, time, tomllib
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peer_common import M2_PER_MU, to_wgs84
+
 import numpy as np
 import pandas as pd
 import geopandas as gpd
@@ -24,7 +27,6 @@ from pyproj import CRS, Geod, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-M2_PER_MU = 10000.0 / 15.0
 t0 = time.perf_counter()
 stages = {}
 def lap(name):
@@ -47,46 +49,11 @@ el = project["layers"]["enterprises"]
 ent = pd.read_csv(base / el["path"], encoding="utf-8-sig", dtype={"credit_code": str})
 lap("read")
 
-# --- GCJ-02 / BD-09 back to WGS84 (iterating the forward formula)
-A, EE = 6378245.0, 0.006693421622965943
-def _tlat(x, y):
-    r = -100 + 2*x + 3*y + 0.2*y*y + 0.1*x*y + 0.2*np.sqrt(np.abs(x))
-    r += (20*np.sin(6*x*np.pi) + 20*np.sin(2*x*np.pi)) * 2/3
-    r += (20*np.sin(y*np.pi) + 40*np.sin(y/3*np.pi)) * 2/3
-    r += (160*np.sin(y/12*np.pi) + 320*np.sin(y*np.pi/30)) * 2/3
-    return r
-def _tlon(x, y):
-    r = 300 + x + 2*y + 0.1*x*x + 0.1*x*y + 0.1*np.sqrt(np.abs(x))
-    r += (20*np.sin(6*x*np.pi) + 20*np.sin(2*x*np.pi)) * 2/3
-    r += (20*np.sin(x*np.pi) + 40*np.sin(x/3*np.pi)) * 2/3
-    r += (150*np.sin(x/12*np.pi) + 300*np.sin(x/30*np.pi)) * 2/3
-    return r
-def wgs_to_gcj(lon, lat):
-    dlat = _tlat(lon - 105, lat - 35); dlon = _tlon(lon - 105, lat - 35)
-    rad = lat / 180 * np.pi
-    magic = 1 - EE * np.sin(rad)**2; sm = np.sqrt(magic)
-    dlat = dlat * 180 / ((A * (1 - EE)) / (magic * sm) * np.pi)
-    dlon = dlon * 180 / (A / sm * np.cos(rad) * np.pi)
-    return lon + dlon, lat + dlat
-XPI = np.pi * 3000 / 180
-def gcj_to_bd(lon, lat):
-    z = np.sqrt(lon*lon + lat*lat) + 0.00002*np.sin(lat*XPI)
-    th = np.arctan2(lat, lon) + 0.000003*np.cos(lon*XPI)
-    return z*np.cos(th) + 0.0065, z*np.sin(th) + 0.006
-def invert(forward, lon, lat):
-    x, y = lon.copy(), lat.copy()
-    for _ in range(10):
-        fx, fy = forward(x, y)
-        x -= fx - lon; y -= fy - lat
-    return x, y
+# --- GCJ-02 / BD-09 back to WGS84 (iterating the forward formula; peer_common)
 lon = ent[el.get("x", "lon")].to_numpy(float); lat = ent[el.get("y", "lat")].to_numpy(float)
 sys_col = el.get("crs_field")
 kinds = ent[sys_col].fillna("").str.lower().to_numpy() if sys_col else np.array([el.get("crs", "")] * len(ent))
-out_lon, out_lat = lon.copy(), lat.copy()
-g = np.isin(kinds, ["gcj02", "gcj-02"])
-out_lon[g], out_lat[g] = invert(wgs_to_gcj, lon[g], lat[g])
-b = np.isin(kinds, ["bd09", "bd-09"])
-out_lon[b], out_lat[b] = invert(lambda x, y: gcj_to_bd(*wgs_to_gcj(x, y)), lon[b], lat[b])
+out_lon, out_lat = to_wgs84(lon, lat, kinds)
 points = gpd.GeoDataFrame(ent[["credit_code"]], geometry=gpd.points_from_xy(out_lon, out_lat), crs=4490)
 lap("convert")
 
