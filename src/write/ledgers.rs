@@ -5,6 +5,7 @@
 //! The file's creation time is the report date, so the same inputs give
 //! the same bytes.
 
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -451,9 +452,19 @@ pub fn ledgers(o: &Outcome) -> Result<Vec<u8>, XlsxError> {
             .set_author("tudi")
             .set_creation_datetime(&created),
     );
+    // Sheets are filled side by side (the target ledger alone has a row
+    // per target), then handed to the workbook in order.
     let f = formats();
-    for sheet in sheets(o) {
-        write_sheet(wb.add_worksheet(), &sheet, &f)?;
+    let filled: Vec<Result<Worksheet, XlsxError>> = sheets(o)
+        .into_par_iter()
+        .map(|sheet| {
+            let mut ws = Worksheet::new();
+            write_sheet(&mut ws, &sheet, &f)?;
+            Ok(ws)
+        })
+        .collect();
+    for ws in filled {
+        wb.push_worksheet(ws?);
     }
     wb.save_to_buffer()
 }
