@@ -20,7 +20,7 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{params, Connection, ToSql};
 
 use super::styles::{qml, Alias, Style, SymbolKind};
-use super::{fixed, rtree};
+use super::{round_fixed, rtree};
 use crate::error::{Error, Result};
 
 /// `gpkg_contents.last_change` and `layer_styles.update_time`: fixed, so
@@ -390,9 +390,7 @@ fn render(layer: &Layer, i: usize) -> Rendered {
         .zip(&layer.fields)
         .map(|(value, field)| match (value, field.kind) {
             (Value::Real(v), _) if !v.is_finite() => Value::Null,
-            (Value::Real(v), FieldKind::Real(d)) => {
-                Value::Real(fixed(v, d).parse().expect("fixed() prints a number"))
-            }
+            (Value::Real(v), FieldKind::Real(d)) => Value::Real(round_fixed(v, d)),
             (value, _) => value,
         })
         .collect();

@@ -16,6 +16,8 @@ pub mod styles;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread;
 
 use crate::error::{Error, Result};
 
@@ -25,7 +27,10 @@ use crate::error::{Error, Result};
 pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
-    files: std::sync::Mutex<Vec<String>>,
+    files: Mutex<Vec<String>>,
+    /// Each file's flush to disk, on a thread of its own: waiting on the
+    /// disk would otherwise idle one of the few workers writing the rest.
+    syncs: Mutex<Vec<(PathBuf, thread::JoinHandle<io::Result<()>>)>>,
     committed: bool,
 }
 
@@ -56,8 +61,37 @@ impl Staging {
             out: out.to_path_buf(),
             dir,
             files: Default::default(),
+            syncs: Default::default(),
             committed: false,
         })
+    }
+
+    /// Records a finished file and starts flushing it to disk.
+    fn written(&self, name: &str, path: PathBuf, file: fs::File) {
+        let sync = thread::spawn(move || file.sync_all());
+        self.syncs
+            .lock()
+            .expect("a writer panicked")
+            .push((path, sync));
+        self.files
+            .lock()
+            .expect("a writer panicked")
+            .push(name.to_string());
+    }
+
+    /// Waits for every file to be on disk.
+    fn wait_for_syncs(&mut self) -> Result<()> {
+        let syncs = std::mem::take(self.syncs.get_mut().expect("a writer panicked"));
+        let mut first_error = None;
+        for (path, sync) in syncs {
+            let result = sync
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the disk flush panicked")));
+            if let (Err(e), None) = (result, &first_error) {
+                first_error = Some(write_err(&path)(e));
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Writes one output file (by name) with `fill`.
@@ -73,11 +107,7 @@ impl Staging {
         let file = w
             .into_inner()
             .map_err(|e| write_err(&path)(e.into_error()))?;
-        file.sync_all().map_err(write_err(&path))?;
-        self.files
-            .lock()
-            .expect("a writer panicked")
-            .push(name.to_string());
+        self.written(name, path, file);
         Ok(())
     }
 
@@ -86,19 +116,15 @@ impl Staging {
     pub fn write_at(&self, name: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
         let path = self.dir.join(name);
         fill(&path)?;
-        fs::File::open(&path)
-            .and_then(|f| f.sync_all())
-            .map_err(write_err(&path))?;
-        self.files
-            .lock()
-            .expect("a writer panicked")
-            .push(name.to_string());
+        let file = fs::File::open(&path).map_err(write_err(&path))?;
+        self.written(name, path, file);
         Ok(())
     }
 
     /// Moves every written file into the output folder (each rename is
     /// atomic; a new output folder appears whole).
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        self.wait_for_syncs()?;
         // files are written in parallel: list them in a stable order
         let mut files = std::mem::take(self.files.get_mut().expect("a writer panicked"));
         files.sort();
@@ -120,6 +146,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
+            let _ = self.wait_for_syncs();
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
@@ -154,31 +181,23 @@ pub fn fixed(value: f64, decimals: usize) -> String {
 /// rounds `value · 10^decimals` in integers; a product within its rounding
 /// error of a half, or too large for that, goes to the formatter.
 pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
-    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-    if decimals < POW10.len() && value.is_finite() {
-        let scaled = value.abs() * POW10[decimals];
-        // |scaled − exact| ≤ scaled · 2⁻⁵³: away from a half by more than
-        // that, the exact value rounds the same way.
-        let fraction = scaled - scaled.floor();
-        if scaled < 4e15 && (fraction - 0.5).abs() > scaled * f64::EPSILON + f64::MIN_POSITIVE {
-            let units = scaled.round() as u64;
-            let one = 10u64.pow(decimals as u32);
-            if value < 0.0 && units > 0 {
-                out.push(b'-');
-            }
-            push_u64(out, units / one);
-            if decimals > 0 {
-                out.push(b'.');
-                let mut digits = [b'0'; 9];
-                let mut rest = units % one;
-                for d in digits[..decimals].iter_mut().rev() {
-                    *d = b'0' + (rest % 10) as u8;
-                    rest /= 10;
-                }
-                out.extend_from_slice(&digits[..decimals]);
-            }
-            return;
+    if let Some((negative, units)) = fixed_units(value, decimals) {
+        let one = 10u64.pow(decimals as u32);
+        if negative && units > 0 {
+            out.push(b'-');
         }
+        push_u64(out, units / one);
+        if decimals > 0 {
+            out.push(b'.');
+            let mut digits = [b'0'; 9];
+            let mut rest = units % one;
+            for d in digits[..decimals].iter_mut().rev() {
+                *d = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            out.extend_from_slice(&digits[..decimals]);
+        }
+        return;
     }
     let s = format!("{value:.decimals$}");
     let negative_zero = s.starts_with('-') && s[1..].bytes().all(|c| c == b'0' || c == b'.');
@@ -187,6 +206,39 @@ pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
     } else {
         s.as_bytes()
     });
+}
+
+/// The number [`fixed`]`(value, decimals)` prints, as an `f64` (what
+/// parsing that text gives): an exact integer divided by an exact power of
+/// ten is correctly rounded, as parsing is.
+pub fn round_fixed(value: f64, decimals: usize) -> f64 {
+    match fixed_units(value, decimals) {
+        Some((_, 0)) => 0.0,
+        Some((negative, units)) => {
+            let v = units as f64 / 10f64.powi(decimals as i32);
+            if negative {
+                -v
+            } else {
+                v
+            }
+        }
+        None => fixed(value, decimals).parse().unwrap_or(value),
+    }
+}
+
+/// `|value| · 10^decimals` rounded to an integer, with the sign, when that
+/// is certain to be how the exact value rounds; `None` otherwise.
+fn fixed_units(value: f64, decimals: usize) -> Option<(bool, u64)> {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    if decimals >= POW10.len() || !value.is_finite() {
+        return None;
+    }
+    let scaled = value.abs() * POW10[decimals];
+    // |scaled − exact| ≤ scaled · 2⁻⁵³: away from a half by more than
+    // that, the exact value rounds the same way.
+    let fraction = scaled - scaled.floor();
+    (scaled < 4e15 && (fraction - 0.5).abs() > scaled * f64::EPSILON + f64::MIN_POSITIVE)
+        .then(|| (value < 0.0, scaled.round() as u64))
 }
 
 fn push_u64(out: &mut Vec<u8>, mut v: u64) {
@@ -278,7 +330,14 @@ mod tests {
         }
         for v in values {
             for d in [0, 1, 2, 4, 7, 9] {
-                assert_eq!(fixed(v, d), reference(v, d), "{v:e} to {d} decimals");
+                let text = reference(v, d);
+                assert_eq!(fixed(v, d), text, "{v:e} to {d} decimals");
+                let parsed: f64 = text.parse().unwrap();
+                assert_eq!(
+                    round_fixed(v, d).to_bits(),
+                    parsed.to_bits(),
+                    "{v:e} to {d}"
+                );
             }
         }
     }
