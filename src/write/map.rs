@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Simplify};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::geodesy::{geodesic_distance, EqualArea};
@@ -335,14 +336,20 @@ fn rect_of<'a>(it: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f
 /// would shrink the district to a corner.
 pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
     let m = &o.model;
-    let data = rect_of(
-        m.parcels
+    let parcels = m
+        .parcels
+        .par_iter()
+        .filter_map(|p| p.geometry.bounding_rect())
+        .reduce_with(union);
+    let others = rect_of(
+        m.townships
             .iter()
-            .map(|p| &p.geometry)
-            .chain(m.townships.iter().flatten().map(|t| &t.geometry))
+            .flatten()
+            .map(|t| &t.geometry)
             .chain(m.parks.iter().flatten().map(|p| &p.geometry))
             .chain(m.vacated.iter().flatten().map(|v| &v.geometry)),
     );
+    let data = parcels.into_iter().chain(others).reduce(union);
     let boundary = m
         .boundary
         .as_deref()
