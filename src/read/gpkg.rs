@@ -83,14 +83,24 @@ fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
         .ok_or_else(|| "truncated GeoPackage geometry".to_string())
 }
 
+/// Text as SQLite holds it, invalid UTF-8 replaced; valid text (nearly
+/// all) is checked by the fast validator and copied once.
+fn text(t: &[u8]) -> String {
+    match std::str::from_utf8(t) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
 /// Reads every row of `table`, `columns` by name (`None`: the layer lacks
-/// it), in FID order, in parallel chunks each handed to `decode`.
+/// it), in parallel chunks of FIDs each handed to `decode`; the chunks come
+/// back in FID order, each in FID order.
 pub(super) fn read<T: Send>(
     path: &Path,
     table: &Table,
     columns: &[Option<String>],
     decode: impl Fn(Undecoded<'_>) -> T + Sync,
-) -> rusqlite::Result<Vec<T>> {
+) -> rusqlite::Result<Vec<Vec<T>>> {
     let db = connect(path)?;
     let (min, max): (Option<i64>, Option<i64>) = db.query_row(
         &format!(
@@ -132,37 +142,27 @@ pub(super) fn read<T: Send>(
                     ValueRef::Blob(b) => wkb_of(b),
                     _ => Err("the geometry column holds no blob".to_string()),
                 };
+                let mut values = Vec::with_capacity(columns.len());
                 let mut next = 2;
-                let values = columns
-                    .iter()
-                    .map(|c| match c {
-                        None => Ok(Value::Null),
-                        Some(_) => {
-                            let v = row.get_ref(next)?;
-                            next += 1;
-                            Ok(match v {
-                                ValueRef::Null => Value::Null,
-                                ValueRef::Integer(i) => Value::Int(i),
-                                ValueRef::Real(r) => Value::Real(r),
-                                ValueRef::Text(t) => {
-                                    Value::Text(String::from_utf8_lossy(t).into_owned())
-                                }
-                                ValueRef::Blob(_) => Value::Null,
-                            })
-                        }
-                    })
-                    .collect::<rusqlite::Result<Vec<Value>>>()?;
+                for c in columns {
+                    if c.is_none() {
+                        values.push(Value::Null);
+                        continue;
+                    }
+                    values.push(match row.get_ref(next)? {
+                        ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+                        ValueRef::Integer(i) => Value::Int(i),
+                        ValueRef::Real(r) => Value::Real(r),
+                        ValueRef::Text(t) => Value::Text(text(t)),
+                    });
+                    next += 1;
+                }
                 out.push(decode((fid as usize, wkb, values)));
             }
             Ok(out)
         })
         .collect();
-    let parts = parts.into_iter().collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for p in parts {
-        all.extend(p);
-    }
-    Ok(all)
+    parts.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -182,5 +182,11 @@ mod tests {
         assert_eq!(wkb_of(b"GP\0\x11\xe6\x10\0\0").unwrap(), None, "empty flag");
         assert!(wkb_of(b"GP\0\x21\xe6\x10\0\0").is_err(), "extended");
         assert!(wkb_of(b"XX\0\x01\xe6\x10\0\0").is_err());
+    }
+
+    #[test]
+    fn text_is_copied_or_repaired_as_lossy_utf8_would() {
+        assert_eq!(text("秀洲区".as_bytes()), "秀洲区");
+        assert_eq!(text(b"a\xffb"), "a\u{fffd}b");
     }
 }
