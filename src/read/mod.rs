@@ -4,6 +4,7 @@
 //! values and the geometries, and names every problem it finds.
 
 mod csv_points;
+mod geojson;
 mod gpkg;
 pub mod wkb;
 
@@ -164,6 +165,8 @@ pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, 
     }
     let mut layer = if is_csv(&source.path) {
         csv_points::read(source, fields)?
+    } else if let Some(layer) = geojson::read(source, fields) {
+        layer?
     } else {
         read_gdal(source, fields)?
     };
