@@ -102,9 +102,11 @@ pub(super) fn read<T: Send>(
     decode: impl Fn(Undecoded<'_>) -> T + Sync,
 ) -> rusqlite::Result<Vec<Vec<T>>> {
     let db = connect(path)?;
+    // One aggregate per query: SQLite answers a lone MIN or MAX from the
+    // key's B-tree, but scans the whole table for both at once.
     let (min, max): (Option<i64>, Option<i64>) = db.query_row(
         &format!(
-            "SELECT MIN({0}), MAX({0}) FROM {1}",
+            "SELECT (SELECT MIN({0}) FROM {1}), (SELECT MAX({0}) FROM {1})",
             quote(&table.fid),
             quote(&table.name)
         ),
@@ -134,7 +136,8 @@ pub(super) fn read<T: Send>(
             let db = connect(path)?;
             let mut stmt = db.prepare(&select)?;
             let mut rows = stmt.query([min + c * step, min + (c + 1) * step])?;
-            let mut out = Vec::new();
+            // at most `step` rows: no regrowing in the common dense case
+            let mut out = Vec::with_capacity(usize::try_from(step).map_or(0, |s| s.min(1 << 20)));
             while let Some(row) = rows.next()? {
                 let fid: i64 = row.get(0)?;
                 let wkb = match row.get_ref(1)? {
