@@ -128,7 +128,8 @@ pub(super) fn read<T: Send>(
         quote(&table.fid),
         quote(&table.fid)
     ));
-    let chunks = (rayon::current_num_threads() as i64 * 4).max(1);
+    // Many small chunks, so that no thread is left with a long last one.
+    let chunks = (rayon::current_num_threads() as i64 * 16).max(1);
     let step = (max - min) / chunks + 1;
     let parts: Vec<rusqlite::Result<Vec<T>>> = (0..chunks)
         .into_par_iter()
