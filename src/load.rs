@@ -533,14 +533,14 @@ fn build_each<T: Send>(
 }
 
 /// Names every id used twice in items sorted by id.
-fn duplicate_ids<T>(
+fn duplicate_ids<T: Sync>(
     sorted: &[T],
-    key: impl Fn(&T) -> (&str, usize),
+    key: impl Fn(&T) -> (&str, usize) + Sync,
     at: &Location,
     field: &str,
 ) -> Vec<Problem> {
     sorted
-        .windows(2)
+        .par_windows(2)
         .filter_map(|pair| {
             let ((id0, feature0), (id1, feature1)) = (key(&pair[0]), key(&pair[1]));
             (id0 == id1).then(|| {
