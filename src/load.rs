@@ -4,7 +4,7 @@
 
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
-use geo::orient::{Direction, Orient};
+use geo::winding_order::Winding;
 use geo::{Geometry, MultiPolygon, Validation};
 use rayon::prelude::*;
 
@@ -188,73 +188,139 @@ pub fn load(project: &Project) -> Result<Model> {
     let layers = &project.layers;
     let requests = requests(layers);
     let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
-    // Every layer is read at once; the big ones read in parallel inside.
-    let read: Vec<_> = requests
+    // Every layer is read at once, the big ones in parallel inside, and
+    // built as soon as it is read: the small layers are built while the
+    // parcels are still being read.
+    let loaded: Vec<Loaded> = requests
         .into_par_iter()
-        .map(|(role, source, fields)| (role, read::read_layer(&source, &fields)))
+        .map(
+            |(role, source, fields)| match read::read_layer(&source, &fields) {
+                Ok(raw) => build(role, raw, layers, &settlement_field),
+                Err(read_problems) => Loaded {
+                    read_problems,
+                    ..Loaded::default()
+                },
+            },
+        )
         .collect();
 
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
+    // Reading problems first, then building ones, each in layer order.
     let mut model = Model::default();
-    let mut raws = Vec::new();
-    for (role, result) in read {
-        match result {
-            Ok(raw) => {
-                model.layers.push(LayerInfo {
-                    role,
-                    at: raw.at.clone(),
-                    crs: raw.crs.clone(),
-                    features: raw.features.len(),
-                });
-                raws.push((role, raw));
-            }
-            Err(p) => problems.extend(p),
-        }
+    let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
+    for l in loaded {
+        model.layers.extend(l.info);
+        problems.extend(l.read_problems);
+        build_problems.extend(l.build_problems);
+        model.warnings.extend(l.warnings);
+        absorb(&mut model, l.part);
     }
-
-    for (role, raw) in raws {
-        let built = match role {
-            "parcels" => {
-                if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
-                    problems.push(problem(
-                        raw.at.clone().field(&settlement_field),
-                        "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
-                    ));
-                }
-                build_parcels(raw, layers.parcels.repair, &mut warnings).map(|p| model.parcels = p)
-            }
-            "enterprises" => build_enterprises(raw, &mut warnings).map(|e| model.enterprises = e),
-            "villages" => build_zones(raw, repair(&layers.villages), &mut warnings)
-                .map(|z| model.villages = Some(z)),
-            "plan" => {
-                build_zones(raw, repair(&layers.plan), &mut warnings).map(|z| model.plan = Some(z))
-            }
-            "protected" => build_zones(raw, repair(&layers.protected), &mut warnings)
-                .map(|z| model.protected = Some(z)),
-            "boundary" => build_zones(raw, repair(&layers.boundary), &mut warnings)
-                .map(|z| model.boundary = Some(z)),
-            "buildings" => build_buildings(raw, repair(&layers.buildings), &mut warnings)
-                .map(|b| model.buildings = Some(b)),
-            "parks" => build_parks(raw, repair(&layers.parks), &mut warnings)
-                .map(|p| model.parks = Some(p)),
-            "vacated" => build_vacated(raw, repair(&layers.vacated), &mut warnings)
-                .map(|v| model.vacated = Some(v)),
-            "townships" => build_townships(raw, repair(&layers.townships), &mut warnings)
-                .map(|t| model.townships = Some(t)),
-            _ => unreachable!("no reader for layer {role}"),
-        };
-        if let Err(p) = built {
-            problems.extend(p);
-        }
-    }
-
+    problems.extend(build_problems);
     if problems.is_empty() {
-        model.warnings = warnings;
         Ok(model)
     } else {
         Err(Error::Input(problems))
     }
+}
+
+/// One layer read and built: what it adds to the model.
+#[derive(Default)]
+struct Loaded {
+    info: Option<LayerInfo>,
+    read_problems: Vec<Problem>,
+    build_problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    /// A model holding this layer's items only.
+    part: Model,
+}
+
+fn build(role: &'static str, raw: RawLayer, layers: &Layers, settlement_field: &str) -> Loaded {
+    let mut loaded = Loaded {
+        info: Some(LayerInfo {
+            role,
+            at: raw.at.clone(),
+            crs: raw.crs.clone(),
+            features: raw.features.len(),
+        }),
+        ..Loaded::default()
+    };
+    let Loaded {
+        part: model,
+        warnings,
+        build_problems: problems,
+        ..
+    } = &mut loaded;
+    let built = match role {
+        "parcels" => {
+            if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+                problems.push(problem(
+                    raw.at.clone().field(settlement_field),
+                    "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+                ));
+            }
+            build_parcels(raw, layers.parcels.repair, warnings).map(|p| model.parcels = p)
+        }
+        "enterprises" => build_enterprises(raw, warnings).map(|e| model.enterprises = e),
+        "villages" => {
+            build_zones(raw, repair(&layers.villages), warnings).map(|z| model.villages = Some(z))
+        }
+        "plan" => build_zones(raw, repair(&layers.plan), warnings).map(|z| model.plan = Some(z)),
+        "protected" => {
+            build_zones(raw, repair(&layers.protected), warnings).map(|z| model.protected = Some(z))
+        }
+        "boundary" => {
+            build_zones(raw, repair(&layers.boundary), warnings).map(|z| model.boundary = Some(z))
+        }
+        "buildings" => build_buildings(raw, repair(&layers.buildings), warnings)
+            .map(|b| model.buildings = Some(b)),
+        "parks" => build_parks(raw, repair(&layers.parks), warnings).map(|p| model.parks = Some(p)),
+        "vacated" => {
+            build_vacated(raw, repair(&layers.vacated), warnings).map(|v| model.vacated = Some(v))
+        }
+        "townships" => build_townships(raw, repair(&layers.townships), warnings)
+            .map(|t| model.townships = Some(t)),
+        _ => unreachable!("no reader for layer {role}"),
+    };
+    if let Err(p) = built {
+        problems.extend(p);
+    }
+    loaded
+}
+
+/// Moves a layer's items (the only ones `part` holds) into `model`.
+fn absorb(model: &mut Model, part: Model) {
+    let Model {
+        layers: _,
+        parcels,
+        enterprises,
+        villages,
+        plan,
+        protected,
+        boundary,
+        buildings,
+        parks,
+        vacated,
+        townships,
+        warnings: _,
+    } = part;
+    // moved, not copied: one part holds them all
+    if !parcels.is_empty() {
+        model.parcels = parcels;
+    }
+    if !enterprises.is_empty() {
+        model.enterprises = enterprises;
+    }
+    for (to, from) in [
+        (&mut model.villages, villages),
+        (&mut model.plan, plan),
+        (&mut model.protected, protected),
+        (&mut model.boundary, boundary),
+    ] {
+        *to = to.take().or(from);
+    }
+    model.buildings = model.buildings.take().or(buildings);
+    model.parks = model.parks.take().or(parks);
+    model.vacated = model.vacated.take().or(vacated);
+    model.townships = model.townships.take().or(townships);
 }
 
 /// Checks a polygonal geometry, repairing it when asked; returns it with
@@ -284,7 +350,7 @@ fn polygons(
     } else {
         mp.check_validation()
     };
-    let mp = match checked {
+    let mut mp = match checked {
         Ok(()) => mp,
         Err(e) if repair => {
             repaired = Some(problem(at(), format!("invalid polygon ({e}) repaired")));
@@ -302,7 +368,13 @@ fn polygons(
             ))
         }
     };
-    Ok((mp.orient(Direction::Default), repaired))
+    // In place, as `geo`'s `Orient` would with `Direction::Default`, without
+    // copying every ring.
+    for p in &mut mp.0 {
+        p.exterior_mut(|r| r.make_ccw_winding());
+        p.interiors_mut(|rings| rings.iter_mut().for_each(|r| r.make_cw_winding()));
+    }
+    Ok((mp, repaired))
 }
 
 /// GEOS's MakeValid through GDAL, keeping the polygonal parts.
@@ -461,14 +533,14 @@ fn build_each<T: Send>(
 }
 
 /// Names every id used twice in items sorted by id.
-fn duplicate_ids<T>(
+fn duplicate_ids<T: Sync>(
     sorted: &[T],
-    key: impl Fn(&T) -> (&str, usize),
+    key: impl Fn(&T) -> (&str, usize) + Sync,
     at: &Location,
     field: &str,
 ) -> Vec<Problem> {
     sorted
-        .windows(2)
+        .par_windows(2)
         .filter_map(|pair| {
             let ((id0, feature0), (id1, feature1)) = (key(&pair[0]), key(&pair[1]));
             (id0 == id1).then(|| {
@@ -536,9 +608,11 @@ fn build_parcels(
             let significant = p.id.trim_start_matches('0');
             (significant.len(), significant, &p.id, p.feature)
         }
-        parcels.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        parcels = sorted_by(parcels, |a, b| key(a).cmp(&key(b)));
     } else {
-        parcels.par_sort_unstable_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+        parcels = sorted_by(parcels, |a, b| {
+            id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature))
+        });
     }
     problems.extend(duplicate_ids(
         &parcels,
@@ -547,6 +621,26 @@ fn build_parcels(
         found[PARCEL_ID].as_deref().unwrap_or("?"),
     ));
     finish((parcels, problems))
+}
+
+/// `items` sorted by `order`, a total order (feature numbers break ties).
+/// Survey files are usually in id order already, or nearly: that costs one
+/// pass, or a merge sort of positions that follows the runs already in
+/// order; the large items are then moved once, not about in the sort.
+fn sorted_by<T: Send + Sync>(
+    items: Vec<T>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) -> Vec<T> {
+    if items.par_windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
+        return items;
+    }
+    let mut positions: Vec<usize> = (0..items.len()).collect();
+    positions.par_sort_by(|&a, &b| order(&items[a], &items[b]));
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    positions
+        .into_iter()
+        .map(|i| slots[i].take().expect("each position once"))
+        .collect()
 }
 
 /// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,
@@ -853,6 +947,18 @@ mod tests {
         }
         assert_eq!(parse_grades(""), Some(vec![]));
         assert_eq!(parse_grades("B,E"), None);
+    }
+
+    #[test]
+    fn sorting_moves_each_item_once_into_order() {
+        let order = |a: &(u32, usize), b: &(u32, usize)| a.cmp(b);
+        let shuffled: Vec<(u32, usize)> =
+            (0..1000).map(|i| ((i * 7919) % 13, i as usize)).collect();
+        let mut expected = shuffled.clone();
+        expected.sort();
+        assert_eq!(sorted_by(shuffled, order), expected);
+        assert_eq!(sorted_by(expected.clone(), order), expected);
+        assert!(sorted_by(Vec::new(), order).is_empty());
     }
 
     #[test]

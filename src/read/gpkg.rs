@@ -83,18 +83,30 @@ fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
         .ok_or_else(|| "truncated GeoPackage geometry".to_string())
 }
 
+/// Text as SQLite holds it, invalid UTF-8 replaced; valid text (nearly
+/// all) is checked by the fast validator and copied once.
+fn text(t: &[u8]) -> String {
+    match std::str::from_utf8(t) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
 /// Reads every row of `table`, `columns` by name (`None`: the layer lacks
-/// it), in FID order, in parallel chunks each handed to `decode`.
+/// it), in parallel chunks of FIDs each handed to `decode`; the chunks come
+/// back in FID order, each in FID order.
 pub(super) fn read<T: Send>(
     path: &Path,
     table: &Table,
     columns: &[Option<String>],
     decode: impl Fn(Undecoded<'_>) -> T + Sync,
-) -> rusqlite::Result<Vec<T>> {
+) -> rusqlite::Result<Vec<Vec<T>>> {
     let db = connect(path)?;
+    // One aggregate per query: SQLite answers a lone MIN or MAX from the
+    // key's B-tree, but scans the whole table for both at once.
     let (min, max): (Option<i64>, Option<i64>) = db.query_row(
         &format!(
-            "SELECT MIN({0}), MAX({0}) FROM {1}",
+            "SELECT (SELECT MIN({0}) FROM {1}), (SELECT MAX({0}) FROM {1})",
             quote(&table.fid),
             quote(&table.name)
         ),
@@ -116,7 +128,8 @@ pub(super) fn read<T: Send>(
         quote(&table.fid),
         quote(&table.fid)
     ));
-    let chunks = (rayon::current_num_threads() as i64 * 4).max(1);
+    // Many small chunks, so that no thread is left with a long last one.
+    let chunks = (rayon::current_num_threads() as i64 * 16).max(1);
     let step = (max - min) / chunks + 1;
     let parts: Vec<rusqlite::Result<Vec<T>>> = (0..chunks)
         .into_par_iter()
@@ -124,7 +137,8 @@ pub(super) fn read<T: Send>(
             let db = connect(path)?;
             let mut stmt = db.prepare(&select)?;
             let mut rows = stmt.query([min + c * step, min + (c + 1) * step])?;
-            let mut out = Vec::new();
+            // at most `step` rows: no regrowing in the common dense case
+            let mut out = Vec::with_capacity(usize::try_from(step).map_or(0, |s| s.min(1 << 20)));
             while let Some(row) = rows.next()? {
                 let fid: i64 = row.get(0)?;
                 let wkb = match row.get_ref(1)? {
@@ -132,37 +146,27 @@ pub(super) fn read<T: Send>(
                     ValueRef::Blob(b) => wkb_of(b),
                     _ => Err("the geometry column holds no blob".to_string()),
                 };
+                let mut values = Vec::with_capacity(columns.len());
                 let mut next = 2;
-                let values = columns
-                    .iter()
-                    .map(|c| match c {
-                        None => Ok(Value::Null),
-                        Some(_) => {
-                            let v = row.get_ref(next)?;
-                            next += 1;
-                            Ok(match v {
-                                ValueRef::Null => Value::Null,
-                                ValueRef::Integer(i) => Value::Int(i),
-                                ValueRef::Real(r) => Value::Real(r),
-                                ValueRef::Text(t) => {
-                                    Value::Text(String::from_utf8_lossy(t).into_owned())
-                                }
-                                ValueRef::Blob(_) => Value::Null,
-                            })
-                        }
-                    })
-                    .collect::<rusqlite::Result<Vec<Value>>>()?;
+                for c in columns {
+                    if c.is_none() {
+                        values.push(Value::Null);
+                        continue;
+                    }
+                    values.push(match row.get_ref(next)? {
+                        ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+                        ValueRef::Integer(i) => Value::Int(i),
+                        ValueRef::Real(r) => Value::Real(r),
+                        ValueRef::Text(t) => Value::Text(text(t)),
+                    });
+                    next += 1;
+                }
                 out.push(decode((fid as usize, wkb, values)));
             }
             Ok(out)
         })
         .collect();
-    let parts = parts.into_iter().collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for p in parts {
-        all.extend(p);
-    }
-    Ok(all)
+    parts.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -182,5 +186,11 @@ mod tests {
         assert_eq!(wkb_of(b"GP\0\x11\xe6\x10\0\0").unwrap(), None, "empty flag");
         assert!(wkb_of(b"GP\0\x21\xe6\x10\0\0").is_err(), "extended");
         assert!(wkb_of(b"XX\0\x01\xe6\x10\0\0").is_err());
+    }
+
+    #[test]
+    fn text_is_copied_or_repaired_as_lossy_utf8_would() {
+        assert_eq!(text("秀洲区".as_bytes()), "秀洲区");
+        assert_eq!(text(b"a\xffb"), "a\u{fffd}b");
     }
 }

@@ -4,6 +4,7 @@
 //! values and the geometries, and names every problem it finds.
 
 mod csv_points;
+mod geojson;
 mod gpkg;
 pub mod wkb;
 
@@ -164,6 +165,8 @@ pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, 
     }
     let mut layer = if is_csv(&source.path) {
         csv_points::read(source, fields)?
+    } else if let Some(layer) = geojson::read(source, fields) {
+        layer?
     } else {
         read_gdal(source, fields)?
     };
@@ -326,19 +329,19 @@ fn read_gdal_with(
     } else {
         None
     };
-    let results: Vec<Result<RawFeature, Problem>> = if let Some(rows) = direct {
-        rows
+    let chunks: Vec<Vec<Result<RawFeature, Problem>>> = if let Some(chunks) = direct {
+        chunks
     } else {
-        read_features(&mut layer, &indexes, is_gpkg)
+        vec![read_features(&mut layer, &indexes, is_gpkg)
             .into_par_iter()
             .map(|(number, wkb, values)| {
                 let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
                 decode((number, wkb, values))
             })
-            .collect()
+            .collect()]
     };
-    let mut features = Vec::with_capacity(results.len());
-    for r in results {
+    let mut features = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    for r in chunks.into_iter().flatten() {
         match r {
             Ok(f) => features.push(f),
             Err(p) => problems.push(p),
