@@ -76,6 +76,9 @@ pub struct Outcome {
     /// The township table, summed on first use (the CSV, the ledgers, the
     /// map and the report all read it).
     township_table: std::sync::OnceLock<Vec<TownshipRow>>,
+    /// The maps' frame, found on first use (the report's map and the QGIS
+    /// layout both frame it).
+    frame: std::sync::OnceLock<Option<geo::Rect<f64>>>,
 }
 
 /// Runs every analysis on a project. `on_stage` hears of each stage as it
@@ -266,6 +269,7 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         year,
         timings,
         township_table: Default::default(),
+        frame: Default::default(),
     })
 }
 
@@ -454,6 +458,13 @@ impl Outcome {
     pub fn township_rows(&self) -> &[TownshipRow] {
         self.township_table
             .get_or_init(|| crate::write::land::township_rows(self))
+    }
+
+    /// The extent maps of the run frame (see [`crate::write::map::map_extent`]).
+    pub fn map_frame(&self) -> Option<geo::Rect<f64>> {
+        *self
+            .frame
+            .get_or_init(|| crate::write::map::map_extent(self))
     }
 
     pub fn is_industrial(&self, parcel: usize) -> bool {

@@ -202,7 +202,11 @@ pub fn report(inputs: &Inputs) -> TargetReport {
 pub fn township_codes<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
     // Hashed, then sorted: a million parcels share a few codes, and
     // sorting them all first would cost more than the rest of the table.
-    let unique: HashSet<&str> = codes.flatten().filter(|c| !c.is_empty()).collect();
+    let mut last = None;
+    let unique: HashSet<&str> = codes
+        .flatten()
+        .filter(|&c| !c.is_empty() && last.replace(c) != Some(c))
+        .collect();
     let mut unique: Vec<String> = unique.into_iter().map(String::from).collect();
     unique.sort_unstable();
     unique

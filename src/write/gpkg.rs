@@ -337,34 +337,23 @@ fn insert_layer(db: &Connection, layer: &Layer) -> rusqlite::Result<Option<Rect<
     let mut extent = None;
     let mut index = Vec::with_capacity(layer.count);
     // Features are rendered (values rounded, geometry to a blob) in
-    // parallel batches, the next while SQLite takes this one's features
-    // one at a time.
+    // parallel batches; SQLite takes them one at a time.
     const BATCH: usize = 8192;
-    let render_batch = |from: usize| -> Vec<Rendered> {
-        (from..(from + BATCH).min(layer.count))
+    for start in (0..layer.count).step_by(BATCH) {
+        let rendered: Vec<Rendered> = (start..(start + BATCH).min(layer.count))
             .into_par_iter()
             .map(|i| render(layer, i))
-            .collect()
-    };
-    let mut current = (layer.count > 0).then(|| render_batch(0));
-    let mut start = 0;
-    while let Some(rendered) = current.take() {
-        let next = start + BATCH;
-        current = std::thread::scope(|s| -> rusqlite::Result<Option<Vec<Rendered>>> {
-            let ahead = (next < layer.count).then(|| s.spawn(move || render_batch(next)));
-            for (k, (bounds, blob, values)) in rendered.into_iter().enumerate() {
-                let fid = (start + k + 1) as i64;
-                extend(&mut extent, Some(bounds));
-                index.push((fid, bounds));
-                let mut params: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 2);
-                params.push(&fid);
-                params.push(&blob);
-                params.extend(values.iter().map(|v| v as &dyn ToSql));
-                insert.execute(params.as_slice())?;
-            }
-            Ok(ahead.map(|h| h.join().expect("rendering a feature panicked")))
-        })?;
-        start = next;
+            .collect();
+        for (k, (bounds, blob, values)) in rendered.into_iter().enumerate() {
+            let fid = (start + k + 1) as i64;
+            extend(&mut extent, Some(bounds));
+            index.push((fid, bounds));
+            let mut params: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 2);
+            params.push(&fid);
+            params.push(&blob);
+            params.extend(values.iter().map(|v| v as &dyn ToSql));
+            insert.execute(params.as_slice())?;
+        }
     }
     drop(insert);
     rtree::bulk_load(

@@ -498,8 +498,20 @@ pub fn township_rows(o: &Outcome) -> Vec<TownshipRow> {
         .map(|(k, r)| (r.code.clone(), k))
         .collect();
     let row = |t: Option<&str>| row_of.get(t.unwrap_or("")).copied();
+    // Parcels come in id order, so a township's run together: the last
+    // lookup is kept.
+    let mut last: Option<(Option<&str>, Option<usize>)> = None;
     for (i, p) in parcels.iter().enumerate() {
-        if let Some(k) = row(p.township()) {
+        let township = p.township();
+        let k = match last {
+            Some((t, k)) if t == township => k,
+            _ => {
+                let k = row(township);
+                last = Some((township, k));
+                k
+            }
+        };
+        if let Some(k) = k {
             let r = &mut rows[k];
             r.parcels += 1;
             r.area_m2 += p.area_m2;

@@ -401,7 +401,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     let far_known = m.buildings.is_some();
     let min_far = o.project.rules.min_park_far;
 
-    let extent = map_extent(o).unwrap_or_else(|| {
+    let extent = o.map_frame().unwrap_or_else(|| {
         Rect::new(
             Coord { x: 120.0, y: 30.0 },
             Coord {

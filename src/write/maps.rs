@@ -559,7 +559,7 @@ pub fn write(staging: &Staging, o: &Outcome, boundary: Option<&[Zone]>) -> Resul
         gpkg: GPKG,
         layers: &layers,
         extents: &extents,
-        frame: super::map::map_extent(o),
+        frame: o.map_frame(),
     })?;
     staging.write(PROJECT, |w| w.write_all(xml.as_bytes()))
 }
