@@ -415,6 +415,12 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
     }
 }
 
+/// A field's name as the file spells it, for messages ("?" when the file
+/// lacks the field: only required fields are named, and they are checked).
+fn field_name(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("?")
+}
+
 fn number(
     v: &Value,
     at: &dyn Fn() -> Location,
@@ -422,7 +428,7 @@ fn number(
 ) -> std::result::Result<Option<f64>, Problem> {
     v.number().map_err(|bad| {
         problem(
-            at().field(field.as_deref().unwrap_or("?")),
+            at().field(field_name(field)),
             format!("not a number: '{bad}'"),
         )
     })
@@ -438,7 +444,7 @@ fn date(
     };
     Date::parse(&text).map(Some).ok_or_else(|| {
         problem(
-            at().field(field.as_deref().unwrap_or("?")),
+            at().field(field_name(field)),
             format!("not a date: '{text}' (write it as 2020-06-30)"),
         )
     })
@@ -454,7 +460,7 @@ fn progress(
     };
     Progress::parse(&text).map(Some).ok_or_else(|| {
         problem(
-            at().field(field.as_deref().unwrap_or("?")),
+            at().field(field_name(field)),
             format!("unknown status '{text}': use planned (or pending), in_progress or done"),
         )
     })
@@ -469,7 +475,7 @@ fn whole(
 ) -> std::result::Result<Option<i64>, Problem> {
     let bad = |text: String| {
         problem(
-            at().field(field.as_deref().unwrap_or("?")),
+            at().field(field_name(field)),
             format!(
                 "'{text}' is not a whole number from {} to {}",
                 range.start(),
@@ -492,7 +498,7 @@ fn non_negative(
 ) -> std::result::Result<Option<f64>, Problem> {
     match number(v, at, field)? {
         Some(n) if n < 0.0 => Err(problem(
-            at().field(field.as_deref().unwrap_or("?")),
+            at().field(field_name(field)),
             format!("must not be negative: {n}"),
         )),
         n => Ok(n),
@@ -570,14 +576,14 @@ fn build_parcels(
             problem(
                 at.clone()
                     .feature(f.number.to_string())
-                    .field(found[PARCEL_ID].as_deref().unwrap_or("?")),
+                    .field(field_name(&found[PARCEL_ID])),
                 "no id",
             )
         })?;
         let fat = || at.clone().feature(format!("{} (id {id})", f.number));
         let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
             problem(
-                fat().field(found[PARCEL_LANDUSE].as_deref().unwrap_or("?")),
+                fat().field(field_name(&found[PARCEL_LANDUSE])),
                 "no land-use code",
             )
         })?;
@@ -618,7 +624,7 @@ fn build_parcels(
         &parcels,
         |p| (p.id.as_str(), p.feature),
         at,
-        found[PARCEL_ID].as_deref().unwrap_or("?"),
+        field_name(&found[PARCEL_ID]),
     ));
     finish((parcels, problems))
 }
@@ -679,7 +685,6 @@ fn build_enterprises(
         ..
     } = raw;
     let (at, found) = (&at, &found);
-    let name_of = |i: usize| found[i].clone().unwrap_or_default();
     let results = build_each(features, at, warnings, |mut f| {
         let fat = || at.clone().feature(f.number.to_string());
         let location = match f.geometry {
@@ -697,7 +702,7 @@ fn build_enterprises(
         let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
         let grades = parse_grades(&grades_text).ok_or_else(|| {
             problem(
-                fat().field(name_of(ENT_GRADES)),
+                fat().field(field_name(&found[ENT_GRADES])),
                 format!(
                     "grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"
                 ),
@@ -728,7 +733,7 @@ fn build_enterprises(
             warnings.push(problem(
                 at.clone()
                     .feature(e.feature.to_string())
-                    .field(name_of(ENT_CODE)),
+                    .field(field_name(&found[ENT_CODE])),
                 format!(
                     "'{}' is not a valid unified social credit code (GB 32100 check character)",
                     e.credit_code
@@ -810,7 +815,7 @@ fn build_parks(
             None => None,
             Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
                 problem(
-                    fat().field(found[PARK_GRADE].as_deref().unwrap_or("?")),
+                    fat().field(field_name(&found[PARK_GRADE])),
                     format!("a park's grade is A, B, C or D, not '{g}'"),
                 )
             })?),
@@ -851,13 +856,12 @@ fn build_vacated(
         ..
     } = raw;
     let (at, found) = (&at, &found);
-    let field_of = |i: usize| found[i].clone().unwrap_or_default();
     let results = build_each(features, at, warnings, |mut f| {
         let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
             problem(
                 at.clone()
                     .feature(f.number.to_string())
-                    .field(field_of(VACATED_ID)),
+                    .field(field_name(&found[VACATED_ID])),
                 "no id",
             )
         })?;
@@ -865,7 +869,7 @@ fn build_vacated(
         let status = progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?
             .ok_or_else(|| {
                 problem(
-                    fat().field(field_of(VACATED_STATUS)),
+                    fat().field(field_name(&found[VACATED_STATUS])),
                     "no status: use planned, in_progress or done",
                 )
             })?;
@@ -888,7 +892,7 @@ fn build_vacated(
         &records,
         |r| (r.id.as_str(), r.feature),
         at,
-        &field_of(VACATED_ID),
+        field_name(&found[VACATED_ID]),
     ));
     finish((records, problems))
 }
@@ -907,12 +911,9 @@ fn build_townships(
     let (at, found) = (&at, &found);
     let results = build_each(features, at, warnings, |mut f| {
         let fat = || at.clone().feature(f.number.to_string());
-        let code = f.values[0].take_text().ok_or_else(|| {
-            problem(
-                fat().field(found[0].as_deref().unwrap_or("?")),
-                "no township code",
-            )
-        })?;
+        let code = f.values[0]
+            .take_text()
+            .ok_or_else(|| problem(fat().field(field_name(&found[0])), "no township code"))?;
         let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
         let township = Township {
             feature: f.number,

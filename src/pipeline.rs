@@ -56,6 +56,8 @@ pub struct Outcome {
     pub project: Project,
     pub model: Model,
     pub projection: EqualArea,
+    /// The extent of every parcel (`None` without parcels).
+    pub parcel_bounds: Option<geo::Rect<f64>>,
     pub in_village: Vec<bool>,
     pub blocks: Blocks,
     pub assessments: Vec<Assessment>,
@@ -102,7 +104,8 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
     let year = project.targets.year.unwrap_or(as_of.year);
 
     on_stage(Stage::Measure);
-    let projection = parcels::projection_for(model.parcels.par_iter().map(|p| &p.geometry));
+    let parcel_bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    let projection = parcels::projection_over(parcel_bounds);
     parcels::measure(&mut model.parcels, &projection);
     if let Some(b) = model.buildings.as_mut() {
         far::measure_buildings(b, &projection);
@@ -255,6 +258,7 @@ pub fn analyse(project: Project, on_stage: &mut dyn FnMut(Stage)) -> Result<Outc
         project,
         model,
         projection,
+        parcel_bounds,
         in_village,
         blocks,
         assessments,

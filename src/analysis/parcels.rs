@@ -5,23 +5,28 @@ use rayon::prelude::*;
 
 use crate::geodesy::EqualArea;
 use crate::index::ZoneIndex;
-use crate::model::Parcel;
+use crate::model::{union_rect, Parcel};
 
-/// The equal-area projection fitted to the extent of some polygons (used
-/// for areas and for metric work), or one for Jiaxing when there are none.
+/// The extent of some polygons (`None` when there are none).
+pub fn bounds<'a>(
+    polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
+) -> Option<Rect<f64>> {
+    polygons
+        .filter_map(|p| p.bounding_rect())
+        .reduce_with(union_rect)
+}
+
+/// The equal-area projection fitted to an extent (used for areas and for
+/// metric work), or one for Jiaxing when there is none.
+pub fn projection_over(bounds: Option<Rect<f64>>) -> EqualArea {
+    EqualArea::fitted(bounds.unwrap_or(Rect::new((120.0, 30.0), (121.0, 31.0))))
+}
+
+/// [`projection_over`] the extent of some polygons.
 pub fn projection_for<'a>(
     polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
 ) -> EqualArea {
-    let bounds = polygons
-        .filter_map(|p| p.bounding_rect())
-        .reduce_with(|a, b| {
-            Rect::new(
-                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-            )
-        })
-        .unwrap_or(Rect::new((120.0, 30.0), (121.0, 31.0)));
-    EqualArea::fitted(bounds)
+    projection_over(bounds(polygons))
 }
 
 /// Sets every parcel's ellipsoidal area (m²).

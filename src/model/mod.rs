@@ -5,7 +5,7 @@ pub mod validity;
 
 use std::cmp::Ordering;
 
-use geo::{Coord, MultiPolygon};
+use geo::{Coord, MultiPolygon, Rect};
 
 use crate::date::Date;
 use crate::error::Problem;
@@ -263,6 +263,20 @@ pub struct Model {
 /// assert_eq!(tudi::model::id_order("9", "10"), Ordering::Less);
 /// assert_eq!(tudi::model::id_order("B9", "B10"), Ordering::Greater);
 /// ```
+/// The smallest rectangle holding both.
+pub fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
 pub fn id_order(a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Undecoded, Value};
+use super::{quote_identifier as quote, Undecoded, Value};
 
 /// The table's primary key and geometry column, when the layer is a plain
 /// GeoPackage features table.
@@ -18,10 +18,6 @@ pub(super) struct Table {
     name: String,
     fid: String,
     geometry: String,
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {

@@ -137,6 +137,12 @@ fn problem(at: &Location, message: impl Into<String>) -> Problem {
 
 /// Finds a field by exact name, else ignoring case (Shapefiles upper-case
 /// and truncate names; GeoJSON from other tools may not).
+/// An SQL identifier, double-quoted (table and column names in
+/// GeoPackages are the user's, and may hold anything).
+pub(crate) fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 pub(crate) fn find_field(available: &[String], wanted: &str) -> Option<usize> {
     available.iter().position(|a| a == wanted).or_else(|| {
         available

@@ -22,6 +22,8 @@ use rusqlite::{params, Connection, ToSql};
 use super::styles::{qml, Alias, Style, SymbolKind};
 use super::{round_fixed, rtree};
 use crate::error::{Error, Result};
+use crate::model::union_rect;
+use crate::read::quote_identifier as quote;
 
 /// `gpkg_contents.last_change` and `layer_styles.update_time`: fixed, so
 /// that the same inputs give the same bytes (GDAL would write the clock).
@@ -195,28 +197,6 @@ fn wkb(g: &Geometry) -> Vec<u8> {
     w
 }
 
-fn extend(extent: &mut Option<Rect<f64>>, r: Option<Rect<f64>>) {
-    if let Some(r) = r {
-        *extent = Some(match *extent {
-            None => r,
-            Some(e) => Rect::new(
-                Coord {
-                    x: e.min().x.min(r.min().x),
-                    y: e.min().y.min(r.min().y),
-                },
-                Coord {
-                    x: e.max().x.max(r.max().x),
-                    y: e.max().y.max(r.max().y),
-                },
-            ),
-        });
-    }
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 fn sql_text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -346,7 +326,7 @@ fn insert_layer(db: &Connection, layer: &Layer) -> rusqlite::Result<Option<Rect<
             .collect();
         for (k, (bounds, blob, values)) in rendered.into_iter().enumerate() {
             let fid = (start + k + 1) as i64;
-            extend(&mut extent, Some(bounds));
+            extent = Some(extent.map_or(bounds, |e| union_rect(e, bounds)));
             index.push((fid, bounds));
             let mut params: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 2);
             params.push(&fid);

@@ -8,11 +8,10 @@
 use std::fmt::Write as _;
 
 use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Simplify};
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::geodesy::{geodesic_distance, EqualArea};
-use crate::model::Progress;
+use crate::model::{union_rect, Progress};
 use crate::pipeline::Outcome;
 
 use super::escape;
@@ -312,21 +311,8 @@ pub struct DistrictMap {
     pub scale_bar_px: f64,
 }
 
-fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
-}
-
 fn rect_of<'a>(it: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
-    it.filter_map(|g| g.bounding_rect()).reduce(union)
+    it.filter_map(|g| g.bounding_rect()).reduce(union_rect)
 }
 
 /// The extent a map of the run frames (longitude/latitude): the district
@@ -336,11 +322,6 @@ fn rect_of<'a>(it: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f
 /// would shrink the district to a corner.
 pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
     let m = &o.model;
-    let parcels = m
-        .parcels
-        .par_iter()
-        .filter_map(|p| p.geometry.bounding_rect())
-        .reduce_with(union);
     let others = rect_of(
         m.townships
             .iter()
@@ -349,7 +330,7 @@ pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
             .chain(m.parks.iter().flatten().map(|p| &p.geometry))
             .chain(m.vacated.iter().flatten().map(|v| &v.geometry)),
     );
-    let data = parcels.into_iter().chain(others).reduce(union);
+    let data = o.parcel_bounds.into_iter().chain(others).reduce(union_rect);
     let boundary = m
         .boundary
         .as_deref()

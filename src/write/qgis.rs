@@ -13,6 +13,7 @@ use super::gpkg::{GeometryKind, Layer};
 use super::styles::{qml, qml_body, Alias, FONT};
 use crate::crs::tm::TransverseMercator;
 use crate::error::{Error, Result};
+use crate::model::union_rect;
 
 /// The CGCS2000 3-degree Gauss–Krüger CRS (no zone prefix, EPSG:4534 at
 /// 75°E … EPSG:4554 at 135°E) whose central meridian is nearest `lon`:
@@ -154,18 +155,7 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
                 .flatten()
                 .copied(),
         )
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
+        .reduce(union_rect)
         // nothing to show: a small box at Xiuzhou keeps QGIS's view sane
         .unwrap_or_else(|| Rect::new(Coord { x: 120.6, y: 30.7 }, Coord { x: 120.7, y: 30.8 }));
     let (epsg, tm) = gauss_kruger_epsg(lonlat.center().x);

@@ -15,15 +15,19 @@
 use geo::Rect;
 use rusqlite::{params, Connection};
 
+use crate::read::quote_identifier;
+
 /// Bytes of one 2-D cell: the id and four `f32` coordinates.
 const CELL: usize = 8 + 4 * 4;
+
+/// SQLite's `RNDTOWARDS` and `RNDAWAY`: a nudge of one `f32` step.
+const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
+const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
 
 /// SQLite's rounding of a bound to `f32`, downwards for minima
 /// (`rtreeValueDown`) and upwards for maxima (`rtreeValueUp`): the same
 /// float SQLite would store had the row been inserted with SQL.
 fn down(d: f64) -> f32 {
-    const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
-    const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
     let f = d as f32;
     if f64::from(f) > d {
         (d * if d < 0.0 { AWAY } else { TOWARDS }) as f32
@@ -33,8 +37,6 @@ fn down(d: f64) -> f32 {
 }
 
 fn up(d: f64) -> f32 {
-    const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
-    const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
     let f = d as f32;
     if f64::from(f) < d {
         (d * if d < 0.0 { TOWARDS } else { AWAY }) as f32
@@ -103,7 +105,7 @@ pub fn bulk_load(
     rtree: &str,
     entries: &[(i64, Rect<f64>)],
 ) -> rusqlite::Result<()> {
-    let quoted = |suffix: &str| format!("\"{}_{}\"", rtree.replace('"', "\"\""), suffix);
+    let quoted = |suffix: &str| quote_identifier(&format!("{rtree}_{suffix}"));
     let (node_table, rowid_table, parent_table) =
         (quoted("node"), quoted("rowid"), quoted("parent"));
     // The node size SQLite chose when it created the table (page size − 64,
