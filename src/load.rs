@@ -19,7 +19,7 @@ use crate::model::{
     id_order, Building, Enterprise, Grade, LayerInfo, Model, Parcel, Park, Progress, Township,
     VacatedRecord, Zone,
 };
-use crate::read::{self, FieldRequest, RawFeature, RawLayer, Source, Value};
+use crate::read::{self, Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
     Problem {
@@ -193,15 +193,7 @@ pub fn load(project: &Project) -> Result<Model> {
     // parcels are still being read.
     let loaded: Vec<Loaded> = requests
         .into_par_iter()
-        .map(
-            |(role, source, fields)| match read::read_layer(&source, &fields) {
-                Ok(raw) => build(role, raw, layers, &settlement_field),
-                Err(read_problems) => Loaded {
-                    read_problems,
-                    ..Loaded::default()
-                },
-            },
-        )
+        .map(|(role, source, fields)| load_layer(role, &source, &fields, layers, &settlement_field))
         .collect();
 
     // Reading problems first, then building ones, each in layer order.
@@ -233,57 +225,142 @@ struct Loaded {
     part: Model,
 }
 
-fn build(role: &'static str, raw: RawLayer, layers: &Layers, settlement_field: &str) -> Loaded {
-    let mut loaded = Loaded {
-        info: Some(LayerInfo {
-            role,
-            at: raw.at.clone(),
-            crs: raw.crs.clone(),
-            features: raw.features.len(),
-        }),
-        ..Loaded::default()
-    };
-    let Loaded {
-        part: model,
-        warnings,
-        build_problems: problems,
-        ..
-    } = &mut loaded;
-    let built = match role {
+/// Reads one layer, making its items as it is read.
+fn load_layer(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    layers: &Layers,
+    settlement_field: &str,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    let l = &mut loaded;
+    match role {
         "parcels" => {
-            if raw.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
-                problems.push(problem(
-                    raw.at.clone().field(settlement_field),
+            let repair = layers.parcels.repair;
+            let Some((head, items)) =
+                read_items(role, source, fields, l, |h, f| parcel(h, f, repair))
+            else {
+                return loaded;
+            };
+            if head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+                l.build_problems.insert(0, problem(
+                    head.at.clone().field(settlement_field),
                     "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
                 ));
             }
-            build_parcels(raw, layers.parcels.repair, warnings).map(|p| model.parcels = p)
+            let parcels = in_id_order(items, &head, &mut l.build_problems);
+            if l.build_problems.is_empty() {
+                l.part.parcels = parcels;
+            }
         }
-        "enterprises" => build_enterprises(raw, warnings).map(|e| model.enterprises = e),
-        "villages" => {
-            build_zones(raw, repair(&layers.villages), warnings).map(|z| model.villages = Some(z))
+        "enterprises" => {
+            if let Some((head, items)) = read_items(role, source, fields, l, enterprise) {
+                if l.build_problems.is_empty() {
+                    l.warnings.extend(credit_code_warnings(&items, &head));
+                    l.part.enterprises = items;
+                }
+            }
         }
-        "plan" => build_zones(raw, repair(&layers.plan), warnings).map(|z| model.plan = Some(z)),
-        "protected" => {
-            build_zones(raw, repair(&layers.protected), warnings).map(|z| model.protected = Some(z))
+        "villages" | "plan" | "protected" | "boundary" => {
+            let spec = match role {
+                "villages" => &layers.villages,
+                "plan" => &layers.plan,
+                "protected" => &layers.protected,
+                _ => &layers.boundary,
+            };
+            let repair = repair(spec);
+            if let Some((_, zones)) = read_items(role, source, fields, l, |h, f| zone(h, f, repair))
+            {
+                let slot = match role {
+                    "villages" => &mut l.part.villages,
+                    "plan" => &mut l.part.plan,
+                    "protected" => &mut l.part.protected,
+                    _ => &mut l.part.boundary,
+                };
+                *slot = l.build_problems.is_empty().then_some(zones);
+            }
         }
-        "boundary" => {
-            build_zones(raw, repair(&layers.boundary), warnings).map(|z| model.boundary = Some(z))
+        "buildings" => {
+            let repair = repair(&layers.buildings);
+            if let Some((_, items)) =
+                read_items(role, source, fields, l, |h, f| building(h, f, repair))
+            {
+                l.part.buildings = l.build_problems.is_empty().then_some(items);
+            }
         }
-        "buildings" => build_buildings(raw, repair(&layers.buildings), warnings)
-            .map(|b| model.buildings = Some(b)),
-        "parks" => build_parks(raw, repair(&layers.parks), warnings).map(|p| model.parks = Some(p)),
+        "parks" => {
+            let repair = repair(&layers.parks);
+            if let Some((_, items)) = read_items(role, source, fields, l, |h, f| park(h, f, repair))
+            {
+                l.part.parks = l.build_problems.is_empty().then_some(items);
+            }
+        }
         "vacated" => {
-            build_vacated(raw, repair(&layers.vacated), warnings).map(|v| model.vacated = Some(v))
+            let repair = repair(&layers.vacated);
+            if let Some((head, mut records)) =
+                read_items(role, source, fields, l, |h, f| vacated_record(h, f, repair))
+            {
+                records.sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+                l.build_problems.extend(duplicate_ids(
+                    &records,
+                    |r| (r.id.as_str(), r.feature),
+                    &head.at,
+                    field_name(&head.found[VACATED_ID]),
+                ));
+                l.part.vacated = l.build_problems.is_empty().then_some(records);
+            }
         }
-        "townships" => build_townships(raw, repair(&layers.townships), warnings)
-            .map(|t| model.townships = Some(t)),
+        "townships" => {
+            let repair = repair(&layers.townships);
+            if let Some((_, items)) =
+                read_items(role, source, fields, l, |h, f| township(h, f, repair))
+            {
+                l.part.townships = l.build_problems.is_empty().then_some(items);
+            }
+        }
         _ => unreachable!("no reader for layer {role}"),
-    };
-    if let Err(p) = built {
-        problems.extend(p);
     }
     loaded
+}
+
+/// Reads a layer, making an item of each feature (`make`) as it is read;
+/// what the reading and making found goes into `loaded`. `None` when the
+/// layer could not be read.
+fn read_items<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<(LayerHead, Vec<T>)> {
+    let Mapped {
+        head,
+        features,
+        items,
+        notes,
+        rejected,
+    } = match read::read_layer_with(source, fields, make) {
+        Ok(mapped) => mapped,
+        Err(problems) => {
+            loaded.read_problems = problems;
+            return None;
+        }
+    };
+    loaded.info = Some(LayerInfo {
+        role,
+        at: head.at.clone(),
+        crs: head.crs.clone(),
+        features,
+    });
+    if features == 0 {
+        loaded
+            .build_problems
+            .push(problem(head.at.clone(), "the layer has no features"));
+    }
+    loaded.build_problems.extend(rejected);
+    loaded.warnings.extend(notes);
+    Some((head, items))
 }
 
 /// Moves a layer's items (the only ones `part` holds) into `model`.
@@ -505,39 +582,6 @@ fn non_negative(
     }
 }
 
-/// What building an item from one feature gives: the item and perhaps a
-/// note (a repair), or the problem with the feature.
-type Built<T> = std::result::Result<(T, Option<Problem>), Problem>;
-
-/// Builds an item from each feature, in parallel, keeping file order; notes
-/// go to `warnings`. An empty layer is a problem of its own.
-fn build_each<T: Send>(
-    features: Vec<RawFeature>,
-    at: &Location,
-    warnings: &mut Vec<Problem>,
-    build: impl Fn(RawFeature) -> Built<T> + Sync + Send,
-) -> (Vec<T>, Vec<Problem>) {
-    if features.is_empty() {
-        return (
-            Vec::new(),
-            vec![problem(at.clone(), "the layer has no features")],
-        );
-    }
-    let results: Vec<Built<T>> = features.into_par_iter().map(build).collect();
-    let mut ok = Vec::with_capacity(results.len());
-    let mut bad = Vec::new();
-    for r in results {
-        match r {
-            Ok((t, note)) => {
-                ok.push(t);
-                warnings.extend(note);
-            }
-            Err(p) => bad.push(p),
-        }
-    }
-    (ok, bad)
-}
-
 /// Names every id used twice in items sorted by id.
 fn duplicate_ids<T: Sync>(
     sorted: &[T],
@@ -559,50 +603,46 @@ fn duplicate_ids<T: Sync>(
         .collect()
 }
 
-fn build_parcels(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Parcel>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |mut f| {
-        let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
-            problem(
-                at.clone()
-                    .feature(f.number.to_string())
-                    .field(field_name(&found[PARCEL_ID])),
-                "no id",
-            )
-        })?;
-        let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-        let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
-            problem(
-                fat().field(field_name(&found[PARCEL_LANDUSE])),
-                "no land-use code",
-            )
-        })?;
-        let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let parcel = Parcel {
-            id,
-            feature: f.number,
-            landuse,
-            unit_code: f.values[PARCEL_UNIT].take_text(),
-            village: f.values[PARCEL_VILLAGE].take_text(),
-            settlement: f.values[PARCEL_SETTLEMENT].take_text(),
-            official_area_m2,
-            geometry,
-            area_m2: 0.0,
-        };
-        Ok((parcel, repaired))
-    });
-    let (mut parcels, mut problems) = results;
+/// A parcel of a feature.
+fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
+    let (at, found) = (&head.at, &head.found);
+    let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
+        problem(
+            at.clone()
+                .feature(f.number.to_string())
+                .field(field_name(&found[PARCEL_ID])),
+            "no id",
+        )
+    })?;
+    let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+    let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
+        problem(
+            fat().field(field_name(&found[PARCEL_LANDUSE])),
+            "no land-use code",
+        )
+    })?;
+    let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let parcel = Parcel {
+        id,
+        feature: f.number,
+        landuse,
+        unit_code: f.values[PARCEL_UNIT].take_text(),
+        village: f.values[PARCEL_VILLAGE].take_text(),
+        settlement: f.values[PARCEL_SETTLEMENT].take_text(),
+        official_area_m2,
+        geometry,
+        area_m2: 0.0,
+    };
+    Ok((parcel, repaired))
+}
+
+/// Parcels in id order, each id used twice named in `problems`.
+fn in_id_order(
+    mut parcels: Vec<Parcel>,
+    head: &LayerHead,
+    problems: &mut Vec<Problem>,
+) -> Vec<Parcel> {
     // Parcels are kept in id order, so nothing downstream (block numbers,
     // sums, output order) depends on the order of the file: FlatGeobuf's
     // spatial index, for one, reorders features.
@@ -623,10 +663,10 @@ fn build_parcels(
     problems.extend(duplicate_ids(
         &parcels,
         |p| (p.id.as_str(), p.feature),
-        at,
-        field_name(&found[PARCEL_ID]),
+        &head.at,
+        field_name(&head.found[PARCEL_ID]),
     ));
-    finish((parcels, problems))
+    parcels
 }
 
 /// `items` sorted by `order`, a total order (feature numbers break ties).
@@ -674,266 +714,178 @@ fn industry_code(s: &str) -> String {
         .to_string()
 }
 
-fn build_enterprises(
-    raw: RawLayer,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Enterprise>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |mut f| {
-        let fat = || at.clone().feature(f.number.to_string());
-        let location = match f.geometry {
-            Some(Geometry::Point(p)) => p.0,
-            Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
-            Some(other) => {
-                return Err(problem(
-                    fat(),
-                    format!("a {} where a point was expected", geometry_name(&other)),
-                ))
-            }
-            None => return Err(problem(fat(), "no location")),
-        };
-        let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
-        let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
-        let grades = parse_grades(&grades_text).ok_or_else(|| {
+/// An enterprise of a feature.
+fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<Enterprise> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let location = match f.geometry {
+        Some(Geometry::Point(p)) => p.0,
+        Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
+        Some(other) => {
+            return Err(problem(
+                fat(),
+                format!("a {} where a point was expected", geometry_name(&other)),
+            ))
+        }
+        None => return Err(problem(fat(), "no location")),
+    };
+    let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
+    let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
+    let grades = parse_grades(&grades_text).ok_or_else(|| {
+        problem(
+            fat().field(field_name(&found[ENT_GRADES])),
+            format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
+        )
+    })?;
+    let enterprise = Enterprise {
+        feature: f.number,
+        credit_code_valid: credit_code::is_valid(&credit_code),
+        credit_code,
+        name: f.values[ENT_NAME].take_text().unwrap_or_default(),
+        industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
+        revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
+        tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
+        land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
+        grades,
+        location,
+        status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
+        deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
+    };
+    Ok((enterprise, None))
+}
+
+/// A warning for each invalid credit code: a typo in a ledger, not a
+/// reason to stop.
+fn credit_code_warnings(enterprises: &[Enterprise], head: &LayerHead) -> Vec<Problem> {
+    enterprises
+        .iter()
+        .filter(|e| !e.credit_code_valid)
+        .map(|e| {
             problem(
-                fat().field(field_name(&found[ENT_GRADES])),
-                format!(
-                    "grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"
-                ),
-            )
-        })?;
-        let enterprise = Enterprise {
-            feature: f.number,
-            credit_code_valid: credit_code::is_valid(&credit_code),
-            credit_code,
-            name: f.values[ENT_NAME].take_text().unwrap_or_default(),
-            industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
-            revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
-            tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
-            land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
-            grades,
-            location,
-            status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
-            deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
-        };
-        Ok((enterprise, None))
-    });
-    let (enterprises, problems) = results;
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    for e in &enterprises {
-        if !e.credit_code_valid {
-            warnings.push(problem(
-                at.clone()
+                head.at
+                    .clone()
                     .feature(e.feature.to_string())
-                    .field(field_name(&found[ENT_CODE])),
+                    .field(field_name(&head.found[ENT_CODE])),
                 format!(
                     "'{}' is not a valid unified social credit code (GB 32100 check character)",
                     e.credit_code
                 ),
-            ));
-        }
-    }
-    Ok(enterprises)
+            )
+        })
+        .collect()
 }
 
-fn build_zones(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Zone>, Vec<Problem>> {
-    let RawLayer { at, features, .. } = raw;
-    let at = &at;
-    let results = build_each(features, at, warnings, |mut f| {
-        let fat = || at.clone().feature(f.number.to_string());
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let zone = Zone {
-            feature: f.number,
-            name: f.values[0].take_text(),
-            geometry,
-        };
-        Ok((zone, repaired))
-    });
-    finish(results)
+fn zone(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Zone> {
+    let fat = || head.at.clone().feature(f.number.to_string());
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let zone = Zone {
+        feature: f.number,
+        name: f.values[0].take_text(),
+        geometry,
+    };
+    Ok((zone, repaired))
 }
 
-fn build_buildings(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Building>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |f| {
-        let fat = || at.clone().feature(f.number.to_string());
-        let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
-        let given_floor_area_m2 = non_negative(
-            &f.values[BUILDING_FLOOR_AREA],
-            &fat,
-            &found[BUILDING_FLOOR_AREA],
-        )?;
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let building = Building {
-            feature: f.number,
-            floors,
-            given_floor_area_m2,
-            geometry,
-            footprint_m2: 0.0,
-        };
-        Ok((building, repaired))
-    });
-    finish(results)
+fn building(head: &LayerHead, f: RawFeature, repair: bool) -> Built<Building> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
+    let given_floor_area_m2 = non_negative(
+        &f.values[BUILDING_FLOOR_AREA],
+        &fat,
+        &found[BUILDING_FLOOR_AREA],
+    )?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let building = Building {
+        feature: f.number,
+        floors,
+        given_floor_area_m2,
+        geometry,
+        footprint_m2: 0.0,
+    };
+    Ok((building, repaired))
 }
 
-fn build_parks(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Park>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |mut f| {
-        let fat = || at.clone().feature(f.number.to_string());
-        let grade = match f.values[PARK_GRADE].text() {
-            None => None,
-            Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
-                problem(
-                    fat().field(field_name(&found[PARK_GRADE])),
-                    format!("a park's grade is A, B, C or D, not '{g}'"),
-                )
-            })?),
-        };
-        let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
-        let opened = whole(
-            &f.values[PARK_OPENED],
-            &fat,
-            &found[PARK_OPENED],
-            1900..=2200,
-        )?;
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let park = Park {
-            feature: f.number,
-            name: f.values[PARK_NAME]
-                .take_text()
-                .unwrap_or_else(|| format!("park {}", f.number)),
-            star: star.map(|s| s as u8),
-            grade,
-            opened: opened.map(|y| y as i32),
-            geometry,
-            area_m2: 0.0,
-        };
-        Ok((park, repaired))
-    });
-    finish(results)
-}
-
-fn build_vacated(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<VacatedRecord>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |mut f| {
-        let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
+fn park(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Park> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let grade = match f.values[PARK_GRADE].text() {
+        None => None,
+        Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
             problem(
-                at.clone()
-                    .feature(f.number.to_string())
-                    .field(field_name(&found[VACATED_ID])),
-                "no id",
+                fat().field(field_name(&found[PARK_GRADE])),
+                format!("a park's grade is A, B, C or D, not '{g}'"),
+            )
+        })?),
+    };
+    let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
+    let opened = whole(
+        &f.values[PARK_OPENED],
+        &fat,
+        &found[PARK_OPENED],
+        1900..=2200,
+    )?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let park = Park {
+        feature: f.number,
+        name: f.values[PARK_NAME]
+            .take_text()
+            .unwrap_or_else(|| format!("park {}", f.number)),
+        star: star.map(|s| s as u8),
+        grade,
+        opened: opened.map(|y| y as i32),
+        geometry,
+        area_m2: 0.0,
+    };
+    Ok((park, repaired))
+}
+
+fn vacated_record(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<VacatedRecord> {
+    let (at, found) = (&head.at, &head.found);
+    let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
+        problem(
+            at.clone()
+                .feature(f.number.to_string())
+                .field(field_name(&found[VACATED_ID])),
+            "no id",
+        )
+    })?;
+    let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+    let status =
+        progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?.ok_or_else(|| {
+            problem(
+                fat().field(field_name(&found[VACATED_STATUS])),
+                "no status: use planned, in_progress or done",
             )
         })?;
-        let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-        let status = progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?
-            .ok_or_else(|| {
-                problem(
-                    fat().field(field_name(&found[VACATED_STATUS])),
-                    "no status: use planned, in_progress or done",
-                )
-            })?;
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let record = VacatedRecord {
-            feature: f.number,
-            status,
-            done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
-            claimed_mu: non_negative(&f.values[VACATED_CLAIMED], &fat, &found[VACATED_CLAIMED])?,
-            township: f.values[VACATED_TOWNSHIP].take_text(),
-            geometry,
-            area_m2: 0.0,
-            id: id.clone(),
-        };
-        Ok((record, repaired))
-    });
-    let (mut records, mut problems) = results;
-    records.sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
-    problems.extend(duplicate_ids(
-        &records,
-        |r| (r.id.as_str(), r.feature),
-        at,
-        field_name(&found[VACATED_ID]),
-    ));
-    finish((records, problems))
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let record = VacatedRecord {
+        feature: f.number,
+        status,
+        done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
+        claimed_mu: non_negative(&f.values[VACATED_CLAIMED], &fat, &found[VACATED_CLAIMED])?,
+        township: f.values[VACATED_TOWNSHIP].take_text(),
+        geometry,
+        area_m2: 0.0,
+        id: id.clone(),
+    };
+    Ok((record, repaired))
 }
 
-fn build_townships(
-    raw: RawLayer,
-    repair: bool,
-    warnings: &mut Vec<Problem>,
-) -> std::result::Result<Vec<Township>, Vec<Problem>> {
-    let RawLayer {
-        at,
-        found,
-        features,
-        ..
-    } = raw;
-    let (at, found) = (&at, &found);
-    let results = build_each(features, at, warnings, |mut f| {
-        let fat = || at.clone().feature(f.number.to_string());
-        let code = f.values[0]
-            .take_text()
-            .ok_or_else(|| problem(fat().field(field_name(&found[0])), "no township code"))?;
-        let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-        let township = Township {
-            feature: f.number,
-            code,
-            name: f.values[1].take_text(),
-            geometry,
-        };
-        Ok((township, repaired))
-    });
-    finish(results)
-}
-
-fn finish<T>(
-    (items, problems): (Vec<T>, Vec<Problem>),
-) -> std::result::Result<Vec<T>, Vec<Problem>> {
-    if problems.is_empty() {
-        Ok(items)
-    } else {
-        Err(problems)
-    }
+fn township(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Township> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let code = f.values[0]
+        .take_text()
+        .ok_or_else(|| problem(fat().field(field_name(&found[0])), "no township code"))?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let township = Township {
+        feature: f.number,
+        code,
+        name: f.values[1].take_text(),
+        geometry,
+    };
+    Ok((township, repaired))
 }
 
 #[cfg(test)]

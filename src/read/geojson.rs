@@ -614,7 +614,7 @@ mod tests {
                 continue;
             };
             direct_files += 1;
-            let gdal = super::super::read_gdal_with(&source, &fields, false);
+            let gdal = super::super::read_gdal_raw(&source, &fields, false);
             let (direct, gdal) = match (direct, gdal) {
                 (Ok(direct), Ok(gdal)) => (direct, gdal),
                 // projected coordinates without a `crs`: the same problems
@@ -676,14 +676,14 @@ mod tests {
         };
         assert_eq!(
             read(&source, &fields).map(problems),
-            Some(problems(super::super::read_gdal_with(
+            Some(problems(super::super::read_gdal_raw(
                 &source, &fields, false
             )))
         );
         fields.pop();
         assert_eq!(
             read(&source, &fields).map(problems),
-            Some(problems(super::super::read_gdal_with(
+            Some(problems(super::super::read_gdal_raw(
                 &source, &fields, false
             )))
         );

@@ -89,14 +89,16 @@ fn text(t: &[u8]) -> String {
 }
 
 /// Reads every row of `table`, `columns` by name (`None`: the layer lacks
-/// it), in parallel chunks of FIDs each handed to `decode`; the chunks come
-/// back in FID order, each in FID order.
-pub(super) fn read<T: Send>(
+/// it), in parallel chunks of FIDs: each chunk starts a run (`start`, given
+/// the most rows it can hold) that takes its rows in FID order (`take`);
+/// the runs come back in FID order.
+pub(super) fn read<R: Send>(
     path: &Path,
     table: &Table,
     columns: &[Option<String>],
-    decode: impl Fn(Undecoded<'_>) -> T + Sync,
-) -> rusqlite::Result<Vec<Vec<T>>> {
+    start: impl Fn(usize) -> R + Sync,
+    take: impl Fn(&mut R, Undecoded<'_>) + Sync,
+) -> rusqlite::Result<Vec<R>> {
     let db = connect(path)?;
     // One aggregate per query: SQLite answers a lone MIN or MAX from the
     // key's B-tree, but scans the whole table for both at once.
@@ -127,14 +129,14 @@ pub(super) fn read<T: Send>(
     // Many small chunks, so that no thread is left with a long last one.
     let chunks = (rayon::current_num_threads() as i64 * 16).max(1);
     let step = (max - min) / chunks + 1;
-    let parts: Vec<rusqlite::Result<Vec<T>>> = (0..chunks)
+    let parts: Vec<rusqlite::Result<R>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
             let db = connect(path)?;
             let mut stmt = db.prepare(&select)?;
             let mut rows = stmt.query([min + c * step, min + (c + 1) * step])?;
             // at most `step` rows: no regrowing in the common dense case
-            let mut out = Vec::with_capacity(usize::try_from(step).map_or(0, |s| s.min(1 << 20)));
+            let mut run = start(usize::try_from(step).map_or(0, |s| s.min(1 << 20)));
             while let Some(row) = rows.next()? {
                 let fid: i64 = row.get(0)?;
                 let wkb = match row.get_ref(1)? {
@@ -157,9 +159,9 @@ pub(super) fn read<T: Send>(
                     });
                     next += 1;
                 }
-                out.push(decode((fid as usize, wkb, values)));
+                take(&mut run, (fid as usize, wkb, values));
             }
-            Ok(out)
+            Ok(run)
         })
         .collect();
     parts.into_iter().collect()

@@ -165,19 +165,167 @@ fn missing_field(at: &Location, f: &FieldRequest, available: &[String]) -> Probl
 
 /// Reads a layer. Every problem found is returned at once.
 pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    read_layer_with(source, fields, |_, f| Ok((f, None))).map(RawLayer::from)
+}
+
+impl From<Mapped<RawFeature>> for RawLayer {
+    fn from(m: Mapped<RawFeature>) -> Self {
+        let LayerHead { at, crs, found } = m.head;
+        RawLayer {
+            at,
+            crs,
+            found,
+            features: m.items,
+        }
+    }
+}
+
+/// A layer read through GDAL, straight from SQLite where `direct` allows.
+#[cfg(test)]
+fn read_gdal_raw(
+    source: &Source,
+    fields: &[FieldRequest],
+    direct: bool,
+) -> Result<RawLayer, Vec<Problem>> {
+    read_gdal_with(source, fields, direct, |_, f| Ok((f, None))).map(RawLayer::from)
+}
+
+/// What is known of a layer before its features: where it is, its CRS,
+/// and the name each requested field was found under.
+#[derive(Debug, Clone)]
+pub struct LayerHead {
+    pub at: Location,
+    pub crs: String,
+    pub found: Vec<Option<String>>,
+}
+
+/// What making an item of a feature gives: the item and perhaps a note (a
+/// repair), or the problem with the feature.
+pub type Built<T> = Result<(T, Option<Problem>), Problem>;
+
+/// A layer whose features were made into items as they were read.
+#[derive(Debug)]
+pub struct Mapped<T> {
+    pub head: LayerHead,
+    /// Features read (made into items or rejected).
+    pub features: usize,
+    /// Items in file order.
+    pub items: Vec<T>,
+    pub notes: Vec<Problem>,
+    /// Features the maker rejected, in file order.
+    pub rejected: Vec<Problem>,
+}
+
+/// Items made from a run of features, in their order; joined run after run.
+struct Gathered<T> {
+    features: usize,
+    items: Vec<T>,
+    notes: Vec<Problem>,
+    rejected: Vec<Problem>,
+    /// Features that could not be read at all.
+    unreadable: Vec<Problem>,
+}
+
+impl<T> Gathered<T> {
+    fn with_capacity(n: usize) -> Self {
+        Gathered {
+            features: 0,
+            items: Vec::with_capacity(n),
+            notes: Vec::new(),
+            rejected: Vec::new(),
+            unreadable: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, feature: Result<RawFeature, Problem>, make: impl Fn(RawFeature) -> Built<T>) {
+        match feature.map(make) {
+            Err(p) => self.unreadable.push(p),
+            Ok(built) => {
+                self.features += 1;
+                match built {
+                    Ok((item, note)) => {
+                        self.items.push(item);
+                        self.notes.extend(note);
+                    }
+                    Err(p) => self.rejected.push(p),
+                }
+            }
+        }
+    }
+
+    /// The runs joined in order: the items are moved once.
+    fn join(runs: Vec<Self>, head: LayerHead) -> Result<Mapped<T>, Vec<Problem>> {
+        let mut all = Gathered::with_capacity(runs.iter().map(|r| r.items.len()).sum());
+        for r in runs {
+            all.features += r.features;
+            all.items.extend(r.items);
+            all.notes.extend(r.notes);
+            all.rejected.extend(r.rejected);
+            all.unreadable.extend(r.unreadable);
+        }
+        if !all.unreadable.is_empty() {
+            return Err(all.unreadable);
+        }
+        Ok(Mapped {
+            head,
+            features: all.features,
+            items: all.items,
+            notes: all.notes,
+            rejected: all.rejected,
+        })
+    }
+
+    /// Makes items of features already read, in parallel, keeping order.
+    fn made_from(
+        features: impl IndexedParallelIterator<Item = Result<RawFeature, Problem>>,
+        head: LayerHead,
+        make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+    ) -> Result<Mapped<T>, Vec<Problem>>
+    where
+        T: Send,
+    {
+        let runs: Vec<Gathered<T>> = features
+            .with_min_len(256)
+            .fold(
+                || Gathered::with_capacity(0),
+                |mut g, f| {
+                    g.add(f, |f| make(&head, f));
+                    g
+                },
+            )
+            .collect();
+        Gathered::join(runs, head)
+    }
+}
+
+/// Reads a layer and makes an item of each feature as it is read (in
+/// parallel, on the reading threads where the format allows), so that a
+/// big layer is never held twice. Every reading problem is returned at
+/// once; the features `make` rejects are listed in the result.
+pub fn read_layer_with<T: Send>(
+    source: &Source,
+    fields: &[FieldRequest],
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Result<Mapped<T>, Vec<Problem>> {
     let at = Location::file(&source.path);
     if !source.path.exists() {
         return Err(vec![problem(&at, "file not found")]);
     }
-    let mut layer = if is_csv(&source.path) {
+    let raw = if is_csv(&source.path) {
         csv_points::read(source, fields)?
     } else if let Some(layer) = geojson::read(source, fields) {
         layer?
     } else {
-        read_gdal(source, fields)?
+        return read_gdal_with(source, fields, true, make);
     };
-    layer.features.shrink_to_fit();
-    Ok(layer)
+    let RawLayer {
+        at,
+        crs,
+        found,
+        features,
+    } = raw;
+    let head = LayerHead { at, crs, found };
+    Gathered::made_from(features.into_par_iter().map(Ok), head, make)
 }
 
 fn open_options(source: &Source) -> Vec<String> {
@@ -253,16 +401,13 @@ fn read_features<L: LayerAccess>(
     raw
 }
 
-fn read_gdal(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
-    read_gdal_with(source, fields, true)
-}
-
 /// `direct`: GeoPackages may be read straight from SQLite.
-fn read_gdal_with(
+fn read_gdal_with<T: Send>(
     source: &Source,
     fields: &[FieldRequest],
     direct: bool,
-) -> Result<RawLayer, Vec<Problem>> {
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Result<Mapped<T>, Vec<Problem>> {
     let file_at = Location::file(&source.path);
     let dataset = open(source).map_err(|p| vec![p])?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
@@ -307,8 +452,14 @@ fn read_gdal_with(
     if !problems.is_empty() {
         return Err(problems);
     }
+    let head = LayerHead {
+        at,
+        crs: crs.name.clone(),
+        found,
+    };
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
+    let at = head.at.clone();
     let decode = |(number, wkb, values): Undecoded<'_>| -> Result<RawFeature, Problem> {
         // built only on failure: most features have no problem
         let fat = || at.clone().feature(number.to_string());
@@ -328,41 +479,28 @@ fn read_gdal_with(
         })
     };
     // GeoPackages are read straight from SQLite when they are plain
-    // features tables; GDAL reads everything else.
-    let direct = if is_gpkg && direct {
-        gpkg::table(&source.path, &layer_name)
-            .and_then(|t| gpkg::read(&source.path, &t, &found, decode).ok())
-    } else {
-        None
-    };
-    let chunks: Vec<Vec<Result<RawFeature, Problem>>> = if let Some(chunks) = direct {
-        chunks
-    } else {
-        vec![read_features(&mut layer, &indexes, is_gpkg)
-            .into_par_iter()
-            .map(|(number, wkb, values)| {
-                let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
-                decode((number, wkb, values))
-            })
-            .collect()]
-    };
-    let mut features = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-    for r in chunks.into_iter().flatten() {
-        match r {
-            Ok(f) => features.push(f),
-            Err(p) => problems.push(p),
+    // features tables, each row made into an item on the thread that read
+    // it; GDAL reads everything else.
+    if is_gpkg && direct {
+        if let Some(table) = gpkg::table(&source.path, &layer_name) {
+            let runs = gpkg::read(
+                &source.path,
+                &table,
+                &head.found,
+                Gathered::with_capacity,
+                |run: &mut Gathered<T>, row| run.add(decode(row), |f| make(&head, f)),
+            );
+            if let Ok(runs) = runs {
+                return Gathered::join(runs, head);
+            }
         }
     }
-    if problems.is_empty() {
-        Ok(RawLayer {
-            at,
-            crs: crs.name,
-            found,
-            features,
-        })
-    } else {
-        Err(problems)
-    }
+    let features = read_features(&mut layer, &indexes, is_gpkg);
+    let decoded = features.into_par_iter().map(|(number, wkb, values)| {
+        let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
+        decode((number, wkb, values))
+    });
+    Gathered::made_from(decoded, head, make)
 }
 
 /// The layer's CRS: the project file's `crs` wins; else the file's own;
@@ -473,8 +611,8 @@ mod tests {
                 required: false,
             })
             .collect();
-        let direct = read_gdal_with(&source, &fields, true).unwrap();
-        let gdal = read_gdal_with(&source, &fields, false).unwrap();
+        let direct = read_gdal_raw(&source, &fields, true).unwrap();
+        let gdal = read_gdal_raw(&source, &fields, false).unwrap();
         assert_eq!(direct.features.len(), 6000);
         assert_eq!(direct.found, gdal.found);
         assert_eq!(direct.crs, gdal.crs);
