@@ -14,6 +14,7 @@
 
 pub mod china;
 pub mod tm;
+mod tm_cells;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,8 +23,8 @@ use std::sync::Arc;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::Coord;
 
-use crate::geodesy::VertexMemo;
 use tm::TransverseMercator;
+use tm_cells::CellInverse;
 
 /// How a layer's coordinates become CGCS2000 longitude/latitude.
 #[derive(Debug, Clone)]
@@ -217,35 +218,9 @@ fn with_proj<R>(wkt: &Arc<str>, f: impl FnOnce(&CoordTransform) -> R) -> Result<
     })
 }
 
-/// Transverse Mercator inverses of one projection, memoised: neighbouring
-/// parcels share their vertices (see [`VertexMemo`]), and the inverse costs
-/// a dozen transcendental functions.
-struct InverseCache {
-    tm: TransverseMercator,
-    memo: VertexMemo,
-}
-
-fn tm_inverse(tm: &TransverseMercator, c: Coord<f64>) -> Coord<f64> {
-    let (x, y) = tm.inverse(c.x, c.y);
-    Coord { x, y }
-}
-
-impl InverseCache {
-    fn new(tm: TransverseMercator) -> Self {
-        InverseCache {
-            tm,
-            memo: VertexMemo::new(|c| tm_inverse(&tm, c)),
-        }
-    }
-
-    fn inverse(&mut self, c: Coord<f64>) -> Coord<f64> {
-        let tm = &self.tm;
-        self.memo.get(c, |c| tm_inverse(tm, c))
-    }
-}
-
 thread_local! {
-    static INVERSE_CACHE: RefCell<Option<InverseCache>> = const { RefCell::new(None) };
+    /// Each thread's cells of the last Transverse Mercator it inverted.
+    static INVERSE_CELLS: RefCell<Option<CellInverse>> = const { RefCell::new(None) };
 }
 
 impl Transform {
@@ -253,13 +228,14 @@ impl Transform {
     pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), String> {
         match self {
             Transform::Identity => {}
-            Transform::TransverseMercator(tm) => INVERSE_CACHE.with_borrow_mut(|cache| {
-                let cache = match cache {
-                    Some(c) if c.tm == **tm => c,
-                    _ => cache.insert(InverseCache::new(**tm)),
+            Transform::TransverseMercator(tm) => INVERSE_CELLS.with_borrow_mut(|cells| {
+                let cells = match cells {
+                    Some(c) if c.projection() == &**tm => c,
+                    _ => cells.insert(CellInverse::new(**tm)),
                 };
                 for c in coords.iter_mut() {
-                    *c = cache.inverse(*c);
+                    let (x, y) = cells.inverse(c.x, c.y);
+                    *c = Coord { x, y };
                 }
             }),
             Transform::Gcj02 => {
@@ -388,8 +364,8 @@ mod tests {
     }
 
     #[test]
-    fn cached_inverses_are_exactly_the_inverses() {
-        // repeats, colliding slots, two projections on one thread
+    fn transformed_vertices_are_the_inverses_and_repeat_exactly() {
+        // repeats, two projections taking turns on one thread
         let zones = [
             TransverseMercator::gauss_kruger_3deg(40, true),
             TransverseMercator::gauss_kruger_3deg(41, true),
@@ -403,17 +379,26 @@ mod tests {
                         y: 3_400_000.0 + f64::from(i % 5_000) * 1.3 + f64::from(round),
                     })
                     .collect();
-                let mut cached = coords.clone();
+                let mut got = coords.clone();
                 Transform::TransverseMercator(Box::new(tm))
-                    .apply(&mut cached)
+                    .apply(&mut got)
                     .unwrap();
-                for (c, got) in coords.iter().zip(&cached) {
+                for (c, g) in coords.iter().zip(&got) {
                     let (x, y) = tm.inverse(c.x, c.y);
-                    assert_eq!(
-                        (got.x.to_bits(), got.y.to_bits()),
-                        (x.to_bits(), y.to_bits())
-                    );
+                    assert!((g.x - x).abs() < 1e-12 && (g.y - y).abs() < 1e-12);
                 }
+                // a vertex shared by neighbours, transformed on another
+                // thread (cells of its own), lands on the same point
+                let mut again = coords[..500].to_vec();
+                let again = std::thread::spawn(move || {
+                    Transform::TransverseMercator(Box::new(tm))
+                        .apply(&mut again)
+                        .map(|()| again)
+                })
+                .join()
+                .unwrap()
+                .unwrap();
+                assert_eq!(&again[..], &got[..500]);
             }
         }
     }
