@@ -239,7 +239,7 @@ fn load_layer(
         "parcels" => {
             let repair = layers.parcels.repair;
             let Some((head, items)) =
-                read_items(role, source, fields, l, |h, f| parcel(h, f, repair))
+                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair))
             else {
                 return loaded;
             };
@@ -324,9 +324,7 @@ fn load_layer(
     loaded
 }
 
-/// Reads a layer, making an item of each feature (`make`) as it is read;
-/// what the reading and making found goes into `loaded`. `None` when the
-/// layer could not be read.
+/// [`read_runs`], the runs joined.
 fn read_items<T: Send>(
     role: &'static str,
     source: &Source,
@@ -334,10 +332,24 @@ fn read_items<T: Send>(
     loaded: &mut Loaded,
     make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
 ) -> Option<(LayerHead, Vec<T>)> {
+    read_runs(role, source, fields, loaded, make).map(|(head, runs)| (head, read::concat(runs)))
+}
+
+/// Reads a layer, making an item of each feature (`make`) as it is read;
+/// what the reading and making found goes into `loaded`. The items come in
+/// file order, in the runs they were read in; `None` when the layer could
+/// not be read.
+fn read_runs<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<(LayerHead, Vec<Vec<T>>)> {
     let Mapped {
         head,
         features,
-        items,
+        runs,
         notes,
         rejected,
     } = match read::read_layer_with(source, fields, make) {
@@ -360,7 +372,7 @@ fn read_items<T: Send>(
     }
     loaded.build_problems.extend(rejected);
     loaded.warnings.extend(notes);
-    Some((head, items))
+    Some((head, runs))
 }
 
 /// Moves a layer's items (the only ones `part` holds) into `model`.
@@ -639,7 +651,7 @@ fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
 
 /// Parcels in id order, each id used twice named in `problems`.
 fn in_id_order(
-    mut parcels: Vec<Parcel>,
+    runs: Vec<Vec<Parcel>>,
     head: &LayerHead,
     problems: &mut Vec<Problem>,
 ) -> Vec<Parcel> {
@@ -649,17 +661,17 @@ fn in_id_order(
     // BSMs are digit strings, ordered by id_order as (significant digits,
     // digits, text): comparing those tuples skips its per-call scans.
     let digits = |p: &Parcel| !p.id.is_empty() && p.id.bytes().all(|c| c.is_ascii_digit());
-    if parcels.par_iter().all(digits) {
+    let parcels = if runs.par_iter().flatten().all(digits) {
         fn key(p: &Parcel) -> (usize, &str, &str, usize) {
             let significant = p.id.trim_start_matches('0');
             (significant.len(), significant, &p.id, p.feature)
         }
-        parcels = sorted_by(parcels, |a, b| key(a).cmp(&key(b)));
+        sorted_by(runs, |a, b| key(a).cmp(&key(b)))
     } else {
-        parcels = sorted_by(parcels, |a, b| {
+        sorted_by(runs, |a, b| {
             id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature))
-        });
-    }
+        })
+    };
     problems.extend(duplicate_ids(
         &parcels,
         |p| (p.id.as_str(), p.feature),
@@ -669,23 +681,39 @@ fn in_id_order(
     parcels
 }
 
-/// `items` sorted by `order`, a total order (feature numbers break ties).
-/// Survey files are usually in id order already, or nearly: that costs one
-/// pass, or a merge sort of positions that follows the runs already in
-/// order; the large items are then moved once, not about in the sort.
+/// The items of `runs` sorted by `order`, a total order (feature numbers
+/// break ties). Survey files are usually in id order already, or nearly:
+/// that costs one pass, or a merge sort of positions that follows the runs
+/// already in order; the large items are then moved once, from their runs
+/// straight into place.
 fn sorted_by<T: Send + Sync>(
-    items: Vec<T>,
+    runs: Vec<Vec<T>>,
     order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
 ) -> Vec<T> {
-    if items.par_windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
-        return items;
+    let in_order = |w: &[T]| order(&w[0], &w[1]).is_le();
+    let ends: Vec<&T> = runs
+        .iter()
+        .filter_map(|r| r.first().zip(r.last()))
+        .flat_map(|(a, b)| [a, b])
+        .collect();
+    if runs.par_iter().all(|r| r.par_windows(2).all(in_order))
+        && ends.windows(2).all(|w| order(w[0], w[1]).is_le())
+    {
+        return read::concat(runs);
     }
-    let mut positions: Vec<usize> = (0..items.len()).collect();
-    positions.par_sort_by(|&a, &b| order(&items[a], &items[b]));
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    let mut positions: Vec<(usize, usize)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(r, run)| (0..run.len()).map(move |i| (r, i)))
+        .collect();
+    positions.par_sort_by(|&(r, i), &(s, j)| order(&runs[r][i], &runs[s][j]));
+    let mut slots: Vec<Vec<Option<T>>> = runs
+        .into_iter()
+        .map(|run| run.into_iter().map(Some).collect())
+        .collect();
     positions
         .into_iter()
-        .map(|i| slots[i].take().expect("each position once"))
+        .map(|(r, i)| slots[r][i].take().expect("each position once"))
         .collect()
 }
 
@@ -909,9 +937,22 @@ mod tests {
             (0..1000).map(|i| ((i * 7919) % 13, i as usize)).collect();
         let mut expected = shuffled.clone();
         expected.sort();
-        assert_eq!(sorted_by(shuffled, order), expected);
-        assert_eq!(sorted_by(expected.clone(), order), expected);
+        assert_eq!(sorted_by(vec![shuffled.clone()], order), expected);
+        assert_eq!(sorted_by(vec![expected.clone()], order), expected);
         assert!(sorted_by(Vec::new(), order).is_empty());
+        assert!(sorted_by(vec![Vec::new(), Vec::new()], order).is_empty());
+        // runs each in order but overlapping, runs in order with empty
+        // ones between, and shuffled runs
+        let (a, b) = expected.split_at(400);
+        let (odd, even): (Vec<_>, Vec<_>) = expected.iter().copied().partition(|x| x.1 % 2 == 1);
+        assert_eq!(sorted_by(vec![odd, even], order), expected);
+        assert_eq!(
+            sorted_by(vec![a.to_vec(), vec![], b.to_vec()], order),
+            expected
+        );
+        assert_eq!(sorted_by(vec![b.to_vec(), a.to_vec()], order), expected);
+        let chunks: Vec<Vec<_>> = shuffled.chunks(77).map(<[_]>::to_vec).collect();
+        assert_eq!(sorted_by(chunks, order), expected);
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl From<Mapped<RawFeature>> for RawLayer {
             at,
             crs,
             found,
-            features: m.items,
+            features: concat(m.runs),
         }
     }
 }
@@ -199,6 +199,18 @@ pub struct LayerHead {
     pub found: Vec<Option<String>>,
 }
 
+/// Runs of items joined into one list, each item moved once.
+pub fn concat<T>(mut runs: Vec<Vec<T>>) -> Vec<T> {
+    if runs.len() == 1 {
+        return runs.pop().expect("one run");
+    }
+    let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for r in runs {
+        all.extend(r);
+    }
+    all
+}
+
 /// What making an item of a feature gives: the item and perhaps a note (a
 /// repair), or the problem with the feature.
 pub type Built<T> = Result<(T, Option<Problem>), Problem>;
@@ -209,8 +221,9 @@ pub struct Mapped<T> {
     pub head: LayerHead,
     /// Features read (made into items or rejected).
     pub features: usize,
-    /// Items in file order.
-    pub items: Vec<T>,
+    /// Items in file order, in the runs they were read in (in parallel):
+    /// a caller that reorders them moves each item once, from its run.
+    pub runs: Vec<Vec<T>>,
     pub notes: Vec<Problem>,
     /// Features the maker rejected, in file order.
     pub rejected: Vec<Problem>,
@@ -253,12 +266,13 @@ impl<T> Gathered<T> {
         }
     }
 
-    /// The runs joined in order: the items are moved once.
+    /// The runs joined in order (their items stay where they are).
     fn join(runs: Vec<Self>, head: LayerHead) -> Result<Mapped<T>, Vec<Problem>> {
-        let mut all = Gathered::with_capacity(runs.iter().map(|r| r.items.len()).sum());
+        let mut all: Gathered<T> = Gathered::with_capacity(0);
+        let mut items = Vec::with_capacity(runs.len());
         for r in runs {
             all.features += r.features;
-            all.items.extend(r.items);
+            items.push(r.items);
             all.notes.extend(r.notes);
             all.rejected.extend(r.rejected);
             all.unreadable.extend(r.unreadable);
@@ -269,7 +283,7 @@ impl<T> Gathered<T> {
         Ok(Mapped {
             head,
             features: all.features,
-            items: all.items,
+            runs: items,
             notes: all.notes,
             rejected: all.rejected,
         })
