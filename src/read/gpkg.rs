@@ -21,10 +21,14 @@ pub(super) struct Table {
 }
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(
+    let db = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    )?;
+    // Pages straight from the page cache, not copied by read(2) into
+    // SQLite's own cache (SQLite falls back to reads where it cannot map).
+    db.pragma_update(None, "mmap_size", 1i64 << 40)?;
+    Ok(db)
 }
 
 /// Looks the layer up in the GeoPackage's own tables.
