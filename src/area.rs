@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Location, Problem, Result};
 use crate::geodesy::m2_to_mu;
-use crate::read::{self, FieldRequest, Source};
+use crate::read::{self, FieldRequest, Source, Value};
 
 /// One polygon's area.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,22 +26,27 @@ pub fn areas(source: &Source, id_field: Option<&str>) -> Result<Vec<AreaRow>> {
         })
         .into_iter()
         .collect();
-    let layer = read::read_layer(source, &fields).map_err(Error::Input)?;
-    let mut polygons = Vec::with_capacity(layer.features.len());
-    let mut problems = Vec::new();
-    for f in &layer.features {
-        match &f.geometry {
-            Some(Geometry::Polygon(p)) => polygons.push(MultiPolygon(vec![p.clone()])),
-            Some(Geometry::MultiPolygon(mp)) => polygons.push(mp.clone()),
-            _ => problems.push(Problem {
-                at: layer.feature_at(f.number),
-                message: "not a polygon".into(),
-            }),
-        }
+    // Each feature's id and polygons, taken as read (not copied).
+    let layer = read::read_layer_with(source, &fields, |head, f| {
+        let polygons = match f.geometry {
+            Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+            Some(Geometry::MultiPolygon(mp)) => mp,
+            _ => {
+                return Err(Problem {
+                    at: head.at.clone().feature(f.number.to_string()),
+                    message: "not a polygon".into(),
+                })
+            }
+        };
+        let id = f.values.first().and_then(Value::text);
+        Ok(((id.unwrap_or_else(|| f.number.to_string()), polygons), None))
+    })
+    .map_err(Error::Input)?;
+    if !layer.rejected.is_empty() {
+        return Err(Error::Input(layer.rejected));
     }
-    if !problems.is_empty() {
-        return Err(Error::Input(problems));
-    }
+    let (ids, polygons): (Vec<String>, Vec<MultiPolygon<f64>>) =
+        read::concat(layer.runs).into_iter().unzip();
     if polygons.is_empty() {
         return Err(Error::input(
             Location::file(&source.path),
@@ -49,18 +54,13 @@ pub fn areas(source: &Source, id_field: Option<&str>) -> Result<Vec<AreaRow>> {
         ));
     }
     let projection = crate::analysis::parcels::projection_for(polygons.par_iter());
-    Ok(layer
-        .features
-        .iter()
+    Ok(ids
+        .into_iter()
         .zip(&polygons)
-        .map(|(f, p)| {
+        .map(|(id, p)| {
             let area_m2 = projection.multi_polygon_area(p);
             AreaRow {
-                id: f
-                    .values
-                    .first()
-                    .and_then(|v| v.text())
-                    .unwrap_or_else(|| f.number.to_string()),
+                id,
                 area_m2,
                 area_mu: m2_to_mu(area_m2),
             }

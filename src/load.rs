@@ -263,38 +263,23 @@ fn load_layer(
             }
         }
         "villages" | "plan" | "protected" | "boundary" => {
-            let spec = match role {
-                "villages" => &layers.villages,
-                "plan" => &layers.plan,
-                "protected" => &layers.protected,
-                _ => &layers.boundary,
+            type Slot = fn(&mut Model) -> &mut Option<Vec<Zone>>;
+            let (spec, slot): (_, Slot) = match role {
+                "villages" => (&layers.villages, |m| &mut m.villages),
+                "plan" => (&layers.plan, |m| &mut m.plan),
+                "protected" => (&layers.protected, |m| &mut m.protected),
+                _ => (&layers.boundary, |m| &mut m.boundary),
             };
             let repair = repair(spec);
-            if let Some((_, zones)) = read_items(role, source, fields, l, |h, f| zone(h, f, repair))
-            {
-                let slot = match role {
-                    "villages" => &mut l.part.villages,
-                    "plan" => &mut l.part.plan,
-                    "protected" => &mut l.part.protected,
-                    _ => &mut l.part.boundary,
-                };
-                *slot = l.build_problems.is_empty().then_some(zones);
-            }
+            *slot(&mut l.part) = read_kept(role, source, fields, l, |h, f| zone(h, f, repair));
         }
         "buildings" => {
             let repair = repair(&layers.buildings);
-            if let Some((_, items)) =
-                read_items(role, source, fields, l, |h, f| building(h, f, repair))
-            {
-                l.part.buildings = l.build_problems.is_empty().then_some(items);
-            }
+            l.part.buildings = read_kept(role, source, fields, l, |h, f| building(h, f, repair));
         }
         "parks" => {
             let repair = repair(&layers.parks);
-            if let Some((_, items)) = read_items(role, source, fields, l, |h, f| park(h, f, repair))
-            {
-                l.part.parks = l.build_problems.is_empty().then_some(items);
-            }
+            l.part.parks = read_kept(role, source, fields, l, |h, f| park(h, f, repair));
         }
         "vacated" => {
             let repair = repair(&layers.vacated);
@@ -313,15 +298,23 @@ fn load_layer(
         }
         "townships" => {
             let repair = repair(&layers.townships);
-            if let Some((_, items)) =
-                read_items(role, source, fields, l, |h, f| township(h, f, repair))
-            {
-                l.part.townships = l.build_problems.is_empty().then_some(items);
-            }
+            l.part.townships = read_kept(role, source, fields, l, |h, f| township(h, f, repair));
         }
         _ => unreachable!("no reader for layer {role}"),
     }
     loaded
+}
+
+/// [`read_items`], the items kept only when the layer has no problem.
+fn read_kept<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<Vec<T>> {
+    let (_, items) = read_items(role, source, fields, loaded, make)?;
+    loaded.build_problems.is_empty().then_some(items)
 }
 
 /// [`read_runs`], the runs joined.
@@ -346,19 +339,20 @@ fn read_runs<T: Send>(
     loaded: &mut Loaded,
     make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
 ) -> Option<(LayerHead, Vec<Vec<T>>)> {
-    let Mapped {
-        head,
-        features,
-        runs,
-        notes,
-        rejected,
-    } = match read::read_layer_with(source, fields, make) {
+    let mapped = match read::read_layer_with(source, fields, make) {
         Ok(mapped) => mapped,
         Err(problems) => {
             loaded.read_problems = problems;
             return None;
         }
     };
+    let features = mapped.features();
+    let Mapped {
+        head,
+        runs,
+        notes,
+        rejected,
+    } = mapped;
     loaded.info = Some(LayerInfo {
         role,
         at: head.at.clone(),
@@ -510,6 +504,18 @@ fn field_name(field: &Option<String>) -> &str {
     field.as_deref().unwrap_or("?")
 }
 
+/// A value that must be there, taken out as text; `missing` says what is
+/// missing when it is blank.
+fn required_text(
+    v: &mut Value,
+    at: impl FnOnce() -> Location,
+    field: &Option<String>,
+    missing: &str,
+) -> std::result::Result<String, Problem> {
+    v.take_text()
+        .ok_or_else(|| problem(at().field(field_name(field)), missing))
+}
+
 fn number(
     v: &Value,
     at: &dyn Fn() -> Location,
@@ -618,21 +624,20 @@ fn duplicate_ids<T: Sync>(
 /// A parcel of a feature.
 fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
     let (at, found) = (&head.at, &head.found);
-    let id = f.values[PARCEL_ID].take_text().ok_or_else(|| {
-        problem(
-            at.clone()
-                .feature(f.number.to_string())
-                .field(field_name(&found[PARCEL_ID])),
-            "no id",
-        )
-    })?;
-    let fat = || at.clone().feature(format!("{} (id {id})", f.number));
-    let landuse = f.values[PARCEL_LANDUSE].take_text().ok_or_else(|| {
-        problem(
-            fat().field(field_name(&found[PARCEL_LANDUSE])),
-            "no land-use code",
-        )
-    })?;
+    let n = f.number;
+    let id = required_text(
+        &mut f.values[PARCEL_ID],
+        || at.clone().feature(n.to_string()),
+        &found[PARCEL_ID],
+        "no id",
+    )?;
+    let fat = || at.clone().feature(format!("{n} (id {id})"));
+    let landuse = required_text(
+        &mut f.values[PARCEL_LANDUSE],
+        fat,
+        &found[PARCEL_LANDUSE],
+        "no land-use code",
+    )?;
     let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
     let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
     let parcel = Parcel {
@@ -870,15 +875,14 @@ fn park(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Park> {
 
 fn vacated_record(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<VacatedRecord> {
     let (at, found) = (&head.at, &head.found);
-    let id = f.values[VACATED_ID].take_text().ok_or_else(|| {
-        problem(
-            at.clone()
-                .feature(f.number.to_string())
-                .field(field_name(&found[VACATED_ID])),
-            "no id",
-        )
-    })?;
-    let fat = || at.clone().feature(format!("{} (id {id})", f.number));
+    let n = f.number;
+    let id = required_text(
+        &mut f.values[VACATED_ID],
+        || at.clone().feature(n.to_string()),
+        &found[VACATED_ID],
+        "no id",
+    )?;
+    let fat = || at.clone().feature(format!("{n} (id {id})"));
     let status =
         progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?.ok_or_else(|| {
             problem(
@@ -903,9 +907,7 @@ fn vacated_record(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Va
 fn township(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Township> {
     let (at, found) = (&head.at, &head.found);
     let fat = || at.clone().feature(f.number.to_string());
-    let code = f.values[0]
-        .take_text()
-        .ok_or_else(|| problem(fat().field(field_name(&found[0])), "no township code"))?;
+    let code = required_text(&mut f.values[0], fat, &found[0], "no township code")?;
     let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
     let township = Township {
         feature: f.number,

@@ -40,84 +40,95 @@ struct Cell {
 /// The cells of one projection, made as points reach them.
 pub(crate) struct CellInverse {
     tm: TransverseMercator,
+    basis: Basis,
     index: HashMap<(i64, i64), u32>,
     cells: Vec<Cell>,
     /// The cell of the last point: consecutive vertices share cells.
     last: Option<((i64, i64), u32)>,
 }
 
-/// Chebyshev nodes of the first kind on [-1, 1].
-fn nodes() -> [f64; NODES] {
-    std::array::from_fn(|k| (std::f64::consts::PI * (k as f64 + 0.5) / NODES as f64).cos())
+/// The interpolation basis, the same for every cell: Chebyshev nodes of
+/// the first kind on [-1, 1], the Chebyshev polynomials' values there and
+/// their monomial coefficients.
+struct Basis {
+    nodes: [f64; NODES],
+    /// `at_nodes[k][j]` = T_j(nodes[k]).
+    at_nodes: [[f64; NODES]; NODES],
+    /// `monomials[j][m]`: the coefficient of x^m in T_j.
+    monomials: [[f64; NODES]; NODES],
 }
 
-/// `t[j][m]`: the coefficient of x^m in the Chebyshev polynomial T_j.
-fn chebyshev_monomials() -> [[f64; NODES]; NODES] {
-    let mut t = [[0.0; NODES]; NODES];
-    t[0][0] = 1.0;
-    if NODES > 1 {
-        t[1][1] = 1.0;
-    }
-    for j in 2..NODES {
-        for m in 0..NODES {
-            let up = if m > 0 { 2.0 * t[j - 1][m - 1] } else { 0.0 };
-            t[j][m] = up - t[j - 2][m];
+impl Basis {
+    fn new() -> Self {
+        let nodes: [f64; NODES] =
+            std::array::from_fn(|k| (std::f64::consts::PI * (k as f64 + 0.5) / NODES as f64).cos());
+        // T_0 = 1, T_1 = x, T_{j+1} = 2x·T_j − T_{j−1}, as values and as
+        // coefficients.
+        let mut at_nodes = [[0.0; NODES]; NODES];
+        let mut monomials = [[0.0; NODES]; NODES];
+        monomials[0][0] = 1.0;
+        monomials[1][1] = 1.0;
+        for (t, &x) in at_nodes.iter_mut().zip(&nodes) {
+            (t[0], t[1]) = (1.0, x);
         }
-    }
-    t
-}
-
-/// T_j(x) for j < NODES.
-fn chebyshev_values(x: f64) -> [f64; NODES] {
-    let mut v = [0.0; NODES];
-    v[0] = 1.0;
-    if NODES > 1 {
-        v[1] = x;
-    }
-    for j in 2..NODES {
-        v[j] = 2.0 * x * v[j - 1] - v[j - 2];
-    }
-    v
-}
-
-/// The tensor interpolant of `values[a][b]` (at nodes x_a along u, x_b
-/// along v) as monomial coefficients.
-fn interpolant(values: &[[f64; NODES]; NODES]) -> Coefficients {
-    let x = nodes();
-    let tx: Vec<[f64; NODES]> = x.iter().map(|&x| chebyshev_values(x)).collect();
-    // Chebyshev coefficients by discrete orthogonality.
-    let mut cheb = [[0.0; NODES]; NODES];
-    let scale = (2.0 / NODES as f64).powi(2);
-    for (j, row) in cheb.iter_mut().enumerate() {
-        for (l, c) in row.iter_mut().enumerate() {
-            let mut s = 0.0;
-            for a in 0..NODES {
-                for b in 0..NODES {
-                    s += values[a][b] * tx[a][j] * tx[b][l];
-                }
+        for j in 2..NODES {
+            for t in at_nodes.iter_mut() {
+                t[j] = 2.0 * t[1] * t[j - 1] - t[j - 2];
             }
-            let half = match (j, l) {
-                (0, 0) => 0.25,
-                (0, _) | (_, 0) => 0.5,
-                _ => 1.0,
-            };
-            *c = s * scale * half;
-        }
-    }
-    let t = chebyshev_monomials();
-    let mut mono = [[0.0; NODES]; NODES];
-    for (m, row) in mono.iter_mut().enumerate() {
-        for (q, c) in row.iter_mut().enumerate() {
-            let mut s = 0.0;
-            for j in 0..NODES {
-                for l in 0..NODES {
-                    s += cheb[j][l] * t[j][m] * t[l][q];
-                }
+            for m in 0..NODES {
+                let up = if m > 0 {
+                    2.0 * monomials[j - 1][m - 1]
+                } else {
+                    0.0
+                };
+                monomials[j][m] = up - monomials[j - 2][m];
             }
-            *c = s;
+        }
+        Basis {
+            nodes,
+            at_nodes,
+            monomials,
         }
     }
-    mono
+
+    /// The tensor interpolant of `values[a][b]` (at nodes a along u, b
+    /// along v) as monomial coefficients.
+    fn interpolant(&self, values: &[[f64; NODES]; NODES]) -> Coefficients {
+        let t = &self.at_nodes;
+        // Chebyshev coefficients by discrete orthogonality.
+        let mut cheb = [[0.0; NODES]; NODES];
+        let scale = (2.0 / NODES as f64).powi(2);
+        for (j, row) in cheb.iter_mut().enumerate() {
+            for (l, c) in row.iter_mut().enumerate() {
+                let mut s = 0.0;
+                for a in 0..NODES {
+                    for b in 0..NODES {
+                        s += values[a][b] * t[a][j] * t[b][l];
+                    }
+                }
+                let half = match (j, l) {
+                    (0, 0) => 0.25,
+                    (0, _) | (_, 0) => 0.5,
+                    _ => 1.0,
+                };
+                *c = s * scale * half;
+            }
+        }
+        let t = &self.monomials;
+        let mut mono = [[0.0; NODES]; NODES];
+        for (m, row) in mono.iter_mut().enumerate() {
+            for (q, c) in row.iter_mut().enumerate() {
+                let mut s = 0.0;
+                for j in 0..NODES {
+                    for l in 0..NODES {
+                        s += cheb[j][l] * t[j][m] * t[l][q];
+                    }
+                }
+                *c = s;
+            }
+        }
+        mono
+    }
 }
 
 /// Σ c[m][q]·u^m·v^q by Horner's rule.
@@ -131,6 +142,7 @@ impl CellInverse {
     pub(crate) fn new(tm: TransverseMercator) -> Self {
         CellInverse {
             tm,
+            basis: Basis::new(),
             index: HashMap::new(),
             cells: Vec::new(),
             last: None,
@@ -144,7 +156,7 @@ impl CellInverse {
     fn make_cell(&self, key: (i64, i64)) -> Cell {
         let centre = ((key.0 as f64 + 0.5) * CELL, (key.1 as f64 + 0.5) * CELL);
         let half = CELL / 2.0;
-        let x = nodes();
+        let x = &self.basis.nodes;
         let lon0 = self.tm.origin().0;
         let mut dlon = [[0.0; NODES]; NODES];
         let mut lat = [[0.0; NODES]; NODES];
@@ -159,8 +171,8 @@ impl CellInverse {
         }
         Cell {
             centre,
-            dlon: interpolant(&dlon),
-            lat: interpolant(&lat),
+            dlon: self.basis.interpolant(&dlon),
+            lat: self.basis.interpolant(&lat),
         }
     }
 
@@ -219,7 +231,8 @@ mod tests {
 
     #[test]
     fn the_interpolant_reproduces_polynomials_of_its_degree() {
-        let x = nodes();
+        let basis = Basis::new();
+        let x = basis.nodes;
         let f =
             |u: f64, v: f64| 3.0 - 2.0 * u + u * u * v - 0.5 * v.powi(4) + u.powi(4) * v.powi(3);
         let mut values = [[0.0; NODES]; NODES];
@@ -228,7 +241,7 @@ mod tests {
                 values[a][b] = f(x[a], x[b]);
             }
         }
-        let c = interpolant(&values);
+        let c = basis.interpolant(&values);
         for (u, v) in [(0.3, -0.7), (-1.0, 1.0), (0.99, 0.01), (0.0, 0.0)] {
             assert!((evaluate(&c, u, v) - f(u, v)).abs() < 1e-13, "{u} {v}");
         }

@@ -9,7 +9,8 @@ use geo::{Geometry, Point};
 use rayon::prelude::*;
 
 use super::{
-    find_field, missing_field, problem, FieldRequest, RawFeature, RawLayer, Source, Value,
+    find_field, found_names, missing_field, problem, FieldRequest, LayerHead, RawFeature, RawLayer,
+    Source, Value,
 };
 use super::{DEFAULT_X, DEFAULT_Y};
 use crate::crs::Crs;
@@ -188,12 +189,11 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
         (None, None) => unreachable!("checked above"),
     };
     Ok(RawLayer {
-        at,
-        crs,
-        found: indexes
-            .iter()
-            .map(|i| i.map(|i| headers[i].clone()))
-            .collect(),
+        head: LayerHead {
+            at,
+            crs,
+            found: found_names(&indexes, &headers),
+        },
         features,
     })
 }

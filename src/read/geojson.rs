@@ -13,8 +13,8 @@ use gdal::spatial_ref::SpatialRef;
 use geo::{Coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 
 use super::{
-    find_field, layer_crs, missing_field, problem, to_cgcs2000, FieldRequest, RawFeature, RawLayer,
-    Source, Value,
+    found_names, layer_crs, match_fields, problem, to_cgcs2000, FieldRequest, LayerHead,
+    RawFeature, RawLayer, Source, Value,
 };
 use crate::error::{Location, Problem};
 
@@ -416,19 +416,16 @@ pub(super) fn read(
         Ok(crs) => crs,
         Err(p) => return Some(Err(vec![p])),
     };
-    let mut problems = Vec::new();
-    let mut found = Vec::new();
+    let indexes = match match_fields(&at, fields, &available) {
+        Ok(indexes) => indexes,
+        Err(problems) => return Some(Err(problems)),
+    };
     let mut columns = Vec::new();
-    for f in fields {
-        let idx = find_field(&available, &f.name);
-        if idx.is_none() && f.required {
-            problems.push(missing_field(&at, f, &available));
-        }
-        found.push(idx.map(|i| available[i].clone()));
+    for idx in &indexes {
         columns.push(match idx {
             None => vec![Value::Null; features.len()],
             Some(i) => {
-                let name = &available[i];
+                let name = &available[*i];
                 let values: Vec<Option<&Json>> = features
                     .iter()
                     .map(|(_, p)| p.iter().find(|(k, _)| k == name).map(|(_, v)| v))
@@ -437,11 +434,9 @@ pub(super) fn read(
             }
         });
     }
-    if !problems.is_empty() {
-        return Some(Err(problems));
-    }
 
     let mut columns: Vec<_> = columns.into_iter().map(Vec::into_iter).collect();
+    let mut problems = Vec::new();
     let mut raw = Vec::with_capacity(features.len());
     for (i, (mut geometry, _)) in features.into_iter().enumerate() {
         let number = i + 1;
@@ -459,9 +454,11 @@ pub(super) fn read(
     }
     Some(if problems.is_empty() {
         Ok(RawLayer {
-            at,
-            crs: crs.name,
-            found,
+            head: LayerHead {
+                at,
+                crs: crs.name,
+                found: found_names(&indexes, &available),
+            },
             features: raw,
         })
     } else {
@@ -624,9 +621,9 @@ mod tests {
                 }
                 (direct, gdal) => panic!("{path:?}: {direct:?}\nbut GDAL: {gdal:?}"),
             };
-            assert_eq!(direct.at, gdal.at, "{path:?}");
-            assert_eq!(direct.crs, gdal.crs, "{path:?}");
-            assert_eq!(direct.found, gdal.found, "{path:?}");
+            assert_eq!(direct.head.at, gdal.head.at, "{path:?}");
+            assert_eq!(direct.head.crs, gdal.head.crs, "{path:?}");
+            assert_eq!(direct.head.found, gdal.head.found, "{path:?}");
             assert_eq!(direct.features.len(), gdal.features.len(), "{path:?}");
             for (a, b) in direct.features.iter().zip(&gdal.features) {
                 assert_eq!(a.number, b.number, "{path:?}");

@@ -113,19 +113,8 @@ pub struct RawFeature {
 
 #[derive(Debug, Clone)]
 pub struct RawLayer {
-    /// File and layer name, for messages.
-    pub at: Location,
-    /// The CRS the coordinates were read in.
-    pub crs: String,
-    /// For each requested field, the name it was found under.
-    pub found: Vec<Option<String>>,
+    pub head: LayerHead,
     pub features: Vec<RawFeature>,
-}
-
-impl RawLayer {
-    pub fn feature_at(&self, number: usize) -> Location {
-        self.at.clone().feature(number.to_string())
-    }
 }
 
 fn problem(at: &Location, message: impl Into<String>) -> Problem {
@@ -151,6 +140,39 @@ pub(crate) fn find_field(available: &[String], wanted: &str) -> Option<usize> {
     })
 }
 
+/// Where each requested field is among the layer's `available` ones; every
+/// required field that is missing is a problem.
+fn match_fields(
+    at: &Location,
+    fields: &[FieldRequest],
+    available: &[String],
+) -> Result<Vec<Option<usize>>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let indexes = fields
+        .iter()
+        .map(|f| {
+            let idx = find_field(available, &f.name);
+            if idx.is_none() && f.required {
+                problems.push(missing_field(at, f, available));
+            }
+            idx
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(indexes)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The names the matched fields go by in the file.
+fn found_names(indexes: &[Option<usize>], available: &[String]) -> Vec<Option<String>> {
+    indexes
+        .iter()
+        .map(|i| i.map(|i| available[i].clone()))
+        .collect()
+}
+
 fn missing_field(at: &Location, f: &FieldRequest, available: &[String]) -> Problem {
     problem(
         &at.clone().field(&f.name),
@@ -170,11 +192,8 @@ pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, 
 
 impl From<Mapped<RawFeature>> for RawLayer {
     fn from(m: Mapped<RawFeature>) -> Self {
-        let LayerHead { at, crs, found } = m.head;
         RawLayer {
-            at,
-            crs,
-            found,
+            head: m.head,
             features: concat(m.runs),
         }
     }
@@ -190,12 +209,14 @@ fn read_gdal_raw(
     read_gdal_with(source, fields, direct, |_, f| Ok((f, None))).map(RawLayer::from)
 }
 
-/// What is known of a layer before its features: where it is, its CRS,
-/// and the name each requested field was found under.
+/// What is known of a layer before its features.
 #[derive(Debug, Clone)]
 pub struct LayerHead {
+    /// File and layer name, for messages.
     pub at: Location,
+    /// The CRS the coordinates were read in.
     pub crs: String,
+    /// For each requested field, the name it was found under.
     pub found: Vec<Option<String>>,
 }
 
@@ -219,8 +240,6 @@ pub type Built<T> = Result<(T, Option<Problem>), Problem>;
 #[derive(Debug)]
 pub struct Mapped<T> {
     pub head: LayerHead,
-    /// Features read (made into items or rejected).
-    pub features: usize,
     /// Items in file order, in the runs they were read in (in parallel):
     /// a caller that reorders them moves each item once, from its run.
     pub runs: Vec<Vec<T>>,
@@ -229,9 +248,15 @@ pub struct Mapped<T> {
     pub rejected: Vec<Problem>,
 }
 
+impl<T> Mapped<T> {
+    /// Features read: made into items or rejected.
+    pub fn features(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum::<usize>() + self.rejected.len()
+    }
+}
+
 /// Items made from a run of features, in their order; joined run after run.
 struct Gathered<T> {
-    features: usize,
     items: Vec<T>,
     notes: Vec<Problem>,
     rejected: Vec<Problem>,
@@ -242,7 +267,6 @@ struct Gathered<T> {
 impl<T> Gathered<T> {
     fn with_capacity(n: usize) -> Self {
         Gathered {
-            features: 0,
             items: Vec::with_capacity(n),
             notes: Vec::new(),
             rejected: Vec::new(),
@@ -253,40 +277,34 @@ impl<T> Gathered<T> {
     fn add(&mut self, feature: Result<RawFeature, Problem>, make: impl Fn(RawFeature) -> Built<T>) {
         match feature.map(make) {
             Err(p) => self.unreadable.push(p),
-            Ok(built) => {
-                self.features += 1;
-                match built {
-                    Ok((item, note)) => {
-                        self.items.push(item);
-                        self.notes.extend(note);
-                    }
-                    Err(p) => self.rejected.push(p),
-                }
+            Ok(Ok((item, note))) => {
+                self.items.push(item);
+                self.notes.extend(note);
             }
+            Ok(Err(p)) => self.rejected.push(p),
         }
     }
 
     /// The runs joined in order (their items stay where they are).
     fn join(runs: Vec<Self>, head: LayerHead) -> Result<Mapped<T>, Vec<Problem>> {
-        let mut all: Gathered<T> = Gathered::with_capacity(0);
-        let mut items = Vec::with_capacity(runs.len());
-        for r in runs {
-            all.features += r.features;
-            items.push(r.items);
-            all.notes.extend(r.notes);
-            all.rejected.extend(r.rejected);
-            all.unreadable.extend(r.unreadable);
-        }
-        if !all.unreadable.is_empty() {
-            return Err(all.unreadable);
-        }
-        Ok(Mapped {
+        let mut mapped = Mapped {
             head,
-            features: all.features,
-            runs: items,
-            notes: all.notes,
-            rejected: all.rejected,
-        })
+            runs: Vec::with_capacity(runs.len()),
+            notes: Vec::new(),
+            rejected: Vec::new(),
+        };
+        let mut unreadable = Vec::new();
+        for r in runs {
+            mapped.runs.push(r.items);
+            mapped.notes.extend(r.notes);
+            mapped.rejected.extend(r.rejected);
+            unreadable.extend(r.unreadable);
+        }
+        if unreadable.is_empty() {
+            Ok(mapped)
+        } else {
+            Err(unreadable)
+        }
     }
 
     /// Makes items of features already read, in parallel, keeping order.
@@ -325,20 +343,13 @@ pub fn read_layer_with<T: Send>(
     if !source.path.exists() {
         return Err(vec![problem(&at, "file not found")]);
     }
-    let raw = if is_csv(&source.path) {
+    let RawLayer { head, features } = if is_csv(&source.path) {
         csv_points::read(source, fields)?
     } else if let Some(layer) = geojson::read(source, fields) {
         layer?
     } else {
         return read_gdal_with(source, fields, true, make);
     };
-    let RawLayer {
-        at,
-        crs,
-        found,
-        features,
-    } = raw;
-    let head = LayerHead { at, crs, found };
     Gathered::made_from(features.into_par_iter().map(Ok), head, make)
 }
 
@@ -452,24 +463,11 @@ fn read_gdal_with<T: Send>(
     let crs = layer_crs(source, layer.spatial_ref().as_ref(), &at).map_err(|p| vec![p])?;
 
     let available: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
-    let mut problems = Vec::new();
-    let mut indexes = Vec::new();
-    let mut found = Vec::new();
-    for f in fields {
-        let idx = find_field(&available, &f.name);
-        if idx.is_none() && f.required {
-            problems.push(missing_field(&at, f, &available));
-        }
-        found.push(idx.map(|i| available[i].clone()));
-        indexes.push(idx);
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let indexes = match_fields(&at, fields, &available)?;
     let head = LayerHead {
         at,
         crs: crs.name.clone(),
-        found,
+        found: found_names(&indexes, &available),
     };
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
@@ -628,8 +626,8 @@ mod tests {
         let direct = read_gdal_raw(&source, &fields, true).unwrap();
         let gdal = read_gdal_raw(&source, &fields, false).unwrap();
         assert_eq!(direct.features.len(), 6000);
-        assert_eq!(direct.found, gdal.found);
-        assert_eq!(direct.crs, gdal.crs);
+        assert_eq!(direct.head.found, gdal.head.found);
+        assert_eq!(direct.head.crs, gdal.head.crs);
         for (a, b) in direct.features.iter().zip(&gdal.features) {
             assert_eq!(a.number, b.number);
             assert_eq!(a.geometry, b.geometry);
