@@ -53,6 +53,26 @@ pub struct Layers {
     pub townships: Option<LayerSpec<TownshipFields>>,
 }
 
+impl Layers {
+    /// Every layer's path.
+    fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
+        let optional = [
+            self.enterprises.as_mut().map(|s| &mut s.path),
+            self.villages.as_mut().map(|s| &mut s.path),
+            self.plan.as_mut().map(|s| &mut s.path),
+            self.protected.as_mut().map(|s| &mut s.path),
+            self.boundary.as_mut().map(|s| &mut s.path),
+            self.buildings.as_mut().map(|s| &mut s.path),
+            self.parks.as_mut().map(|s| &mut s.path),
+            self.vacated.as_mut().map(|s| &mut s.path),
+            self.townships.as_mut().map(|s| &mut s.path),
+        ];
+        std::iter::once(&mut self.parcels.path)
+            .chain(optional.into_iter().flatten())
+            .collect()
+    }
+}
+
 /// Where one layer comes from and how to read it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -404,6 +424,34 @@ impl TownshipGoals {
 pub const DISPOSITIONS: [&str; 4] = ["close", "relocate", "into_park", "upgrade"];
 
 impl Project {
+    /// The files a run reads: the project file and every layer's path.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut layers = self.layers.clone();
+        std::iter::once(self.file.clone())
+            .chain(layers.paths_mut().into_iter().map(|p| p.clone()))
+            .collect()
+    }
+
+    /// `path` as seen from the project file's folder (`../shared/x.gpkg`),
+    /// for outputs that travel to other machines; unchanged when the two
+    /// share no root.
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = |p: &Path| {
+            p.canonicalize()
+                .or_else(|_| std::path::absolute(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        let base = absolute(self.file.parent().unwrap_or(Path::new(".")));
+        let target = absolute(path);
+        let (b, t): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+        let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+        if common == 0 {
+            return path.to_path_buf();
+        }
+        let up = std::iter::repeat_n(std::path::Component::ParentDir, b.len() - common);
+        up.chain(t[common..].iter().copied()).collect()
+    }
+
     /// Reads and validates a project file; layer paths become relative to
     /// the file's folder.
     pub fn load(path: &Path) -> Result<Project> {
@@ -425,20 +473,7 @@ impl Project {
                 *p = base.join(&*p);
             }
         };
-        let l = &mut project.layers;
-        let optional = [
-            l.enterprises.as_mut().map(|s| &mut s.path),
-            l.villages.as_mut().map(|s| &mut s.path),
-            l.plan.as_mut().map(|s| &mut s.path),
-            l.protected.as_mut().map(|s| &mut s.path),
-            l.boundary.as_mut().map(|s| &mut s.path),
-            l.buildings.as_mut().map(|s| &mut s.path),
-            l.parks.as_mut().map(|s| &mut s.path),
-            l.vacated.as_mut().map(|s| &mut s.path),
-            l.townships.as_mut().map(|s| &mut s.path),
-        ];
-        resolve(&mut l.parcels.path);
-        optional.into_iter().flatten().for_each(resolve);
+        project.layers.paths_mut().into_iter().for_each(resolve);
         let mut problems = project.rules.problems(path);
         problems.extend(project.targets.problems(path));
         if let Some(d) = &project.project.as_of {
@@ -533,6 +568,25 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_told_from_the_project_folder() {
+        let p = Project::parse(
+            "[layers.parcels]\npath = \"p.gpkg\"",
+            Path::new("/a/b/project.toml"),
+        )
+        .unwrap();
+        assert_eq!(p.relative(Path::new("/a/b/p.gpkg")), Path::new("p.gpkg"));
+        assert_eq!(
+            p.relative(Path::new("/a/b/sub/q.csv")),
+            Path::new("sub/q.csv")
+        );
+        assert_eq!(p.relative(Path::new("/a/c/q.csv")), Path::new("../c/q.csv"));
+        assert_eq!(
+            p.relative(Path::new("/x/q.csv")),
+            Path::new("../../x/q.csv")
+        );
+    }
 
     fn parse(text: &str) -> Result<Project> {
         Project::parse(text, Path::new("/d/project.toml"))

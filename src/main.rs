@@ -62,8 +62,8 @@ enum Command {
         /// The image: .png or .svg.
         #[arg(long, short)]
         out: PathBuf,
-        /// Width in pixels.
-        #[arg(long, default_value_t = 1600)]
+        /// Width in pixels (200 to 16000).
+        #[arg(long, default_value_t = 1600, value_parser = clap::value_parser!(u32).range(200..=16000))]
         width: u32,
         /// Language of the labels: zh or en.
         #[arg(long, default_value = "zh")]
@@ -118,8 +118,11 @@ fn main() -> ExitCode {
     // GDAL's own messages (e.g. "GeoPackage version may only be partially
     // supported") are noise here: its failures reach us as errors.
     gdal::config::set_error_handler(|_, _, _| {});
+    clean_up_on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // a reader that stopped reading (`tudi area … | head`) is not an error
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tudi: {e:#}");
             let input = e.chain().any(|c| {
@@ -129,6 +132,29 @@ fn main() -> ExitCode {
             ExitCode::from(if input { 2 } else { 1 })
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the unfinished staging folder (a
+/// commit in progress finishes first), then end as the signal would.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _held = tudi::write::abandon_unfinished();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
 }
 
 fn spinner(quiet: bool) -> ProgressBar {
@@ -211,11 +237,10 @@ fn parse_date(s: &str) -> Result<Date, String> {
 /// Loads a project and runs every analysis, `as_of` overriding its report
 /// date.
 fn analyse(
-    project: &Path,
+    mut project: Project,
     as_of: Option<Date>,
     bar: &ProgressBar,
 ) -> anyhow::Result<pipeline::Outcome> {
-    let mut project = Project::load(project)?;
     if let Some(d) = as_of {
         project.project.as_of = Some(d.to_string());
     }
@@ -243,6 +268,17 @@ fn map(
             .into())
         }
     };
+    let project = Project::load(project)?;
+    if let Some(input) = project.inputs().iter().find(|i| same_file(i, out)) {
+        return Err(tudi::error::Error::input(
+            tudi::error::Location::file(out),
+            format!(
+                "is an input of the project ({}); the map would replace it: choose another --out",
+                input.display()
+            ),
+        )
+        .into());
+    }
     let bar = spinner(quiet);
     let outcome = analyse(project, as_of, &bar)?;
     bar.set_message("draw…");
@@ -282,13 +318,28 @@ fn run_project(
     as_of: Option<Date>,
     lang: Lang,
 ) -> anyhow::Result<()> {
+    let project = Project::load(project)?;
+    // The output folder is held from before the inputs are read: a second
+    // run into it waits here, and nothing of it is replaced unless this
+    // run's whole set is written.
+    let staging = tudi::write::Staging::guarding(out, &project.inputs(), &mut |busy| {
+        if !quiet {
+            let who = busy
+                .pid
+                .map_or(String::new(), |p| format!(" (process {p})"));
+            eprintln!(
+                "tudi: another run{who} is writing into {}; waiting for it to finish",
+                busy.out.display()
+            );
+        }
+    })?;
     let bar = spinner(quiet);
     let mut outcome = analyse(project, as_of, &bar)?;
     bar.set_message("write…");
     let clock = std::time::Instant::now();
     let files = pipeline::write_outputs_with(
         &outcome,
-        out,
+        staging,
         &ReportOptions {
             lang,
             ..Default::default()
@@ -356,6 +407,14 @@ fn run_project(
     Ok(())
 }
 
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
     let project = Project::load(project)?;
     let model = tudi::load::load(&project)?;
@@ -395,7 +454,7 @@ fn area(
         writeln!(
             out,
             "{},{},{}",
-            csv_field(&r.id),
+            csv_field(&tudi::write::excel_safe(&r.id)),
             tudi::write::fixed(r.area_m2, 4),
             tudi::write::fixed(r.area_mu, 6)
         )?;

@@ -19,7 +19,7 @@ use crate::analysis::townships::Places;
 use crate::analysis::vacated::{self, Vacated, VacatedContext, VacatedRules};
 use crate::config::Project;
 use crate::date::Date;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
@@ -505,8 +505,17 @@ impl Outcome {
                 by_disposition.add(&rules.disposition[d].name, 1);
             }
         }
-        let mut warnings: Vec<String> =
-            self.model.warnings.iter().map(Problem::to_string).collect();
+        // paths as seen from the project file: the summary travels
+        let mut warnings: Vec<String> = self
+            .model
+            .warnings
+            .iter()
+            .map(|w| {
+                let mut w = w.clone();
+                w.at.file = w.at.file.map(|f| self.project.relative(&f));
+                w.to_string()
+            })
+            .collect();
         if !self.area_mismatches.is_empty() {
             warnings.push(format!(
                 "{} parcels differ from their official area (TBMJ) by more than {}%: see area_mismatches.csv",
@@ -674,14 +683,19 @@ fn mu(m2: f64) -> Prop {
     Prop::Num(m2_to_mu(m2), 4)
 }
 
-/// Writes every output into `out` (atomically), the report in Chinese.
+/// Writes every output into `out` as one set, the report in Chinese.
 pub fn write_outputs(o: &Outcome, out: &Path) -> Result<Vec<PathBuf>> {
-    write_outputs_with(o, out, &ReportOptions::default())
+    let staging = Staging::guarding(out, &o.project.inputs(), &mut |_| {})?;
+    write_outputs_with(o, staging, &ReportOptions::default())
 }
 
-/// Writes every output into `out` (atomically) and returns the files.
-pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Result<Vec<PathBuf>> {
-    let staging = Staging::new(out)?;
+/// Writes every output into `staging` and commits it: the files replace
+/// the output folder's as one set (see [`Staging`]). Returns the files.
+pub fn write_outputs_with(
+    o: &Outcome,
+    staging: Staging,
+    report: &ReportOptions,
+) -> Result<Vec<PathBuf>> {
     let summary = o.summary();
     // Each product is its own set of files: they are written side by side.
     let (core, (land, (ledgers, (maps, report)))) = rayon::join(
@@ -691,7 +705,7 @@ pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Re
                 || crate::write::land::write_land_outputs(o, &staging),
                 || {
                     rayon::join(
-                        || write_ledgers(o, &staging, out),
+                        || write_ledgers(o, &staging),
                         || {
                             rayon::join(
                                 || {
@@ -717,9 +731,9 @@ pub fn write_outputs_with(o: &Outcome, out: &Path, report: &ReportOptions) -> Re
     staging.commit()
 }
 
-fn write_ledgers(o: &Outcome, staging: &Staging, out: &Path) -> Result<()> {
+fn write_ledgers(o: &Outcome, staging: &Staging) -> Result<()> {
     let xlsx = crate::write::ledgers::ledgers(o).map_err(|e| Error::Write {
-        path: out.join("ledgers.xlsx"),
+        path: staging.dir().join("ledgers.xlsx"),
         source: std::io::Error::other(e.to_string()),
     })?;
     staging.write("ledgers.xlsx", |w| w.write_all(&xlsx))

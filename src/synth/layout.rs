@@ -1225,9 +1225,13 @@ impl<'a> TileWork<'a> {
     ) -> bool {
         let (min_plots, max_plots) = plots;
         let crop_len: usize = crop_segs.iter().sum();
-        let first = if n % 2 == 0 && rng.chance(0.4) { 2 } else { 1 };
-        for attempt in 0..6 {
-            let depth = if attempt % 2 == 0 || n % 2 != 0 {
+        let first = if n.is_multiple_of(2) && rng.chance(0.4) {
+            2
+        } else {
+            1
+        };
+        for attempt in 0..6u32 {
+            let depth = if attempt.is_multiple_of(2) || !n.is_multiple_of(2) {
                 first
             } else {
                 3 - first

@@ -1,6 +1,6 @@
 //! Writing results: RFC 7946 GeoJSON, CSV ledgers Excel opens, JSON
-//! summaries; all into a staging folder that replaces the outputs only once
-//! everything is written.
+//! summaries; all into a staging folder that replaces the outputs as one
+//! set only once everything is written (see [`staging`]).
 
 pub mod geojson;
 pub mod gpkg;
@@ -11,146 +11,13 @@ pub mod maps;
 pub mod qgis;
 pub mod report;
 mod rtree;
+mod staging;
 pub mod styles;
 
-use std::fs;
+use std::borrow::Cow;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::thread;
 
-use crate::error::{Error, Result};
-
-/// A staging folder beside the output folder. Files are written there and
-/// moved into place by [`Staging::commit`]; if the run fails, nothing in the
-/// output folder changes.
-pub struct Staging {
-    out: PathBuf,
-    dir: PathBuf,
-    files: Mutex<Vec<String>>,
-    /// Each file's flush to disk, on a thread of its own: waiting on the
-    /// disk would otherwise idle one of the few workers writing the rest.
-    syncs: Mutex<Vec<(PathBuf, thread::JoinHandle<io::Result<()>>)>>,
-    committed: bool,
-}
-
-fn write_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
-    move |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-impl Staging {
-    pub fn new(out: &Path) -> Result<Staging> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(write_err(&parent))?;
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let dir = parent.join(format!(".{name}.tudi-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(write_err(&dir))?;
-        }
-        fs::create_dir(&dir).map_err(write_err(&dir))?;
-        Ok(Staging {
-            out: out.to_path_buf(),
-            dir,
-            files: Default::default(),
-            syncs: Default::default(),
-            committed: false,
-        })
-    }
-
-    /// Records a finished file and starts flushing it to disk.
-    fn written(&self, name: &str, path: PathBuf, file: fs::File) {
-        let sync = thread::spawn(move || file.sync_all());
-        self.syncs
-            .lock()
-            .expect("a writer panicked")
-            .push((path, sync));
-        self.files
-            .lock()
-            .expect("a writer panicked")
-            .push(name.to_string());
-    }
-
-    /// Waits for every file to be on disk.
-    fn wait_for_syncs(&mut self) -> Result<()> {
-        let syncs = std::mem::take(self.syncs.get_mut().expect("a writer panicked"));
-        let mut first_error = None;
-        for (path, sync) in syncs {
-            let result = sync
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the disk flush panicked")));
-            if let (Err(e), None) = (result, &first_error) {
-                first_error = Some(write_err(&path)(e));
-            }
-        }
-        first_error.map_or(Ok(()), Err)
-    }
-
-    /// Writes one output file (by name) with `fill`.
-    pub fn write(
-        &self,
-        name: &str,
-        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-    ) -> Result<()> {
-        let path = self.dir.join(name);
-        let file = fs::File::create(&path).map_err(write_err(&path))?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, file);
-        fill(&mut w).map_err(write_err(&path))?;
-        let file = w
-            .into_inner()
-            .map_err(|e| write_err(&path)(e.into_error()))?;
-        self.written(name, path, file);
-        Ok(())
-    }
-
-    /// Writes one output file (by name) with a writer that needs a path
-    /// (GDAL); the file is synced like the others.
-    pub fn write_at(&self, name: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-        let path = self.dir.join(name);
-        fill(&path)?;
-        let file = fs::File::open(&path).map_err(write_err(&path))?;
-        self.written(name, path, file);
-        Ok(())
-    }
-
-    /// Moves every written file into the output folder (each rename is
-    /// atomic; a new output folder appears whole).
-    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
-        self.wait_for_syncs()?;
-        // files are written in parallel: list them in a stable order
-        let mut files = std::mem::take(self.files.get_mut().expect("a writer panicked"));
-        files.sort();
-        let written: Vec<PathBuf> = files.iter().map(|f| self.out.join(f)).collect();
-        if !self.out.exists() {
-            fs::rename(&self.dir, &self.out).map_err(write_err(&self.out))?;
-        } else {
-            for f in &files {
-                let to = self.out.join(f);
-                fs::rename(self.dir.join(f), &to).map_err(write_err(&to))?;
-            }
-            let _ = fs::remove_dir(&self.dir);
-        }
-        self.committed = true;
-        Ok(written)
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = self.wait_for_syncs();
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
+pub use staging::{abandon_unfinished, Busy, Staging};
 
 /// Escapes text for HTML and XML, in content and in quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -267,14 +134,47 @@ pub fn csv_with_bom(
         .from_writer(w);
     c.write_record(header)?;
     for row in rows {
-        c.write_record(&row)?;
+        c.write_record(row.iter().map(|cell| excel_safe(cell).into_owned()))?;
     }
     c.flush()
+}
+
+/// A CSV cell that Excel shows as text, never runs as a formula (OWASP's
+/// rule for CSV injection): text starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading `'`. Numbers such as `-1.5` stay
+/// numbers.
+pub fn excel_safe(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text_and_numbers_as_numbers() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+86 573", "'+86 573"),
+            ("-", "'-"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-inf", "'-inf"),
+            ("-1.5", "-1.5"),
+            ("+2", "+2"),
+            ("秀洲区=1", "秀洲区=1"),
+            ("", ""),
+        ] {
+            assert_eq!(excel_safe(cell), safe, "{cell:?}");
+        }
+    }
 
     #[test]
     fn fixed_decimals_never_print_negative_zero() {
@@ -340,28 +240,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn a_failed_run_leaves_the_output_folder_untouched() {
-        let root = std::env::temp_dir().join(format!("tudi-staging-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        let out = root.join("out");
-        {
-            let s = Staging::new(&out).unwrap();
-            s.write("a.txt", |w| w.write_all(b"x")).unwrap();
-            // dropped without commit
-        }
-        assert!(!out.exists());
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 0, "staging removed");
-        let s = Staging::new(&out).unwrap();
-        s.write("a.txt", |w| w.write_all(b"x")).unwrap();
-        s.commit().unwrap();
-        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"x");
-        let s = Staging::new(&out).unwrap();
-        s.write("a.txt", |w| w.write_all(b"y")).unwrap();
-        s.commit().unwrap();
-        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"y");
-        fs::remove_dir_all(&root).unwrap();
     }
 }
