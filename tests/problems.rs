@@ -207,6 +207,12 @@ fn gbk_geojson_csv_and_geopackage_text_reads_right_and_says_so() {
         let parks = d.join("parks.geojson");
         let text = fs::read_to_string(&parks).unwrap();
         fs::write(&parks, encoding_rs::GBK.encode(&text).0).unwrap();
+        // feature ids: read by GDAL, not tudi's own GeoJSON reader
+        let townships = d.join("townships.geojson");
+        let text = fs::read_to_string(&townships)
+            .unwrap()
+            .replace("{\"type\":\"Feature\",", "{\"type\":\"Feature\",\"id\":1,");
+        fs::write(&townships, encoding_rs::GBK.encode(&text).0).unwrap();
         let ledger = d.join("enterprises.csv");
         let text = fs::read_to_string(&ledger).unwrap();
         let text = text.trim_start_matches('\u{FEFF}');
@@ -247,7 +253,11 @@ fn gbk_geojson_csv_and_geopackage_text_reads_right_and_says_so() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
         "gbk-reference",
     );
-    for file in ["enterprises.geojson", "scattered_parcels.geojson"] {
+    for file in [
+        "enterprises.geojson",
+        "scattered_parcels.geojson",
+        "townships.csv",
+    ] {
         assert_eq!(
             fs::read(out.join(file)).unwrap(),
             fs::read(reference.join(file)).unwrap(),
@@ -261,6 +271,10 @@ fn gbk_geojson_csv_and_geopackage_text_reads_right_and_says_so() {
     );
     assert!(
         warnings.contains("enterprises.csv: the file is not UTF-8"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("townships.geojson: the file is not UTF-8"),
         "{warnings}"
     );
     assert!(

@@ -402,54 +402,36 @@ fn shapefile_parts(path: &Path, at: &Location) -> Result<(), Vec<Problem>> {
     )])
 }
 
-/// What GDAL opens: the file itself, or a UTF-8 copy of it in GDAL's
-/// memory (removed when dropped).
-struct Opened {
-    dataset: Dataset,
-    _copy: Option<MemCopy>,
-    /// Warnings about the file's text.
+/// How GDAL is to open a file: its open options, and, for a file that is
+/// not UTF-8, a decoded copy (a `/vsimem/` name for it, and its bytes);
+/// with warnings about the file's text.
+struct Opening {
+    options: Vec<String>,
+    copy: Option<(PathBuf, Vec<u8>)>,
     notes: Vec<Problem>,
 }
 
-/// A file decoded into GDAL's memory under its own name (GDAL names a
-/// GeoJSON layer after its file).
-struct MemCopy(PathBuf);
-
-impl MemCopy {
-    fn new(path: &Path, utf8: String) -> Result<Self, gdal::errors::GdalError> {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = path.file_name().unwrap_or_default();
-        let mem = Path::new(&format!("/vsimem/tudi-{}-{n}", std::process::id())).join(name);
-        gdal::vsi::create_mem_file(&mem, utf8.into_bytes())?;
-        Ok(MemCopy(mem))
-    }
-}
-
-impl Drop for MemCopy {
-    fn drop(&mut self) {
-        let _ = gdal::vsi::unlink_mem_file(&self.0);
-    }
-}
-
-/// Opens a source with GDAL so that its text reaches tudi as UTF-8: a
-/// Shapefile in the encoding given, else the one it declares, else UTF-8
+/// How to open a source with GDAL so that its text reaches tudi as UTF-8:
+/// a Shapefile in the encoding given, else the one it declares, else UTF-8
 /// when it is, else GB18030 (said in a warning); a GeoJSON file that is
-/// not UTF-8 through a decoded copy.
-fn open(source: &Source, decoder: Decoder) -> Result<Opened, Problem> {
+/// not UTF-8 through a decoded copy (named as the file: GDAL names the
+/// layer after it).
+fn opening(source: &Source, decoder: Decoder) -> Result<Opening, Problem> {
     let at = Location::file(&source.path);
-    let mut options = Vec::new();
-    let mut notes = Vec::new();
-    let mut copy = None;
+    let mut opening = Opening {
+        options: Vec::new(),
+        copy: None,
+        notes: Vec::new(),
+    };
     let ext = source
         .path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("shp" | "dbf") => match (decoder.given, dbf::text(&source.path)) {
-            (Some(enc), _) => options.push(format!("ENCODING={}", enc.name())),
+            (Some(enc), _) => opening.options.push(format!("ENCODING={}", enc.name())),
             (None, dbf::Text::NotUtf8 { record, field }) => {
-                options.push("ENCODING=GB18030".to_string());
+                opening.options.push("ENCODING=GB18030".to_string());
                 let field = Decoder { given: None }.decode(&field).0;
                 let stem = source.path.file_stem().unwrap_or_default();
                 let at = at.clone().layer(stem.to_string_lossy());
@@ -457,45 +439,48 @@ fn open(source: &Source, decoder: Decoder) -> Result<Opened, Problem> {
                     Some(n) => at.feature(n.to_string()),
                     None => at,
                 };
-                notes.push(text::guessed_shapefile(&at.field(field)));
+                opening
+                    .notes
+                    .push(text::guessed_shapefile(&at.field(field)));
             }
             (None, dbf::Text::Declared | dbf::Text::Utf8) => {}
         },
         Some("geojson" | "json") => {
             // GeoJSON guesses date fields from their text and keeps impossible
             // dates (2020-06-31); as text they reach our parser and its error.
-            options.push("DATE_AS_STRING=YES".to_string());
+            opening.options.push("DATE_AS_STRING=YES".to_string());
             let bytes = std::fs::read(&source.path)
                 .map_err(|e| problem(&at, format!("cannot read: {e}")))?;
             if decoder.given.is_some() || std::str::from_utf8(&bytes).is_err() {
                 let (utf8, guessed) = decoder.decode_file(&bytes);
                 if guessed {
-                    notes.push(text::guessed_file(&at));
+                    opening.notes.push(text::guessed_file(&at));
                 }
-                copy = Some(
-                    MemCopy::new(&source.path, utf8.into_owned())
-                        .map_err(|e| problem(&at, format!("cannot decode the file: {e}")))?,
-                );
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let name = format!("/vsimem/tudi-{}-{n}", std::process::id());
+                let name = Path::new(&name).join(source.path.file_name().unwrap_or_default());
+                opening.copy = Some((name, utf8.into_owned().into_bytes()));
             }
         }
         _ => {}
     }
+    Ok(opening)
+}
+
+/// Opens `path` (the source's file, or its copy in GDAL's memory).
+fn open(source: &Source, path: &Path, options: &[String]) -> Result<Dataset, Problem> {
     let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
-    let dataset = Dataset::open_ex(
-        copy.as_ref()
-            .map_or(source.path.as_path(), |c: &MemCopy| &c.0),
+    Dataset::open_ex(
+        path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             open_options: (!option_refs.is_empty()).then_some(&option_refs[..]),
             ..Default::default()
         },
     )
-    .map_err(|e| problem(&at, cannot_open(&source.path, &e)))?;
-    Ok(Opened {
-        dataset,
-        _copy: copy,
-        notes,
-    })
+    .map_err(|e| problem(&Location::file(&source.path), cannot_open(&source.path, &e)))
 }
 
 /// Why GDAL could not open a file, in words: GDAL says little (a JSON
@@ -578,11 +563,24 @@ fn read_gdal_with<T: Send>(
     make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
 ) -> Result<Mapped<T>, Vec<Problem>> {
     let file_at = Location::file(&source.path);
-    let Opened {
-        dataset,
-        _copy,
+    let Opening {
+        options,
+        mut copy,
         notes,
-    } = open(source, decoder).map_err(|p| vec![p])?;
+    } = opening(source, decoder).map_err(|p| vec![p])?;
+    let path = copy
+        .as_ref()
+        .map_or(source.path.clone(), |(name, _)| name.clone());
+    // GDAL reads a copy from this buffer, not its own (it would free it
+    // with the C allocator); the name goes before the buffer does.
+    let _copy = match copy.as_mut() {
+        Some((name, bytes)) => Some(
+            gdal::vsi::create_mem_file_from_ref(name.clone(), bytes)
+                .map_err(|e| vec![problem(&file_at, format!("cannot decode the file: {e}"))])?,
+        ),
+        None => None,
+    };
+    let dataset = open(source, &path, &options).map_err(|p| vec![p])?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
     let mut layer = match &source.layer {
         Some(name) => dataset.layer_by_name(name).map_err(|_| {
