@@ -420,6 +420,32 @@ impl TownshipGoals {
     }
 }
 
+impl Layers {
+    /// Every layer's `encoding` must name a known encoding.
+    fn encoding_problems(&self, file: &Path) -> Vec<Problem> {
+        let l = self;
+        [
+            ("parcels", Some(&l.parcels.encoding)),
+            ("enterprises", l.enterprises.as_ref().map(|s| &s.encoding)),
+            ("villages", l.villages.as_ref().map(|s| &s.encoding)),
+            ("plan", l.plan.as_ref().map(|s| &s.encoding)),
+            ("protected", l.protected.as_ref().map(|s| &s.encoding)),
+            ("boundary", l.boundary.as_ref().map(|s| &s.encoding)),
+            ("buildings", l.buildings.as_ref().map(|s| &s.encoding)),
+            ("parks", l.parks.as_ref().map(|s| &s.encoding)),
+            ("vacated", l.vacated.as_ref().map(|s| &s.encoding)),
+            ("townships", l.townships.as_ref().map(|s| &s.encoding)),
+        ]
+        .into_iter()
+        .filter_map(|(key, encoding)| {
+            let name = encoding?.as_ref()?;
+            let at = Location::file(file).field(format!("layers.{key}.encoding"));
+            crate::read::text::check_name(name, &at)
+        })
+        .collect()
+    }
+}
+
 /// The four dispositions a target can get.
 pub const DISPOSITIONS: [&str; 4] = ["close", "relocate", "into_park", "upgrade"];
 
@@ -475,6 +501,7 @@ impl Project {
         };
         project.layers.paths_mut().into_iter().for_each(resolve);
         let mut problems = project.rules.problems(path);
+        problems.extend(project.layers.encoding_problems(path));
         problems.extend(project.targets.problems(path));
         if let Some(d) = &project.project.as_of {
             if crate::date::Date::parse(d).is_none() {
@@ -661,6 +688,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("vacated"), "unknown goal named: {err}");
+    }
+
+    #[test]
+    fn unknown_encodings_are_errors_listing_the_known_ones() {
+        let p = parse("[layers.parcels]\npath = \"p.shp\"\nencoding = \"cp936\"\n").unwrap();
+        assert_eq!(p.layers.parcels.encoding.as_deref(), Some("cp936"));
+        let err = parse(
+            "[layers.parcels]\npath = \"p.shp\"\nencoding = \"GBKK\"\n[layers.villages]\npath = \"v.shp\"\nencoding = \"utf9\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("field layers.parcels.encoding: unknown encoding 'GBKK'; known encodings: UTF-8, GBK"),
+            "{err}"
+        );
+        assert!(
+            err.contains("field layers.villages.encoding: unknown encoding 'utf9'"),
+            "{err}"
+        );
     }
 
     #[test]

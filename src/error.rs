@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// Where in the input a problem was found: file, layer, feature and field,
 /// as far as each is known.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Location {
     pub file: Option<PathBuf>,
     pub layer: Option<String>,
@@ -55,7 +55,7 @@ impl fmt::Display for Location {
 }
 
 /// One problem with the input, with its location.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub at: Location,
     pub message: String,
@@ -74,9 +74,13 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input (project file, layers, fields, geometries) is wrong; every
-    /// problem found is listed.
-    #[error("{}", list(.0))]
+    /// problem found is listed, many alike grouped.
+    #[error("{}", list(.0, false))]
     Input(Vec<Problem>),
+    /// [`Error::Input`] with every problem on its own line, none grouped
+    /// (`tudi check --all`).
+    #[error("{}", list(.0, true))]
+    InputListed(Vec<Problem>),
     /// Writing an output failed.
     #[error("cannot write {}: {source}", .path.display())]
     Write {
@@ -92,18 +96,70 @@ pub enum Error {
     Render(String),
 }
 
-fn list(problems: &[Problem]) -> String {
+/// More problems than this with one message at one place (file, layer,
+/// field), differing only in the feature, are shown as one line.
+const GROUP_OVER: usize = 3;
+/// Features named on a grouped line.
+const GROUP_SHOWN: usize = 5;
+
+fn list(problems: &[Problem], all: bool) -> String {
     match problems {
         [one] => one.to_string(),
         many => {
             let mut s = format!("{} problems with the input:", many.len());
-            for p in many {
+            for line in lines(many, all) {
                 s.push_str("\n  - ");
-                s.push_str(&p.to_string());
+                s.push_str(&line);
             }
             s
         }
     }
+}
+
+/// One line per problem; unless `all`, problems alike (same message, file,
+/// layer and field) beyond [`GROUP_OVER`] become one line with their count
+/// and first features, in the order each kind first appears.
+pub fn lines(problems: &[Problem], all: bool) -> Vec<String> {
+    if all {
+        return problems.iter().map(Problem::to_string).collect();
+    }
+    let key = |p: &Problem| Problem {
+        at: Location {
+            feature: None,
+            ..p.at.clone()
+        },
+        message: p.message.clone(),
+    };
+    let mut kinds: Vec<(Problem, Vec<&Problem>)> = Vec::new();
+    let mut index: std::collections::HashMap<Problem, usize> = std::collections::HashMap::new();
+    for p in problems {
+        let k = key(p);
+        match index.get(&k) {
+            Some(&i) => kinds[i].1.push(p),
+            None => {
+                index.insert(k.clone(), kinds.len());
+                kinds.push((k, vec![p]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, members) in kinds {
+        if members.len() <= GROUP_OVER {
+            out.extend(members.iter().map(|p| p.to_string()));
+            continue;
+        }
+        let features: Vec<&str> = members
+            .iter()
+            .filter_map(|p| p.at.feature.as_deref())
+            .take(GROUP_SHOWN)
+            .collect();
+        out.push(format!(
+            "{kind} ({} features: {}, …; tudi check --all lists every one)",
+            members.len(),
+            features.join(", ")
+        ));
+    }
+    out
 }
 
 impl Error {
@@ -116,8 +172,65 @@ impl Error {
 
     /// True when the user's input is at fault (exit code 2).
     pub fn is_input(&self) -> bool {
-        matches!(self, Error::Input(_))
+        matches!(self, Error::Input(_) | Error::InputListed(_))
+    }
+
+    /// The same error, its problems to be listed one by one.
+    pub fn listed_in_full(self) -> Self {
+        match self {
+            Error::Input(problems) => Error::InputListed(problems),
+            other => other,
+        }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_feature(n: usize, field: &str) -> Location {
+        Location::file("e.csv").feature(n.to_string()).field(field)
+    }
+
+    #[test]
+    fn many_problems_alike_are_one_line_with_their_count() {
+        let mut problems: Vec<Problem> = (1..=600)
+            .map(|n| Problem {
+                at: at_feature(n, "lon"),
+                message: "no coordinate".into(),
+            })
+            .collect();
+        problems.insert(
+            2,
+            Problem {
+                at: at_feature(3, "revenue"),
+                message: "not a number: 'abc'".into(),
+            },
+        );
+        let shown = Error::Input(problems.clone()).to_string();
+        assert_eq!(
+            shown,
+            "601 problems with the input:\n  - file e.csv, field lon: no coordinate (600 features: 1, 2, 3, 4, 5, …; tudi check --all lists every one)\n  - file e.csv, feature 3, field revenue: not a number: 'abc'"
+        );
+        let all = Error::Input(problems).listed_in_full();
+        assert!(all.is_input());
+        assert_eq!(all.to_string().lines().count(), 602);
+    }
+
+    #[test]
+    fn a_few_alike_or_at_other_fields_stay_apart() {
+        let problems: Vec<Problem> = (1..=3)
+            .map(|n| Problem {
+                at: at_feature(n, "lon"),
+                message: "no coordinate".into(),
+            })
+            .chain((1..=4).map(|n| Problem {
+                at: at_feature(n, if n % 2 == 0 { "x" } else { "y" }),
+                message: "no coordinate".into(),
+            }))
+            .collect();
+        assert_eq!(lines(&problems, false).len(), 7);
+    }
+}

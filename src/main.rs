@@ -73,8 +73,13 @@ enum Command {
         as_of: Option<Date>,
     },
     /// Check a project's layers, CRSs, fields and geometries; print every
-    /// problem at once.
-    Check { project: PathBuf },
+    /// problem at once (many alike as one line).
+    Check {
+        project: PathBuf,
+        /// List every problem and warning on its own line, none grouped.
+        #[arg(long)]
+        all: bool,
+    },
     /// Ellipsoidal area (CGCS2000) of each polygon of a file, as CSV.
     Area {
         file: PathBuf,
@@ -175,7 +180,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             as_of,
             lang,
         } => run_project(&project, &out, cli.quiet, timings, as_of, lang),
-        Command::Check { project } => check(&project, cli.quiet),
+        Command::Check { project, all } => check(&project, all, cli.quiet),
         Command::Area {
             file,
             layer,
@@ -415,9 +420,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
-    let project = Project::load(project)?;
-    let model = tudi::load::load(&project)?;
+fn check(project: &Path, all: bool, quiet: bool) -> anyhow::Result<()> {
+    let in_full = |e: tudi::error::Error| if all { e.listed_in_full() } else { e };
+    let project = Project::load(project).map_err(in_full)?;
+    let model = tudi::load::load(&project).map_err(in_full)?;
     if !quiet {
         let mut err = std::io::stderr().lock();
         for l in &model.layers {
@@ -427,7 +433,7 @@ fn check(project: &Path, quiet: bool) -> anyhow::Result<()> {
                 l.role, l.features, l.crs, l.at
             )?;
         }
-        for w in &model.warnings {
+        for w in tudi::error::lines(&model.warnings, all) {
             writeln!(err, "warning: {w}")?;
         }
         writeln!(err, "no problems found")?;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use geo::{Geometry, Point};
 use rayon::prelude::*;
 
+use super::text::{self, Decoder};
 use super::{
     find_field, found_names, missing_field, problem, FieldRequest, LayerHead, RawFeature, RawLayer,
     Source, Value,
@@ -16,34 +17,26 @@ use super::{DEFAULT_X, DEFAULT_Y};
 use crate::crs::Crs;
 use crate::error::{Location, Problem};
 
-fn decode(bytes: &[u8], encoding: Option<&str>, at: &Location) -> Result<String, Problem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let label = match encoding {
-        Some(label) => label,
-        None => match std::str::from_utf8(bytes) {
-            Ok(s) => return Ok(s.to_string()),
-            // Not UTF-8: Excel on Chinese Windows writes GB18030/GBK.
-            Err(_) => "gb18030",
-        },
-    };
-    let enc = encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-        problem(
-            &at.clone().field("encoding"),
-            format!("unknown encoding '{label}'"),
-        )
-    })?;
-    let (text, _, had_errors) = enc.decode(bytes);
-    if had_errors {
-        return Err(problem(at, format!("the file is not valid {}", enc.name())));
-    }
-    Ok(text.into_owned())
-}
-
-pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+pub(super) fn read(
+    source: &Source,
+    fields: &[FieldRequest],
+    decoder: Decoder,
+) -> Result<RawLayer, Vec<Problem>> {
     let at = Location::file(&source.path);
     let bytes =
         std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
-    let text = decode(&bytes, source.encoding.as_deref(), &at).map_err(|p| vec![p])?;
+    // Not UTF-8 and no encoding given: Excel on Chinese Windows writes GBK.
+    let (text, guessed) = decoder.decode_file(&bytes);
+    if text.trim().is_empty() {
+        return Err(vec![problem(
+            &at,
+            "the file is empty: no header row, no rows",
+        )]);
+    }
+    let notes: Vec<Problem> = guessed
+        .then(|| text::guessed_file(&at))
+        .into_iter()
+        .collect();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -98,25 +91,24 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
         return Err(problems);
     }
 
-    let records: Vec<(usize, csv::StringRecord)> = reader
+    let records: Vec<(usize, Result<csv::StringRecord, Problem>)> = reader
         .records()
         .enumerate()
         .map(|(i, r)| (i + 1, r))
         .filter_map(|(n, r)| match r {
             Ok(r) if r.iter().all(|c| c.trim().is_empty()) => None,
-            Ok(r) => Some(Ok((n, r))),
-            Err(e) => Some(Err(problem(
-                &at.clone().feature(n.to_string()),
-                e.to_string(),
-            ))),
+            Ok(r) => Some((n, Ok(r))),
+            Err(e) => Some((
+                n,
+                Err(problem(&at.clone().feature(n.to_string()), e.to_string())),
+            )),
         })
-        .collect::<Result<_, _>>()
-        .map_err(|p| vec![p])?;
+        .collect();
 
     // Each distinct CRS named in the CRS column is parsed once.
     let mut crs_by_name: HashMap<String, Result<Crs, String>> = HashMap::new();
     if let Some(c) = crs_col {
-        for (_, r) in &records {
+        for r in records.iter().filter_map(|(_, r)| r.as_ref().ok()) {
             let name = r.get(c).unwrap_or("").trim();
             if !name.is_empty() && !crs_by_name.contains_key(name) {
                 crs_by_name.insert(name.to_string(), Crs::parse(name));
@@ -125,26 +117,12 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
     }
 
     let crs_field_name = source.crs_field.clone().unwrap_or_default();
-    let results: Vec<Result<RawFeature, Problem>> = records
+    let features: Vec<Result<RawFeature, Problem>> = records
         .into_par_iter()
         .map(|(number, record)| {
+            let record = record?;
             let fat = || at.clone().feature(number.to_string());
             let cell = |i: usize| record.get(i).unwrap_or("").trim();
-            let coordinate = |i: usize, name: &str| -> Result<f64, Problem> {
-                let v = cell(i);
-                if v.is_empty() {
-                    return Err(problem(&fat().field(name), "no coordinate"));
-                }
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(|| problem(&fat().field(name), format!("not a number: '{v}'")))
-            };
-            let (xi, yi) = (x.expect("checked"), y.expect("checked"));
-            let mut g = Geometry::Point(Point::new(
-                coordinate(xi, &headers[xi])?,
-                coordinate(yi, &headers[yi])?,
-            ));
             let row_crs = match crs_col.map(cell).filter(|s| !s.is_empty()) {
                 Some(name) => crs_by_name[name]
                     .as_ref()
@@ -156,7 +134,33 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
                     )
                 })?,
             };
-            super::to_cgcs2000(&mut g, &row_crs.transform).map_err(|e| problem(&fat(), e))?;
+            let (xi, yi) = (x.expect("checked"), y.expect("checked"));
+            if cell(xi).is_empty() && cell(yi).is_empty() {
+                return Err(problem(
+                    &fat().field(&headers[xi]),
+                    format!("no location: {} and {} are empty", headers[xi], headers[yi]),
+                ));
+            }
+            let coordinate = |i: usize| -> Result<f64, Problem> {
+                let (v, at) = (cell(i), || fat().field(&headers[i]));
+                if v.is_empty() {
+                    return Err(problem(&at(), "no coordinate"));
+                }
+                let n = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| problem(&at(), format!("not a number: '{v}'")))?;
+                if n.abs() > super::MAX_COORDINATE {
+                    return Err(problem(
+                        &at(),
+                        format!("{} is out of range for {}", super::compact(n), row_crs.name),
+                    ));
+                }
+                Ok(n)
+            };
+            let mut g = Geometry::Point(Point::new(coordinate(xi)?, coordinate(yi)?));
+            super::to_cgcs2000(&mut g, row_crs).map_err(|e| problem(&fat(), e))?;
             let values = indexes
                 .iter()
                 .map(|idx| match idx {
@@ -168,20 +172,10 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
                 number,
                 geometry: Some(g),
                 values,
+                guessed: None,
             })
         })
         .collect();
-    let mut features = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => features.push(f),
-            Err(p) => problems.push(p),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let crs = match (&source.crs, &source.crs_field) {
         (Some(c), Some(f)) => format!("{c} (rows may override in column {f})"),
         (Some(c), None) => c.clone(),
@@ -195,5 +189,6 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
             found: found_names(&indexes, &headers),
         },
         features,
+        notes,
     })
 }

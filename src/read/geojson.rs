@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use gdal::spatial_ref::SpatialRef;
 use geo::{Coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 
+use super::text::{self, Decoder};
 use super::{
     found_names, layer_crs, match_fields, problem, to_cgcs2000, FieldRequest, LayerHead,
     RawFeature, RawLayer, Source, Value,
@@ -352,11 +353,50 @@ fn field_values(values: &[Option<&Json>]) -> Option<Vec<Value>> {
 
 /// True when the path is one this reader tries.
 fn is_geojson(source: &Source) -> bool {
-    source.layer.is_none()
-        && source
-            .path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"))
+    source.layer.is_none() && is_json_path(&source.path)
+}
+
+/// True for a `.geojson` or `.json` file.
+pub(super) fn is_json_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Where a JSON file breaks JSON's syntax, in words: line, column and the
+/// feature it is in (counting `"Feature"` members before it); `None` when
+/// it is valid JSON.
+pub(super) fn syntax_error(bytes: &[u8]) -> Option<String> {
+    let (text, _) = Decoder { given: None }.decode_file(bytes);
+    if text.trim().is_empty() {
+        return Some("the file is empty (white space only)".into());
+    }
+    let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text) else {
+        return Some(
+            "valid JSON, but not GeoJSON GDAL reads (a FeatureCollection, a Feature or a geometry)"
+                .into(),
+        );
+    };
+    let (line, column) = (e.line(), e.column());
+    let what = e.to_string();
+    let what = what
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&what);
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + column;
+    let before = text.get(..offset.min(text.len())).unwrap_or(&text);
+    let feature = before.matches("\"Feature\"").count();
+    let near = if feature > 0 {
+        format!(", in feature {feature} or just after it")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "not valid JSON: {what} at line {line}, column {column}{near}"
+    ))
 }
 
 /// Reads a plain GeoJSON FeatureCollection as GDAL would; `None` when the
@@ -364,13 +404,15 @@ fn is_geojson(source: &Source) -> bool {
 pub(super) fn read(
     source: &Source,
     fields: &[FieldRequest],
+    decoder: Decoder,
 ) -> Option<Result<RawLayer, Vec<Problem>>> {
     if !is_geojson(source) {
         return None;
     }
     let bytes = std::fs::read(&source.path).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let json = parse(text)?;
+    // GeoJSON is UTF-8, but Chinese tools write GBK too.
+    let (text, guessed) = decoder.decode_file(&bytes);
+    let json = parse(&text)?;
     let top = members(&json, &["type", "features"], 2)?;
     let (Some(Json::Str(kind)), Some(Json::Arr(items))) = (top[0], top[1]) else {
         return None;
@@ -436,34 +478,36 @@ pub(super) fn read(
     }
 
     let mut columns: Vec<_> = columns.into_iter().map(Vec::into_iter).collect();
-    let mut problems = Vec::new();
     let mut raw = Vec::with_capacity(features.len());
     for (i, (mut geometry, _)) in features.into_iter().enumerate() {
         let number = i + 1;
-        if let Err(e) = to_cgcs2000(&mut geometry, &crs.transform) {
-            problems.push(problem(&at.clone().feature(number.to_string()), e));
-        }
-        raw.push(RawFeature {
-            number,
-            geometry: Some(geometry),
-            values: columns
-                .iter_mut()
-                .map(|c| c.next().expect("one value per feature"))
-                .collect(),
+        let values = columns
+            .iter_mut()
+            .map(|c| c.next().expect("one value per feature"))
+            .collect();
+        raw.push(match to_cgcs2000(&mut geometry, &crs) {
+            Ok(()) => Ok(RawFeature {
+                number,
+                geometry: Some(geometry),
+                values,
+                guessed: None,
+            }),
+            Err(e) => Err(problem(&at.clone().feature(number.to_string()), e)),
         });
     }
-    Some(if problems.is_empty() {
-        Ok(RawLayer {
-            head: LayerHead {
-                at,
-                crs: crs.name,
-                found: found_names(&indexes, &available),
-            },
-            features: raw,
-        })
-    } else {
-        Err(problems)
-    })
+    let notes = guessed
+        .then(|| text::guessed_file(&at))
+        .into_iter()
+        .collect();
+    Some(Ok(RawLayer {
+        head: LayerHead {
+            at,
+            crs: crs.name,
+            found: found_names(&indexes, &available),
+        },
+        features: raw,
+        notes,
+    }))
 }
 
 #[cfg(test)]
@@ -503,6 +547,17 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_say_where() {
+        let text = "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}},\n{\"type\":\"Feature\",\"geometry\":null \"properties\":{}}]}";
+        assert_eq!(
+            syntax_error(text.as_bytes()).unwrap(),
+            "not valid JSON: expected `,` or `}` at line 3, column 35, in feature 2 or just after it"
+        );
+        assert!(syntax_error(b"  \n").unwrap().contains("empty"));
+        assert!(syntax_error(b"{\"a\": 1}").unwrap().contains("not GeoJSON"));
+    }
+
+    #[test]
     fn fields_are_typed_as_gdal_types_them() {
         let (one, half, s, null) = (
             Json::Num("1"),
@@ -526,6 +581,27 @@ mod tests {
         assert_eq!(field_values(&[Some(&null), None]), None, "untyped: GDAL's");
         assert_eq!(field_values(&[Some(&s), Some(&one)]), None, "mixed: GDAL's");
         assert_eq!(field_values(&[Some(&Json::Bool)]), None, "booleans: GDAL's");
+    }
+
+    /// A layer as read: head, features, and the features' problems; or
+    /// the layer's problems.
+    type Read = Result<(LayerHead, Vec<RawFeature>, Vec<Problem>), Vec<Problem>>;
+
+    fn direct(source: &Source, fields: &[FieldRequest]) -> Option<Read> {
+        let read = read(source, fields, Decoder { given: None })?;
+        Some(read.map(|l| {
+            let (ok, bad): (Vec<_>, Vec<_>) = l.features.into_iter().partition(Result::is_ok);
+            (
+                l.head,
+                ok.into_iter().map(Result::unwrap).collect(),
+                bad.into_iter().map(Result::unwrap_err).collect(),
+            )
+        }))
+    }
+
+    fn via_gdal(source: &Source, fields: &[FieldRequest]) -> Read {
+        super::super::read_gdal_raw(source, fields, false)
+            .map(|m| (m.head, super::super::concat(m.runs), m.rejected))
     }
 
     fn requests(names: &[&str]) -> Vec<FieldRequest> {
@@ -577,6 +653,11 @@ mod tests {
         )
         .unwrap();
         files.push(odd);
+        // and one in GBK, as Chinese tools write it
+        let gbk = dir.join("gbk.geojson");
+        let villages = std::fs::read_to_string(root.join("data/villages.geojson")).unwrap();
+        std::fs::write(&gbk, encoding_rs::GBK.encode(&villages).0).unwrap();
+        files.push(gbk);
         let mut direct_files = 0;
         for path in files {
             let source = Source {
@@ -607,32 +688,34 @@ mod tests {
                 "n",
                 "nosuch",
             ]);
-            let Some(direct) = read(&source, &fields) else {
+            let Some(direct) = direct(&source, &fields) else {
                 continue;
             };
             direct_files += 1;
-            let gdal = super::super::read_gdal_raw(&source, &fields, false);
-            let (direct, gdal) = match (direct, gdal) {
-                (Ok(direct), Ok(gdal)) => (direct, gdal),
-                // projected coordinates without a `crs`: the same problems
-                (Err(direct), Err(gdal)) => {
-                    assert_eq!(direct, gdal, "{path:?}");
-                    continue;
-                }
-                (direct, gdal) => panic!("{path:?}: {direct:?}\nbut GDAL: {gdal:?}"),
-            };
-            assert_eq!(direct.head.at, gdal.head.at, "{path:?}");
-            assert_eq!(direct.head.crs, gdal.head.crs, "{path:?}");
-            assert_eq!(direct.head.found, gdal.head.found, "{path:?}");
-            assert_eq!(direct.features.len(), gdal.features.len(), "{path:?}");
-            for (a, b) in direct.features.iter().zip(&gdal.features) {
+            let gdal = via_gdal(&source, &fields);
+            let ((d_head, d_features, d_problems), (g_head, g_features, g_problems)) =
+                match (direct, gdal) {
+                    (Ok(direct), Ok(gdal)) => (direct, gdal),
+                    // projected coordinates without a `crs`: the same problems
+                    (Err(direct), Err(gdal)) => {
+                        assert_eq!(direct, gdal, "{path:?}");
+                        continue;
+                    }
+                    (direct, gdal) => panic!("{path:?}: {direct:?}\nbut GDAL: {gdal:?}"),
+                };
+            assert_eq!(d_head.at, g_head.at, "{path:?}");
+            assert_eq!(d_head.crs, g_head.crs, "{path:?}");
+            assert_eq!(d_head.found, g_head.found, "{path:?}");
+            assert_eq!(d_problems, g_problems, "{path:?}");
+            assert_eq!(d_features.len(), g_features.len(), "{path:?}");
+            for (a, b) in d_features.iter().zip(&g_features) {
                 assert_eq!(a.number, b.number, "{path:?}");
                 assert_eq!(a.geometry, b.geometry, "{path:?} {}", a.number);
                 assert_eq!(a.values, b.values, "{path:?} {}", a.number);
             }
         }
-        assert!(direct_files >= 11, "{direct_files}");
-        // GDAL does not export a null geometry: its problem, its words
+        assert!(direct_files >= 12, "{direct_files}");
+        // a null geometry is left to GDAL
         let null = dir.join("null.geojson");
         std::fs::write(
             &null,
@@ -643,7 +726,7 @@ mod tests {
             path: null,
             ..Default::default()
         };
-        assert!(read(&source, &[]).is_none());
+        assert!(direct(&source, &[]).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -665,25 +748,18 @@ mod tests {
         };
         let mut fields = requests(&["name", "missing"]);
         fields[1].required = true;
-        let problems = |r: Result<RawLayer, Vec<Problem>>| {
-            r.unwrap_err()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
+        let problems = |r: Read| match r {
+            Ok((_, _, problems)) | Err(problems) => {
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+            }
         };
-        assert_eq!(
-            read(&source, &fields).map(problems),
-            Some(problems(super::super::read_gdal_raw(
-                &source, &fields, false
-            )))
-        );
+        let missing = direct(&source, &fields).map(problems).unwrap();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing, problems(via_gdal(&source, &fields)));
         fields.pop();
-        assert_eq!(
-            read(&source, &fields).map(problems),
-            Some(problems(super::super::read_gdal_raw(
-                &source, &fields, false
-            )))
-        );
+        let outside = direct(&source, &fields).map(problems).unwrap();
+        assert!(outside[0].contains("feature 2"), "{outside:?}");
+        assert_eq!(outside, problems(via_gdal(&source, &fields)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
+use super::text::Decoder;
 use super::{quote_identifier as quote, Undecoded, Value};
 
 /// The table's primary key and geometry column, when the layer is a plain
@@ -83,15 +84,6 @@ fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
         .ok_or_else(|| "truncated GeoPackage geometry".to_string())
 }
 
-/// Text as SQLite holds it, invalid UTF-8 replaced; valid text (nearly
-/// all) is checked by the fast validator and copied once.
-fn text(t: &[u8]) -> String {
-    match std::str::from_utf8(t) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(t).into_owned(),
-    }
-}
-
 /// Reads every row of `table`, `columns` by name (`None`: the layer lacks
 /// it), in parallel chunks of FIDs: each chunk starts a run (`start`, given
 /// the most rows it can hold) that takes its rows in FID order (`take`);
@@ -100,6 +92,7 @@ pub(super) fn read<R: Send>(
     path: &Path,
     table: &Table,
     columns: &[Option<String>],
+    decoder: Decoder,
     start: impl Fn(usize) -> R + Sync,
     take: impl Fn(&mut R, Undecoded<'_>) + Sync,
 ) -> rusqlite::Result<Vec<R>> {
@@ -149,8 +142,9 @@ pub(super) fn read<R: Send>(
                     _ => Err("the geometry column holds no blob".to_string()),
                 };
                 let mut values = Vec::with_capacity(columns.len());
+                let mut guessed = None;
                 let mut next = 2;
-                for c in columns {
+                for (k, c) in columns.iter().enumerate() {
                     if c.is_none() {
                         values.push(Value::Null);
                         continue;
@@ -159,11 +153,19 @@ pub(super) fn read<R: Send>(
                         ValueRef::Null | ValueRef::Blob(_) => Value::Null,
                         ValueRef::Integer(i) => Value::Int(i),
                         ValueRef::Real(r) => Value::Real(r),
-                        ValueRef::Text(t) => Value::Text(text(t)),
+                        ValueRef::Text(t) => {
+                            // GeoPackage text is UTF-8; tools that ignore
+                            // that write GBK
+                            let (text, g) = decoder.decode(t);
+                            if g {
+                                guessed.get_or_insert(k);
+                            }
+                            Value::Text(text)
+                        }
                     });
                     next += 1;
                 }
-                take(&mut run, (fid as usize, wkb, values));
+                take(&mut run, (fid as usize, wkb, values, guessed));
             }
             Ok(run)
         })
@@ -188,11 +190,5 @@ mod tests {
         assert_eq!(wkb_of(b"GP\0\x11\xe6\x10\0\0").unwrap(), None, "empty flag");
         assert!(wkb_of(b"GP\0\x21\xe6\x10\0\0").is_err(), "extended");
         assert!(wkb_of(b"XX\0\x01\xe6\x10\0\0").is_err());
-    }
-
-    #[test]
-    fn text_is_copied_or_repaired_as_lossy_utf8_would() {
-        assert_eq!(text("秀洲区".as_bytes()), "秀洲区");
-        assert_eq!(text(b"a\xffb"), "a\u{fffd}b");
     }
 }

@@ -4,8 +4,10 @@
 //! values and the geometries, and names every problem it finds.
 
 mod csv_points;
+mod dbf;
 mod geojson;
 mod gpkg;
+pub mod text;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::crs::{Crs, Transform};
 use crate::error::{Location, Problem};
+use text::{Decoder, Tally};
 
 /// An attribute value as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,12 +112,18 @@ pub struct RawFeature {
     pub number: usize,
     pub geometry: Option<Geometry<f64>>,
     pub values: Vec<Value>,
+    /// The first value whose text was not UTF-8 and was read as GB18030
+    /// for want of an encoding (index into the requested fields).
+    pub guessed: Option<usize>,
 }
 
-#[derive(Debug, Clone)]
-pub struct RawLayer {
-    pub head: LayerHead,
-    pub features: Vec<RawFeature>,
+/// A layer as the CSV and GeoJSON readers give it: each feature, or the
+/// problem that kept it from being read; and warnings about the file.
+#[derive(Debug)]
+struct RawLayer {
+    head: LayerHead,
+    features: Vec<Result<RawFeature, Problem>>,
+    notes: Vec<Problem>,
 }
 
 fn problem(at: &Location, message: impl Into<String>) -> Problem {
@@ -185,28 +194,17 @@ fn missing_field(at: &Location, f: &FieldRequest, available: &[String]) -> Probl
     )
 }
 
-/// Reads a layer. Every problem found is returned at once.
-pub fn read_layer(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
-    read_layer_with(source, fields, |_, f| Ok((f, None))).map(RawLayer::from)
-}
-
-impl From<Mapped<RawFeature>> for RawLayer {
-    fn from(m: Mapped<RawFeature>) -> Self {
-        RawLayer {
-            head: m.head,
-            features: concat(m.runs),
-        }
-    }
-}
-
-/// A layer read through GDAL, straight from SQLite where `direct` allows.
+/// A layer read through GDAL, straight from SQLite where `direct` allows:
+/// the features read and the problems of those that could not be.
 #[cfg(test)]
 fn read_gdal_raw(
     source: &Source,
     fields: &[FieldRequest],
     direct: bool,
-) -> Result<RawLayer, Vec<Problem>> {
-    read_gdal_with(source, fields, direct, |_, f| Ok((f, None))).map(RawLayer::from)
+) -> Result<Mapped<RawFeature>, Vec<Problem>> {
+    read_gdal_with(source, fields, decoder(source), direct, |_, f| {
+        Ok((f, None))
+    })
 }
 
 /// What is known of a layer before its features.
@@ -244,7 +242,8 @@ pub struct Mapped<T> {
     /// a caller that reorders them moves each item once, from its run.
     pub runs: Vec<Vec<T>>,
     pub notes: Vec<Problem>,
-    /// Features the maker rejected, in file order.
+    /// Features that could not be read or that the maker rejected, in
+    /// file order.
     pub rejected: Vec<Problem>,
 }
 
@@ -259,9 +258,9 @@ impl<T> Mapped<T> {
 struct Gathered<T> {
     items: Vec<T>,
     notes: Vec<Problem>,
+    /// Features that could not be read, or that the maker rejected.
     rejected: Vec<Problem>,
-    /// Features that could not be read at all.
-    unreadable: Vec<Problem>,
+    text: Tally,
 }
 
 impl<T> Gathered<T> {
@@ -270,53 +269,64 @@ impl<T> Gathered<T> {
             items: Vec::with_capacity(n),
             notes: Vec::new(),
             rejected: Vec::new(),
-            unreadable: Vec::new(),
+            text: Tally::default(),
         }
     }
 
+    /// A feature (or why it could not be read) made into an item: one bad
+    /// feature never hides the others.
     fn add(&mut self, feature: Result<RawFeature, Problem>, make: impl Fn(RawFeature) -> Built<T>) {
-        match feature.map(make) {
-            Err(p) => self.unreadable.push(p),
-            Ok(Ok((item, note))) => {
+        let made = feature.and_then(|f| {
+            self.text.add(f.number, f.guessed, &f.values);
+            make(f)
+        });
+        match made {
+            Ok((item, note)) => {
                 self.items.push(item);
                 self.notes.extend(note);
             }
-            Ok(Err(p)) => self.rejected.push(p),
+            Err(p) => self.rejected.push(p),
         }
     }
 
-    /// The runs joined in order (their items stay where they are).
-    fn join(runs: Vec<Self>, head: LayerHead) -> Result<Mapped<T>, Vec<Problem>> {
+    /// The runs joined in order (their items stay where they are), with
+    /// the warnings about their text after `notes` on the whole layer.
+    fn join(runs: Vec<Self>, head: LayerHead, decoder: Decoder, notes: Vec<Problem>) -> Mapped<T> {
         let mut mapped = Mapped {
             head,
             runs: Vec::with_capacity(runs.len()),
-            notes: Vec::new(),
+            notes,
             rejected: Vec::new(),
         };
-        let mut unreadable = Vec::new();
+        let mut text = Tally::default();
         for r in runs {
             mapped.runs.push(r.items);
             mapped.notes.extend(r.notes);
             mapped.rejected.extend(r.rejected);
-            unreadable.extend(r.unreadable);
+            text.merge(r.text);
         }
-        if unreadable.is_empty() {
-            Ok(mapped)
-        } else {
-            Err(unreadable)
-        }
+        let encoding = decoder.given.map_or("UTF-8", |e| e.name());
+        let warnings = text.warnings(&mapped.head.at, &mapped.head.found, encoding);
+        mapped.notes.splice(0..0, warnings);
+        mapped
     }
 
     /// Makes items of features already read, in parallel, keeping order.
     fn made_from(
-        features: impl IndexedParallelIterator<Item = Result<RawFeature, Problem>>,
-        head: LayerHead,
+        layer: RawLayer,
+        decoder: Decoder,
         make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
-    ) -> Result<Mapped<T>, Vec<Problem>>
+    ) -> Mapped<T>
     where
         T: Send,
     {
+        let RawLayer {
+            head,
+            features,
+            notes,
+        } = layer;
         let runs: Vec<Gathered<T>> = features
+            .into_par_iter()
             .with_min_len(256)
             .fold(
                 || Gathered::with_capacity(0),
@@ -326,7 +336,15 @@ impl<T> Gathered<T> {
                 },
             )
             .collect();
-        Gathered::join(runs, head)
+        Gathered::join(runs, head, decoder, notes)
+    }
+}
+
+/// How the layer's text is decoded: in the encoding the project file
+/// names (checked when it was read), else UTF-8 or a GB18030 guess.
+fn decoder(source: &Source) -> Decoder {
+    Decoder {
+        given: source.encoding.as_deref().and_then(text::encoding),
     }
 }
 
@@ -343,56 +361,161 @@ pub fn read_layer_with<T: Send>(
     if !source.path.exists() {
         return Err(vec![problem(&at, "file not found")]);
     }
-    let RawLayer { head, features } = if is_csv(&source.path) {
-        csv_points::read(source, fields)?
-    } else if let Some(layer) = geojson::read(source, fields) {
+    if std::fs::metadata(&source.path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Err(vec![problem(&at, "the file is empty (0 bytes)")]);
+    }
+    shapefile_parts(&source.path, &at)?;
+    let decoder = decoder(source);
+    let layer = if is_csv(&source.path) {
+        csv_points::read(source, fields, decoder)?
+    } else if let Some(layer) = geojson::read(source, fields, decoder) {
         layer?
     } else {
-        return read_gdal_with(source, fields, true, make);
+        return read_gdal_with(source, fields, decoder, true, make);
     };
-    Gathered::made_from(features.into_par_iter().map(Ok), head, make)
+    Ok(Gathered::made_from(layer, decoder, make))
 }
 
-fn open_options(source: &Source) -> Vec<String> {
-    let mut options = Vec::new();
-    if let Some(enc) = &source.encoding {
-        // Shapefile's own option; other drivers ignore it.
-        options.push(format!("ENCODING={enc}"));
+/// A Shapefile is several files; GDAL reads a `.shp` without its `.dbf`
+/// as a layer without fields, and one without `.shx` not at all.
+fn shapefile_parts(path: &Path, at: &Location) -> Result<(), Vec<Problem>> {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+    {
+        return Ok(());
     }
+    let missing: Vec<String> = [("dbf", "its attribute table"), ("shx", "its index")]
+        .into_iter()
+        .filter(|(ext, _)| dbf::sibling(path, ext).is_none())
+        .map(|(ext, what)| format!(".{ext} ({what})"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(vec![problem(
+        at,
+        format!(
+            "the Shapefile's {} is missing beside it: a Shapefile is several files of one name (.shp, .shx, .dbf, .prj, and .cpg if any); copy them all",
+            missing.join(" and ")
+        ),
+    )])
+}
+
+/// How GDAL is to open a file: its open options, and, for a file that is
+/// not UTF-8, a decoded copy (a `/vsimem/` name for it, and its bytes);
+/// with warnings about the file's text.
+struct Opening {
+    options: Vec<String>,
+    copy: Option<(PathBuf, Vec<u8>)>,
+    notes: Vec<Problem>,
+}
+
+/// How to open a source with GDAL so that its text reaches tudi as UTF-8:
+/// a Shapefile in the encoding given, else the one it declares, else UTF-8
+/// when it is, else GB18030 (said in a warning); a GeoJSON file that is
+/// not UTF-8 through a decoded copy (named as the file: GDAL names the
+/// layer after it).
+fn opening(source: &Source, decoder: Decoder) -> Result<Opening, Problem> {
+    let at = Location::file(&source.path);
+    let mut opening = Opening {
+        options: Vec::new(),
+        copy: None,
+        notes: Vec::new(),
+    };
     let ext = source
         .path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    if matches!(ext.as_deref(), Some("geojson" | "json")) {
-        // GeoJSON guesses date fields from their text and keeps impossible
-        // dates (2020-06-31); as text they reach our parser and its error.
-        options.push("DATE_AS_STRING=YES".to_string());
+    match ext.as_deref() {
+        Some("shp" | "dbf") => match (decoder.given, dbf::text(&source.path)) {
+            (Some(enc), _) => opening.options.push(format!("ENCODING={}", enc.name())),
+            (None, dbf::Text::NotUtf8 { record, field }) => {
+                opening.options.push("ENCODING=GB18030".to_string());
+                let field = Decoder { given: None }.decode(&field).0;
+                let stem = source.path.file_stem().unwrap_or_default();
+                let at = at.clone().layer(stem.to_string_lossy());
+                let at = match record {
+                    Some(n) => at.feature(n.to_string()),
+                    None => at,
+                };
+                opening
+                    .notes
+                    .push(text::guessed_shapefile(&at.field(field)));
+            }
+            (None, dbf::Text::Declared | dbf::Text::Utf8) => {}
+        },
+        Some("geojson" | "json") => {
+            // GeoJSON guesses date fields from their text and keeps impossible
+            // dates (2020-06-31); as text they reach our parser and its error.
+            opening.options.push("DATE_AS_STRING=YES".to_string());
+            let bytes = std::fs::read(&source.path)
+                .map_err(|e| problem(&at, format!("cannot read: {e}")))?;
+            if decoder.given.is_some() || std::str::from_utf8(&bytes).is_err() {
+                let (utf8, guessed) = decoder.decode_file(&bytes);
+                if guessed {
+                    opening.notes.push(text::guessed_file(&at));
+                }
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let name = format!("/vsimem/tudi-{}-{n}", std::process::id());
+                let name = Path::new(&name).join(source.path.file_name().unwrap_or_default());
+                opening.copy = Some((name, utf8.into_owned().into_bytes()));
+            }
+        }
+        _ => {}
     }
-    options
+    Ok(opening)
 }
 
-fn open(source: &Source) -> Result<Dataset, Problem> {
-    let options = open_options(source);
+/// Opens `path` (the source's file, or its copy in GDAL's memory).
+fn open(source: &Source, path: &Path, options: &[String]) -> Result<Dataset, Problem> {
     let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
     Dataset::open_ex(
-        &source.path,
+        path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             open_options: (!option_refs.is_empty()).then_some(&option_refs[..]),
             ..Default::default()
         },
     )
-    .map_err(|e| {
-        problem(
-            &Location::file(&source.path),
-            format!("cannot open as a vector dataset: {e}"),
-        )
-    })
+    .map_err(|e| problem(&Location::file(&source.path), cannot_open(&source.path, &e)))
 }
 
-/// A feature before decoding: number, WKB, values. The WKB is borrowed
-/// so the direct reader decodes it in place, without a copy.
-type Undecoded<'a> = (usize, Result<Option<&'a [u8]>, String>, Vec<Value>);
+/// Why GDAL could not open a file, in words: GDAL says little (a JSON
+/// syntax error is "Failed to read GeoJSON data", an unknown format
+/// nothing at all).
+fn cannot_open(path: &Path, e: &gdal::errors::GdalError) -> String {
+    if geojson::is_json_path(path) {
+        if let Some(syntax) = std::fs::read(path)
+            .ok()
+            .and_then(|b| geojson::syntax_error(&b))
+        {
+            return syntax;
+        }
+    }
+    let detail = match e {
+        gdal::errors::GdalError::NullPointer { msg, .. } => msg.trim().to_string(),
+        other => other.to_string(),
+    };
+    if detail.is_empty() {
+        "GDAL does not read this file as vector data: not a format it knows, or a damaged file"
+            .to_string()
+    } else {
+        format!("GDAL cannot read this file as vector data: {detail}")
+    }
+}
+
+/// A feature before decoding: number, WKB, values, the first value guessed
+/// to be GB18030. The WKB is borrowed so the direct reader decodes it in
+/// place, without a copy.
+type Undecoded<'a> = (
+    usize,
+    Result<Option<&'a [u8]>, String>,
+    Vec<Value>,
+    Option<usize>,
+);
 
 /// Features read from GDAL: number, WKB, values.
 type GdalFeature = (usize, Result<Option<Vec<u8>>, String>, Vec<Value>);
@@ -410,7 +533,12 @@ fn read_features<L: LayerAccess>(
             (true, Some(fid)) => fid as usize,
             _ => i + 1,
         };
-        let wkb = feature.geometry().map(|g| g.wkb()).transpose();
+        // A null geometry comes as one GDAL cannot export (nor call
+        // anything but empty): no geometry.
+        let wkb = match feature.geometry() {
+            Some(g) if !g.is_empty() => g.wkb().map(Some),
+            _ => Ok(None),
+        };
         let values = indexes
             .iter()
             .map(|idx| match idx {
@@ -430,11 +558,29 @@ fn read_features<L: LayerAccess>(
 fn read_gdal_with<T: Send>(
     source: &Source,
     fields: &[FieldRequest],
+    decoder: Decoder,
     direct: bool,
     make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
 ) -> Result<Mapped<T>, Vec<Problem>> {
     let file_at = Location::file(&source.path);
-    let dataset = open(source).map_err(|p| vec![p])?;
+    let Opening {
+        options,
+        mut copy,
+        notes,
+    } = opening(source, decoder).map_err(|p| vec![p])?;
+    let path = copy
+        .as_ref()
+        .map_or(source.path.clone(), |(name, _)| name.clone());
+    // GDAL reads a copy from this buffer, not its own (it would free it
+    // with the C allocator); the name goes before the buffer does.
+    let _copy = match copy.as_mut() {
+        Some((name, bytes)) => Some(
+            gdal::vsi::create_mem_file_from_ref(name.clone(), bytes)
+                .map_err(|e| vec![problem(&file_at, format!("cannot decode the file: {e}"))])?,
+        ),
+        None => None,
+    };
+    let dataset = open(source, &path, &options).map_err(|p| vec![p])?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
     let mut layer = match &source.layer {
         Some(name) => dataset.layer_by_name(name).map_err(|_| {
@@ -472,13 +618,13 @@ fn read_gdal_with<T: Send>(
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
     let at = head.at.clone();
-    let decode = |(number, wkb, values): Undecoded<'_>| -> Result<RawFeature, Problem> {
+    let decode = |(number, wkb, values, guessed): Undecoded<'_>| -> Result<RawFeature, Problem> {
         // built only on failure: most features have no problem
         let fat = || at.clone().feature(number.to_string());
         let geometry = match wkb {
             Ok(Some(bytes)) => {
                 let mut g = wkb::parse(bytes).map_err(|e| problem(&fat(), e))?;
-                to_cgcs2000(&mut g, &crs.transform).map_err(|e| problem(&fat(), e))?;
+                to_cgcs2000(&mut g, &crs).map_err(|e| problem(&fat(), e))?;
                 Some(g)
             }
             Ok(None) => None,
@@ -488,6 +634,7 @@ fn read_gdal_with<T: Send>(
             number,
             geometry,
             values,
+            guessed,
         })
     };
     // GeoPackages are read straight from SQLite when they are plain
@@ -499,20 +646,32 @@ fn read_gdal_with<T: Send>(
                 &source.path,
                 &table,
                 &head.found,
+                decoder,
                 Gathered::with_capacity,
                 |run: &mut Gathered<T>, row| run.add(decode(row), |f| make(&head, f)),
             );
             if let Ok(runs) = runs {
-                return Gathered::join(runs, head);
+                return Ok(Gathered::join(runs, head, decoder, notes));
             }
         }
     }
     let features = read_features(&mut layer, &indexes, is_gpkg);
-    let decoded = features.into_par_iter().map(|(number, wkb, values)| {
-        let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
-        decode((number, wkb, values))
-    });
-    Gathered::made_from(decoded, head, make)
+    let decoded: Vec<Result<RawFeature, Problem>> = features
+        .into_par_iter()
+        .map(|(number, wkb, values)| {
+            let wkb = wkb.as_ref().map(Option::as_deref).map_err(String::clone);
+            decode((number, wkb, values, None))
+        })
+        .collect();
+    Ok(Gathered::made_from(
+        RawLayer {
+            head,
+            features: decoded,
+            notes,
+        },
+        decoder,
+        make,
+    ))
 }
 
 /// The layer's CRS: the project file's `crs` wins; else the file's own;
@@ -554,19 +713,53 @@ fn join<T: ToString>(items: Vec<T>) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// No CRS tudi reads has coordinates this large (Gauss–Krüger eastings
+/// with a zone prefix stay under 10⁸ m).
+const MAX_COORDINATE: f64 = 1e9;
+
 /// Brings every vertex to CGCS2000 longitude/latitude and checks it lands
 /// somewhere plausible.
-pub fn to_cgcs2000(g: &mut Geometry<f64>, t: &Transform) -> Result<(), String> {
+pub fn to_cgcs2000(g: &mut Geometry<f64>, crs: &Crs) -> Result<(), String> {
     let mut result = Ok(());
     each_coord_run(g, &mut |coords| {
         if result.is_err() {
             return;
         }
-        result = t
-            .apply(coords)
+        result = coords
+            .iter()
+            .try_for_each(|c| in_range(*c, &crs.name))
+            .and_then(|()| crs.transform.apply(coords))
             .and_then(|()| coords.iter().try_for_each(|c| Transform::check_bounds(*c)));
     });
     result
+}
+
+/// A coordinate as the file gives it must be a number any CRS could hold.
+fn in_range(c: Coord<f64>, crs: &str) -> Result<(), String> {
+    for (axis, v) in [("x", c.x), ("y", c.y)] {
+        if v.is_nan() {
+            return Err(format!("coordinate {axis} is not a number (NaN)"));
+        }
+        if v.abs() > MAX_COORDINATE {
+            return Err(format!(
+                "coordinate {axis} = {} is out of range for {crs} (x {}, y {})",
+                compact(v),
+                compact(c.x),
+                compact(c.y)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A number in its shortest form, in scientific notation when it is
+/// very large or small (1e308, not 309 digits).
+pub fn compact(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 fn each_coord_run(g: &mut Geometry<f64>, f: &mut impl FnMut(&mut [Coord<f64>])) {
@@ -625,15 +818,35 @@ mod tests {
             .collect();
         let direct = read_gdal_raw(&source, &fields, true).unwrap();
         let gdal = read_gdal_raw(&source, &fields, false).unwrap();
-        assert_eq!(direct.features.len(), 6000);
+        assert_eq!(direct.features(), 6000);
+        assert!(direct.rejected.is_empty() && gdal.rejected.is_empty());
         assert_eq!(direct.head.found, gdal.head.found);
         assert_eq!(direct.head.crs, gdal.head.crs);
-        for (a, b) in direct.features.iter().zip(&gdal.features) {
+        let (direct, gdal) = (concat(direct.runs), concat(gdal.runs));
+        for (a, b) in direct.iter().zip(&gdal) {
             assert_eq!(a.number, b.number);
             assert_eq!(a.geometry, b.geometry);
             assert_eq!(a.values, b.values);
         }
-        assert!(matches!(direct.features[0].values[4], Value::Real(_)));
-        assert_eq!(direct.features[0].values[5], Value::Null);
+        assert!(matches!(direct[0].values[4], Value::Real(_)));
+        assert_eq!(direct[0].values[5], Value::Null);
+    }
+
+    #[test]
+    fn huge_and_missing_numbers_are_said_compactly() {
+        let crs = Crs::parse("EPSG:4490").unwrap();
+        let mut g = Geometry::Point(geo::Point::new(1e308, 30.5));
+        assert_eq!(
+            to_cgcs2000(&mut g, &crs).unwrap_err(),
+            "coordinate x = 1e308 is out of range for EPSG:4490 (x 1e308, y 30.5)"
+        );
+        let mut g = Geometry::Point(geo::Point::new(120.5, f64::NAN));
+        assert_eq!(
+            to_cgcs2000(&mut g, &crs).unwrap_err(),
+            "coordinate y is not a number (NaN)"
+        );
+        assert_eq!(compact(120.25), "120.25");
+        assert_eq!(compact(-3e-7), "-3e-7");
+        assert_eq!(compact(40_500_000.0), "40500000");
     }
 }
