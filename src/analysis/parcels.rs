@@ -47,6 +47,16 @@ pub struct AreaMismatch {
     pub relative: f64,
 }
 
+/// (measured − official) / official; infinite when the official area is
+/// not positive.
+pub fn relative_difference(measured_m2: f64, official_m2: f64) -> f64 {
+    if official_m2 > 0.0 {
+        (measured_m2 - official_m2) / official_m2
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// Parcels whose measured area differs from TBMJ by more than `tolerance`
 /// (relative), in model order.
 pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> {
@@ -55,11 +65,7 @@ pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> 
         .enumerate()
         .filter_map(|(i, p)| {
             let official = p.official_area_m2?;
-            let relative = if official > 0.0 {
-                (p.area_m2 - official) / official
-            } else {
-                f64::INFINITY
-            };
+            let relative = relative_difference(p.area_m2, official);
             (relative.abs() > tolerance).then_some(AreaMismatch {
                 parcel: i,
                 measured_m2: p.area_m2,
