@@ -443,6 +443,40 @@ mod tests {
     }
 
     #[test]
+    fn every_other_layer_off_blames_the_parcels() {
+        let far = |k| firm(k, "", 117.6, 30.05);
+        let (mut m, _) = district(vec![far(1), far(2)], square(117.5, 30.0, 117.7, 30.1));
+        let info = |role, crs: &str| crate::model::LayerInfo {
+            role,
+            at: Location::file(format!("{role}.gpkg")),
+            crs: crs.into(),
+            features: 1,
+        };
+        m.layers = vec![
+            info("parcels", "EPSG:4548"),
+            info("enterprises", "EPSG:4490"),
+            info("boundary", "EPSG:4490"),
+        ];
+        let project = Project::parse(
+            "[layers.parcels]\npath = \"parcels.gpkg\"\n",
+            std::path::Path::new("p.toml"),
+        )
+        .unwrap();
+        let found = check(&m, &project);
+        let errors: Vec<String> = found.errors.iter().map(Problem::to_string).collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("file enterprises.gpkg: 2 of 2 enterprises"));
+        assert!(errors[0].ends_with(
+            "the enterprises layer's CRS EPSG:4490 or the parcels' EPSG:4548 may be wrong, or x/y swapped"
+        ));
+        assert!(errors[1].starts_with("file boundary.gpkg: the boundary layer"));
+        assert_eq!(
+            errors[2],
+            "file parcels.gpkg: every other layer lies off the parcels: the parcels' CRS EPSG:4548 is the likely fault"
+        );
+    }
+
+    #[test]
     fn duplicate_codes_point_at_the_first_row() {
         let codes = ["A1", " a1 ", "", "B2", "A1", ""];
         let firms: Vec<Enterprise> = codes
