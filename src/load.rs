@@ -207,6 +207,9 @@ pub fn load(project: &Project) -> Result<Model> {
         absorb(&mut model, l.part);
     }
     problems.extend(build_problems);
+    let found = crate::analysis::plausibility::check(&model, project);
+    problems.extend(found.errors);
+    model.warnings.extend(found.warnings);
     if problems.is_empty() {
         Ok(model)
     } else {

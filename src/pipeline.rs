@@ -803,6 +803,8 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
     };
     let disposition_name =
         |a: &Assessment| a.disposition.map(|d| rules.disposition[d].name.clone());
+    let duplicate_rows =
+        |a: &Assessment| -> Vec<String> { a.duplicate_rows.iter().map(usize::to_string).collect() };
     let grades = |e: &crate::model::Enterprise| {
         e.grades
             .iter()
@@ -837,6 +839,11 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
                 ("land_mu", Prop::opt_num(a.land_mu, 4)),
                 ("tax_per_mu", Prop::opt_num(a.tax_per_mu, 4)),
                 ("target", Prop::Bool(a.is_target())),
+                (
+                    "duplicate_of",
+                    a.duplicate_of.map_or(Prop::Null, |f| Prop::Int(f as i64)),
+                ),
+                ("duplicate_rows", Prop::Strs(duplicate_rows(a))),
                 ("groups", Prop::Strs(group_names(a))),
                 ("disposition", Prop::opt_str(disposition_name(a).as_deref())),
                 (
@@ -880,6 +887,7 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
                 "deadline",
                 "overdue",
                 "credit_code_valid",
+                "duplicate_rows",
             ],
             o.model
                 .enterprises
@@ -914,6 +922,7 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
                         e.deadline.map(|d| d.to_string()).unwrap_or_default(),
                         o.targets.overdue.binary_search(&k).is_ok().to_string(),
                         e.credit_code_valid.to_string(),
+                        duplicate_rows(a).join(";"),
                     ]
                 }),
         )

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::plausibility;
 use super::predicates::{Facts, Predicate};
 use crate::config::{RuleSpec, Rules};
 use crate::geodesy;
@@ -26,6 +27,12 @@ pub struct Assessment {
     /// Position (in the rules' disposition list) of the first disposition
     /// that matches; targets only.
     pub disposition: Option<usize>,
+    /// Feature number of the ledger's first row with the same credit code.
+    /// A firm is one firm: this row is assessed and shown, but is no target
+    /// and shares no parcel's land.
+    pub duplicate_of: Option<usize>,
+    /// Feature numbers of the later rows with this row's credit code.
+    pub duplicate_rows: Vec<usize>,
 }
 
 impl Assessment {
@@ -86,9 +93,15 @@ pub fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
 /// Assesses every enterprise.
 pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
     let parcel_of = locate(model, ctx);
+    let duplicate_of = plausibility::duplicate_of(&model.enterprises);
+    let mut duplicate_rows = vec![Vec::new(); model.enterprises.len()];
     let mut sharing: HashMap<usize, usize> = HashMap::new();
-    for p in parcel_of.iter().flatten() {
-        *sharing.entry(*p).or_default() += 1;
+    for (k, (parcel, first)) in parcel_of.iter().zip(&duplicate_of).enumerate() {
+        match (parcel, first) {
+            (_, Some(f)) => duplicate_rows[*f].push(model.enterprises[k].feature),
+            (Some(p), None) => *sharing.entry(*p).or_default() += 1,
+            (None, None) => {}
+        }
     }
     let targets = Rule::compile(&rules.target);
     let dispositions = Rule::compile(&rules.disposition);
@@ -96,9 +109,13 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
         .enterprises
         .par_iter()
         .zip(parcel_of)
-        .map(|(e, parcel)| {
+        .zip(duplicate_of)
+        .zip(duplicate_rows)
+        .map(|(((e, parcel), first), duplicate_rows)| {
             let land_mu = e.land_mu.filter(|m| *m > 0.0).or_else(|| {
-                parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / sharing[&p] as f64)
+                // duplicate rows take no share (but are shown one)
+                let share = |p| sharing.get(&p).copied().unwrap_or(1) as f64;
+                parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / share(p))
             });
             let tax_per_mu = match (e.tax_wan, land_mu) {
                 (Some(t), Some(l)) if l > 0.0 => Some(t / l),
@@ -153,7 +170,7 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
             let groups: Vec<usize> = targets
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| f.all(&r.all))
+                .filter(|(_, r)| first.is_none() && f.all(&r.all))
                 .map(|(i, _)| i)
                 .collect();
             let disposition = if groups.is_empty() {
@@ -168,7 +185,82 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
                 tax_per_mu,
                 groups,
                 disposition,
+                duplicate_of: first.map(|f| model.enterprises[f].feature),
+                duplicate_rows,
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{polygon, Coord, MultiPolygon};
+
+    use super::*;
+    use crate::model::{Enterprise, Parcel};
+
+    fn firm(feature: usize, code: &str) -> Enterprise {
+        Enterprise {
+            feature,
+            credit_code: code.into(),
+            credit_code_valid: true,
+            name: format!("firm {feature}"),
+            industry: String::new(),
+            revenue_wan: Some(100.0),
+            tax_wan: Some(5.0),
+            land_mu: None,
+            grades: vec![Grade::D, Grade::D, Grade::D],
+            location: Coord { x: 120.5, y: 30.5 },
+            status: None,
+            deadline: None,
+        }
+    }
+
+    #[test]
+    fn a_firm_listed_twice_is_one_target_on_its_whole_parcel() {
+        let square = polygon![(x: 120.0, y: 30.0), (x: 121.0, y: 30.0), (x: 121.0, y: 31.0), (x: 120.0, y: 31.0)];
+        let parcel = Parcel {
+            id: "1".into(),
+            feature: 1,
+            landuse: "0601".into(),
+            unit_code: None,
+            village: None,
+            settlement: None,
+            official_area_m2: None,
+            geometry: MultiPolygon(vec![square]),
+            area_m2: 10.0 * crate::geodesy::M2_PER_MU,
+        };
+        let model = Model {
+            parcels: vec![parcel],
+            // rows 1 and 3 are one firm (the code as typed twice); row 2
+            // another firm on the same parcel
+            enterprises: vec![
+                firm(1, "91330411MA28A0001X"),
+                firm(2, "91330411MA28A0002X"),
+                firm(3, " 91330411ma28a0001x"),
+            ],
+            ..Model::default()
+        };
+        let index = PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry));
+        let ctx = Context {
+            parcel_index: &index,
+            in_village: &[false],
+            scattered: &[false],
+            plan: None,
+            protected: None,
+        };
+        let a = assess(&model, &ctx, &Rules::default());
+        // three years of D: a target, counted once
+        assert!(a[0].is_target() && a[1].is_target() && !a[2].is_target());
+        assert_eq!(a[2].disposition, None);
+        assert_eq!(
+            (a[2].duplicate_of, &a[2].duplicate_rows),
+            (Some(1), &vec![])
+        );
+        assert_eq!((a[0].duplicate_of, &a[0].duplicate_rows), (None, &vec![3]));
+        // the parcel's 10 mu shared by two firms, not three
+        assert_eq!(a[0].land_mu, Some(5.0));
+        assert_eq!(a[1].land_mu, Some(5.0));
+        assert_eq!(a[2].land_mu, Some(5.0), "as its first row");
+    }
 }

@@ -1,18 +1,35 @@
 //! Per-parcel facts: ellipsoidal area, official-area check, village status.
 
-use geo::{BoundingRect, Centroid, Contains, InteriorPoint, MultiPolygon, Rect};
+use geo::{Centroid, Contains, Coord, InteriorPoint, MultiPolygon, Rect};
 use rayon::prelude::*;
 
 use crate::geodesy::EqualArea;
 use crate::index::ZoneIndex;
 use crate::model::{union_rect, Parcel};
 
-/// The extent of some polygons (`None` when there are none).
+/// The extent of some valid polygons (`None` when there are none): of
+/// their exterior rings, which hold the holes.
 pub fn bounds<'a>(
     polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
 ) -> Option<Rect<f64>> {
+    let extent = |coords: &[Coord<f64>]| -> Option<Rect<f64>> {
+        let first = *coords.first()?;
+        let (lo, hi) = coords.iter().fold((first, first), |(lo, hi), c| {
+            (
+                Coord {
+                    x: lo.x.min(c.x),
+                    y: lo.y.min(c.y),
+                },
+                Coord {
+                    x: hi.x.max(c.x),
+                    y: hi.y.max(c.y),
+                },
+            )
+        });
+        Some(Rect::new(lo, hi))
+    };
     polygons
-        .filter_map(|p| p.bounding_rect())
+        .flat_map_iter(|mp| mp.0.iter().filter_map(|p| extent(&p.exterior().0)))
         .reduce_with(union_rect)
 }
 
@@ -47,6 +64,16 @@ pub struct AreaMismatch {
     pub relative: f64,
 }
 
+/// (measured − official) / official; infinite when the official area is
+/// not positive.
+pub fn relative_difference(measured_m2: f64, official_m2: f64) -> f64 {
+    if official_m2 > 0.0 {
+        (measured_m2 - official_m2) / official_m2
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// Parcels whose measured area differs from TBMJ by more than `tolerance`
 /// (relative), in model order.
 pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> {
@@ -55,11 +82,7 @@ pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> 
         .enumerate()
         .filter_map(|(i, p)| {
             let official = p.official_area_m2?;
-            let relative = if official > 0.0 {
-                (p.area_m2 - official) / official
-            } else {
-                f64::INFINITY
-            };
+            let relative = relative_difference(p.area_m2, official);
             (relative.abs() > tolerance).then_some(AreaMismatch {
                 parcel: i,
                 measured_m2: p.area_m2,
@@ -95,4 +118,31 @@ pub fn in_village(
             (None, None) => false,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{polygon, BoundingRect};
+
+    use super::*;
+
+    #[test]
+    fn bounds_are_geos_bounding_rect() {
+        let with_hole = polygon!(
+            exterior: [(x: 120.0, y: 30.0), (x: 120.3, y: 30.0), (x: 120.3, y: 30.2), (x: 120.0, y: 30.2)],
+            interiors: [[(x: 120.1, y: 30.05), (x: 120.2, y: 30.05), (x: 120.2, y: 30.1)]],
+        );
+        let far = polygon![(x: 121.0, y: 29.5), (x: 121.1, y: 29.5), (x: 121.05, y: 29.6)];
+        let polygons = [
+            MultiPolygon(vec![with_hole]),
+            MultiPolygon(vec![]),
+            MultiPolygon(vec![far]),
+        ];
+        let want = polygons
+            .iter()
+            .filter_map(|p| p.bounding_rect())
+            .reduce(union_rect);
+        assert_eq!(bounds(polygons.par_iter()), want);
+        assert_eq!(bounds(polygons[1..2].par_iter()), None);
+    }
 }

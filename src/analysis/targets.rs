@@ -242,6 +242,8 @@ mod tests {
             tax_per_mu: None,
             groups: if target { vec![0] } else { vec![] },
             disposition,
+            duplicate_of: None,
+            duplicate_rows: vec![],
         }
     }
 

@@ -15,6 +15,7 @@
 pub mod china;
 pub mod tm;
 mod tm_cells;
+pub mod zone;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -228,16 +229,28 @@ impl Transform {
     pub fn apply(&self, coords: &mut [Coord<f64>]) -> Result<(), String> {
         match self {
             Transform::Identity => {}
-            Transform::TransverseMercator(tm) => INVERSE_CELLS.with_borrow_mut(|cells| {
-                let cells = match cells {
-                    Some(c) if c.projection() == &**tm => c,
-                    _ => cells.insert(CellInverse::new(**tm)),
-                };
-                for c in coords.iter_mut() {
-                    let (x, y) = cells.inverse(c.x, c.y);
-                    *c = Coord { x, y };
+            Transform::TransverseMercator(tm) => {
+                // another zone's eastings (or a prefix where the CRS has
+                // none) would land hundreds of km off, often still in China
+                if let Some(zone) = zone::eastings(tm) {
+                    if let Some(c) = coords
+                        .iter()
+                        .find(|c| c.x.is_finite() && !zone.contains(&c.x))
+                    {
+                        return Err(zone::mismatch(tm, c.x));
+                    }
                 }
-            }),
+                INVERSE_CELLS.with_borrow_mut(|cells| {
+                    let cells = match cells {
+                        Some(c) if c.projection() == &**tm => c,
+                        _ => cells.insert(CellInverse::new(**tm)),
+                    };
+                    for c in coords.iter_mut() {
+                        let (x, y) = cells.inverse(c.x, c.y);
+                        *c = Coord { x, y };
+                    }
+                })
+            }
             Transform::Gcj02 => {
                 for c in coords.iter_mut() {
                     let (lon, lat) = china::gcj02_to_wgs84(c.x, c.y);

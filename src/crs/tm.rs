@@ -299,6 +299,11 @@ impl TransverseMercator {
         (self.lon0_deg, self.lat0_deg)
     }
 
+    /// False easting and northing (metres).
+    pub fn false_origin(&self) -> (f64, f64) {
+        (self.false_easting, self.false_northing)
+    }
+
     /// (lon, lat) degrees → (easting, northing) metres.
     pub fn forward(&self, lon: f64, lat: f64) -> (f64, f64) {
         let lam = (lon - self.lon0_deg).to_radians();

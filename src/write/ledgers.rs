@@ -195,6 +195,7 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
             ("销号期限", 11.0),
             ("整治状态", 8.0),
             ("是否逾期", 8.0),
+            ("重复行号", 10.0),
         ],
         rows: ents
             .iter()
@@ -228,6 +229,13 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                     e.deadline.map_or(Cell::Empty, Cell::Date),
                     text(status_zh(e.status)),
                     yes_no(o.targets.overdue.binary_search(&k).is_ok()),
+                    text(
+                        a.duplicate_rows
+                            .iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    ),
                 ]
             })
             .collect(),

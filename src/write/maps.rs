@@ -87,6 +87,8 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
         Field::new("land_mu", "用地面积（亩）", FieldKind::Real(4)),
         Field::new("tax_per_mu", "亩均税收（万元）", FieldKind::Real(4)),
         Field::new("target", "整治对象", FieldKind::Bool),
+        Field::new("duplicate_of", "重复于行号", FieldKind::Int),
+        Field::new("duplicate_rows", "重复行号", FieldKind::Text),
         Field::new("groups", "整治类别", FieldKind::Text),
         Field::new("disposition", "处置方式", FieldKind::Text),
         Field::new("township", "乡镇代码", FieldKind::Text),
@@ -121,10 +123,14 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                 .iter()
                 .map(|&g| rules.target[g].name.as_str())
                 .collect();
+            let duplicate_rows: Vec<String> =
+                a.duplicate_rows.iter().map(usize::to_string).collect();
             v.extend([
                 Value::opt_real(a.land_mu),
                 Value::opt_real(a.tax_per_mu),
                 Value::Bool(a.is_target()),
+                a.duplicate_of.map_or(Value::Null, |f| Value::Int(f as i64)),
+                Value::Text(duplicate_rows.join(";")),
                 Value::Text(groups.join(";")),
                 Value::opt_text(a.disposition.map(|d| rules.disposition[d].name.as_str())),
                 Value::opt_text(o.enterprise_township[k].as_deref()),
