@@ -431,12 +431,7 @@ fn polygons(
         return Err(problem(at(), "empty geometry"));
     }
     let mut repaired = None;
-    let checked = if crate::model::validity::certainly_valid(&mp) {
-        Ok(())
-    } else {
-        mp.check_validation()
-    };
-    let mut mp = match checked {
+    let mut mp = match crate::model::validity::check(&mp) {
         Ok(()) => mp,
         Err(e) if repair => {
             repaired = Some(problem(at(), format!("invalid polygon ({e}) repaired")));
