@@ -5,7 +5,7 @@
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
 use geo::winding_order::Winding;
-use geo::{Geometry, MultiPolygon, Validation};
+use geo::{Geometry, MultiPolygon};
 use rayon::prelude::*;
 
 use crate::config::{
@@ -471,7 +471,7 @@ fn make_valid(mp: &MultiPolygon<f64>) -> std::result::Result<MultiPolygon<f64>, 
     if mp.0.is_empty() {
         return Err("nothing polygonal is left".into());
     }
-    mp.check_validation().map_err(|e| e.to_string())?;
+    crate::model::validity::check(&mp).map_err(|e| e.to_string())?;
     Ok(mp)
 }
 
