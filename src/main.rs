@@ -398,11 +398,12 @@ fn run_project(
         if s.overdue > 0 {
             eprintln!("{} targets overdue on {}", s.overdue, s.as_of);
         }
-        for w in s.warnings.iter().take(10) {
+        let warnings = outcome.warnings(false);
+        for w in warnings.iter().take(10) {
             eprintln!("warning: {w}");
         }
-        if s.warnings.len() > 10 {
-            eprintln!("… {} more warnings in summary.json", s.warnings.len() - 10);
+        if warnings.len() > 10 {
+            eprintln!("… {} more warnings in summary.json", warnings.len() - 10);
         }
         eprintln!("wrote {} files to {}", files.len(), out.display());
     }

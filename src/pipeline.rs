@@ -19,7 +19,7 @@ use crate::analysis::townships::Places;
 use crate::analysis::vacated::{self, Vacated, VacatedContext, VacatedRules};
 use crate::config::Project;
 use crate::date::Date;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::load;
@@ -475,6 +475,59 @@ impl Outcome {
         self.blocks.block_of[parcel].is_some()
     }
 
+    /// Every warning of the run, in words: the layers' (files named from
+    /// the project file's folder; unless `all`, many alike as one line),
+    /// then the analyses'.
+    pub fn warnings(&self, all: bool) -> Vec<String> {
+        let rules = &self.project.rules;
+        // paths as seen from the project file: the summary travels
+        let relative: Vec<Problem> = self
+            .model
+            .warnings
+            .iter()
+            .map(|w| {
+                let mut w = w.clone();
+                w.at.file = w.at.file.map(|f| self.project.relative(&f));
+                w
+            })
+            .collect();
+        let mut warnings = crate::error::lines(&relative, all);
+        if !self.area_mismatches.is_empty() {
+            warnings.push(format!(
+                "{} parcels differ from their official area (TBMJ) by more than {}%: see area_mismatches.csv",
+                self.area_mismatches.len(),
+                rules.area_tolerance * 100.0
+            ));
+        }
+        if let Some(v) = &self.vacated {
+            let failing = v
+                .records
+                .iter()
+                .filter(|r| !r.failed_checks().is_empty())
+                .count();
+            if failing > 0 {
+                warnings.push(format!(
+                    "{failing} vacated-land records fail a check (overlap, claim, occupied, undated or outside): see vacated_checks.csv"
+                ));
+            }
+        }
+        let unlocated = self.unlocated();
+        if unlocated > 0 {
+            warnings.push(format!(
+                "{unlocated} enterprises stand in no parcel (unlocated): their parcel predicates are false"
+            ));
+        }
+        warnings
+    }
+
+    /// Enterprises in no parcel.
+    fn unlocated(&self) -> usize {
+        self.assessments
+            .iter()
+            .filter(|a| a.parcel.is_none())
+            .count()
+    }
+
     pub fn summary(&self) -> Summary {
         let parcels = &self.model.parcels;
         let rules = &self.project.rules;
@@ -505,46 +558,8 @@ impl Outcome {
                 by_disposition.add(&rules.disposition[d].name, 1);
             }
         }
-        // paths as seen from the project file: the summary travels
-        let mut warnings: Vec<String> = self
-            .model
-            .warnings
-            .iter()
-            .map(|w| {
-                let mut w = w.clone();
-                w.at.file = w.at.file.map(|f| self.project.relative(&f));
-                w.to_string()
-            })
-            .collect();
-        if !self.area_mismatches.is_empty() {
-            warnings.push(format!(
-                "{} parcels differ from their official area (TBMJ) by more than {}%: see area_mismatches.csv",
-                self.area_mismatches.len(),
-                rules.area_tolerance * 100.0
-            ));
-        }
-        if let Some(v) = &self.vacated {
-            let failing = v
-                .records
-                .iter()
-                .filter(|r| !r.failed_checks().is_empty())
-                .count();
-            if failing > 0 {
-                warnings.push(format!(
-                    "{failing} vacated-land records fail a check (overlap, claim, occupied, undated or outside): see vacated_checks.csv"
-                ));
-            }
-        }
-        let unlocated = self
-            .assessments
-            .iter()
-            .filter(|a| a.parcel.is_none())
-            .count();
-        if unlocated > 0 {
-            warnings.push(format!(
-                "{unlocated} enterprises stand in no parcel (unlocated): their parcel predicates are false"
-            ));
-        }
+        let warnings = self.warnings(true);
+        let unlocated = self.unlocated();
         Summary {
             project: self.project.project.name.clone(),
             parcels: ParcelSummary {

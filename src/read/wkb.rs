@@ -128,7 +128,7 @@ fn geometry(r: &mut Reader) -> Result<Geometry<f64>, String> {
                 _ => Geometry::GeometryCollection(geo::GeometryCollection(parts)),
             })
         }
-        2 | 5 => Err("a line geometry where polygons or points were expected".into()),
+        2 | 5 => Err("a line geometry (each layer holds polygons or points)".into()),
         8..=12 | 15..=17 => Err(format!(
             "curved or surface geometry (WKB type {base}): convert it to polygons first, e.g. ogr2ogr -nlt CONVERT_TO_LINEAR"
         )),
