@@ -13,19 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{scratch, tudi};
-
-/// A copy of the sample district (data/) in a scratch folder.
-fn sample(name: &str) -> PathBuf {
-    let dir = scratch(name).join("district");
-    fs::create_dir_all(&dir).unwrap();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    for entry in fs::read_dir(data).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    dir
-}
+use common::{sample, scratch, tudi};
 
 /// Every file of a folder (not its hidden entries) and its bytes.
 fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -103,7 +91,7 @@ fn stage_files(out: &Path) -> usize {
 /// no file of the folder changes.
 #[test]
 fn the_project_folder_as_out_is_refused_and_the_inputs_kept() {
-    let dir = sample("out-is-project");
+    let dir = sample("out-is-project", |_| {});
     let before = contents(&dir);
     let o = Command::new(env!("CARGO_BIN_EXE_tudi"))
         .args(["run", "project.toml", "--out", "."])
@@ -123,7 +111,7 @@ fn the_project_folder_as_out_is_refused_and_the_inputs_kept() {
 /// the earlier run is replaced, and the error names it.
 #[test]
 fn a_foreign_file_among_the_outputs_stops_the_run_before_anything_moves() {
-    let dir = sample("foreign");
+    let dir = sample("foreign", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     run_ok(&project, &out, "2020-12-31");
@@ -166,7 +154,7 @@ fn a_foreign_file_among_the_outputs_stops_the_run_before_anything_moves() {
 /// set: the folder ends exactly as a clean run's, with nothing left over.
 #[test]
 fn a_run_killed_mid_commit_is_completed_then_replaced_by_the_next() {
-    let dir = sample("killed");
+    let dir = sample("killed", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     run_ok(&project, &out, "2020-12-31");
@@ -190,7 +178,7 @@ fn a_run_killed_mid_commit_is_completed_then_replaced_by_the_next() {
 /// signal. A SIGKILL there leaves staging that the next run removes.
 #[test]
 fn a_signal_during_the_write_leaves_the_earlier_outputs_and_no_staging() {
-    let dir = sample("signals");
+    let dir = sample("signals", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     run_ok(&project, &out, "2020-12-31");
@@ -223,7 +211,7 @@ fn a_signal_during_the_write_leaves_the_earlier_outputs_and_no_staging() {
 /// says so), both succeed, and the folder holds the second run's set.
 #[test]
 fn concurrent_runs_take_turns() {
-    let dir = sample("concurrent");
+    let dir = sample("concurrent", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     let first = slow_run(&project, &out, "2020-06-30", 50);
@@ -258,7 +246,7 @@ fn concurrent_runs_take_turns() {
 /// container's mounted volume is): staging happens there, so it works.
 #[test]
 fn out_on_another_filesystem() {
-    let dir = sample("cross-device");
+    let dir = sample("cross-device", |_| {});
     let project = dir.join("project.toml");
     let elsewhere = PathBuf::from(format!("/dev/shm/tudi-test-{}", std::process::id()));
     let _ = fs::remove_dir_all(&elsewhere);
@@ -281,7 +269,7 @@ fn out_on_another_filesystem() {
 /// folders beside the output of earlier versions) is removed.
 #[test]
 fn leftovers_of_killed_runs_are_removed() {
-    let dir = sample("leftovers");
+    let dir = sample("leftovers", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     run_ok(&project, &out, "2020-12-31");
@@ -298,7 +286,7 @@ fn leftovers_of_killed_runs_are_removed() {
 /// The map's file may not be an input, and `--width` is bounded.
 #[test]
 fn map_refuses_an_input_and_an_absurd_width() {
-    let dir = sample("map-input");
+    let dir = sample("map-input", |_| {});
     let project = dir.join("project.toml");
     let before = fs::read(dir.join("parks.geojson")).unwrap();
     let boundary = dir.join("xiuzhou_boundary.geojson");
@@ -361,7 +349,7 @@ fn synth_sizes_are_bounded() {
 /// CSV; the summary names files relative to the project file.
 #[test]
 fn csv_cells_cannot_be_formulas_and_the_summary_carries_no_machine_paths() {
-    let dir = sample("injection");
+    let dir = sample("injection", |_| {});
     let project = dir.join("project.toml");
     let out = dir.join("out");
     run_ok(&project, &out, "2020-12-31");

@@ -8,22 +8,10 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{json, replace, scratch, tudi};
+use common::{json, replace, sample, tudi};
 use serde_json::Value;
-
-/// A copy of the sample district, edited by `edit`; returns its folder.
-fn sample(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
-    let dir = scratch(name);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    for entry in fs::read_dir(data).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    edit(&dir);
-    dir
-}
 
 /// `tudi <command>` on the copy's project: (exit code, stderr).
 fn tudi_on(dir: &Path, command: &str) -> (i32, String) {

@@ -10,18 +10,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use gdal::vector::{Feature, LayerAccess, LayerOptions};
 
-/// A copy of the sample district with `edit` applied.
-fn sample(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
-    let dir = scratch(name);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    for entry in fs::read_dir(data).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    edit(&dir);
-    dir
-}
-
 /// `tudi check` (with `args`) on the copy: exit code and stderr.
 fn check(dir: &Path, args: &[&str]) -> (i32, String) {
     let project = dir.join("project.toml");

@@ -6,23 +6,10 @@ mod common;
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-
-/// The sample district's folder, copied.
-fn district(name: &str) -> PathBuf {
-    let dir = scratch(name);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    for entry in fs::read_dir(data).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-        }
-    }
-    dir
-}
 
 /// A band winding 40 times around a point of the district, out along one
 /// side and back along the other: `n` vertices, simple, and any line
@@ -87,7 +74,7 @@ const BOUND: Duration = Duration::from_secs(120);
 #[test]
 fn a_zone_of_a_million_vertices_is_checked_in_seconds() {
     // valid: the whole check, reading included, in seconds
-    let dir = district("spiral-valid");
+    let dir = sample("spiral-valid", |_| {});
     add_zone(&dir, &spiral(N));
     let (code, err, took) = check(&dir);
     assert_eq!(code, 0, "{err}");
@@ -98,7 +85,7 @@ fn a_zone_of_a_million_vertices_is_checked_in_seconds() {
     );
 
     // one crossing, near the end of the ring: two vertices swapped
-    let dir = district("spiral-crossing");
+    let dir = sample("spiral-crossing", |_| {});
     let mut ring = spiral(N);
     ring.swap(N - 100, N - 99);
     add_zone(&dir, &ring);

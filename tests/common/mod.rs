@@ -29,6 +29,21 @@ pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A copy of the sample district (data/) in a fresh scratch folder, with
+/// `edit` applied; returns the folder.
+pub fn sample(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+    let dir = scratch(name);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    for entry in std::fs::read_dir(data).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+    edit(&dir);
+    dir
+}
+
 /// Runs a project into a fresh folder and returns that folder.
 pub fn run_ok(project: &Path, name: &str) -> PathBuf {
     let out = scratch(name).join("out");
