@@ -43,7 +43,17 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
     let at = Location::file(&source.path);
     let bytes =
         std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
-    let text = decode(&bytes, source.encoding.as_deref(), &at).map_err(|p| vec![p])?;
+    read_bytes(source, &bytes, fields)
+}
+
+/// [`read`] on the file's bytes (also the fuzz target's entry).
+pub(super) fn read_bytes(
+    source: &Source,
+    bytes: &[u8],
+    fields: &[FieldRequest],
+) -> Result<RawLayer, Vec<Problem>> {
+    let at = Location::file(&source.path);
+    let text = decode(bytes, source.encoding.as_deref(), &at).map_err(|p| vec![p])?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());

@@ -369,7 +369,16 @@ pub(super) fn read(
         return None;
     }
     let bytes = std::fs::read(&source.path).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
+    read_bytes(source, &bytes, fields)
+}
+
+/// [`read`] on the file's bytes (also the fuzz target's entry).
+pub(super) fn read_bytes(
+    source: &Source,
+    bytes: &[u8],
+    fields: &[FieldRequest],
+) -> Option<Result<RawLayer, Vec<Problem>>> {
+    let text = std::str::from_utf8(bytes).ok()?;
     let json = parse(text)?;
     let top = members(&json, &["type", "features"], 2)?;
     let (Some(Json::Str(kind)), Some(Json::Arr(items))) = (top[0], top[1]) else {

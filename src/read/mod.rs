@@ -4,6 +4,8 @@
 //! values and the geometries, and names every problem it finds.
 
 mod csv_points;
+#[doc(hidden)]
+pub mod fuzz;
 mod geojson;
 mod gpkg;
 pub mod wkb;
