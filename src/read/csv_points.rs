@@ -25,8 +25,19 @@ pub(super) fn read(
     let at = Location::file(&source.path);
     let bytes =
         std::fs::read(&source.path).map_err(|e| vec![problem(&at, format!("cannot read: {e}"))])?;
+    read_bytes(source, &bytes, fields, decoder)
+}
+
+/// [`read`] on the file's bytes (also the fuzz target's entry).
+pub(super) fn read_bytes(
+    source: &Source,
+    bytes: &[u8],
+    fields: &[FieldRequest],
+    decoder: Decoder,
+) -> Result<RawLayer, Vec<Problem>> {
+    let at = Location::file(&source.path);
     // Not UTF-8 and no encoding given: Excel on Chinese Windows writes GBK.
-    let (text, guessed) = decoder.decode_file(&bytes);
+    let (text, guessed) = decoder.decode_file(bytes);
     if text.trim().is_empty() {
         return Err(vec![problem(
             &at,

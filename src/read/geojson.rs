@@ -410,8 +410,18 @@ pub(super) fn read(
         return None;
     }
     let bytes = std::fs::read(&source.path).ok()?;
+    read_bytes(source, &bytes, fields, decoder)
+}
+
+/// [`read`] on the file's bytes (also the fuzz target's entry).
+pub(super) fn read_bytes(
+    source: &Source,
+    bytes: &[u8],
+    fields: &[FieldRequest],
+    decoder: Decoder,
+) -> Option<Result<RawLayer, Vec<Problem>>> {
     // GeoJSON is UTF-8, but Chinese tools write GBK too.
-    let (text, guessed) = decoder.decode_file(&bytes);
+    let (text, guessed) = decoder.decode_file(bytes);
     let json = parse(&text)?;
     let top = members(&json, &["type", "features"], 2)?;
     let (Some(Json::Str(kind)), Some(Json::Arr(items))) = (top[0], top[1]) else {

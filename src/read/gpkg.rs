@@ -61,7 +61,7 @@ pub(super) fn table(path: &Path, layer: &str) -> Option<Table> {
 /// The WKB inside a GeoPackage geometry blob (header: "GP", version,
 /// flags, SRS id, optional envelope); `None` for an empty geometry, `Err`
 /// for an extended (non-standard) geometry this reader does not know.
-fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
+pub(super) fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
     if blob.len() < 8 || &blob[..2] != b"GP" {
         return Err("not a GeoPackage geometry blob".into());
     }

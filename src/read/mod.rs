@@ -5,6 +5,8 @@
 
 mod csv_points;
 mod dbf;
+#[doc(hidden)]
+pub mod fuzz;
 mod geojson;
 mod gpkg;
 pub mod text;

@@ -30,6 +30,15 @@ impl<'a> Reader<'a> {
             u32::from_be_bytes(b)
         })
     }
+    /// A count of items of at least `size` bytes each: more than the bytes
+    /// left could hold is truncated WKB, never an allocation.
+    fn count(&mut self, le: bool, size: usize) -> Result<usize, String> {
+        let n = self.u32(le)? as usize;
+        if n > (self.buf.len() - self.pos) / size {
+            return Err("truncated WKB".into());
+        }
+        Ok(n)
+    }
     fn f64(&mut self, le: bool) -> Result<f64, String> {
         let b = self.take::<8>()?;
         Ok(if le {
@@ -66,10 +75,7 @@ fn coord(r: &mut Reader, le: bool, dims: usize) -> Result<Coord<f64>, String> {
 }
 
 fn ring(r: &mut Reader, le: bool, dims: usize) -> Result<LineString<f64>, String> {
-    let n = r.u32(le)? as usize;
-    if n > r.buf.len() / 16 {
-        return Err("truncated WKB".into());
-    }
+    let n = r.count(le, 8 * dims)?;
     let mut coords = Vec::with_capacity(n);
     for _ in 0..n {
         coords.push(coord(r, le, dims)?);
@@ -78,7 +84,7 @@ fn ring(r: &mut Reader, le: bool, dims: usize) -> Result<LineString<f64>, String
 }
 
 fn polygon_body(r: &mut Reader, le: bool, dims: usize) -> Result<Polygon<f64>, String> {
-    let rings = r.u32(le)? as usize;
+    let rings = r.count(le, 4)?;
     if rings == 0 {
         return Ok(Polygon::new(LineString(vec![]), vec![]));
     }
@@ -90,7 +96,14 @@ fn polygon_body(r: &mut Reader, le: bool, dims: usize) -> Result<Polygon<f64>, S
     Ok(Polygon::new(exterior, holes))
 }
 
-fn geometry(r: &mut Reader) -> Result<Geometry<f64>, String> {
+/// Collections in collections deeper than this are no planner's data; the
+/// limit keeps a crafted blob from overflowing the reading thread's stack.
+const MAX_DEPTH: usize = 32;
+
+fn geometry(r: &mut Reader, depth: usize) -> Result<Geometry<f64>, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("WKB collections nested deeper than {MAX_DEPTH}"));
+    }
     let le = match r.u8()? {
         0 => false,
         1 => true,
@@ -101,10 +114,11 @@ fn geometry(r: &mut Reader) -> Result<Geometry<f64>, String> {
         1 => Ok(Geometry::Point(Point(coord(r, le, dims)?))),
         3 => Ok(Geometry::Polygon(polygon_body(r, le, dims)?)),
         4 | 6 | 7 => {
-            let n = r.u32(le)? as usize;
-            let mut parts = Vec::with_capacity(n.min(1 << 16));
+            // each part at least a byte order, a type and a count
+            let n = r.count(le, 9)?;
+            let mut parts = Vec::with_capacity(n);
             for _ in 0..n {
-                parts.push(geometry(r)?);
+                parts.push(geometry(r, depth + 1)?);
             }
             Ok(match base {
                 4 => Geometry::MultiPoint(MultiPoint(
@@ -138,7 +152,7 @@ fn geometry(r: &mut Reader) -> Result<Geometry<f64>, String> {
 
 /// Parses one WKB geometry.
 pub fn parse(buf: &[u8]) -> Result<Geometry<f64>, String> {
-    geometry(&mut Reader { buf, pos: 0 })
+    geometry(&mut Reader { buf, pos: 0 }, 0)
 }
 
 #[cfg(test)]
@@ -170,6 +184,46 @@ mod tests {
         assert_eq!(parse(&le_polygon(1003, 3)).unwrap(), expected);
         assert_eq!(parse(&le_polygon(3003, 4)).unwrap(), expected);
         assert_eq!(parse(&le_polygon(0x8000_0003, 3)).unwrap(), expected);
+    }
+
+    /// Found by fuzzing (fuzz/README.md): a polygon claiming 16 777 217
+    /// rings in 93 bytes asked for 400 MB before reading its second ring
+    /// (2^32 - 1 rings: 103 GB). tests/wkb_memory.rs measures the request;
+    /// this is the answer.
+    #[test]
+    fn counts_the_bytes_cannot_hold_are_truncation_not_allocation() {
+        let claim = |code: u32, n: u32| {
+            let mut b = vec![1u8];
+            b.extend(code.to_le_bytes());
+            b.extend(n.to_le_bytes());
+            // an empty exterior ring (a part's byte order), then too few
+            // bytes for a hole or a part
+            b.extend([0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0]);
+            b
+        };
+        for n in [0x0100_0001, u32::MAX] {
+            for code in [3, 1003, 4, 6, 7] {
+                let e = parse(&claim(code, n)).unwrap_err();
+                assert!(e.contains("truncated"), "{code} {n}: {e}");
+            }
+        }
+    }
+
+    /// A blob of collections nested ever deeper (9 bytes a level) is an
+    /// error, not a stack overflow on the reading thread.
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let levels = 200_000;
+        let mut b = Vec::with_capacity(levels * 9);
+        for _ in 0..levels {
+            b.extend([1, 7, 0, 0, 0, 1, 0, 0, 0]);
+        }
+        b.extend([1, 7, 0, 0, 0, 0, 0, 0, 0]);
+        // the reader's threads are rayon's, with Rust's 2 MiB stacks
+        let e = std::thread::spawn(move || parse(&b).unwrap_err())
+            .join()
+            .unwrap();
+        assert!(e.contains("nested"), "{e}");
     }
 
     #[test]
