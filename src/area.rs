@@ -15,9 +15,10 @@ pub struct AreaRow {
     pub area_mu: f64,
 }
 
-/// Areas of every polygon in a layer, in file order. `id_field` names the
-/// id (default: the feature number).
-pub fn areas(source: &Source, id_field: Option<&str>) -> Result<Vec<AreaRow>> {
+/// Areas of every polygon in a layer, in file order, and the reader's
+/// warnings (a guessed text encoding, say). `id_field` names the id
+/// (default: the feature number).
+pub fn areas(source: &Source, id_field: Option<&str>) -> Result<(Vec<AreaRow>, Vec<Problem>)> {
     let fields: Vec<FieldRequest> = id_field
         .map(|name| FieldRequest {
             name: name.to_string(),
@@ -54,7 +55,7 @@ pub fn areas(source: &Source, id_field: Option<&str>) -> Result<Vec<AreaRow>> {
         ));
     }
     let projection = crate::analysis::parcels::projection_for(polygons.par_iter());
-    Ok(ids
+    let rows = ids
         .into_iter()
         .zip(&polygons)
         .map(|(id, p)| {
@@ -65,5 +66,6 @@ pub fn areas(source: &Source, id_field: Option<&str>) -> Result<Vec<AreaRow>> {
                 area_mu: m2_to_mu(area_m2),
             }
         })
-        .collect())
+        .collect();
+    Ok((rows, layer.notes))
 }

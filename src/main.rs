@@ -454,7 +454,10 @@ fn area(
         crs,
         ..Default::default()
     };
-    let rows = tudi::area::areas(&source, id.as_deref())?;
+    let (rows, warnings) = tudi::area::areas(&source, id.as_deref())?;
+    for w in tudi::error::lines(&warnings, false) {
+        eprintln!("warning: {w}");
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(out, "id,area_m2,area_mu")?;
     for r in rows {

@@ -149,6 +149,20 @@ fn a_gbk_shapefile_without_cpg_reads_right_and_says_so() {
             "{w}"
         );
     }
+    // tudi area names it too, with the right names as ids
+    let o = tudi(&[
+        "area",
+        dir.join("parks.shp").to_str().unwrap(),
+        "--id",
+        "name",
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("read as GB18030"), "{stderr}");
+    assert!(stdout.contains(&park_names()[0]) && !stdout.contains('\u{FFFD}'));
 }
 
 #[test]
