@@ -170,8 +170,10 @@ pub struct Staging {
     /// Inputs that must never be replaced (identity and the path, for the
     /// message).
     protect: Vec<(FileId, PathBuf)>,
-    /// The output folder is this run's: removed again if the run fails.
+    /// The output folder, or tudi's folder in it, is this run's: removed
+    /// again if the run fails.
     created: bool,
+    meta_created: bool,
     /// Held until the process ends or the staging is dropped.
     _lock: fs::File,
     files: Mutex<Vec<String>>,
@@ -204,6 +206,7 @@ impl Staging {
         }
         let created = !out.exists();
         let meta = out.join(META);
+        let meta_created = !meta.exists();
         let lock = lock_folder(out, &meta, on_wait)?;
 
         // What killed runs left: a commit to complete, staging to remove.
@@ -238,6 +241,7 @@ impl Staging {
             dir,
             protect,
             created,
+            meta_created,
             _lock: lock,
             files: Default::default(),
             syncs: Default::default(),
@@ -326,9 +330,15 @@ impl Staging {
             };
             let id = file_id(&meta);
             let message = if let Some((_, input)) = self.protect.iter().find(|(p, _)| *p == id) {
+                // the input's own name, where it was reached by another
+                let through = input.canonicalize().ok() != target.canonicalize().ok();
+                let named = if through {
+                    format!(" ({})", input.display())
+                } else {
+                    String::new()
+                };
                 format!(
-                    "is an input of this run ({}); an output of the same name would replace it: choose another --out",
-                    input.display()
+                    "is an input of this run{named}; an output of the same name would replace it: choose another --out"
                 )
             } else if meta.is_dir() {
                 "is a folder where tudi writes a file of that name: move it away or choose another --out".to_string()
@@ -511,9 +521,11 @@ impl Drop for Staging {
         if !self.committed {
             let _ = self.wait_for_syncs();
             let _ = fs::remove_dir_all(&self.dir);
-            if self.created {
-                // nothing of this run stays: not even the folder
+            // nothing of this run stays: not even the folders it made
+            if self.created || self.meta_created {
                 let _ = fs::remove_dir_all(&self.meta);
+            }
+            if self.created {
                 let _ = fs::remove_dir(&self.out);
             }
             UNFINISHED
@@ -559,8 +571,10 @@ mod tests {
             let s = Staging::new(&out).unwrap();
             s.write("a.txt", |w| w.write_all(b"x")).unwrap();
         }
-        assert_eq!(listing(&out), [".tudi"], "a folder that was there stays");
-        assert_eq!(listing(&out.join(META)), [LOCK], "staging removed");
+        assert!(
+            listing(&out).is_empty(),
+            "a folder that was there stays, empty"
+        );
         let s = Staging::new(&out).unwrap();
         s.write("a.txt", |w| w.write_all(b"x")).unwrap();
         s.commit().unwrap();
