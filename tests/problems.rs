@@ -5,7 +5,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use gdal::vector::{Feature, LayerAccess, LayerOptions};
@@ -19,22 +19,6 @@ fn check(dir: &Path, args: &[&str]) -> (i32, String) {
     (
         o.status.code().unwrap(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// `tudi run` on the copy: exit code, stderr and the output folder.
-fn run(dir: &Path) -> (i32, String, PathBuf) {
-    let out = dir.join("out");
-    let o = tudi(&[
-        "run",
-        dir.join("project.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    (
-        o.status.code().unwrap(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-        out,
     )
 }
 
@@ -136,7 +120,7 @@ fn a_gbk_shapefile_without_cpg_reads_right_and_says_so() {
         parks_as_gbk_shapefile(d);
         fs::remove_file(d.join("parks.cpg")).unwrap();
     });
-    let (code, err, out) = run(&dir);
+    let (code, err, out) = run_in(&dir);
     assert_eq!(code, 0, "{err}");
     assert_eq!(names_written(&out), sorted(park_names()));
     assert_no_replacement_character(&out);
@@ -169,7 +153,7 @@ fn a_gbk_shapefile_without_cpg_reads_right_and_says_so() {
 fn a_shapefile_that_says_its_encoding_or_is_given_one_reads_right_quietly() {
     // its .cpg says CP936
     let dir = sample("gbk-cpg", parks_as_gbk_shapefile);
-    let (code, err, out) = run(&dir);
+    let (code, err, out) = run_in(&dir);
     assert_eq!(code, 0, "{err}");
     assert_eq!(names_written(&out), sorted(park_names()));
     assert!(!err.contains("GB18030"), "{err}");
@@ -183,7 +167,7 @@ fn a_shapefile_that_says_its_encoding_or_is_given_one_reads_right_quietly() {
             "path = \"parks.shp\"\nencoding = \"GBK\"",
         );
     });
-    let (code, err, out) = run(&dir);
+    let (code, err, out) = run_in(&dir);
     assert_eq!(code, 0, "{err}");
     assert_eq!(names_written(&out), sorted(park_names()));
     assert!(!err.contains("GB18030"), "{err}");
@@ -198,7 +182,7 @@ fn an_unknown_encoding_is_an_error_listing_the_known_ones() {
             "path = \"parks.geojson\"\nencoding = \"GBKK\"",
         )
     });
-    let (code, err, out) = run(&dir);
+    let (code, err, out) = run_in(&dir);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("field layers.parks.encoding: unknown encoding 'GBKK'; known encodings: UTF-8, GBK (CP936), GB18030"),
@@ -251,7 +235,7 @@ fn gbk_geojson_csv_and_geopackage_text_reads_right_and_says_so() {
             .unwrap();
         }
     });
-    let (code, err, out) = run(&dir);
+    let (code, err, out) = run_in(&dir);
     assert_eq!(code, 0, "{err}");
     assert_eq!(names_written(&out), sorted(park_names()));
     assert_no_replacement_character(&out);

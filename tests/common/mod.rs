@@ -76,6 +76,12 @@ pub fn run_edited(
         std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
     }
     edit(&dir);
+    run_in(&dir)
+}
+
+/// `tudi run` on a folder's project.toml into its `out/`: (exit code,
+/// stderr, output folder).
+pub fn run_in(dir: &Path) -> (i32, String, PathBuf) {
     let out = dir.join("out");
     let o = tudi(&[
         "run",
