@@ -201,18 +201,10 @@ mod tests {
 
     fn firm(feature: usize, code: &str) -> Enterprise {
         Enterprise {
-            feature,
-            credit_code: code.into(),
-            credit_code_valid: true,
-            name: format!("firm {feature}"),
-            industry: String::new(),
             revenue_wan: Some(100.0),
             tax_wan: Some(5.0),
-            land_mu: None,
             grades: vec![Grade::D, Grade::D, Grade::D],
-            location: Coord { x: 120.5, y: 30.5 },
-            status: None,
-            deadline: None,
+            ..Enterprise::for_test(feature, code, Coord { x: 120.5, y: 30.5 })
         }
     }
 

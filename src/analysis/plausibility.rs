@@ -324,20 +324,7 @@ mod tests {
     }
 
     fn firm(feature: usize, code: &str, x: f64, y: f64) -> Enterprise {
-        Enterprise {
-            feature,
-            credit_code: code.into(),
-            credit_code_valid: true,
-            name: format!("firm {feature}"),
-            industry: String::new(),
-            revenue_wan: None,
-            tax_wan: None,
-            land_mu: None,
-            grades: vec![],
-            location: Coord { x, y },
-            status: None,
-            deadline: None,
-        }
+        Enterprise::for_test(feature, code, Coord { x, y })
     }
 
     const EXTENT: (f64, f64, f64, f64) = (120.0, 30.0, 120.1, 30.1);

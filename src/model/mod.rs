@@ -96,6 +96,25 @@ pub struct Enterprise {
 }
 
 impl Enterprise {
+    /// A firm for unit tests: `firm N`, with nothing but its code and place.
+    #[cfg(test)]
+    pub(crate) fn for_test(feature: usize, code: &str, location: Coord<f64>) -> Enterprise {
+        Enterprise {
+            feature,
+            credit_code: code.into(),
+            credit_code_valid: true,
+            name: format!("firm {feature}"),
+            industry: String::new(),
+            revenue_wan: None,
+            tax_wan: None,
+            land_mu: None,
+            grades: vec![],
+            location,
+            status: None,
+            deadline: None,
+        }
+    }
+
     /// A company (credit code `91…`) rather than an individual business
     /// (`92…`, 个体工商户, the workshops of "低散乱"): GB 32100 puts the
     /// registering authority and the kind of entity in the first two
