@@ -115,14 +115,14 @@ def row_kinds(project, sys_values, n):
 
 def albers_proj4(minx, miny, maxx, maxy):
     """The Albers equal-area projection of GRS80 tudi fits to the data's
-    lon/lat bounds (src/geodesy.rs, EqualArea::fitted)."""
+    lon/lat bounds (crates/tudi-core/src/geodesy.rs, EqualArea::fitted)."""
     h = maxy - miny
     return (f"+proj=aea +lat_1={miny + h/6!r} +lat_2={maxy - h/6!r} +lat_0={(miny + maxy)/2!r} "
             f"+lon_0={(minx + maxx)/2!r} +ellps=GRS80 +units=m +no_defs")
 
 
 def id_sort_key(s):
-    """tudi's id order (src/model/mod.rs, id_order): all-digit ids by
+    """tudi's id order (crates/tudi-core/src/model/mod.rs, id_order): all-digit ids by
     number (then by text), others by text. As a tuple sort key."""
     if s and s.isascii() and s.isdigit():
         t = s.lstrip("0")
@@ -158,7 +158,7 @@ def usage(doc):
 
 
 def id_order(a, b):
-    """tudi's id comparison (src/model/mod.rs, id_order), as a cmp."""
+    """tudi's id comparison (crates/tudi-core/src/model/mod.rs, id_order), as a cmp."""
     def numeric(s):
         return bool(s) and s.isascii() and s.isdigit()
     if numeric(a) and numeric(b):

@@ -10,10 +10,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::ProgressBar;
 
-use tudi::config::Project;
-use tudi::date::Date;
-use tudi::pipeline::{self, Stage};
-use tudi::write::report::{Lang, ReportOptions};
+use tudi_core::config::Project;
+use tudi_core::date::Date;
+use tudi_core::outcome::{Outcome, Stage};
+use tudi_core::vocab::Lang;
+use tudi_write::report::ReportOptions;
 
 // A million parcels are millions of small allocations, freed from other
 // threads than made them; mimalloc handles that pattern better than glibc.
@@ -120,9 +121,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // GDAL's own messages (e.g. "GeoPackage version may only be partially
-    // supported") are noise here: its failures reach us as errors.
-    gdal::config::set_error_handler(|_, _, _| {});
+    tudi_read::silence_gdal();
     clean_up_on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -131,7 +130,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("tudi: {e:#}");
             let input = e.chain().any(|c| {
-                c.downcast_ref::<tudi::error::Error>()
+                c.downcast_ref::<tudi_core::error::Error>()
                     .is_some_and(|e| e.is_input())
             });
             ExitCode::from(if input { 2 } else { 1 })
@@ -155,7 +154,7 @@ fn clean_up_on_signals() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let _held = tudi::write::abandon_unfinished();
+            let _held = tudi_write::abandon_unfinished();
             let _ = signal_hook::low_level::emulate_default_handler(signal);
             std::process::exit(128 + signal);
         }
@@ -203,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             enterprises,
             out,
         } => {
-            let report = tudi::synth::generate(&tudi::synth::SynthOptions {
+            let report = tudi_synth::generate(&tudi_synth::SynthOptions {
                 seed,
                 parcels,
                 enterprises,
@@ -245,13 +244,19 @@ fn analyse(
     mut project: Project,
     as_of: Option<Date>,
     bar: &ProgressBar,
-) -> anyhow::Result<pipeline::Outcome> {
+) -> anyhow::Result<Outcome> {
     if let Some(d) = as_of {
-        project.project.as_of = Some(d.to_string());
+        project.project.as_of = d;
     }
-    Ok(pipeline::analyse(project, &mut |s: Stage| {
+    bar.set_message(format!("{}…", Stage::Read.name()));
+    let clock = std::time::Instant::now();
+    let model = tudi_read::load::load(&project)?;
+    let read = clock.elapsed();
+    let mut outcome = tudi_core::analysis::run(project, model, &mut |s: Stage| {
         bar.set_message(format!("{}…", s.name()))
-    })?)
+    });
+    outcome.timings.insert(0, (Stage::Read, read));
+    Ok(outcome)
 }
 
 fn map(
@@ -266,8 +271,8 @@ fn map(
         Some(e) if e.eq_ignore_ascii_case("png") => true,
         Some(e) if e.eq_ignore_ascii_case("svg") => false,
         _ => {
-            return Err(tudi::error::Error::input(
-                tudi::error::Location::file(out),
+            return Err(tudi_core::error::Error::input(
+                tudi_core::error::Location::file(out),
                 "the map is written as .png or .svg",
             )
             .into())
@@ -275,8 +280,8 @@ fn map(
     };
     let project = Project::load(project)?;
     if let Some(input) = project.inputs().iter().find(|i| same_file(i, out)) {
-        return Err(tudi::error::Error::input(
-            tudi::error::Location::file(out),
+        return Err(tudi_core::error::Error::input(
+            tudi_core::error::Location::file(out),
             format!(
                 "is an input of the project ({}); the map would replace it: choose another --out",
                 input.display()
@@ -287,9 +292,9 @@ fn map(
     let bar = spinner(quiet);
     let outcome = analyse(project, as_of, &bar)?;
     bar.set_message("draw…");
-    let map = tudi::write::map::district_map(&outcome, lang, width);
+    let map = tudi_write::map::district_map(&outcome, lang, width);
     let bytes = if png {
-        tudi::write::map::render_png(&map.svg)?
+        tudi_write::map::render_png(&map.svg)?
     } else {
         map.svg.into_bytes()
     };
@@ -327,7 +332,7 @@ fn run_project(
     // The output folder is held from before the inputs are read: a second
     // run into it waits here, and nothing of it is replaced unless this
     // run's whole set is written.
-    let staging = tudi::write::Staging::guarding(out, &project.inputs(), &mut |busy| {
+    let staging = tudi_write::Staging::guarding(out, &project.inputs(), &mut |busy| {
         if !quiet {
             let who = busy
                 .pid
@@ -342,7 +347,7 @@ fn run_project(
     let mut outcome = analyse(project, as_of, &bar)?;
     bar.set_message("write…");
     let clock = std::time::Instant::now();
-    let files = pipeline::write_outputs_with(
+    let files = tudi_write::outputs::write_outputs_with(
         &outcome,
         staging,
         &ReportOptions {
@@ -422,9 +427,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn check(project: &Path, all: bool, quiet: bool) -> anyhow::Result<()> {
-    let in_full = |e: tudi::error::Error| if all { e.listed_in_full() } else { e };
+    let in_full = |e: tudi_core::error::Error| if all { e.listed_in_full() } else { e };
     let project = Project::load(project).map_err(in_full)?;
-    let model = tudi::load::load(&project).map_err(in_full)?;
+    let model = tudi_read::load::load(&project).map_err(in_full)?;
     if !quiet {
         let mut err = std::io::stderr().lock();
         for l in &model.layers {
@@ -434,7 +439,7 @@ fn check(project: &Path, all: bool, quiet: bool) -> anyhow::Result<()> {
                 l.role, l.features, l.crs, l.at
             )?;
         }
-        for w in tudi::error::lines(&model.warnings, all) {
+        for w in tudi_core::error::lines(&model.warnings, all) {
             writeln!(err, "warning: {w}")?;
         }
         writeln!(err, "no problems found")?;
@@ -448,14 +453,14 @@ fn area(
     crs: Option<String>,
     id: Option<String>,
 ) -> anyhow::Result<()> {
-    let source = tudi::read::Source {
+    let source = tudi_read::Source {
         path: file,
         layer,
         crs,
         ..Default::default()
     };
-    let (rows, warnings) = tudi::area::areas(&source, id.as_deref())?;
-    for w in tudi::error::lines(&warnings, false) {
+    let (rows, warnings) = tudi_read::area::areas(&source, id.as_deref())?;
+    for w in tudi_core::error::lines(&warnings, false) {
         eprintln!("warning: {w}");
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -464,9 +469,9 @@ fn area(
         writeln!(
             out,
             "{},{},{}",
-            csv_field(&tudi::write::excel_safe(&r.id)),
-            tudi::write::fixed(r.area_m2, 4),
-            tudi::write::fixed(r.area_mu, 6)
+            csv_field(&tudi_write::excel_safe(&r.id)),
+            tudi_write::fixed(r.area_m2, 4),
+            tudi_write::fixed(r.area_mu, 6)
         )?;
     }
     out.flush()?;

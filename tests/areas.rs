@@ -181,8 +181,8 @@ fn gcj02_input_lands_on_the_converted_boundary() {
                         .0
                         .iter()
                         .map(|c| {
-                            let (lon, lat) = tudi::crs::china::gcj02_to_wgs84(c.x, c.y);
-                            let (fx, fy) = tudi::crs::china::wgs84_to_gcj02(lon, lat);
+                            let (lon, lat) = tudi_core::crs::china::gcj02_to_wgs84(c.x, c.y);
+                            let (fx, fy) = tudi_core::crs::china::wgs84_to_gcj02(lon, lat);
                             assert!((fx - c.x).abs() < 1e-7 && (fy - c.y).abs() < 1e-7);
                             Coord { x: lon, y: lat }
                         })

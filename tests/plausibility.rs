@@ -115,7 +115,7 @@ fn a_crs_without_prefix_on_prefixed_eastings_is_refused() {
 fn enterprises_in_a_wrong_crs_are_refused_naming_the_layer() {
     // the ledger in zone-40 metres without prefix, declared zone 39
     // (117°E): every firm lands 300 km west, still in China
-    let zone40 = tudi::crs::tm::TransverseMercator::gauss_kruger_3deg(40, false);
+    let zone40 = tudi_core::crs::tm::TransverseMercator::gauss_kruger_3deg(40, false);
     let dir = sample("ent-crs", |d| {
         let mut rows = ledger(d);
         let (lon, lat) = (7, 8);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use tudi::synth::{generate, SynthOptions};
+use tudi_synth::{generate, SynthOptions};
 
 fn check_seed(seed: u64, parcels: usize) {
     let dir = scratch(&format!("synth-{seed}"));

@@ -41,7 +41,7 @@ fn claimed_counts_allocate_nothing_for_the_claim() {
         for code in [3, 1003, 4, 6, 7] {
             let wkb = claim(code, n);
             LARGEST.store(0, Ordering::Relaxed);
-            assert!(tudi::read::wkb::parse(&wkb).is_err());
+            assert!(tudi_read::wkb::parse(&wkb).is_err());
             let largest = LARGEST.load(Ordering::Relaxed);
             assert!(
                 largest < 4096,

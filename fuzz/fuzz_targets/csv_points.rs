@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tudi::read::{FieldRequest, Source};
+use tudi_read::{FieldRequest, Source};
 
 #[global_allocator]
 static ALLOC: tudi_fuzz::Limited = tudi_fuzz::Limited;
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             required: setting & 32 != 0 && *n == "name",
         })
         .collect();
-    if let Ok(features) = tudi::read::fuzz::csv(&source, file, &fields) {
+    if let Ok(features) = tudi_read::fuzz::csv(&source, file, &fields) {
         for f in features.iter().flatten() {
             assert_eq!(f.values.len(), fields.len());
             let g = f.geometry.as_ref().expect("a CSV row is a point");

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde::de::IgnoredAny;
-use tudi::read::{FieldRequest, Source};
+use tudi_read::{FieldRequest, Source};
 
 #[derive(serde::Deserialize)]
 struct Collection {
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
             required: setting & 4 != 0 && *n == "name",
         })
         .collect();
-    let Some(Ok(features)) = tudi::read::fuzz::geojson(&source, file, &fields) else {
+    let Some(Ok(features)) = tudi_read::fuzz::geojson(&source, file, &fields) else {
         return;
     };
     // What the reader takes must be JSON (its grammar, checked by

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 static ALLOC: tudi_fuzz::Limited = tudi_fuzz::Limited;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(Some(g)) = tudi::read::fuzz::gpkg_geometry(data) {
+    if let Ok(Some(g)) = tudi_read::fuzz::gpkg_geometry(data) {
         tudi_fuzz::check_vertices(&g, data.len(), 8);
         tudi_fuzz::transform_each_way(&g);
     }

@@ -8,6 +8,6 @@ static ALLOC: tudi_fuzz::Limited = tudi_fuzz::Limited;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = tudi::config::Project::parse(text, std::path::Path::new("fuzz/project.toml"));
+        let _ = tudi_core::config::Project::parse(text, std::path::Path::new("fuzz/project.toml"));
     }
 });

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 static ALLOC: tudi_fuzz::Limited = tudi_fuzz::Limited;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(g) = tudi::read::wkb::parse(data) {
+    if let Ok(g) = tudi_read::wkb::parse(data) {
         tudi_fuzz::check_vertices(&g, data.len(), 8);
         tudi_fuzz::transform_each_way(&g);
     }

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use geo::{CoordsIter, Geometry};
-use tudi::crs::{Crs, Transform};
-use tudi::read::to_cgcs2000;
+use tudi_read::crs::{Crs, Transform};
+use tudi_read::to_cgcs2000;
 
 /// Inputs are at most 64 KiB (scripts/fuzz passes -max_len); a reader that
 /// asks for more than this at once, or holds more than `MAX_LIVE` in all,

@@ -1,0 +1,217 @@
+//! The analyses. Each takes the loaded model and returns plain results; none
+//! reads files or prints. [`run`] runs them all, in order.
+
+pub mod blocks;
+pub mod enterprises;
+pub mod far;
+pub mod parcels;
+pub mod plausibility;
+pub mod predicates;
+pub mod targets;
+pub mod townships;
+pub mod vacated;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::Project;
+use crate::index::{PolygonIndex, ZoneIndex};
+use crate::model::{id_order, Model, Progress};
+use crate::outcome::{Outcome, Stage};
+
+use blocks::BlockRules;
+use enterprises::Context;
+use far::FarRules;
+use townships::Places;
+use vacated::{VacatedContext, VacatedRules};
+
+/// Runs every analysis on a loaded model: measures it on the ellipsoid,
+/// indexes it and answers the project's questions. `on_stage` hears of
+/// each stage as it starts. No file is read or written.
+pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) -> Outcome {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |stage: Stage, timings: &mut Vec<(Stage, Duration)>| {
+        timings.push((stage, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    let as_of = project.project.as_of;
+    let year = project.targets.year.unwrap_or(as_of.year);
+
+    on_stage(Stage::Measure);
+    let parcel_bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    let projection = parcels::projection_over(parcel_bounds);
+    parcels::measure(&mut model.parcels, &projection);
+    if let Some(b) = model.buildings.as_mut() {
+        far::measure_buildings(b, &projection);
+    }
+    if let Some(parks) = model.parks.as_mut() {
+        parks
+            .par_iter_mut()
+            .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
+    }
+    if let Some(v) = model.vacated.as_mut() {
+        vacated::measure(v, &projection);
+    }
+    let area_mismatches = parcels::area_mismatches(&model.parcels, project.rules.area_tolerance);
+    lap(Stage::Measure, &mut timings);
+
+    on_stage(Stage::Index);
+    let (parcel_index, (villages, (plan, protected))) = rayon::join(
+        || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
+        || {
+            rayon::join(
+                || model.villages.as_deref().map(ZoneIndex::new),
+                || {
+                    rayon::join(
+                        || model.plan.as_deref().map(ZoneIndex::new),
+                        || model.protected.as_deref().map(ZoneIndex::new),
+                    )
+                },
+            )
+        },
+    );
+    lap(Stage::Index, &mut timings);
+
+    on_stage(Stage::Analyse);
+    let rules = &project.rules;
+    let in_village = parcels::in_village(
+        &model.parcels,
+        villages.as_ref(),
+        &rules.village_settlement_prefixes,
+    );
+    let blocks = blocks::blocks(
+        &model.parcels,
+        &in_village,
+        &projection,
+        &BlockRules {
+            industrial_codes: &rules.industrial_codes,
+            cluster_gap_m: rules.cluster_gap_m,
+            scattered_max_mu: rules.scattered_max_mu,
+        },
+    );
+    let assessments = enterprises::assess(
+        &model,
+        &Context {
+            parcel_index: &parcel_index,
+            in_village: &in_village,
+            scattered: &blocks.scattered,
+            plan: plan.as_ref(),
+            protected: protected.as_ref(),
+        },
+        rules,
+    );
+
+    let parks = model.parks.as_deref().unwrap_or(&[]);
+    let far = far::far(
+        &model.parcels,
+        &parcel_index,
+        &blocks,
+        model.buildings.as_deref(),
+        parks,
+        &model.enterprises,
+        &projection,
+        &FarRules {
+            min_park_far: rules.min_park_far,
+            min_parcel_far: rules.min_parcel_far,
+        },
+    );
+    let places = Places::new(model.townships.as_deref(), &project.targets);
+    let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| -> Option<String> {
+        parcel
+            .and_then(|p| model.parcels[p].township())
+            .or_else(|| places.township_at(c))
+            .map(String::from)
+    };
+    let enterprise_township: Vec<Option<String>> = model
+        .enterprises
+        .iter()
+        .zip(&assessments)
+        .map(|(e, a)| township_at(e.location, a.parcel))
+        .collect();
+    let park_township: Vec<Option<String>> = parks
+        .iter()
+        .map(|p| {
+            let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
+            let parcel = parcel_index
+                .containing(|i| &model.parcels[i].geometry, c)
+                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id));
+            township_at(c, parcel)
+        })
+        .collect();
+    let disposition_names: Vec<String> = rules.disposition.iter().map(|d| d.name.clone()).collect();
+    let vacated = model.vacated.as_deref().map(|records| {
+        // An enterprise marked done has been dealt with: on vacated land
+        // that means it has left. Pending ones still stand where they are.
+        let standing: Vec<bool> = model
+            .enterprises
+            .iter()
+            .map(|e| e.status != Some(Progress::Done))
+            .collect();
+        vacated::vacated(
+            records,
+            &VacatedContext {
+                parcels: &model.parcels,
+                parcel_index: &parcel_index,
+                protected: model.protected.as_deref(),
+                enterprises: &model.enterprises,
+                standing: &standing,
+                places: &places,
+                projection: &projection,
+            },
+            &VacatedRules {
+                cluster_gap_m: rules.cluster_gap_m,
+                effective_min_block_mu: rules.effective_min_block_mu,
+                contiguity_block_mu: rules.contiguity_block_mu,
+                claim_tolerance: rules.claim_tolerance,
+                overlap_min_m2: rules.overlap_min_m2,
+                outside_tolerance: rules.outside_tolerance,
+            },
+        )
+    });
+    let target_report = targets::report(&targets::Inputs {
+        targets: &project.targets,
+        year,
+        as_of,
+        enterprises: &model.enterprises,
+        assessments: &assessments,
+        dispositions: &disposition_names,
+        enterprise_township: &enterprise_township,
+        parks,
+        park_stats: &far.parks,
+        floor_areas_known: model.buildings.is_some(),
+        park_township: &park_township,
+        vacated: vacated.as_ref(),
+    });
+    let township_names: BTreeMap<String, String> = places
+        .known_codes()
+        .filter_map(|c| places.name(c).map(|n| (c.to_string(), n.to_string())))
+        .collect();
+    lap(Stage::Analyse, &mut timings);
+
+    let mut outcome = Outcome {
+        project,
+        model,
+        projection,
+        parcel_bounds,
+        in_village,
+        blocks,
+        assessments,
+        area_mismatches,
+        far,
+        vacated,
+        targets: target_report,
+        enterprise_township,
+        park_township,
+        township_names,
+        as_of,
+        year,
+        timings,
+        townships: Vec::new(),
+    };
+    outcome.townships = townships::table(&outcome);
+    outcome
+}

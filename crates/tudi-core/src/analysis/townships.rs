@@ -1,0 +1,261 @@
+//! Which township (乡镇/街道) a place belongs to: the parcels' unit code
+//! (ZLDWDM, first 9 digits) where a parcel is known, else the townships
+//! layer; the townships' names; and the township table, one row per
+//! township of what every analysis found.
+
+use std::collections::BTreeMap;
+
+use geo::Coord;
+
+use crate::config::Targets;
+use crate::geodesy::m2_to_mu;
+use crate::index::PolygonIndex;
+use crate::model::{Progress, Township};
+use crate::outcome::Outcome;
+
+/// The townships layer, indexed, and every name known for a code.
+pub struct Places<'a> {
+    townships: &'a [Township],
+    index: PolygonIndex,
+    names: BTreeMap<String, String>,
+}
+
+impl<'a> Places<'a> {
+    /// Names come from the townships layer, else from the project's
+    /// per-township targets.
+    pub fn new(townships: Option<&'a [Township]>, targets: &Targets) -> Self {
+        let townships = townships.unwrap_or(&[]);
+        let mut names: BTreeMap<String, String> = targets
+            .townships
+            .iter()
+            .filter_map(|(code, g)| g.name.clone().map(|n| (code.clone(), n)))
+            .collect();
+        for t in townships {
+            if let Some(n) = &t.name {
+                names.insert(t.code.clone(), n.clone());
+            }
+        }
+        Places {
+            index: PolygonIndex::new(townships.iter().map(|t| &t.geometry)),
+            townships,
+            names,
+        }
+    }
+
+    /// The code of the township polygon containing the point; on a shared
+    /// boundary the smallest code.
+    pub fn township_at(&self, c: Coord<f64>) -> Option<&'a str> {
+        let townships = self.townships;
+        self.index
+            .containing(|i| &townships[i].geometry, c)
+            .map(|i| townships[i].code.as_str())
+            .min()
+    }
+
+    pub fn name(&self, code: &str) -> Option<&str> {
+        self.names.get(code).map(String::as_str)
+    }
+
+    /// Every code the townships layer or the targets name.
+    pub fn known_codes(&self) -> impl Iterator<Item = &str> {
+        self.townships
+            .iter()
+            .map(|t| t.code.as_str())
+            .chain(self.names.keys().map(String::as_str))
+    }
+}
+
+/// One township's figures (areas in m²); `code` is empty on the row of
+/// things whose township is unknown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TownshipRow {
+    pub code: String,
+    /// The name known from the townships layer or the targets; `(unknown)`
+    /// on the unknown row.
+    pub name: String,
+    pub parcels: usize,
+    pub area_m2: f64,
+    pub industrial_parcels: usize,
+    pub scattered_parcels: usize,
+    pub scattered_m2: f64,
+    pub enterprises: usize,
+    pub targets: usize,
+    pub targets_done: usize,
+    pub overdue: usize,
+    pub parks: usize,
+    pub park_land_m2: f64,
+    /// `None` when no vacated record lies in it.
+    pub vacated: Option<super::vacated::TownshipVacated>,
+    /// The township's vacated-land goal, mu.
+    pub vacated_target_mu: Option<f64>,
+}
+
+impl TownshipRow {
+    /// Vacated records in the township.
+    pub fn vacated_records(&self) -> usize {
+        self.vacated.as_ref().map_or(0, |t| t.records)
+    }
+
+    /// Gross vacated land over the goal, when there is a goal.
+    pub fn vacated_progress(&self) -> Option<f64> {
+        let gross = self.vacated.as_ref().map_or(0.0, |t| m2_to_mu(t.gross_m2));
+        self.vacated_target_mu.map(|g| gross / g)
+    }
+}
+
+/// One row per township: the land, the targets, the parks and the vacated
+/// land; townships are those met in the data, the townships layer or the
+/// targets; things whose township is unknown are on a last row with no code.
+pub fn table(o: &Outcome) -> Vec<TownshipRow> {
+    let parcels = &o.model.parcels;
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let findings = o.vacated.as_ref().map(|v| &v.records);
+    let record_township = |k: usize| findings.and_then(|f| f[k].township.as_deref());
+    let mut codes: Vec<String> = super::targets::township_codes(
+        parcels
+            .iter()
+            .map(|p| p.township())
+            .chain(o.enterprise_township.iter().map(|t| t.as_deref()))
+            .chain(o.park_township.iter().map(|t| t.as_deref()))
+            .chain((0..records.len()).map(record_township))
+            .chain(o.township_names.keys().map(|c| Some(c.as_str())))
+            .chain(o.project.targets.townships.keys().map(|c| Some(c.as_str()))),
+    );
+    let unknown = parcels.iter().any(|p| p.township().is_none())
+        || o.enterprise_township.iter().any(Option::is_none)
+        || (0..records.len()).any(|k| record_township(k).is_none());
+    if unknown {
+        codes.push(String::new());
+    }
+    let mut rows: Vec<TownshipRow> = codes
+        .into_iter()
+        .map(|code| {
+            let vacated = o
+                .vacated
+                .as_ref()
+                .and_then(|v| v.by_township.get(code.as_str()).cloned());
+            TownshipRow {
+                name: o
+                    .township_names
+                    .get(code.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        if code.is_empty() {
+                            "(unknown)".into()
+                        } else {
+                            String::new()
+                        }
+                    }),
+                vacated,
+                vacated_target_mu: o
+                    .project
+                    .targets
+                    .townships
+                    .get(code.as_str())
+                    .and_then(|g| g.vacated_mu),
+                code,
+                ..Default::default()
+            }
+        })
+        .collect();
+    // One pass over each layer (a synthetic district can have a hundred
+    // thousand unit codes); things in no row (a park whose township is
+    // unknown when nothing else is) count nowhere.
+    let row_of: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r.code.clone(), k))
+        .collect();
+    let row = |t: Option<&str>| row_of.get(t.unwrap_or("")).copied();
+    // Parcels come in id order, so a township's run together: the last
+    // lookup is kept.
+    let mut last: Option<(Option<&str>, Option<usize>)> = None;
+    for (i, p) in parcels.iter().enumerate() {
+        let township = p.township();
+        let k = match last {
+            Some((t, k)) if t == township => k,
+            _ => {
+                let k = row(township);
+                last = Some((township, k));
+                k
+            }
+        };
+        if let Some(k) = k {
+            let r = &mut rows[k];
+            r.parcels += 1;
+            r.area_m2 += p.area_m2;
+            r.industrial_parcels += usize::from(o.blocks.block_of[i].is_some());
+            if o.blocks.scattered[i] {
+                r.scattered_parcels += 1;
+                r.scattered_m2 += p.area_m2;
+            }
+        }
+    }
+    let overdue: std::collections::HashSet<usize> = o.targets.overdue.iter().copied().collect();
+    let ents = &o.model.enterprises;
+    for (e, t) in o.enterprise_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            let r = &mut rows[k];
+            r.enterprises += 1;
+            if o.assessments[e].is_target() {
+                r.targets += 1;
+                r.targets_done += usize::from(ents[e].status == Some(Progress::Done));
+                r.overdue += usize::from(overdue.contains(&e));
+            }
+        }
+    }
+    for (p, t) in o.park_township.iter().enumerate() {
+        if let Some(k) = row(t.as_deref()) {
+            rows[k].parks += 1;
+            rows[k].park_land_m2 += o.far.parks[p].density.land_m2;
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, MultiPolygon};
+
+    #[test]
+    fn points_fall_in_the_township_polygon_and_names_prefer_the_layer() {
+        let t = |code: &str, name: Option<&str>, x0: f64| Township {
+            feature: 1,
+            code: code.into(),
+            name: name.map(String::from),
+            geometry: MultiPolygon(vec![polygon![
+                (x: x0, y: 0.0), (x: x0 + 1.0, y: 0.0), (x: x0 + 1.0, y: 1.0), (x: x0, y: 1.0)
+            ]]),
+        };
+        let layer = [
+            t("330411102", Some("王江泾镇"), 1.0),
+            t("330411101", None, 0.0),
+        ];
+        let mut targets = Targets::default();
+        targets.townships.insert(
+            "330411101".into(),
+            crate::config::TownshipGoals {
+                name: Some("新城街道".into()),
+                ..Default::default()
+            },
+        );
+        let places = Places::new(Some(&layer), &targets);
+        assert_eq!(
+            places.township_at(Coord { x: 0.5, y: 0.5 }),
+            Some("330411101")
+        );
+        assert_eq!(
+            places.township_at(Coord { x: 1.5, y: 0.5 }),
+            Some("330411102")
+        );
+        // the shared edge goes to the smaller code
+        assert_eq!(
+            places.township_at(Coord { x: 1.0, y: 0.5 }),
+            Some("330411101")
+        );
+        assert_eq!(places.township_at(Coord { x: 5.0, y: 0.5 }), None);
+        assert_eq!(places.name("330411101"), Some("新城街道"));
+        assert_eq!(places.name("330411102"), Some("王江泾镇"));
+    }
+}

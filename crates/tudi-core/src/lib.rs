@@ -1,0 +1,24 @@
+//! tudi-core: the model of a district and every analysis of it, with no
+//! file access and no system library.
+//!
+//! [`config`] is the project file: the layers it names and the rules.
+//! [`model`] holds parcels, enterprises and zones in CGCS2000 lon/lat,
+//! measured on the ellipsoid by [`geodesy`]; [`index`] puts them in
+//! R-trees; [`analysis::run`] turns a loaded model and the rules into an
+//! [`outcome::Outcome`], which every product is written from. Reading
+//! (tudi-read) comes before this crate and writing (tudi-write) after it;
+//! neither is reachable from here.
+#![forbid(unsafe_code)]
+
+pub mod analysis;
+pub mod config;
+pub mod credit_code;
+pub mod crs;
+pub mod date;
+pub mod encoding;
+pub mod error;
+pub mod geodesy;
+pub mod index;
+pub mod model;
+pub mod outcome;
+pub mod vocab;

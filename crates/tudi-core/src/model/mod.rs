@@ -1,0 +1,341 @@
+//! The loaded district: parcels, enterprises and zones, all in CGCS2000
+//! longitude/latitude (EPSG:4490), exterior rings counter-clockwise.
+
+pub mod validity;
+
+use std::cmp::Ordering;
+
+use geo::{Coord, MultiPolygon, Rect};
+
+use crate::date::Date;
+use crate::error::Problem;
+
+/// A land parcel (三调 地类图斑).
+#[derive(Debug, Clone)]
+pub struct Parcel {
+    pub id: String,
+    /// 1-based feature number in its file, for messages.
+    pub feature: usize,
+    /// Land-use code (DLBM).
+    pub landuse: String,
+    /// Unit code (ZLDWDM); its first 9 digits are the township.
+    pub unit_code: Option<String>,
+    /// Village or unit name (ZLDWMC).
+    pub village: Option<String>,
+    /// Urban/village attribute (CZCSXM).
+    pub settlement: Option<String>,
+    /// Official area (TBMJ), m²: compared, never trusted.
+    pub official_area_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal area, m² (set by measuring).
+    pub area_m2: f64,
+}
+
+impl Parcel {
+    /// The township code: the first 9 digits of the unit code.
+    pub fn township(&self) -> Option<&str> {
+        let code = self.unit_code.as_deref()?;
+        code.get(..9).filter(|t| t.len() == 9)
+    }
+}
+
+/// A 亩均 (per-mu performance) grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Grade {
+    pub fn parse(s: &str) -> Option<Grade> {
+        match s.trim() {
+            "A" | "a" => Some(Grade::A),
+            "B" | "b" => Some(Grade::B),
+            "C" | "c" => Some(Grade::C),
+            "D" | "d" => Some(Grade::D),
+            _ => None,
+        }
+    }
+
+    pub fn letter(self) -> char {
+        match self {
+            Grade::A => 'A',
+            Grade::B => 'B',
+            Grade::C => 'C',
+            Grade::D => 'D',
+        }
+    }
+}
+
+/// An enterprise (or workshop) at its corrected position.
+#[derive(Debug, Clone)]
+pub struct Enterprise {
+    /// 1-based feature (row) number in its file, for messages.
+    pub feature: usize,
+    pub credit_code: String,
+    pub credit_code_valid: bool,
+    pub name: String,
+    /// GB/T 4754 code without the section letter (`C1713` → `1713`).
+    pub industry: String,
+    /// Annual revenue, 万元.
+    pub revenue_wan: Option<f64>,
+    /// Annual tax, 万元.
+    pub tax_wan: Option<f64>,
+    /// Land used, mu, when the ledger gives it.
+    pub land_mu: Option<f64>,
+    /// Grades, oldest first.
+    pub grades: Vec<Grade>,
+    /// CGCS2000 longitude/latitude.
+    pub location: Coord<f64>,
+    /// Remediation status, when the ledger tracks it.
+    pub status: Option<Progress>,
+    /// Remediation deadline (限时销号).
+    pub deadline: Option<Date>,
+}
+
+impl Enterprise {
+    /// A firm for unit tests: `firm N`, with nothing but its code and place.
+    #[cfg(test)]
+    pub(crate) fn for_test(feature: usize, code: &str, location: Coord<f64>) -> Enterprise {
+        Enterprise {
+            feature,
+            credit_code: code.into(),
+            credit_code_valid: true,
+            name: format!("firm {feature}"),
+            industry: String::new(),
+            revenue_wan: None,
+            tax_wan: None,
+            land_mu: None,
+            grades: vec![],
+            location,
+            status: None,
+            deadline: None,
+        }
+    }
+
+    /// A company (credit code `91…`) rather than an individual business
+    /// (`92…`, 个体工商户, the workshops of "低散乱"): GB 32100 puts the
+    /// registering authority and the kind of entity in the first two
+    /// characters.
+    pub fn is_company(&self) -> bool {
+        self.credit_code.starts_with("91")
+    }
+}
+
+/// Where a remediation or a vacating stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Progress {
+    Planned,
+    InProgress,
+    Done,
+}
+
+impl Progress {
+    /// The status words ledgers use, English or Chinese; `pending` (an
+    /// enterprise not yet dealt with) is `Planned`.
+    ///
+    /// ```
+    /// use tudi_core::model::Progress;
+    /// assert_eq!(Progress::parse("已完成"), Some(Progress::Done));
+    /// assert_eq!(Progress::parse(" In_Progress "), Some(Progress::InProgress));
+    /// assert_eq!(Progress::parse("pending"), Some(Progress::Planned));
+    /// assert_eq!(Progress::parse("maybe"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Progress> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "planned" | "plan" | "pending" | "todo" | "计划" | "规划" | "未开始" | "待整治"
+            | "未销号" => Some(Progress::Planned),
+            "in_progress" | "inprogress" | "ongoing" | "实施中" | "进行中" | "推进中"
+            | "整治中" => Some(Progress::InProgress),
+            "done" | "completed" | "complete" | "finished" | "已完成" | "完成" | "已腾退"
+            | "已销号" | "已整治" => Some(Progress::Done),
+            _ => None,
+        }
+    }
+
+    /// An enterprise's status as ledgers write it: `pending` rather than
+    /// `planned`.
+    pub fn enterprise_name(self) -> &'static str {
+        match self {
+            Progress::Planned => "pending",
+            other => other.name(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Progress::Planned => "planned",
+            Progress::InProgress => "in_progress",
+            Progress::Done => "done",
+        }
+    }
+}
+
+/// A building footprint.
+#[derive(Debug, Clone)]
+pub struct Building {
+    pub feature: usize,
+    /// Storeys; 1 when the layer says nothing.
+    pub floors: Option<f64>,
+    /// Floor area given by the layer, m².
+    pub given_floor_area_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal footprint, m² (set by measuring).
+    pub footprint_m2: f64,
+}
+
+impl Building {
+    /// Floor area: the given one, else footprint × storeys (1 storey when
+    /// unknown).
+    pub fn floor_area_m2(&self) -> f64 {
+        self.given_floor_area_m2
+            .unwrap_or_else(|| self.footprint_m2 * self.floors.unwrap_or(1.0))
+    }
+}
+
+/// A micro-enterprise park (小微企业园).
+#[derive(Debug, Clone)]
+pub struct Park {
+    pub feature: usize,
+    pub name: String,
+    /// Star rating 1–5.
+    pub star: Option<u8>,
+    pub grade: Option<Grade>,
+    /// Year it opened.
+    pub opened: Option<i32>,
+    pub geometry: MultiPolygon<f64>,
+    pub area_m2: f64,
+}
+
+/// A vacated-land (腾退) record.
+#[derive(Debug, Clone)]
+pub struct VacatedRecord {
+    pub feature: usize,
+    pub id: String,
+    pub status: Progress,
+    pub done_date: Option<Date>,
+    pub claimed_mu: Option<f64>,
+    /// Township code given by the record.
+    pub township: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+    pub area_m2: f64,
+}
+
+/// A township polygon (乡镇/街道).
+#[derive(Debug, Clone)]
+pub struct Township {
+    pub feature: usize,
+    pub code: String,
+    pub name: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// A polygon of a zone layer (villages, plan, protected).
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub feature: usize,
+    pub name: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Where a layer came from, for reports.
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    /// The layer's key in the project file (`parcels`, `vacated`, …).
+    pub role: &'static str,
+    pub at: crate::error::Location,
+    /// The CRS its coordinates were read in.
+    pub crs: String,
+    pub features: usize,
+}
+
+/// Everything loaded for one run.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub layers: Vec<LayerInfo>,
+    pub parcels: Vec<Parcel>,
+    pub enterprises: Vec<Enterprise>,
+    pub villages: Option<Vec<Zone>>,
+    pub plan: Option<Vec<Zone>>,
+    pub protected: Option<Vec<Zone>>,
+    pub boundary: Option<Vec<Zone>>,
+    pub buildings: Option<Vec<Building>>,
+    pub parks: Option<Vec<Park>>,
+    pub vacated: Option<Vec<VacatedRecord>>,
+    pub townships: Option<Vec<Township>>,
+    /// Problems that do not stop the run (e.g. invalid credit codes).
+    pub warnings: Vec<Problem>,
+}
+
+/// Orders ids naturally: numerically when both are whole numbers (survey
+/// BSMs are digit strings of varying length), else as text.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// assert_eq!(tudi_core::model::id_order("9", "10"), Ordering::Less);
+/// assert_eq!(tudi_core::model::id_order("B9", "B10"), Ordering::Greater);
+/// ```
+/// The smallest rectangle holding both.
+pub fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
+pub fn id_order(a: &str, b: &str) -> Ordering {
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if numeric(a) && numeric(b) {
+        let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+        ta.len()
+            .cmp(&tb.len())
+            .then_with(|| ta.cmp(tb))
+            .then_with(|| a.cmp(b))
+    } else {
+        a.cmp(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_order_numerically_when_numeric() {
+        assert_eq!(id_order("9", "10"), Ordering::Less);
+        assert_eq!(id_order("0010", "9"), Ordering::Greater);
+        assert_eq!(id_order("A9", "A10"), Ordering::Greater);
+        assert_eq!(id_order("12", "12"), Ordering::Equal);
+    }
+
+    #[test]
+    fn township_is_the_first_nine_digits() {
+        let mut p = Parcel {
+            id: "1".into(),
+            feature: 1,
+            landuse: "0601".into(),
+            unit_code: Some("3304111010010000000".into()),
+            village: None,
+            settlement: None,
+            official_area_m2: None,
+            geometry: MultiPolygon(vec![]),
+            area_m2: 0.0,
+        };
+        assert_eq!(p.township(), Some("330411101"));
+        p.unit_code = Some("3304".into());
+        assert_eq!(p.township(), None);
+    }
+}

@@ -1,0 +1,964 @@
+//! From a project file to a [`Model`]: reads every layer (in parallel),
+//! interprets the fields, checks the geometries, and collects every problem
+//! before giving up, so a planner fixes them all in one go.
+
+use gdal::cpl::CslStringList;
+use gdal::vector::ToGdal;
+use geo::winding_order::Winding;
+use geo::{Geometry, MultiPolygon};
+use rayon::prelude::*;
+
+use crate::{Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
+use tudi_core::config::{
+    BuildingFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields, ParkFields,
+    Project, TownshipFields, VacatedFields, ZoneFields,
+};
+use tudi_core::credit_code;
+use tudi_core::date::Date;
+use tudi_core::error::{Error, Location, Problem, Result};
+use tudi_core::model::{
+    id_order, Building, Enterprise, Grade, LayerInfo, Model, Parcel, Park, Progress, Township,
+    VacatedRecord, Zone,
+};
+
+fn problem(at: Location, message: impl Into<String>) -> Problem {
+    Problem {
+        at,
+        message: message.into(),
+    }
+}
+
+fn source<F>(spec: &LayerSpec<F>) -> Source {
+    Source {
+        path: spec.path.clone(),
+        layer: spec.layer.clone(),
+        crs: spec.crs.clone(),
+        x: spec.x.clone(),
+        y: spec.y.clone(),
+        crs_field: spec.crs_field.clone(),
+        encoding: spec.encoding.clone(),
+    }
+}
+
+/// A field request: the user's name (then it must exist) or the default
+/// (then it must exist only if `required`).
+fn field(key: &'static str, name: &FieldName, default: &str, required: bool) -> FieldRequest {
+    FieldRequest {
+        name: name.clone().unwrap_or_else(|| default.to_string()),
+        key,
+        required: required || name.is_some(),
+    }
+}
+
+const PARCEL_ID: usize = 0;
+const PARCEL_LANDUSE: usize = 1;
+const PARCEL_UNIT: usize = 2;
+const PARCEL_VILLAGE: usize = 3;
+const PARCEL_SETTLEMENT: usize = 4;
+const PARCEL_AREA: usize = 5;
+
+fn parcel_fields(f: &ParcelFields) -> Vec<FieldRequest> {
+    vec![
+        field("id", &f.id, "BSM", true),
+        field("landuse", &f.landuse, "DLBM", true),
+        field("unit_code", &f.unit_code, "ZLDWDM", false),
+        field("village", &f.village, "ZLDWMC", false),
+        field("settlement", &f.settlement, "CZCSXM", false),
+        field("official_area", &f.official_area, "TBMJ", false),
+    ]
+}
+
+const ENT_CODE: usize = 0;
+const ENT_NAME: usize = 1;
+const ENT_INDUSTRY: usize = 2;
+const ENT_REVENUE: usize = 3;
+const ENT_TAX: usize = 4;
+const ENT_LAND: usize = 5;
+const ENT_GRADES: usize = 6;
+const ENT_STATUS: usize = 7;
+const ENT_DEADLINE: usize = 8;
+
+fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
+    vec![
+        field("credit_code", &f.credit_code, "credit_code", true),
+        field("name", &f.name, "name", true),
+        field("industry", &f.industry, "industry", true),
+        field("revenue", &f.revenue, "revenue", true),
+        field("tax", &f.tax, "tax", true),
+        field("land_mu", &f.land_mu, "land_mu", false),
+        field("grades", &f.grades, "grades", true),
+        field("status", &f.status, "status", false),
+        field("deadline", &f.deadline, "deadline", false),
+    ]
+}
+
+fn zone_fields(f: &ZoneFields) -> Vec<FieldRequest> {
+    vec![field("name", &f.name, "name", false)]
+}
+
+const BUILDING_FLOORS: usize = 0;
+const BUILDING_FLOOR_AREA: usize = 1;
+
+fn building_fields(f: &BuildingFields) -> Vec<FieldRequest> {
+    vec![
+        field("floors", &f.floors, "floors", false),
+        field("floor_area", &f.floor_area, "floor_area", false),
+    ]
+}
+
+const PARK_NAME: usize = 0;
+const PARK_STAR: usize = 1;
+const PARK_GRADE: usize = 2;
+const PARK_OPENED: usize = 3;
+
+fn park_fields(f: &ParkFields) -> Vec<FieldRequest> {
+    vec![
+        field("name", &f.name, "name", false),
+        field("star", &f.star, "star", false),
+        field("grade", &f.grade, "grade", false),
+        field("opened", &f.opened, "opened", false),
+    ]
+}
+
+const VACATED_ID: usize = 0;
+const VACATED_STATUS: usize = 1;
+const VACATED_DATE: usize = 2;
+const VACATED_CLAIMED: usize = 3;
+const VACATED_TOWNSHIP: usize = 4;
+
+fn vacated_fields(f: &VacatedFields) -> Vec<FieldRequest> {
+    vec![
+        field("id", &f.id, "id", true),
+        field("status", &f.status, "status", true),
+        field("done_date", &f.done_date, "done_date", false),
+        field("claimed_mu", &f.claimed_mu, "claimed_mu", false),
+        field("township", &f.township, "township", false),
+    ]
+}
+
+fn township_fields(f: &TownshipFields) -> Vec<FieldRequest> {
+    vec![
+        field("code", &f.code, "code", true),
+        field("name", &f.name, "name", false),
+    ]
+}
+
+/// The layers a project names, with what to read from each.
+fn requests(layers: &Layers) -> Vec<(&'static str, Source, Vec<FieldRequest>)> {
+    let mut out = vec![(
+        "parcels",
+        source(&layers.parcels),
+        parcel_fields(&layers.parcels.fields),
+    )];
+    if let Some(s) = &layers.enterprises {
+        out.push(("enterprises", source(s), enterprise_fields(&s.fields)));
+    }
+    for (role, spec) in [
+        ("villages", &layers.villages),
+        ("plan", &layers.plan),
+        ("protected", &layers.protected),
+        ("boundary", &layers.boundary),
+    ] {
+        if let Some(s) = spec {
+            out.push((role, source(s), zone_fields(&s.fields)));
+        }
+    }
+    if let Some(s) = &layers.buildings {
+        out.push(("buildings", source(s), building_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.parks {
+        out.push(("parks", source(s), park_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.vacated {
+        out.push(("vacated", source(s), vacated_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.townships {
+        out.push(("townships", source(s), township_fields(&s.fields)));
+    }
+    out
+}
+
+fn repair<F>(spec: &Option<LayerSpec<F>>) -> bool {
+    spec.as_ref().is_some_and(|s| s.repair)
+}
+
+/// Loads every layer of a project. All problems found in all layers are
+/// returned together.
+pub fn load(project: &Project) -> Result<Model> {
+    let layers = &project.layers;
+    let requests = requests(layers);
+    let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
+    // Every layer is read at once, the big ones in parallel inside, and
+    // built as soon as it is read: the small layers are built while the
+    // parcels are still being read.
+    let loaded: Vec<Loaded> = requests
+        .into_par_iter()
+        .map(|(role, source, fields)| load_layer(role, &source, &fields, layers, &settlement_field))
+        .collect();
+
+    // Reading problems first, then building ones, each in layer order.
+    let mut model = Model::default();
+    let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
+    for l in loaded {
+        model.layers.extend(l.info);
+        problems.extend(l.read_problems);
+        build_problems.extend(l.build_problems);
+        model.warnings.extend(l.warnings);
+        absorb(&mut model, l.part);
+    }
+    problems.extend(build_problems);
+    let found = tudi_core::analysis::plausibility::check(&model, project);
+    problems.extend(found.errors);
+    model.warnings.extend(found.warnings);
+    if problems.is_empty() {
+        Ok(model)
+    } else {
+        Err(Error::Input(problems))
+    }
+}
+
+/// One layer read and built: what it adds to the model.
+#[derive(Default)]
+struct Loaded {
+    info: Option<LayerInfo>,
+    read_problems: Vec<Problem>,
+    build_problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    /// A model holding this layer's items only.
+    part: Model,
+}
+
+/// Reads one layer, making its items as it is read.
+fn load_layer(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    layers: &Layers,
+    settlement_field: &str,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    let l = &mut loaded;
+    match role {
+        "parcels" => {
+            let repair = layers.parcels.repair;
+            let Some((head, items)) =
+                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair))
+            else {
+                return loaded;
+            };
+            if head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+                l.build_problems.insert(0, problem(
+                    head.at.clone().field(settlement_field),
+                    "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+                ));
+            }
+            let parcels = in_id_order(items, &head, &mut l.build_problems);
+            if l.build_problems.is_empty() {
+                l.part.parcels = parcels;
+            }
+        }
+        "enterprises" => {
+            if let Some((head, items)) = read_items(role, source, fields, l, enterprise) {
+                if l.build_problems.is_empty() {
+                    l.warnings.extend(credit_code_warnings(&items, &head));
+                    l.part.enterprises = items;
+                }
+            }
+        }
+        "villages" | "plan" | "protected" | "boundary" => {
+            type Slot = fn(&mut Model) -> &mut Option<Vec<Zone>>;
+            let (spec, slot): (_, Slot) = match role {
+                "villages" => (&layers.villages, |m| &mut m.villages),
+                "plan" => (&layers.plan, |m| &mut m.plan),
+                "protected" => (&layers.protected, |m| &mut m.protected),
+                _ => (&layers.boundary, |m| &mut m.boundary),
+            };
+            let repair = repair(spec);
+            *slot(&mut l.part) = read_kept(role, source, fields, l, |h, f| zone(h, f, repair));
+        }
+        "buildings" => {
+            let repair = repair(&layers.buildings);
+            l.part.buildings = read_kept(role, source, fields, l, |h, f| building(h, f, repair));
+        }
+        "parks" => {
+            let repair = repair(&layers.parks);
+            l.part.parks = read_kept(role, source, fields, l, |h, f| park(h, f, repair));
+        }
+        "vacated" => {
+            let repair = repair(&layers.vacated);
+            if let Some((head, mut records)) =
+                read_items(role, source, fields, l, |h, f| vacated_record(h, f, repair))
+            {
+                records.sort_by(|a, b| id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)));
+                l.build_problems.extend(duplicate_ids(
+                    &records,
+                    |r| (r.id.as_str(), r.feature),
+                    &head.at,
+                    field_name(&head.found[VACATED_ID]),
+                ));
+                l.part.vacated = l.build_problems.is_empty().then_some(records);
+            }
+        }
+        "townships" => {
+            let repair = repair(&layers.townships);
+            l.part.townships = read_kept(role, source, fields, l, |h, f| township(h, f, repair));
+        }
+        _ => unreachable!("no reader for layer {role}"),
+    }
+    loaded
+}
+
+/// [`read_items`], the items kept only when the layer has no problem.
+fn read_kept<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<Vec<T>> {
+    let (_, items) = read_items(role, source, fields, loaded, make)?;
+    loaded.build_problems.is_empty().then_some(items)
+}
+
+/// [`read_runs`], the runs joined.
+fn read_items<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<(LayerHead, Vec<T>)> {
+    read_runs(role, source, fields, loaded, make).map(|(head, runs)| (head, crate::concat(runs)))
+}
+
+/// Reads a layer, making an item of each feature (`make`) as it is read;
+/// what the reading and making found goes into `loaded`. The items come in
+/// file order, in the runs they were read in; `None` when the layer could
+/// not be read.
+fn read_runs<T: Send>(
+    role: &'static str,
+    source: &Source,
+    fields: &[FieldRequest],
+    loaded: &mut Loaded,
+    make: impl Fn(&LayerHead, RawFeature) -> Built<T> + Sync,
+) -> Option<(LayerHead, Vec<Vec<T>>)> {
+    let mapped = match crate::read_layer_with(source, fields, make) {
+        Ok(mapped) => mapped,
+        Err(problems) => {
+            loaded.read_problems = problems;
+            return None;
+        }
+    };
+    let features = mapped.features();
+    let Mapped {
+        head,
+        runs,
+        notes,
+        rejected,
+    } = mapped;
+    loaded.info = Some(LayerInfo {
+        role,
+        at: head.at.clone(),
+        crs: head.crs.clone(),
+        features,
+    });
+    if features == 0 {
+        loaded
+            .build_problems
+            .push(problem(head.at.clone(), "the layer has no features"));
+    }
+    loaded.build_problems.extend(rejected);
+    loaded.warnings.extend(notes);
+    Some((head, runs))
+}
+
+/// Moves a layer's items (the only ones `part` holds) into `model`.
+fn absorb(model: &mut Model, part: Model) {
+    let Model {
+        layers: _,
+        parcels,
+        enterprises,
+        villages,
+        plan,
+        protected,
+        boundary,
+        buildings,
+        parks,
+        vacated,
+        townships,
+        warnings: _,
+    } = part;
+    // moved, not copied: one part holds them all
+    if !parcels.is_empty() {
+        model.parcels = parcels;
+    }
+    if !enterprises.is_empty() {
+        model.enterprises = enterprises;
+    }
+    for (to, from) in [
+        (&mut model.villages, villages),
+        (&mut model.plan, plan),
+        (&mut model.protected, protected),
+        (&mut model.boundary, boundary),
+    ] {
+        *to = to.take().or(from);
+    }
+    model.buildings = model.buildings.take().or(buildings);
+    model.parks = model.parks.take().or(parks);
+    model.vacated = model.vacated.take().or(vacated);
+    model.townships = model.townships.take().or(townships);
+}
+
+/// Checks a polygonal geometry, repairing it when asked; returns it with
+/// exterior rings counter-clockwise (RFC 7946, and what area needs).
+fn polygons(
+    geometry: Option<Geometry<f64>>,
+    at: &dyn Fn() -> Location,
+    repair: bool,
+) -> std::result::Result<(MultiPolygon<f64>, Option<Problem>), Problem> {
+    let mp = match geometry {
+        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+        Some(Geometry::MultiPolygon(mp)) => mp,
+        Some(other) => {
+            return Err(problem(
+                at(),
+                format!("a {} where a polygon was expected", geometry_name(&other)),
+            ))
+        }
+        None => return Err(problem(at(), "no geometry")),
+    };
+    if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
+        return Err(problem(at(), "empty geometry"));
+    }
+    let mut repaired = None;
+    let mut mp = match tudi_core::model::validity::check(&mp) {
+        Ok(()) => mp,
+        Err(e) if repair => {
+            repaired = Some(problem(at(), format!("invalid polygon ({e}) repaired")));
+            make_valid(&mp).map_err(|r| {
+                problem(
+                    at(),
+                    format!("invalid polygon ({e}) that cannot be repaired: {r}"),
+                )
+            })?
+        }
+        Err(e) => {
+            return Err(problem(
+                at(),
+                format!("invalid polygon: {e} (set repair = true for this layer to repair it)"),
+            ))
+        }
+    };
+    // In place, as `geo`'s `Orient` would with `Direction::Default`, without
+    // copying every ring.
+    for p in &mut mp.0 {
+        p.exterior_mut(|r| r.make_ccw_winding());
+        p.interiors_mut(|rings| rings.iter_mut().for_each(|r| r.make_cw_winding()));
+    }
+    Ok((mp, repaired))
+}
+
+/// GEOS's MakeValid through GDAL, keeping the polygonal parts.
+fn make_valid(mp: &MultiPolygon<f64>) -> std::result::Result<MultiPolygon<f64>, String> {
+    let g = mp.to_gdal().map_err(|e| e.to_string())?;
+    let valid = g
+        .make_valid(&CslStringList::new())
+        .map_err(|e| e.to_string())?;
+    let wkb = valid.wkb().map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    collect_polygons(crate::wkb::parse(&wkb)?, &mut out);
+    let mp = MultiPolygon(out);
+    if mp.0.is_empty() {
+        return Err("nothing polygonal is left".into());
+    }
+    tudi_core::model::validity::check(&mp).map_err(|e| e.to_string())?;
+    Ok(mp)
+}
+
+fn collect_polygons(g: Geometry<f64>, out: &mut Vec<geo::Polygon<f64>>) {
+    match g {
+        Geometry::Polygon(p) => out.push(p),
+        Geometry::MultiPolygon(mp) => out.extend(mp.0),
+        Geometry::GeometryCollection(gc) => gc.0.into_iter().for_each(|g| collect_polygons(g, out)),
+        _ => {}
+    }
+}
+
+fn geometry_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "point",
+        Geometry::MultiPoint(_) => "multipoint",
+        Geometry::Polygon(_) => "polygon",
+        Geometry::MultiPolygon(_) => "multipolygon",
+        Geometry::LineString(_) | Geometry::Line(_) => "line",
+        Geometry::MultiLineString(_) => "multiline",
+        _ => "geometry collection",
+    }
+}
+
+/// A field's name as the file spells it, for messages ("?" when the file
+/// lacks the field: only required fields are named, and they are checked).
+fn field_name(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("?")
+}
+
+/// A value that must be there, taken out as text; `missing` says what is
+/// missing when it is blank.
+fn required_text(
+    v: &mut Value,
+    at: impl FnOnce() -> Location,
+    field: &Option<String>,
+    missing: &str,
+) -> std::result::Result<String, Problem> {
+    v.take_text()
+        .ok_or_else(|| problem(at().field(field_name(field)), missing))
+}
+
+fn number(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<f64>, Problem> {
+    v.number().map_err(|bad| {
+        problem(
+            at().field(field_name(field)),
+            format!("not a number: '{bad}'"),
+        )
+    })
+}
+
+fn date(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<Date>, Problem> {
+    let Some(text) = v.text() else {
+        return Ok(None);
+    };
+    Date::parse(&text).map(Some).ok_or_else(|| {
+        problem(
+            at().field(field_name(field)),
+            format!("not a date: '{text}' (write it as 2020-06-30)"),
+        )
+    })
+}
+
+fn progress(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<Progress>, Problem> {
+    let Some(text) = v.text() else {
+        return Ok(None);
+    };
+    Progress::parse(&text).map(Some).ok_or_else(|| {
+        problem(
+            at().field(field_name(field)),
+            format!("unknown status '{text}': use planned (or pending), in_progress or done"),
+        )
+    })
+}
+
+/// A whole number within `range` (a star rating, a year).
+fn whole(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+    range: std::ops::RangeInclusive<i64>,
+) -> std::result::Result<Option<i64>, Problem> {
+    let bad = |text: String| {
+        problem(
+            at().field(field_name(field)),
+            format!(
+                "'{text}' is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )
+    };
+    match v.number().map_err(&bad)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && range.contains(&(n as i64)) => Ok(Some(n as i64)),
+        Some(n) => Err(bad(n.to_string())),
+    }
+}
+
+/// A number that must not be negative (storeys, areas).
+fn non_negative(
+    v: &Value,
+    at: &dyn Fn() -> Location,
+    field: &Option<String>,
+) -> std::result::Result<Option<f64>, Problem> {
+    match number(v, at, field)? {
+        Some(n) if n < 0.0 => Err(problem(
+            at().field(field_name(field)),
+            format!("must not be negative: {n}"),
+        )),
+        n => Ok(n),
+    }
+}
+
+/// Names every id used twice in items sorted by id.
+fn duplicate_ids<T: Sync>(
+    sorted: &[T],
+    key: impl Fn(&T) -> (&str, usize) + Sync,
+    at: &Location,
+    field: &str,
+) -> Vec<Problem> {
+    sorted
+        .par_windows(2)
+        .filter_map(|pair| {
+            let ((id0, feature0), (id1, feature1)) = (key(&pair[0]), key(&pair[1]));
+            (id0 == id1).then(|| {
+                problem(
+                    at.clone().feature(feature1.to_string()).field(field),
+                    format!("id {id1} is also used by feature {feature0}: ids must be unique"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A parcel of a feature.
+fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
+    let (at, found) = (&head.at, &head.found);
+    let n = f.number;
+    let id = required_text(
+        &mut f.values[PARCEL_ID],
+        || at.clone().feature(n.to_string()),
+        &found[PARCEL_ID],
+        "no id",
+    )?;
+    let fat = || at.clone().feature(format!("{n} (id {id})"));
+    let landuse = required_text(
+        &mut f.values[PARCEL_LANDUSE],
+        fat,
+        &found[PARCEL_LANDUSE],
+        "no land-use code",
+    )?;
+    let official_area_m2 = number(&f.values[PARCEL_AREA], &fat, &found[PARCEL_AREA])?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let parcel = Parcel {
+        id,
+        feature: f.number,
+        landuse,
+        unit_code: f.values[PARCEL_UNIT].take_text(),
+        village: f.values[PARCEL_VILLAGE].take_text(),
+        settlement: f.values[PARCEL_SETTLEMENT].take_text(),
+        official_area_m2,
+        geometry,
+        area_m2: 0.0,
+    };
+    Ok((parcel, repaired))
+}
+
+/// Parcels in id order, each id used twice named in `problems`.
+fn in_id_order(
+    runs: Vec<Vec<Parcel>>,
+    head: &LayerHead,
+    problems: &mut Vec<Problem>,
+) -> Vec<Parcel> {
+    // Parcels are kept in id order, so nothing downstream (block numbers,
+    // sums, output order) depends on the order of the file: FlatGeobuf's
+    // spatial index, for one, reorders features.
+    // BSMs are digit strings, ordered by id_order as (significant digits,
+    // digits, text): comparing those tuples skips its per-call scans.
+    let digits = |p: &Parcel| !p.id.is_empty() && p.id.bytes().all(|c| c.is_ascii_digit());
+    let parcels = if runs.par_iter().flatten().all(digits) {
+        fn key(p: &Parcel) -> (usize, &str, &str, usize) {
+            let significant = p.id.trim_start_matches('0');
+            (significant.len(), significant, &p.id, p.feature)
+        }
+        sorted_by(runs, |a, b| key(a).cmp(&key(b)))
+    } else {
+        sorted_by(runs, |a, b| {
+            id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature))
+        })
+    };
+    problems.extend(duplicate_ids(
+        &parcels,
+        |p| (p.id.as_str(), p.feature),
+        &head.at,
+        field_name(&head.found[PARCEL_ID]),
+    ));
+    parcels
+}
+
+/// The items of `runs` sorted by `order`, a total order (feature numbers
+/// break ties). Survey files are usually in id order already, or nearly:
+/// that costs one pass, or a merge sort of positions that follows the runs
+/// already in order; the large items are then moved once, from their runs
+/// straight into place.
+fn sorted_by<T: Send + Sync>(
+    runs: Vec<Vec<T>>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) -> Vec<T> {
+    let in_order = |w: &[T]| order(&w[0], &w[1]).is_le();
+    let ends: Vec<&T> = runs
+        .iter()
+        .filter_map(|r| r.first().zip(r.last()))
+        .flat_map(|(a, b)| [a, b])
+        .collect();
+    if runs.par_iter().all(|r| r.par_windows(2).all(in_order))
+        && ends.windows(2).all(|w| order(w[0], w[1]).is_le())
+    {
+        return crate::concat(runs);
+    }
+    let mut positions: Vec<(usize, usize)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(r, run)| (0..run.len()).map(move |i| (r, i)))
+        .collect();
+    positions.par_sort_by(|&(r, i), &(s, j)| order(&runs[r][i], &runs[s][j]));
+    let mut slots: Vec<Vec<Option<T>>> = runs
+        .into_iter()
+        .map(|run| run.into_iter().map(Some).collect())
+        .collect();
+    positions
+        .into_iter()
+        .map(|(r, i)| slots[r][i].take().expect("each position once"))
+        .collect()
+}
+
+/// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,
+/// `BCD`.
+fn parse_grades(s: &str) -> Option<Vec<Grade>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(vec![]);
+    }
+    let parts: Vec<&str> = if s.contains([',', '，', '、', '/', ';', '；', ' ']) {
+        s.split([',', '，', '、', '/', ';', '；', ' '])
+            .filter(|p| !p.trim().is_empty())
+            .collect()
+    } else {
+        s.split("").filter(|p| !p.is_empty()).collect()
+    };
+    parts.into_iter().map(Grade::parse).collect()
+}
+
+/// GB/T 4754 code without the section letter.
+fn industry_code(s: &str) -> String {
+    let s = s.trim();
+    s.strip_prefix(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(s)
+        .to_string()
+}
+
+/// An enterprise of a feature.
+fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<Enterprise> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let location = match f.geometry {
+        Some(Geometry::Point(p)) => p.0,
+        Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
+        Some(other) => {
+            return Err(problem(
+                fat(),
+                format!("a {} where a point was expected", geometry_name(&other)),
+            ))
+        }
+        None => return Err(problem(fat(), "no location")),
+    };
+    let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
+    let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
+    let grades = parse_grades(&grades_text).ok_or_else(|| {
+        problem(
+            fat().field(field_name(&found[ENT_GRADES])),
+            format!("grades must be A, B, C or D, oldest first (e.g. B,C,D), not '{grades_text}'"),
+        )
+    })?;
+    let enterprise = Enterprise {
+        feature: f.number,
+        credit_code_valid: credit_code::is_valid(&credit_code),
+        credit_code,
+        name: f.values[ENT_NAME].take_text().unwrap_or_default(),
+        industry: industry_code(&f.values[ENT_INDUSTRY].take_text().unwrap_or_default()),
+        revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
+        tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
+        land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
+        grades,
+        location,
+        status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
+        deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
+    };
+    Ok((enterprise, None))
+}
+
+/// A warning for each invalid credit code: a typo in a ledger, not a
+/// reason to stop.
+fn credit_code_warnings(enterprises: &[Enterprise], head: &LayerHead) -> Vec<Problem> {
+    enterprises
+        .iter()
+        .filter(|e| !e.credit_code_valid)
+        .map(|e| {
+            problem(
+                head.at
+                    .clone()
+                    .feature(e.feature.to_string())
+                    .field(field_name(&head.found[ENT_CODE])),
+                format!(
+                    "'{}' is not a valid unified social credit code (GB 32100 check character)",
+                    e.credit_code
+                ),
+            )
+        })
+        .collect()
+}
+
+fn zone(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Zone> {
+    let fat = || head.at.clone().feature(f.number.to_string());
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let zone = Zone {
+        feature: f.number,
+        name: f.values[0].take_text(),
+        geometry,
+    };
+    Ok((zone, repaired))
+}
+
+fn building(head: &LayerHead, f: RawFeature, repair: bool) -> Built<Building> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let floors = non_negative(&f.values[BUILDING_FLOORS], &fat, &found[BUILDING_FLOORS])?;
+    let given_floor_area_m2 = non_negative(
+        &f.values[BUILDING_FLOOR_AREA],
+        &fat,
+        &found[BUILDING_FLOOR_AREA],
+    )?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let building = Building {
+        feature: f.number,
+        floors,
+        given_floor_area_m2,
+        geometry,
+        footprint_m2: 0.0,
+    };
+    Ok((building, repaired))
+}
+
+fn park(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Park> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let grade = match f.values[PARK_GRADE].text() {
+        None => None,
+        Some(g) => Some(Grade::parse(&g).ok_or_else(|| {
+            problem(
+                fat().field(field_name(&found[PARK_GRADE])),
+                format!("a park's grade is A, B, C or D, not '{g}'"),
+            )
+        })?),
+    };
+    let star = whole(&f.values[PARK_STAR], &fat, &found[PARK_STAR], 1..=5)?;
+    let opened = whole(
+        &f.values[PARK_OPENED],
+        &fat,
+        &found[PARK_OPENED],
+        1900..=2200,
+    )?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let park = Park {
+        feature: f.number,
+        name: f.values[PARK_NAME]
+            .take_text()
+            .unwrap_or_else(|| format!("park {}", f.number)),
+        star: star.map(|s| s as u8),
+        grade,
+        opened: opened.map(|y| y as i32),
+        geometry,
+        area_m2: 0.0,
+    };
+    Ok((park, repaired))
+}
+
+fn vacated_record(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<VacatedRecord> {
+    let (at, found) = (&head.at, &head.found);
+    let n = f.number;
+    let id = required_text(
+        &mut f.values[VACATED_ID],
+        || at.clone().feature(n.to_string()),
+        &found[VACATED_ID],
+        "no id",
+    )?;
+    let fat = || at.clone().feature(format!("{n} (id {id})"));
+    let status =
+        progress(&f.values[VACATED_STATUS], &fat, &found[VACATED_STATUS])?.ok_or_else(|| {
+            problem(
+                fat().field(field_name(&found[VACATED_STATUS])),
+                "no status: use planned, in_progress or done",
+            )
+        })?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let record = VacatedRecord {
+        feature: f.number,
+        status,
+        done_date: date(&f.values[VACATED_DATE], &fat, &found[VACATED_DATE])?,
+        claimed_mu: non_negative(&f.values[VACATED_CLAIMED], &fat, &found[VACATED_CLAIMED])?,
+        township: f.values[VACATED_TOWNSHIP].take_text(),
+        geometry,
+        area_m2: 0.0,
+        id: id.clone(),
+    };
+    Ok((record, repaired))
+}
+
+fn township(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Township> {
+    let (at, found) = (&head.at, &head.found);
+    let fat = || at.clone().feature(f.number.to_string());
+    let code = required_text(&mut f.values[0], fat, &found[0], "no township code")?;
+    let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
+    let township = Township {
+        feature: f.number,
+        code,
+        name: f.values[1].take_text(),
+        geometry,
+    };
+    Ok((township, repaired))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_in_every_ledger_spelling() {
+        use Grade::*;
+        for s in ["B,C,D", "B，C，D", "B、C、D", "B/C/D", "BCD", " b , c ,d "] {
+            assert_eq!(parse_grades(s), Some(vec![B, C, D]), "{s}");
+        }
+        assert_eq!(parse_grades(""), Some(vec![]));
+        assert_eq!(parse_grades("B,E"), None);
+    }
+
+    #[test]
+    fn sorting_moves_each_item_once_into_order() {
+        let order = |a: &(u32, usize), b: &(u32, usize)| a.cmp(b);
+        let shuffled: Vec<(u32, usize)> =
+            (0..1000).map(|i| ((i * 7919) % 13, i as usize)).collect();
+        let mut expected = shuffled.clone();
+        expected.sort();
+        assert_eq!(sorted_by(vec![shuffled.clone()], order), expected);
+        assert_eq!(sorted_by(vec![expected.clone()], order), expected);
+        assert!(sorted_by(Vec::new(), order).is_empty());
+        assert!(sorted_by(vec![Vec::new(), Vec::new()], order).is_empty());
+        // runs each in order but overlapping, runs in order with empty
+        // ones between, and shuffled runs
+        let (a, b) = expected.split_at(400);
+        let (odd, even): (Vec<_>, Vec<_>) = expected.iter().copied().partition(|x| x.1 % 2 == 1);
+        assert_eq!(sorted_by(vec![odd, even], order), expected);
+        assert_eq!(
+            sorted_by(vec![a.to_vec(), vec![], b.to_vec()], order),
+            expected
+        );
+        assert_eq!(sorted_by(vec![b.to_vec(), a.to_vec()], order), expected);
+        let chunks: Vec<Vec<_>> = shuffled.chunks(77).map(<[_]>::to_vec).collect();
+        assert_eq!(sorted_by(chunks, order), expected);
+    }
+
+    #[test]
+    fn industry_codes_lose_their_section_letter() {
+        assert_eq!(industry_code("C1713"), "1713");
+        assert_eq!(industry_code("1713"), "1713");
+        assert_eq!(industry_code(" c2614 "), "2614");
+    }
+}

@@ -1,0 +1,1145 @@
+//! `report.html`: one self-contained page for the district head — headline
+//! figures, progress against each goal, the map, the township table, the
+//! vacated-land time line, failed checks and overdue targets. Everything is
+//! inline (no network, no script); the bytes depend on the data alone (the
+//! date shown is the run's report date, never the clock).
+
+use std::fmt::Write as _;
+
+use tudi_core::analysis::vacated::Vacated;
+use tudi_core::date::Date;
+use tudi_core::error::Result;
+use tudi_core::geodesy::m2_to_mu;
+use tudi_core::model::VacatedRecord;
+use tudi_core::outcome::{Outcome, StandingSummary, Summary};
+
+use super::escape;
+use super::map::{disposition_colour, disposition_label, district_map, DistrictMap};
+use super::{fixed, Staging};
+use tudi_core::analysis::townships::TownshipRow;
+
+pub use tudi_core::vocab::Lang;
+
+/// How the report is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    pub lang: Lang,
+    /// Width of the map, px.
+    pub map_width: u32,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            lang: Lang::Zh,
+            map_width: 1600,
+        }
+    }
+}
+
+/// A number with fixed decimals and thousands separators.
+fn num(v: f64, decimals: usize) -> String {
+    let s = fixed(v, decimals);
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+fn mu(v: f64) -> String {
+    num(v, 2)
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{}%", fixed(ratio * 100.0, 1))
+}
+
+/// Writes `report.html` and `map.svg` into the staging folder.
+pub fn write_report(
+    o: &Outcome,
+    summary: &Summary,
+    options: &ReportOptions,
+    staging: &Staging,
+) -> Result<()> {
+    let map = district_map(o, options.lang, options.map_width);
+    staging.write("map.svg", |w| w.write_all(map.svg.as_bytes()))?;
+    let html = report_html(o, summary, options.lang, &map);
+    staging.write("report.html", |w| w.write_all(html.as_bytes()))
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;background:#f4f5f7;color:#1f2933;font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;font-size:15px;line-height:1.5}
+main{max-width:1240px;margin:0 auto;padding:0 20px 40px}
+header{background:linear-gradient(120deg,#0b3d6b,#1c6aa8);color:#fff;padding:28px 0 24px;margin-bottom:24px}
+header .inner{max-width:1240px;margin:0 auto;padding:0 20px}
+h1{margin:0;font-size:30px;letter-spacing:1px}
+header p{margin:6px 0 0;opacity:.85}
+section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(15,30,50,.12);padding:20px 24px;margin:0 0 22px}
+h2{margin:0 0 14px;font-size:20px;color:#0b3d6b;border-left:5px solid #1c6aa8;padding-left:10px}
+h3{font-size:16px;margin:18px 0 8px;color:#334e68}
+.cards{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}
+.card{border:1px solid #e4e7eb;border-radius:8px;padding:14px 16px;border-top:4px solid #1c6aa8}
+.card.alert{border-top-color:#d7191c}
+.card.green{border-top-color:#1a9641}
+.card.purple{border-top-color:#756bb1}
+.card .k{color:#52606d;font-size:14px}
+.card .v{font-size:30px;font-weight:700;color:#102a43;line-height:1.3}
+.card .v small{font-size:15px;font-weight:400;color:#52606d;margin-left:4px}
+.card .s{color:#52606d;font-size:13.5px}
+.chip{display:inline-block;margin:4px 10px 0 0;white-space:nowrap}
+.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle;border:1px solid rgba(0,0,0,.2)}
+.goal{display:grid;grid-template-columns:210px 1fr 250px;align-items:center;gap:14px;padding:7px 0;border-bottom:1px solid #f0f2f4}
+.goal .name{font-weight:600}
+.bar{position:relative;height:18px;background:#e9edf1;border-radius:9px;overflow:hidden}
+.bar .fill{height:100%;border-radius:9px}
+.bar .time{position:absolute;top:0;bottom:0;width:2px;background:#102a43;opacity:.55}
+.bar.nodata{background:repeating-linear-gradient(45deg,#eef0f2,#eef0f2 6px,#e1e4e8 6px,#e1e4e8 12px)}
+.goal .fig{text-align:right;font-variant-numeric:tabular-nums;color:#334e68}
+.goal .fig b{color:#102a43}
+.note{color:#7b8794;font-size:13px;margin:10px 0 0}
+figure{margin:0}
+figure svg{width:100%;height:auto;display:block}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:6px 7px;border-bottom:1px solid #e4e7eb;text-align:left;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}
+th{background:#f0f4f8;color:#334e68;font-weight:600}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.total td{font-weight:700;border-top:2px solid #bcccdc}
+.scroll{overflow-x:auto}
+.bad{color:#d7191c;font-weight:700}
+.ok{color:#1a9641;font-weight:700}
+.tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12.5px;color:#fff}
+footer{color:#7b8794;font-size:12.5px;text-align:center;margin-top:10px}
+@media print{body{background:#fff}section{box-shadow:none;border:1px solid #ddd;break-inside:avoid}}
+"#;
+
+/// The report page.
+pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap) -> String {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let mut h = String::with_capacity(map.svg.len() + (1 << 16));
+    let title = format!(
+        "{} · {}",
+        summary.project,
+        t("低散乱整治与小微园建设进展", "Land remediation progress")
+    );
+    let _ = writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>",
+        t("zh-CN", "en"),
+        escape(&title)
+    );
+    let _ = writeln!(
+        h,
+        "<header><div class=\"inner\"><h1>{}</h1><p>{} {} · {} {}</p></div></header>\n<main>",
+        escape(&title),
+        t("报告日期", "Report date"),
+        summary.as_of,
+        t("目标年度", "Target year"),
+        summary.year
+    );
+    headline(&mut h, o, summary, lang);
+    goals(&mut h, o, summary, lang);
+    let _ = writeln!(
+        h,
+        "<section id=\"map\"><h2>{}</h2><figure>\n{}</figure></section>",
+        t("全区作战图", "District map"),
+        map.svg
+    );
+    townships(&mut h, o, lang);
+    if let (Some(v), Some(records)) = (&o.vacated, o.model.vacated.as_deref()) {
+        timeline(&mut h, v, o.project.targets.vacated_mu, lang);
+        checks(&mut h, o, v, records, lang);
+    }
+    overdue(&mut h, o, lang);
+    let _ = writeln!(
+        h,
+        "<footer>{}</footer>\n</main>\n</body>\n</html>",
+        t(
+            "由 tudi 生成 · 面积按 CGCS2000 椭球计算，1 亩 = 666.67 平方米",
+            "Made with tudi · areas on the CGCS2000 ellipsoid, 1 mu = 666.67 m²"
+        )
+    );
+    h
+}
+
+fn card(h: &mut String, class: &str, key: &str, value: &str, unit: &str, sub: &str) {
+    let _ = writeln!(
+        h,
+        "<div class=\"card {class}\"><div class=\"k\">{}</div><div class=\"v\">{value}<small>{}</small></div><div class=\"s\">{sub}</div></div>",
+        escape(key),
+        escape(unit)
+    );
+}
+
+fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    h.push_str("<section id=\"headline\"><div class=\"cards\">\n");
+    card(
+        h,
+        "",
+        t("地类图斑", "Land parcels"),
+        &num(s.parcels.count as f64, 0),
+        t("块", "parcels"),
+        &format!(
+            "{} {} · {} {}",
+            mu(s.parcels.area_mu),
+            t("亩", "mu"),
+            t("工业图斑", "industrial"),
+            num(s.parcels.industrial as f64, 0)
+        ),
+    );
+    card(
+        h,
+        "alert",
+        t("零星工业地块", "Scattered industrial plots"),
+        &num(s.scattered.parcels as f64, 0),
+        t("块", "plots"),
+        &format!(
+            "{} {} · {} {} {}",
+            mu(s.scattered.area_mu),
+            t("亩", "mu"),
+            t("分布于", "in"),
+            num(s.scattered.blocks as f64, 0),
+            t("个地块群", "blocks")
+        ),
+    );
+    let mut chips = String::new();
+    for (name, n) in &s.enterprises.by_disposition.0 {
+        let _ = write!(
+            chips,
+            "<span class=\"chip\"><span class=\"dot\" style=\"background:{}\"></span>{} <b>{}</b></span>",
+            disposition_colour(name),
+            escape(&disposition_label(name, lang)),
+            n
+        );
+    }
+    card(
+        h,
+        "",
+        t("整治对象", "Remediation targets"),
+        &num(s.enterprises.targets as f64, 0),
+        &format!(
+            "/ {} {}",
+            num(s.enterprises.count as f64, 0),
+            t("家企业", "enterprises")
+        ),
+        &chips,
+    );
+    let p = &s.parks;
+    let far_known = o.model.buildings.is_some();
+    card(
+        h,
+        "purple",
+        t("小微企业园", "Micro-enterprise parks"),
+        &num(p.count as f64, 0),
+        t("个", "parks"),
+        &if far_known && p.count > 0 {
+            format!(
+                "{} {} · {} <b>{}</b> · {} {} · {} {}",
+                mu(p.land_mu),
+                t("亩", "mu"),
+                t("总体容积率", "aggregate FAR"),
+                fixed(p.aggregate_far, 2),
+                t("平均容积率", "mean FAR"),
+                fixed(p.mean_far, 2),
+                num(p.below_min as f64, 0),
+                t("个未达标", "below minimum")
+            )
+        } else {
+            format!("{} {}", mu(p.land_mu), t("亩", "mu"))
+        },
+    );
+    match &s.vacated {
+        Some(v) => card(
+            h,
+            "green",
+            t("已腾退土地", "Vacated land"),
+            &mu(v.gross_mu),
+            t("亩", "mu"),
+            &format!(
+                "{} <b>{}</b> {} · {} {}",
+                t("有效面积", "effective"),
+                mu(v.effective_mu),
+                t("亩", "mu"),
+                t("连片率", "contiguity"),
+                percent(v.contiguity_rate)
+            ),
+        ),
+        None => card(
+            h,
+            "green",
+            t("已腾退土地", "Vacated land"),
+            "—",
+            "",
+            t("无腾退图层", "no vacated-land layer"),
+        ),
+    }
+    let failed = o.vacated.as_ref().map_or(0, |v| {
+        v.records
+            .iter()
+            .filter(|r| !r.failed_checks().is_empty())
+            .count()
+    });
+    card(
+        h,
+        if s.overdue > 0 || failed > 0 {
+            "alert"
+        } else {
+            "green"
+        },
+        t("逾期未销号", "Overdue targets"),
+        &num(s.overdue as f64, 0),
+        t("家", "targets"),
+        &format!(
+            "{} {} {}",
+            t("腾退核查未通过", "vacated records failing a check:"),
+            num(failed as f64, 0),
+            t("条", "")
+        ),
+    );
+    h.push_str("</div></section>\n");
+}
+
+/// A goal's label, unit and decimals.
+fn goal_meta(name: &str, lang: Lang) -> (&'static str, &'static str, usize) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    match name {
+        "vacated_mu" => (t("腾退土地", "Vacated land"), t("亩", "mu"), 2),
+        "effective_mu" => (
+            t("有效腾退面积", "Effective vacated land"),
+            t("亩", "mu"),
+            2,
+        ),
+        "remediated" => (t("整治企业（作坊）", "Remediated"), t("家", ""), 0),
+        "remediated_enterprises" => (t("其中企业", "of which companies"), t("家", ""), 0),
+        "upgraded" => (t("改造提升", "Upgraded"), t("家", ""), 0),
+        "new_parks" => (t("新建小微园", "New parks"), t("个", ""), 0),
+        "new_park_floor_m2" => (t("新建园区建筑面积", "New park floor area"), "m²", 0),
+        "into_parks" => (t("整合入园", "Moved into parks"), t("家", ""), 0),
+        _ => ("", "", 2),
+    }
+}
+
+/// The share of the target year gone by on the report date.
+fn time_progress(as_of: Date, year: i32) -> f64 {
+    let (Some(start), Some(end)) = (Date::new(year, 1, 1), Date::new(year, 12, 31)) else {
+        return 1.0;
+    };
+    let days = (end.days_since_epoch() - start.days_since_epoch() + 1) as f64;
+    ((as_of.days_since_epoch() - start.days_since_epoch() + 1) as f64 / days).clamp(0.0, 1.0)
+}
+
+fn goal_row(h: &mut String, name: &str, label: &str, g: &StandingSummary, time: f64, lang: Lang) {
+    let (_, unit, decimals) = goal_meta(name, lang);
+    let target = num(g.target, decimals);
+    let _ = write!(
+        h,
+        "<div class=\"goal\" data-goal=\"{name}\"><div class=\"name\">{}</div>",
+        escape(label)
+    );
+    let marker = format!(
+        "<div class=\"time\" style=\"left:{}%\"></div>",
+        fixed(time * 100.0, 1)
+    );
+    match (g.achieved, g.progress) {
+        (Some(a), Some(p)) => {
+            let colour = if p >= 1.0 {
+                "#1a9641"
+            } else if p >= time {
+                "#2c7bb6"
+            } else if p >= 0.5 * time {
+                "#fdae61"
+            } else {
+                "#d7191c"
+            };
+            let _ = writeln!(
+                h,
+                "<div class=\"bar\"><div class=\"fill\" style=\"width:{}%;background:{colour}\"></div>{marker}</div><div class=\"fig\"><b>{}</b> / {} {} · <b>{}</b></div></div>",
+                fixed((p * 100.0).clamp(0.0, 100.0), 1),
+                num(a, decimals),
+                target,
+                unit,
+                percent(p)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                h,
+                "<div class=\"bar nodata\">{marker}</div><div class=\"fig\">{} / {} {}</div></div>",
+                lang.pick("无数据", "no data"),
+                target,
+                unit
+            );
+        }
+    }
+}
+
+fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let time = time_progress(o.as_of, s.year);
+    let _ = writeln!(
+        h,
+        "<section id=\"targets\"><h2>{} {}</h2>",
+        s.year,
+        t("年度目标完成情况", "goals")
+    );
+    for (name, g) in &s.targets.0 {
+        goal_row(h, name, goal_meta(name, lang).0, g, time, lang);
+    }
+    for (code, list) in &s.township_targets {
+        let township = o
+            .township_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.clone());
+        for (name, g) in &list.0 {
+            let label = format!("{township} · {}", goal_meta(name, lang).0);
+            goal_row(h, name, &label, g, time, lang);
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} {}{}</p></section>",
+        t(
+            "竖线为时间进度",
+            "The vertical line marks the share of the year gone by"
+        ),
+        percent(time),
+        t(
+            "；绿色为已完成，蓝色为快于时间进度，橙色与红色为滞后。",
+            "; green: done, blue: ahead of time, orange and red: behind."
+        )
+    );
+}
+
+fn townships(h: &mut String, o: &Outcome, lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let rows = &o.townships;
+    let has_vacated = o.vacated.is_some();
+    let _ = write!(
+        h,
+        "<section id=\"townships\"><h2>{}</h2><div class=\"scroll\"><table>\n<thead><tr>",
+        t("分乡镇（街道）情况", "Townships")
+    );
+    let mut headers: Vec<(&str, bool)> = vec![
+        (t("乡镇（街道）", "Township"), false),
+        (t("代码", "Code"), false),
+        (t("图斑", "Parcels"), true),
+        (t("面积（亩）", "Area (mu)"), true),
+        (t("零星地块", "Scattered"), true),
+        (t("零星面积（亩）", "Scattered (mu)"), true),
+        (t("企业", "Enterprises"), true),
+        (t("整治对象", "Targets"), true),
+        (t("已完成", "Done"), true),
+        (t("逾期", "Overdue"), true),
+        (t("小微园", "Parks"), true),
+        (t("园区用地（亩）", "Park land (mu)"), true),
+    ];
+    if has_vacated {
+        headers.extend([
+            (t("腾退（亩）", "Vacated (mu)"), true),
+            (t("有效（亩）", "Effective (mu)"), true),
+            (t("腾退目标（亩）", "Goal (mu)"), true),
+            (t("进度", "Progress"), true),
+        ]);
+    }
+    for (name, numeric) in &headers {
+        let _ = write!(
+            h,
+            "<th{}>{}</th>",
+            if *numeric { " class=\"n\"" } else { "" },
+            name
+        );
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    let cell = |h: &mut String, v: String| {
+        let _ = write!(h, "<td class=\"n\">{v}</td>");
+    };
+    let row = |h: &mut String, r: &TownshipRow, name: &str, code: &str, total: bool| {
+        let _ = write!(
+            h,
+            "<tr{}><td>{}</td><td>{}</td>",
+            if total { " class=\"total\"" } else { "" },
+            escape(name),
+            escape(code)
+        );
+        cell(h, num(r.parcels as f64, 0));
+        cell(h, mu(m2_to_mu(r.area_m2)));
+        cell(h, num(r.scattered_parcels as f64, 0));
+        cell(h, mu(m2_to_mu(r.scattered_m2)));
+        cell(h, num(r.enterprises as f64, 0));
+        cell(h, num(r.targets as f64, 0));
+        cell(h, num(r.targets_done as f64, 0));
+        cell(
+            h,
+            if r.overdue > 0 {
+                format!("<span class=\"bad\">{}</span>", r.overdue)
+            } else {
+                "0".into()
+            },
+        );
+        cell(h, num(r.parks as f64, 0));
+        cell(h, mu(m2_to_mu(r.park_land_m2)));
+        if has_vacated {
+            let vt = r.vacated.as_ref();
+            cell(h, mu(m2_to_mu(vt.map_or(0.0, |v| v.gross_m2))));
+            cell(h, mu(m2_to_mu(vt.map_or(0.0, |v| v.effective_m2))));
+            cell(h, r.vacated_target_mu.map(mu).unwrap_or_default());
+            cell(h, r.vacated_progress().map(percent).unwrap_or_default());
+        }
+        h.push_str("</tr>\n");
+    };
+    let mut total = TownshipRow {
+        vacated: o.vacated.as_ref().map(|_| Default::default()),
+        ..Default::default()
+    };
+    // A real district has a score of townships; past MAX_ROWS (synthetic
+    // unit codes) the ones with the most targets are shown.
+    let mut shown: Vec<usize> = (0..rows.len()).collect();
+    if rows.len() > MAX_ROWS {
+        shown.sort_by_key(|&k| std::cmp::Reverse(rows[k].targets));
+        shown.truncate(MAX_ROWS);
+    }
+    let mut show = vec![false; rows.len()];
+    for k in shown {
+        show[k] = true;
+    }
+    let more = rows.len().saturating_sub(MAX_ROWS);
+    for (r, _) in rows.iter().zip(&show).filter(|(_, &s)| s) {
+        let name = if r.code.is_empty() {
+            t("（未知）", "(unknown)").to_string()
+        } else if r.name.is_empty() {
+            r.code.clone()
+        } else {
+            r.name.clone()
+        };
+        row(h, r, &name, &r.code, false);
+    }
+    for r in rows {
+        total.parcels += r.parcels;
+        total.area_m2 += r.area_m2;
+        total.scattered_parcels += r.scattered_parcels;
+        total.scattered_m2 += r.scattered_m2;
+        total.enterprises += r.enterprises;
+        total.targets += r.targets;
+        total.targets_done += r.targets_done;
+        total.overdue += r.overdue;
+        total.parks += r.parks;
+        total.park_land_m2 += r.park_land_m2;
+        if let (Some(sum), Some(v)) = (total.vacated.as_mut(), r.vacated.as_ref()) {
+            sum.gross_m2 += v.gross_m2;
+            sum.effective_m2 += v.effective_m2;
+        }
+    }
+    row(h, &total, t("合计", "Total"), "", true);
+    table_end(h, more, "townships.csv", lang);
+}
+
+/// The time line: monthly vacated land as bars, the running total as a
+/// line, and the year's goal when it is in sight (else an arrow says how
+/// far off it is).
+fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let _ = writeln!(
+        h,
+        "<section id=\"timeline\"><h2>{}</h2>",
+        t("腾退进度（按完成月份）", "Vacated land by month")
+    );
+    if v.timeline.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p></section>",
+            t("尚无已完成的腾退记录。", "No vacated record is done yet.")
+        );
+        return;
+    }
+    let (w, ht) = (1100.0, 340.0);
+    let (x0, x1, y0, y1) = (70.0, w - 30.0, 30.0, ht - 50.0);
+    let months = &v.timeline;
+    let cum_max = months
+        .iter()
+        .map(|m| m2_to_mu(m.cumulative_m2))
+        .fold(0.0, f64::max);
+    let target_shown = target_mu <= 3.0 * cum_max.max(f64::MIN_POSITIVE);
+    let top = if target_shown {
+        target_mu.max(cum_max) * 1.08
+    } else {
+        cum_max * 1.2
+    }
+    .max(1.0);
+    // Round axis steps: 1, 2 or 5 × 10ⁿ, four to eight of them.
+    let raw = top / 5.0;
+    let p = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|k| k * p)
+        .find(|&s| top / s <= 8.0)
+        .unwrap_or(10.0 * p);
+    let top = (top / step).ceil() * step;
+    let y = |mu: f64| y1 - (y1 - y0) * mu / top;
+    let slot = (x1 - x0) / months.len() as f64;
+    let _ = writeln!(
+        h,
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {ht}\" font-size=\"13\">"
+    );
+    let mut k = 0.0;
+    while k <= top + 1e-9 {
+        let _ = writeln!(
+            h,
+            "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e4e7eb\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#52606d\">{}</text>",
+            x0 - 8.0,
+            y(k) + 4.0,
+            num(k, if step < 1.0 { 2 } else { 0 }),
+            y = y(k)
+        );
+        k += step;
+    }
+    let label_every = months.len().div_ceil(12);
+    let mut line = String::new();
+    for (i, m) in months.iter().enumerate() {
+        let cx = x0 + slot * (i as f64 + 0.5);
+        let added = m2_to_mu(m.added_m2);
+        let bw = (slot * 0.6).min(60.0);
+        let _ = writeln!(
+            h,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"#a6d96a\"><title>{} {} {}</title></rect>",
+            cx - bw / 2.0,
+            y(added),
+            y1 - y(added),
+            escape(&m.month),
+            mu(added),
+            t("亩", "mu")
+        );
+        if i % label_every == 0 {
+            let _ = writeln!(
+                h,
+                "<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#52606d\">{}</text>",
+                y1 + 20.0,
+                escape(&m.month)
+            );
+        }
+        let _ = write!(
+            line,
+            "{}{cx:.1} {:.1}",
+            if i == 0 { "M" } else { "L" },
+            y(m2_to_mu(m.cumulative_m2))
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<path d=\"{line}\" fill=\"none\" stroke=\"#1a9641\" stroke-width=\"3\" stroke-linejoin=\"round\"/>"
+    );
+    for (i, m) in months.iter().enumerate() {
+        let cx = x0 + slot * (i as f64 + 0.5);
+        let cum = m2_to_mu(m.cumulative_m2);
+        let _ = writeln!(
+            h,
+            "<circle cx=\"{cx:.1}\" cy=\"{:.1}\" r=\"4.5\" fill=\"#1a9641\" stroke=\"#fff\" stroke-width=\"1.5\"/><text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#0b5e27\" font-weight=\"700\">{}</text>",
+            y(cum),
+            y(cum) - 10.0,
+            mu(cum)
+        );
+    }
+    let goal_text = format!(
+        "{} {} {}",
+        t("年度目标", "Goal"),
+        mu(target_mu),
+        t("亩", "mu")
+    );
+    if target_shown {
+        let _ = writeln!(
+            h,
+            "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" stroke=\"#d7191c\" stroke-width=\"2\" stroke-dasharray=\"8 5\"/><text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">{}</text>",
+            y(target_mu) - 7.0,
+            escape(&goal_text),
+            ty = y(target_mu)
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">↑ {} ({} {})</text>",
+            y0 - 10.0,
+            escape(&goal_text),
+            t("已完成", "reached"),
+            percent(cum_max / target_mu)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y1}\" y2=\"{y1}\" stroke=\"#52606d\"/>"
+    );
+    let _ = writeln!(
+        h,
+        "</svg></figure><p class=\"note\"><span class=\"dot\" style=\"background:#a6d96a\"></span>{} <span class=\"dot\" style=\"background:#1a9641\"></span>{}</p></section>",
+        t("当月新增（亩）", "added in the month (mu)"),
+        t("累计（亩）", "cumulative (mu)")
+    );
+}
+
+/// A parenthesis in the language's own punctuation.
+fn paren(s: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（{s}）"),
+        Lang::En => format!(" ({s})"),
+    }
+}
+
+fn check_label(check: &str, lang: Lang) -> &'static str {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    match check {
+        "overlap" => t("图斑重叠", "Overlap"),
+        "claim_mismatch" => t("申报面积不符", "Claim mismatch"),
+        "occupied" => t("企业仍在厂", "Still occupied"),
+        "undated" => t("缺完成日期", "Undated"),
+        "outside" => t("超出本区图斑", "Outside the parcels"),
+        _ => t("其他", "Other"),
+    }
+}
+
+fn status_label(r: &VacatedRecord, lang: Lang) -> &'static str {
+    match r.status {
+        tudi_core::model::Progress::Done => lang.pick("已完成", "done"),
+        tudi_core::model::Progress::InProgress => lang.pick("实施中", "in progress"),
+        tudi_core::model::Progress::Planned => lang.pick("计划", "planned"),
+    }
+}
+
+/// Failed checks of the vacated records, one row each, in the order of
+/// `vacated_checks.csv`.
+fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let ents = &o.model.enterprises;
+    let mut rows: Vec<(&str, usize, String)> = Vec::new();
+    for ov in &v.overlaps {
+        rows.push((
+            "overlap",
+            ov.a,
+            format!(
+                "{} {} {} {} {}",
+                t("与", "overlaps"),
+                escape(&records[ov.b].id),
+                t("重叠", "by"),
+                mu(m2_to_mu(ov.area_m2)),
+                t("亩", "mu")
+            ),
+        ));
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.claim_mismatch {
+            rows.push((
+                "claim_mismatch",
+                k,
+                format!(
+                    "{} {} {}{}{} {} {}{}",
+                    t("申报", "claimed"),
+                    mu(r.claimed_mu.unwrap_or(0.0)),
+                    t("亩", "mu"),
+                    t("，", ", "),
+                    t("实测", "measured"),
+                    mu(m2_to_mu(r.area_m2)),
+                    t("亩", "mu"),
+                    paren(
+                        &format!(
+                            "{}{}",
+                            if f.claim_difference.unwrap_or(0.0) > 0.0 {
+                                "+"
+                            } else {
+                                ""
+                            },
+                            percent(f.claim_difference.unwrap_or(0.0))
+                        ),
+                        lang
+                    )
+                ),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        for &e in &f.occupants {
+            rows.push((
+                "occupied",
+                k,
+                format!(
+                    "{}{}{}",
+                    escape(&ents[e].name),
+                    paren(&escape(&ents[e].credit_code), lang),
+                    t("仍在腾退地块上", " still stands on the land")
+                ),
+            ));
+        }
+    }
+    for (k, f) in v.records.iter().enumerate() {
+        if f.undated {
+            rows.push((
+                "undated",
+                k,
+                t("已完成但无完成日期", "done without a done date").into(),
+            ));
+        }
+    }
+    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
+        if f.outside {
+            rows.push((
+                "outside",
+                k,
+                format!(
+                    "{} {} {}{}",
+                    mu(m2_to_mu(f.outside_m2)),
+                    t("亩", "mu"),
+                    t("不在本区图斑上", "on no parcel of the district"),
+                    paren(
+                        &percent(f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE)),
+                        lang
+                    )
+                ),
+            ));
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<section id=\"checks\"><h2>{} <span class=\"{}\">{}</span></h2>",
+        t("腾退核查未通过", "Vacated-land checks failed"),
+        if rows.is_empty() { "ok" } else { "bad" },
+        rows.len()
+    );
+    if rows.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"ok\">{}</p></section>",
+            t(
+                "全部腾退记录通过核查。",
+                "Every vacated record passes its checks."
+            )
+        );
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t("核查项", "Check"),
+        t("记录", "Record"),
+        t("状态", "Status"),
+        t("说明", "Detail")
+    );
+    let more = rows.len().saturating_sub(MAX_ROWS);
+    for (check, k, detail) in rows.into_iter().take(MAX_ROWS) {
+        let _ = writeln!(
+            h,
+            "<tr><td><span class=\"tag\" style=\"background:#7b3294\">{}</span></td><td>{}</td><td>{}</td><td>{detail}</td></tr>",
+            check_label(check, lang),
+            escape(&records[k].id),
+            status_label(&records[k], lang)
+        );
+    }
+    table_end(h, more, "vacated_checks.csv", lang);
+}
+
+/// Rows a list shows; the rest are in the CSV it names.
+const MAX_ROWS: usize = 100;
+
+fn table_end(h: &mut String, more: usize, csv: &str, lang: Lang) {
+    h.push_str("</tbody></table></div>");
+    if more > 0 {
+        let _ = write!(
+            h,
+            "<p class=\"note\">{} {more} {} {csv}</p>",
+            lang.pick("另有", "… and"),
+            lang.pick("条，见", "more in")
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn overdue(h: &mut String, o: &Outcome, lang: Lang) {
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let list = &o.targets.overdue;
+    let _ = writeln!(
+        h,
+        "<section id=\"overdue\"><h2>{} <span class=\"{}\">{}</span></h2>",
+        t("逾期未销号的整治对象", "Overdue targets"),
+        if list.is_empty() { "ok" } else { "bad" },
+        list.len()
+    );
+    if list.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"ok\">{}</p></section>",
+            t("没有逾期的整治对象。", "No target is overdue.")
+        );
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr></thead><tbody>",
+        t("企业名称", "Name"),
+        t("统一社会信用代码", "Credit code"),
+        t("乡镇（街道）", "Township"),
+        t("销号期限", "Deadline"),
+        t("逾期天数", "Days late"),
+        t("处置方式", "Disposition")
+    );
+    let rules = &o.project.rules;
+    // The longest overdue first.
+    let mut list = list.clone();
+    list.sort_by_key(|&e| o.model.enterprises[e].deadline);
+    let more = list.len().saturating_sub(MAX_ROWS);
+    for &e in list.iter().take(MAX_ROWS) {
+        let ent = &o.model.enterprises[e];
+        let township = o.enterprise_township[e]
+            .as_deref()
+            .map(|c| o.township_names.get(c).map_or(c, String::as_str))
+            .unwrap_or("");
+        let disposition = o.assessments[e]
+            .disposition
+            .map(|d| rules.disposition[d].name.as_str());
+        let days = ent
+            .deadline
+            .map(|d| o.as_of.days_since_epoch() - d.days_since_epoch());
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n bad\">{}</td><td>{}</td></tr>",
+            escape(&ent.name),
+            escape(&ent.credit_code),
+            escape(township),
+            ent.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            days.map(|d| d.to_string()).unwrap_or_default(),
+            disposition.map_or(String::new(), |d| format!(
+                "<span class=\"dot\" style=\"background:{}\"></span>{}",
+                disposition_colour(d),
+                escape(&disposition_label(d, lang))
+            ))
+        );
+    }
+    table_end(h, more, "targets.csv", lang);
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use tudi_core::config::Project;
+
+    /// The hand-made parks / vacated-land fixture, analysed.
+    pub(crate) fn land_fixture() -> Outcome {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/land/project.toml");
+        let project = Project::load(&path).unwrap();
+        let model = tudi_read::load::load(&project).unwrap();
+        tudi_core::analysis::run(project, model, &mut |_| {})
+    }
+
+    fn report(o: &Outcome, lang: Lang) -> String {
+        let map = district_map(o, lang, 1600);
+        report_html(o, &o.summary(), lang, &map)
+    }
+
+    /// Every element opened is closed, in order (void elements and
+    /// self-closed SVG elements aside), and every `&` starts an entity.
+    fn check_balanced(html: &str) -> std::result::Result<(), String> {
+        const VOID: [&str; 4] = ["meta", "link", "br", "hr"];
+        let mut stack: Vec<String> = Vec::new();
+        let mut rest = html;
+        while let Some(i) = rest.find('<') {
+            let text = &rest[..i];
+            for (k, _) in text.match_indices('&') {
+                let entity = &text[k..text[k..].find(';').map_or(text.len(), |e| k + e + 1)];
+                if !["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].contains(&entity) {
+                    return Err(format!("bare & in {text:?}"));
+                }
+            }
+            rest = &rest[i + 1..];
+            let end = rest.find('>').ok_or("a tag is not closed")?;
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if tag.starts_with('!') {
+                continue;
+            }
+            if let Some(name) = tag.strip_prefix('/') {
+                match stack.pop() {
+                    Some(open) if open == name => continue,
+                    other => return Err(format!("</{name}> closes {other:?}")),
+                }
+            }
+            let name = tag
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or_default();
+            if tag.ends_with('/') || VOID.contains(&name) {
+                continue;
+            }
+            if name == "style" {
+                let end = rest.find("</style>").ok_or("<style> is not closed")?;
+                rest = &rest[end + "</style>".len()..];
+                continue;
+            }
+            stack.push(name.to_string());
+        }
+        if stack.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("left open: {stack:?}"))
+        }
+    }
+
+    #[test]
+    fn the_checker_catches_bad_html() {
+        assert!(check_balanced("<p><b>x</b></p>").is_ok());
+        assert!(check_balanced("<p><b>x</p></b>").is_err());
+        assert!(check_balanced("<div><p>x</p>").is_err());
+        assert!(check_balanced("<p>a & b</p>").is_err());
+    }
+
+    #[test]
+    fn the_report_is_balanced_self_contained_html_with_every_section() {
+        let o = land_fixture();
+        for lang in [Lang::Zh, Lang::En] {
+            let html = report(&o, lang);
+            check_balanced(&html).unwrap();
+            for id in [
+                "headline",
+                "targets",
+                "map",
+                "townships",
+                "timeline",
+                "checks",
+                "overdue",
+            ] {
+                assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
+            }
+            // Nothing to fetch and nothing to run.
+            assert!(!html.contains("<script"));
+            let outside = html
+                .match_indices("http")
+                .filter(|(i, _)| !html[*i..].starts_with("http://www.w3.org/2000/svg"))
+                .count();
+            assert_eq!(outside, 0, "no link leaves the file");
+            assert_eq!(html, report(&o, lang), "same data, same bytes");
+        }
+    }
+
+    #[test]
+    fn every_goal_appears_with_its_figures() {
+        let o = land_fixture();
+        let html = report(&o, Lang::Zh);
+        let row = |goal: &str, nth: usize| -> &str {
+            let key = format!("data-goal=\"{goal}\"");
+            let start = html.match_indices(&key).nth(nth).expect(goal).0;
+            let len = html[start..].find('\n').unwrap();
+            &html[start..start + len]
+        };
+        // Hand-worked (tests/land.rs): 89.55 of 2 000 mu, 75.75 of 1 500.
+        assert!(row("vacated_mu", 0).contains("<b>89.55</b> / 2,000.00 亩 · <b>4.5%</b>"));
+        assert!(row("effective_mu", 0).contains("<b>75.75</b> / 1,500.00 亩 · <b>5.1%</b>"));
+        assert!(row("remediated", 0).contains("<b>2</b> / 400 家 · <b>0.5%</b>"));
+        assert!(row("new_parks", 0).contains("<b>1</b> / 5 个 · <b>20.0%</b>"));
+        assert!(row("new_park_floor_m2", 0).contains("<b>100,000</b> / 250,000 m²"));
+        // The township goal: 新城街道 69.75 of 100 mu.
+        let township = row("vacated_mu", 1);
+        assert!(township.contains("新城街道 · 腾退土地"), "{township}");
+        assert!(township.contains("<b>69.75</b> / 100.00 亩 · <b>69.8%</b>"));
+        for (name, _) in &o.summary().targets.0 {
+            assert!(html.contains(&format!("data-goal=\"{name}\"")), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_goal_without_data_says_so() {
+        let mut o = land_fixture();
+        o.model.buildings = None;
+        let mut s = o.summary();
+        s.targets.0.retain(|(n, _)| n == "new_park_floor_m2");
+        s.targets.0[0].1.achieved = None;
+        s.targets.0[0].1.progress = None;
+        let map = district_map(&o, Lang::En, 800);
+        let html = report_html(&o, &s, Lang::En, &map);
+        assert!(html.contains("<div class=\"bar nodata\">"));
+        assert!(html.contains("no data / 250,000 m²"));
+    }
+
+    #[test]
+    fn chinese_by_default_english_on_request() {
+        assert_eq!(Lang::default(), Lang::Zh);
+        assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
+        assert!("fr".parse::<Lang>().is_err());
+        let o = land_fixture();
+        let zh = report(&o, Lang::Zh);
+        let en = report(&o, Lang::En);
+        for label in [
+            "年度目标完成情况",
+            "逾期未销号的整治对象",
+            "腾退核查未通过",
+            "图例",
+        ] {
+            assert!(zh.contains(label), "{label}");
+            assert!(!en.contains(label), "{label}");
+        }
+        for label in ["Overdue targets", "Vacated-land checks failed", "Legend"] {
+            assert!(en.contains(label), "{label}");
+        }
+        assert!(zh.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"));
+        assert!(en.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    }
+
+    #[test]
+    fn failed_checks_and_overdue_targets_are_listed() {
+        let o = land_fixture();
+        let html = report(&o, Lang::Zh);
+        let section = |id: &str| {
+            let start = html.find(&format!("<section id=\"{id}\">")).unwrap();
+            &html[start..start + html[start..].find("</section>").unwrap()]
+        };
+        let checks = section("checks");
+        // One row per failed check of vacated_checks.csv.
+        assert_eq!(checks.matches("<tr><td><span class=\"tag\"").count(), 5);
+        assert!(checks.contains("与 TT-02 重叠 3.00 亩"));
+        assert!(checks.contains("申报 3.00 亩，实测 2.40 亩（+25.0%）"));
+        assert!(checks.contains("仍在厂（91330411MA2B00001M）仍在腾退地块上"));
+        let overdue = section("overdue");
+        // 仍在厂: pending, deadline 2020-09-30, 92 days before 2020-12-31.
+        assert!(overdue.contains(
+            "<td>仍在厂</td><td>91330411MA2B00001M</td><td>新城街道</td><td>2020-09-30</td><td class=\"n bad\">92</td>"
+        ));
+        assert_eq!(overdue.matches("<tr><td>").count(), 1);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        let mut o = land_fixture();
+        o.project.project.name = "<script>alert(1)</script> & co".into();
+        let html = report(&o, Lang::Zh);
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        check_balanced(&html).unwrap();
+    }
+
+    #[test]
+    fn numbers_have_fixed_decimals_and_thousands() {
+        assert_eq!(num(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(num(999.0, 0), "999");
+        assert_eq!(num(-1234.5, 1), "-1,234.5");
+        assert_eq!(num(-0.001, 2), "0.00");
+        assert_eq!(percent(0.04477), "4.5%");
+    }
+
+    #[test]
+    fn time_progress_is_the_share_of_the_year_gone_by() {
+        let d = |s| Date::parse(s).unwrap();
+        assert_eq!(time_progress(d("2020-12-31"), 2020), 1.0);
+        assert_eq!(time_progress(d("2019-06-30"), 2020), 0.0);
+        assert!((time_progress(d("2020-07-01"), 2020) - 183.0 / 366.0).abs() < 1e-12);
+    }
+}
