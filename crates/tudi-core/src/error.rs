@@ -117,7 +117,7 @@ fn list(problems: &[Problem], all: bool) -> String {
 }
 
 /// One line per problem; unless `all`, problems alike (same message, file,
-/// layer and field) beyond [`GROUP_OVER`] become one line with their count
+/// layer and field) beyond `GROUP_OVER` become one line with their count
 /// and first features, in the order each kind first appears.
 pub fn lines(problems: &[Problem], all: bool) -> Vec<String> {
     if all {

@@ -1,8 +1,8 @@
 //! The Transverse Mercator inverse by cells: the plane is cut into square
-//! cells of [`CELL`] metres, and in each cell the exact inverse
+//! cells of `CELL` metres, and in each cell the exact inverse
 //! ([`TransverseMercator::inverse`], a dozen transcendental functions per
 //! point) is replaced by its tensor Chebyshev interpolant of degree
-//! [`DEGREE`], fitted through (DEGREE + 1)² exact points.
+//! `DEGREE`, fitted through (DEGREE + 1)² exact points.
 //!
 //! Longitude and latitude vary on the scale of the earth's radius R, so the
 //! interpolation error is about 2·(CELL / 4R)^(DEGREE+1) / (DEGREE+1)!

@@ -1,6 +1,6 @@
 //! Polygon validity, decided as `geo`'s `Validation` decides it for
 //! polygons and multipolygons, in O(n log n) for n vertices (a sweep line,
-//! in [`sweep`]) where `geo` compares every pair of edges.
+//! in `sweep`) where `geo` compares every pair of edges.
 //!
 //! Valid means: each ring has at least 3 distinct points, all finite, and is
 //! simple (consecutive edges share only their vertex, so no spike, and no
