@@ -105,7 +105,7 @@ fn every_sheet_agrees_with_the_summary_and_the_hand_worked_answers() {
         kinds,
         [
             "重叠申报",
-            "上报面积不符",
+            "申报面积不符",
             "企业仍在生产",
             "缺完成日期",
             "超出地块范围"
@@ -123,17 +123,31 @@ fn every_sheet_agrees_with_the_summary_and_the_hand_worked_answers() {
     );
 
     let progress = wb.worksheet_range("目标进度").unwrap();
-    let keys = column(&progress, "指标");
+    // the sheet names goals in words; the summary by key
+    let keys: Vec<&str> = column(&progress, "目标")
+        .iter()
+        .map(|label| match label.to_string().as_str() {
+            "腾退土地" => "vacated_mu",
+            "其中有效面积" => "effective_mu",
+            "整治低散乱企业（作坊）" => "remediated",
+            "其中企业" => "remediated_enterprises",
+            "改造提升企业" => "upgraded",
+            "新建小微企业园" => "new_parks",
+            "新建园区建筑面积" => "new_park_floor_m2",
+            "企业入园" => "into_parks",
+            other => panic!("goal {other}"),
+        })
+        .collect();
     let achieved = column(&progress, "完成值");
     let scope = column(&progress, "范围");
     for (i, key) in keys.iter().enumerate() {
         let want = if scope[i] == "全区" {
-            &s["targets"][key.to_string()]["achieved"]
+            &s["targets"][key]["achieved"]
         } else {
-            &s["township_targets"]["330411101"][key.to_string()]["achieved"]
+            &s["township_targets"]["330411101"][key]["achieved"]
         };
         match want.as_f64() {
-            Some(w) => close(achieved[i].get_float().unwrap(), w, &key.to_string()),
+            Some(w) => close(achieved[i].get_float().unwrap(), w, key),
             None => assert!(achieved[i].is_empty(), "{key}: no data"),
         }
     }

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::analysis::enterprises::Disposition;
 use crate::analysis::predicates::Predicate;
+use crate::analysis::targets::Goal;
 use crate::date::Date;
 use crate::error::{Error, Location, Problem, Result};
+use crate::vocab::Lang;
 
 /// A parsed project file, with layer paths made absolute.
 #[derive(Debug, Clone, Deserialize)]
@@ -197,13 +200,48 @@ pub struct TownshipFields {
     pub name: FieldName,
 }
 
-/// A named list of predicates that must all hold.
+/// A rule as the project file writes it: a name and the names of the
+/// predicates that must all hold. Read into a [`TargetGroup`] or a
+/// [`DispositionRule`] once, when the file is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub all: Vec<String>,
+    /// A target group's name as products show it, in Chinese and in
+    /// English (default: the name).
+    pub label: Option<String>,
+    pub label_en: Option<String>,
+}
+
+/// A target group: an enterprise is in it when all its predicates hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetGroup {
+    pub name: String,
+    pub label: Option<String>,
+    pub label_en: Option<String>,
+    pub all: Vec<Predicate>,
+}
+
+impl TargetGroup {
+    /// The group as a product shows it: its label in the language, else
+    /// its name.
+    pub fn label(&self, lang: Lang) -> &str {
+        let label = match lang {
+            Lang::Zh => &self.label,
+            Lang::En => &self.label_en,
+        };
+        label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A disposition rule: a target gets `disposition` when all of `all`
+/// hold, the first rule that matches deciding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispositionRule {
+    pub disposition: Disposition,
+    pub all: Vec<Predicate>,
 }
 
 /// The district's rules. Defaults: Xiuzhou district 2020.
@@ -233,10 +271,18 @@ pub struct Rules {
     pub tax_per_mu_upgrade_wan: f64,
     /// GB/T 4754 code prefixes of the six key industries.
     pub key_industries: Vec<String>,
+    /// Target groups as the file gives them (read into `target`).
+    #[serde(rename = "target")]
+    target_spec: Vec<RuleSpec>,
+    /// Dispositions as the file gives them (read into `disposition`).
+    #[serde(rename = "disposition")]
+    disposition_spec: Vec<RuleSpec>,
     /// Target groups: an enterprise is a target when any group matches.
-    pub target: Vec<RuleSpec>,
+    #[serde(skip)]
+    pub target: Vec<TargetGroup>,
     /// Dispositions for targets, first match wins.
-    pub disposition: Vec<RuleSpec>,
+    #[serde(skip)]
+    pub disposition: Vec<DispositionRule>,
     /// A park whose floor-area ratio is under this is flagged.
     pub min_park_far: f64,
     /// An industrial parcel whose floor-area ratio is under this is
@@ -266,12 +312,23 @@ fn rule(name: &str, all: &[&str]) -> RuleSpec {
     RuleSpec {
         name: name.to_string(),
         all: strings(all),
+        label: None,
+        label_en: None,
+    }
+}
+
+/// A default target group, with its labels.
+fn group(name: &str, all: &[&str], label: &str, label_en: &str) -> RuleSpec {
+    RuleSpec {
+        label: Some(label.into()),
+        label_en: Some(label_en.into()),
+        ..rule(name, all)
     }
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules {
+        let mut rules = Rules {
             industrial_codes: strings(&["0601"]),
             legal_codes: strings(&["0601", "0602", "0508"]),
             village_settlement_prefixes: strings(&["203"]),
@@ -287,18 +344,45 @@ impl Default for Rules {
                 // chemicals, chemical fibres, paper, flat glass
                 "26", "28", "22", "3041",
             ]),
-            target: vec![
-                rule(
+            target_spec: vec![
+                group(
                     "village_small_low",
                     &["scattered_plot", "grade_c_or_worse", "below_scale"],
+                    "村级低小散",
+                    "Small, low-yield village firm",
                 ),
-                rule("d_three_years", &["d_three_years"]),
-                rule("no_legal_land", &["no_legal_land", "in_village"]),
-                rule("outside_plan", &["outside_plan"]),
-                rule("protected", &["in_protected"]),
-                rule("low_yield", &["tax_per_mu_under_1"]),
+                group(
+                    "d_three_years",
+                    &["d_three_years"],
+                    "连续三年D类",
+                    "Grade D three years running",
+                ),
+                group(
+                    "no_legal_land",
+                    &["no_legal_land", "in_village"],
+                    "无合法用地",
+                    "No legal land",
+                ),
+                group(
+                    "outside_plan",
+                    &["outside_plan"],
+                    "不符合规划",
+                    "Outside the land-use plan",
+                ),
+                group(
+                    "protected",
+                    &["in_protected"],
+                    "位于保护红线",
+                    "In a protected zone",
+                ),
+                group(
+                    "low_yield",
+                    &["tax_per_mu_under_1"],
+                    "亩均税收低下",
+                    "Low tax per mu",
+                ),
             ],
-            disposition: vec![
+            disposition_spec: vec![
                 rule("close", &["d_three_years"]),
                 rule("close", &["key_industry", "grade_d"]),
                 rule("close", &["in_protected"]),
@@ -307,6 +391,8 @@ impl Default for Rules {
                 rule("into_park", &["no_legal_land"]),
                 rule("upgrade", &[]),
             ],
+            target: Vec::new(),
+            disposition: Vec::new(),
             min_park_far: 1.2,
             min_parcel_far: 0.6,
             effective_min_block_mu: 5.0,
@@ -314,7 +400,10 @@ impl Default for Rules {
             claim_tolerance: 0.03,
             overlap_min_m2: 1.0,
             outside_tolerance: 0.05,
-        }
+        };
+        let problems = rules.read_specs(Path::new(""));
+        debug_assert!(problems.is_empty(), "{problems:?}");
+        rules
     }
 }
 
@@ -364,17 +453,17 @@ impl Default for Targets {
 }
 
 impl Targets {
-    /// The goals by name, in the order reports list them.
-    pub fn named(&self) -> [(&'static str, f64); 8] {
+    /// Every goal, in the order reports list them.
+    pub fn named(&self) -> [(Goal, f64); 8] {
         [
-            ("vacated_mu", self.vacated_mu),
-            ("effective_mu", self.effective_mu),
-            ("remediated", self.remediated),
-            ("remediated_enterprises", self.remediated_enterprises),
-            ("upgraded", self.upgraded),
-            ("new_parks", self.new_parks),
-            ("new_park_floor_m2", self.new_park_floor_m2),
-            ("into_parks", self.into_parks),
+            (Goal::VacatedMu, self.vacated_mu),
+            (Goal::EffectiveMu, self.effective_mu),
+            (Goal::Remediated, self.remediated),
+            (Goal::RemediatedEnterprises, self.remediated_enterprises),
+            (Goal::Upgraded, self.upgraded),
+            (Goal::NewParks, self.new_parks),
+            (Goal::NewParkFloorM2, self.new_park_floor_m2),
+            (Goal::IntoParks, self.into_parks),
         ]
     }
 }
@@ -406,12 +495,12 @@ impl Targets {
                 });
             }
         };
-        for (name, value) in self.named() {
-            check(format!("targets.{name}"), value);
+        for (goal, value) in self.named() {
+            check(format!("targets.{}", goal.name()), value);
         }
         for (code, goals) in &self.townships {
-            for (name, value) in goals.named() {
-                check(format!("targets.townships.{code}.{name}"), value);
+            for (goal, value) in goals.named() {
+                check(format!("targets.townships.{code}.{}", goal.name()), value);
             }
         }
         problems
@@ -419,17 +508,17 @@ impl Targets {
 }
 
 impl TownshipGoals {
-    /// The goals given, by name, in the order of [`Targets::named`].
-    pub fn named(&self) -> Vec<(&'static str, f64)> {
+    /// The goals given, in the order of [`Targets::named`].
+    pub fn named(&self) -> Vec<(Goal, f64)> {
         [
-            ("vacated_mu", self.vacated_mu),
-            ("effective_mu", self.effective_mu),
-            ("remediated", self.remediated),
-            ("remediated_enterprises", self.remediated_enterprises),
-            ("upgraded", self.upgraded),
-            ("new_parks", self.new_parks),
-            ("new_park_floor_m2", self.new_park_floor_m2),
-            ("into_parks", self.into_parks),
+            (Goal::VacatedMu, self.vacated_mu),
+            (Goal::EffectiveMu, self.effective_mu),
+            (Goal::Remediated, self.remediated),
+            (Goal::RemediatedEnterprises, self.remediated_enterprises),
+            (Goal::Upgraded, self.upgraded),
+            (Goal::NewParks, self.new_parks),
+            (Goal::NewParkFloorM2, self.new_park_floor_m2),
+            (Goal::IntoParks, self.into_parks),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -462,9 +551,6 @@ impl Layers {
         .collect()
     }
 }
-
-/// The four dispositions a target can get.
-pub const DISPOSITIONS: [&str; 4] = ["close", "relocate", "into_park", "upgrade"];
 
 impl Project {
     /// The files a run reads: the project file and every layer's path.
@@ -517,7 +603,8 @@ impl Project {
             }
         };
         project.layers.paths_mut().into_iter().for_each(resolve);
-        let mut problems = project.rules.problems(path);
+        let mut problems = project.rules.read_specs(path);
+        problems.extend(project.rules.problems(path));
         problems.extend(project.layers.encoding_problems(path));
         problems.extend(project.targets.problems(path));
         if let Some(d) = &project.project.as_of_text {
@@ -538,6 +625,88 @@ impl Project {
 }
 
 impl Rules {
+    /// Reads the target groups and dispositions the file gives into their
+    /// typed form; every unknown name is a problem (all of them at once).
+    fn read_specs(&mut self, file: &Path) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut say = |key: String, message: String| {
+            problems.push(Problem {
+                at: Location::file(file).field(format!("rules.{key}")),
+                message,
+            })
+        };
+        let known = Predicate::ALL.map(|p| p.name()).join(", ");
+        let mut predicates = |key: &str, i: usize, r: &RuleSpec| -> Vec<Predicate> {
+            r.all
+                .iter()
+                .filter_map(|name| {
+                    let p = Predicate::from_name(name);
+                    if p.is_none() {
+                        say(
+                            format!("{key}[{}] ({})", i + 1, r.name),
+                            format!("unknown predicate '{name}'; known predicates: {known}"),
+                        );
+                    }
+                    p
+                })
+                .collect()
+        };
+        self.target = (self.target_spec.iter().enumerate())
+            .map(|(i, r)| TargetGroup {
+                name: r.name.clone(),
+                label: r.label.clone(),
+                label_en: r.label_en.clone(),
+                all: predicates("target", i, r),
+            })
+            .collect();
+        let dispositions: Vec<(Option<Disposition>, Vec<Predicate>)> =
+            (self.disposition_spec.iter().enumerate())
+                .map(|(i, r)| {
+                    (
+                        Disposition::from_name(&r.name),
+                        predicates("disposition", i, r),
+                    )
+                })
+                .collect();
+        let mut seen = BTreeSet::new();
+        for (i, r) in self.target_spec.iter().enumerate() {
+            if !seen.insert(&r.name) {
+                say(
+                    format!("target[{}]", i + 1),
+                    format!("target group '{}' is named twice", r.name),
+                );
+            }
+        }
+        for (i, r) in self.disposition_spec.iter().enumerate() {
+            if dispositions[i].0.is_none() {
+                say(
+                    format!("disposition[{}]", i + 1),
+                    format!(
+                        "unknown disposition '{}'; known: {}",
+                        r.name,
+                        Disposition::ALL.map(|d| d.name()).join(", ")
+                    ),
+                );
+            }
+            if r.label.is_some() || r.label_en.is_some() {
+                say(
+                    format!("disposition[{}]", i + 1),
+                    "a disposition's label is tudi's own; only target groups take one".into(),
+                );
+            }
+        }
+        self.disposition = dispositions
+            .into_iter()
+            .filter_map(|(d, all)| {
+                Some(DispositionRule {
+                    disposition: d?,
+                    all,
+                })
+            })
+            .collect();
+        problems
+    }
+
     /// Every inconsistency in the rules, at once.
     pub fn problems(&self, file: &Path) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -571,40 +740,6 @@ impl Rules {
                 "industrial_codes",
                 "must list at least one DLBM code".into(),
             );
-        }
-        let known = Predicate::ALL.map(|p| p.name()).join(", ");
-        for (key, list) in [("target", &self.target), ("disposition", &self.disposition)] {
-            for (i, r) in list.iter().enumerate() {
-                for name in &r.all {
-                    if Predicate::from_name(name).is_none() {
-                        say(
-                            &format!("{key}[{}] ({})", i + 1, r.name),
-                            format!("unknown predicate '{name}'; known predicates: {known}"),
-                        );
-                    }
-                }
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for (i, r) in self.target.iter().enumerate() {
-            if !seen.insert(&r.name) {
-                say(
-                    &format!("target[{}]", i + 1),
-                    format!("target group '{}' is named twice", r.name),
-                );
-            }
-        }
-        for (i, r) in self.disposition.iter().enumerate() {
-            if !DISPOSITIONS.contains(&r.name.as_str()) {
-                say(
-                    &format!("disposition[{}]", i + 1),
-                    format!(
-                        "unknown disposition '{}'; known: {}",
-                        r.name,
-                        DISPOSITIONS.join(", ")
-                    ),
-                );
-            }
         }
         problems
     }
@@ -643,7 +778,17 @@ mod tests {
         assert_eq!(p.layers.parcels.path, PathBuf::from("/d/parcels.gpkg"));
         assert_eq!(p.rules.industrial_codes, ["0601"]);
         assert_eq!(p.rules.target.len(), 6);
-        assert_eq!(p.rules.disposition.last().unwrap().name, "upgrade");
+        let last = p.rules.disposition.last().unwrap();
+        assert_eq!(
+            (last.disposition, last.all.len()),
+            (Disposition::Upgrade, 0)
+        );
+        // the default groups carry their labels in both languages
+        assert_eq!(p.rules.target[0].label(Lang::Zh), "村级低小散");
+        assert_eq!(
+            p.rules.target[0].label(Lang::En),
+            "Small, low-yield village firm"
+        );
         assert_eq!(p.rules.cluster_gap_m, 10.0);
     }
 
@@ -653,7 +798,17 @@ mod tests {
             "[layers.parcels]\npath = \"p.gpkg\"\n[[rules.target]]\nname = \"x\"\nall = [\"grade_d\"]\n",
         )
         .unwrap();
-        assert_eq!(p.rules.target, vec![rule("x", &["grade_d"])]);
+        assert_eq!(
+            p.rules.target,
+            vec![TargetGroup {
+                name: "x".into(),
+                label: None,
+                label_en: None,
+                all: vec![Predicate::GradeD],
+            }]
+        );
+        // a group without a label is shown by its name
+        assert_eq!(p.rules.target[0].label(Lang::Zh), "x");
         assert_eq!(p.rules.disposition.len(), 7);
     }
 
@@ -686,7 +841,7 @@ mod tests {
         );
         assert_eq!(
             p.targets.townships["330411101"].named(),
-            vec![("vacated_mu", 100.0)]
+            vec![(Goal::VacatedMu, 100.0)]
         );
         let err = parse(
             "[project]\nas_of = \"2020-13-01\"\n[layers.parcels]\npath = \"p\"\n[targets]\nupgraded = -1\n[targets.townships.330411101]\ninto_parks = 0\n",

@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::analysis::blocks::Blocks;
-use crate::analysis::enterprises::Assessment;
+use crate::analysis::enterprises::{Assessment, Disposition};
 use crate::analysis::far::{self, Far};
 use crate::analysis::parcels::AreaMismatch;
-use crate::analysis::targets::{self, TargetReport};
+use crate::analysis::targets::{self, Goal, TargetReport};
 use crate::analysis::townships::TownshipRow;
 use crate::analysis::vacated::{self, Vacated};
 use crate::config::Project;
@@ -80,12 +80,12 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0 + 0.0
 }
 
-fn standings(list: &[(&'static str, targets::Standing)]) -> Ordered<StandingSummary> {
+fn standings(list: &[(Goal, targets::Standing)]) -> Ordered<StandingSummary> {
     Ordered(
         list.iter()
-            .map(|(name, s)| {
+            .map(|(goal, s)| {
                 (
-                    name.to_string(),
+                    goal.name().to_string(),
                     StandingSummary {
                         target: s.target,
                         achieved: s.achieved.map(round4),
@@ -252,6 +252,23 @@ pub struct EnterpriseSummary {
 }
 
 impl Outcome {
+    /// Targets per disposition, every disposition of the rules in the
+    /// order the rules first name it.
+    pub fn disposition_counts(&self) -> Vec<(Disposition, usize)> {
+        let mut counts: Vec<(Disposition, usize)> = Vec::new();
+        for r in &self.project.rules.disposition {
+            if !counts.iter().any(|(d, _)| *d == r.disposition) {
+                counts.push((r.disposition, 0));
+            }
+        }
+        for d in self.assessments.iter().filter_map(|a| a.disposition) {
+            if let Some((_, n)) = counts.iter_mut().find(|(x, _)| *x == d) {
+                *n += 1;
+            }
+        }
+        counts
+    }
+
     pub fn is_industrial(&self, parcel: usize) -> bool {
         self.blocks.block_of[parcel].is_some()
     }
@@ -328,15 +345,12 @@ impl Outcome {
         for r in &rules.target {
             by_group.add(&r.name, 0);
         }
-        for r in &rules.disposition {
-            by_disposition.add(&r.name, 0);
+        for (d, n) in self.disposition_counts() {
+            by_disposition.add(d.name(), n);
         }
         for a in &self.assessments {
             for &g in &a.groups {
                 by_group.add(&rules.target[g].name, 1);
-            }
-            if let Some(d) = a.disposition {
-                by_disposition.add(&rules.disposition[d].name, 1);
             }
         }
         let warnings = self.warnings(true);

@@ -1,8 +1,18 @@
-//! The words products show a planner, in Chinese and in English.
+//! The words products show a planner, in Chinese and in English: every
+//! label, unit and sentence of the ledgers, the report, the map and the
+//! GeoPackage comes from here, so one thing has one name everywhere.
+//! Machine-readable outputs (GeoJSON, CSV, `summary.json`) keep the
+//! closed sets' `name()`s.
 
 use std::str::FromStr;
 
-/// The language of the report and the map.
+use crate::analysis::enterprises::Disposition;
+use crate::analysis::predicates::Predicate;
+use crate::analysis::targets::Goal;
+use crate::analysis::vacated::Check;
+use crate::model::Progress;
+
+/// The language of the products a planner reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Lang {
     #[default]
@@ -29,4 +39,215 @@ impl FromStr for Lang {
             _ => Err(format!("'{s}' is not a language (zh or en)")),
         }
     }
+}
+
+/// A word or phrase in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl Term {
+    pub const fn new(zh: &'static str, en: &'static str) -> Term {
+        Term { zh, en }
+    }
+
+    pub fn get(self, lang: Lang) -> &'static str {
+        lang.pick(self.zh, self.en)
+    }
+}
+
+/// Yes and no, in cells that hold a flag.
+pub const YES: Term = Term::new("是", "yes");
+pub const NO: Term = Term::new("否", "no");
+/// The row of things whose township is not known.
+pub const UNKNOWN_TOWNSHIP: Term = Term::new("（乡镇不明）", "(township unknown)");
+/// The whole district, as a scope beside townships.
+pub const DISTRICT: Term = Term::new("全区", "District");
+
+/// Units, as products print them after a number.
+pub const MU: Term = Term::new("亩", "mu");
+pub const M2: Term = Term::new("㎡", "m²");
+pub const WAN_YUAN: Term = Term::new("万元", "10k yuan");
+pub const FIRMS: Term = Term::new("家", "firms");
+pub const PARKS: Term = Term::new("个", "parks");
+pub const RECORDS: Term = Term::new("条", "records");
+pub const PERCENT: Term = Term::new("%", "%");
+
+pub fn yes_no(b: bool) -> Term {
+    if b {
+        YES
+    } else {
+        NO
+    }
+}
+
+impl Disposition {
+    pub fn term(self) -> Term {
+        match self {
+            Disposition::Close => Term::new("关停淘汰", "Close"),
+            Disposition::Relocate => Term::new("搬迁转移", "Relocate"),
+            Disposition::IntoPark => Term::new("整合入园", "Into a park"),
+            Disposition::Upgrade => Term::new("改造提升", "Upgrade"),
+        }
+    }
+}
+
+impl Goal {
+    pub fn term(self) -> Term {
+        match self {
+            Goal::VacatedMu => Term::new("腾退土地", "Vacated land"),
+            Goal::EffectiveMu => Term::new("其中有效面积", "of which effective"),
+            Goal::Remediated => {
+                Term::new("整治低散乱企业（作坊）", "Remediated firms and workshops")
+            }
+            Goal::RemediatedEnterprises => Term::new("其中企业", "of which companies"),
+            Goal::Upgraded => Term::new("改造提升企业", "Firms upgraded"),
+            Goal::NewParks => Term::new("新建小微企业园", "New micro-enterprise parks"),
+            Goal::NewParkFloorM2 => Term::new("新建园区建筑面积", "Floor area of new parks"),
+            Goal::IntoParks => Term::new("企业入园", "Firms moved into parks"),
+        }
+    }
+
+    /// The unit the goal is counted in.
+    pub fn unit(self) -> Term {
+        match self {
+            Goal::VacatedMu | Goal::EffectiveMu => MU,
+            Goal::NewParkFloorM2 => M2,
+            Goal::NewParks => PARKS,
+            Goal::Remediated | Goal::RemediatedEnterprises | Goal::Upgraded | Goal::IntoParks => {
+                FIRMS
+            }
+        }
+    }
+
+    /// Decimals the goal is shown with.
+    pub fn decimals(self) -> usize {
+        match self {
+            Goal::VacatedMu | Goal::EffectiveMu => 2,
+            _ => 0,
+        }
+    }
+}
+
+impl Check {
+    pub fn term(self) -> Term {
+        match self {
+            Check::Overlap => Term::new("重叠申报", "Overlapping records"),
+            Check::ClaimMismatch => Term::new("申报面积不符", "Claimed area differs"),
+            Check::Occupied => Term::new("企业仍在生产", "Firms still operating"),
+            Check::Undated => Term::new("缺完成日期", "No completion date"),
+            Check::Outside => Term::new("超出地块范围", "Outside the parcels"),
+        }
+    }
+}
+
+impl Predicate {
+    pub fn term(self) -> Term {
+        match self {
+            Predicate::InVillage => Term::new("位于村庄", "In a village"),
+            Predicate::ScatteredPlot => Term::new("零散地块", "On a scattered plot"),
+            Predicate::GradeCOrWorse => Term::new("亩均C类及以下", "Grade C or worse"),
+            Predicate::GradeD => Term::new("亩均D类", "Grade D"),
+            Predicate::BelowScale => Term::new("规模以下", "Below scale"),
+            Predicate::DThreeYears => Term::new("连续三年D类", "Grade D three years running"),
+            Predicate::NoLegalLand => Term::new("无合法用地", "No legal land"),
+            Predicate::OutsidePlan => Term::new("不符合规划", "Outside the plan"),
+            Predicate::InProtected => Term::new("位于保护红线", "In a protected zone"),
+            Predicate::TaxPerMuUnder1 => Term::new(
+                "亩均税收低于整治线",
+                "Tax per mu under the remediation line",
+            ),
+            Predicate::TaxPerMuUnder3 => {
+                Term::new("亩均税收低于提升线", "Tax per mu under the upgrade line")
+            }
+            Predicate::KeyIndustry => Term::new("重点行业", "Key industry"),
+        }
+    }
+}
+
+impl Progress {
+    /// An enterprise's remediation status (整治状态).
+    pub fn enterprise_term(self) -> Term {
+        match self {
+            Progress::Done => Term::new("已销号", "Done"),
+            Progress::InProgress => Term::new("整治中", "In progress"),
+            Progress::Planned => Term::new("待整治", "Pending"),
+        }
+    }
+
+    /// A vacated-land record's status (腾退状态).
+    pub fn vacated_term(self) -> Term {
+        match self {
+            Progress::Done => Term::new("已腾退", "Vacated"),
+            Progress::InProgress => Term::new("腾退中", "Vacating"),
+            Progress::Planned => Term::new("计划腾退", "Planned"),
+        }
+    }
+}
+
+/// What a failed check found, in words.
+pub fn check_detail(detail: &CheckDetail, lang: Lang) -> String {
+    match (detail, lang) {
+        (CheckDetail::Overlap { other, mu }, Lang::Zh) => format!("与 {other} 重叠 {mu} 亩"),
+        (CheckDetail::Overlap { other, mu }, Lang::En) => format!("overlaps {other} by {mu} mu"),
+        (
+            CheckDetail::Claim {
+                claimed_mu,
+                measured_mu,
+                difference,
+            },
+            Lang::Zh,
+        ) => {
+            format!("申报 {claimed_mu} 亩，实测 {measured_mu} 亩（{difference}）")
+        }
+        (
+            CheckDetail::Claim {
+                claimed_mu,
+                measured_mu,
+                difference,
+            },
+            Lang::En,
+        ) => {
+            format!("claimed {claimed_mu} mu, measured {measured_mu} mu ({difference})")
+        }
+        (CheckDetail::Occupied { firm, code }, Lang::Zh) => {
+            format!("{firm}（{code}）仍在腾退地块上")
+        }
+        (CheckDetail::Occupied { firm, code }, Lang::En) => {
+            format!("{firm} ({code}) still stands on the land")
+        }
+        (CheckDetail::Undated, Lang::Zh) => "已腾退但无完成日期".into(),
+        (CheckDetail::Undated, Lang::En) => "vacated without a completion date".into(),
+        (CheckDetail::Outside { mu, share }, Lang::Zh) => {
+            format!("{mu} 亩不在本区图斑上（{share}）")
+        }
+        (CheckDetail::Outside { mu, share }, Lang::En) => {
+            format!("{mu} mu on no parcel of the district ({share})")
+        }
+    }
+}
+
+/// The figures behind a failed check, formatted as products show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckDetail {
+    Overlap {
+        other: String,
+        mu: String,
+    },
+    Claim {
+        claimed_mu: String,
+        measured_mu: String,
+        difference: String,
+    },
+    Occupied {
+        firm: String,
+        code: String,
+    },
+    Undated,
+    Outside {
+        mu: String,
+        share: String,
+    },
 }

@@ -4,13 +4,15 @@
 //! table (CSV with BOM). Every file is written on every run, empty when
 //! its layer is missing, so a folder never mixes two runs.
 
-use tudi_core::analysis::vacated::RecordFindings;
+use tudi_core::analysis::vacated::{Check, RecordFindings};
 use tudi_core::error::Result;
 use tudi_core::geodesy::m2_to_mu;
+use tudi_core::model::Progress;
 use tudi_core::outcome::Outcome;
+use tudi_core::vocab::{self, CheckDetail, Lang, Term};
 
 use super::geojson::{write_collection, Prop, Shape};
-use super::{csv_with_bom, fixed, Staging};
+use super::{csv_with_bom, fixed, grouped, percent, Staging};
 
 fn mu(m2: f64) -> Prop {
     Prop::Num(m2_to_mu(m2), 4)
@@ -206,11 +208,11 @@ fn write_vacated(o: &Outcome, staging: &Staging) -> Result<()> {
                     ("outside", Prop::Bool(f.outside)),
                     (
                         "checks",
-                        Prop::Strs(checks.iter().map(|c| c.to_string()).collect()),
+                        Prop::Strs(checks.iter().map(|c| c.name().to_string()).collect()),
                     ),
                     (
                         "check",
-                        Prop::Str(checks.first().copied().unwrap_or("ok").into()),
+                        Prop::Str(checks.first().map_or("ok", |c| c.name()).into()),
                     ),
                 ],
             )
@@ -251,13 +253,13 @@ fn write_vacated(o: &Outcome, staging: &Staging) -> Result<()> {
             ],
             rows.iter().map(|r| {
                 vec![
-                    r.check.to_string(),
+                    r.check.name().to_string(),
                     r.record.clone(),
-                    r.status.to_string(),
+                    r.status.name().to_string(),
                     r.other.clone(),
                     r.value.map(|v| fixed(v, r.decimals)).unwrap_or_default(),
-                    r.unit.to_string(),
-                    r.detail.clone(),
+                    r.unit.map_or("", |u| u.en).to_string(),
+                    vocab::check_detail(&r.detail, Lang::En),
                 ]
             }),
         )
@@ -291,16 +293,16 @@ fn write_vacated(o: &Outcome, staging: &Staging) -> Result<()> {
 
 /// One failed check of a vacated-land record, with its figures.
 pub struct CheckRow {
-    /// `overlap`, `claim_mismatch`, `occupied`, `undated` or `outside`.
-    pub check: &'static str,
+    pub check: Check,
     pub record: String,
-    pub status: &'static str,
+    pub status: Progress,
     /// The other record of an overlap, or the occupying firm's credit code.
     pub other: String,
     pub value: Option<f64>,
     pub decimals: usize,
-    pub unit: &'static str,
-    pub detail: String,
+    /// The value's unit: mu or percent ([`vocab::MU`], [`vocab::PERCENT`]).
+    pub unit: Option<Term>,
+    pub detail: CheckDetail,
 }
 
 /// Every failed check, grouped by check, records in id order.
@@ -314,7 +316,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
         |check, r: usize, other: String, value: Option<f64>, decimals, unit, detail| CheckRow {
             check,
             record: records[r].id.clone(),
-            status: records[r].status.name(),
+            status: records[r].status,
             other,
             value,
             decimals,
@@ -324,71 +326,85 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
     let mut rows = Vec::new();
     for ov in &v.overlaps {
         rows.push(row(
-            "overlap",
+            Check::Overlap,
             ov.a,
             records[ov.b].id.clone(),
             Some(m2_to_mu(ov.area_m2)),
             4,
-            "mu",
-            format!("{} m²", fixed(ov.area_m2, 1)),
+            Some(vocab::MU),
+            CheckDetail::Overlap {
+                other: records[ov.b].id.clone(),
+                mu: grouped(m2_to_mu(ov.area_m2), 2),
+            },
         ));
     }
     for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
         if f.claim_mismatch {
             rows.push(row(
-                "claim_mismatch",
+                Check::ClaimMismatch,
                 k,
                 String::new(),
                 f.claim_difference.map(|d| d * 100.0),
                 2,
-                "%",
-                format!(
-                    "claimed {} mu, measured {} mu",
-                    fixed(r.claimed_mu.unwrap_or(0.0), 4),
-                    fixed(m2_to_mu(r.area_m2), 4)
-                ),
+                Some(vocab::PERCENT),
+                CheckDetail::Claim {
+                    claimed_mu: grouped(r.claimed_mu.unwrap_or(0.0), 2),
+                    measured_mu: grouped(m2_to_mu(r.area_m2), 2),
+                    difference: format!(
+                        "{}{}",
+                        if f.claim_difference.unwrap_or(0.0) > 0.0 {
+                            "+"
+                        } else {
+                            ""
+                        },
+                        percent(f.claim_difference.unwrap_or(0.0))
+                    ),
+                },
             ));
         }
     }
     for (k, f) in v.records.iter().enumerate() {
         for &e in &f.occupants {
             rows.push(row(
-                "occupied",
+                Check::Occupied,
                 k,
                 ents[e].credit_code.clone(),
                 None,
                 0,
-                "",
-                format!("{} still stands on done land", ents[e].name),
+                None,
+                CheckDetail::Occupied {
+                    firm: ents[e].name.clone(),
+                    code: ents[e].credit_code.clone(),
+                },
             ));
         }
     }
     for (k, f) in v.records.iter().enumerate() {
         if f.undated {
             rows.push(row(
-                "undated",
+                Check::Undated,
                 k,
                 String::new(),
                 None,
                 0,
-                "",
-                "done without a done_date".into(),
+                None,
+                CheckDetail::Undated,
             ));
         }
     }
     for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
         if f.outside {
             rows.push(row(
-                "outside",
+                Check::Outside,
                 k,
                 String::new(),
                 Some(m2_to_mu(f.outside_m2)),
                 4,
-                "mu",
-                format!(
-                    "{}% of the record lies on no parcel of the district",
-                    fixed(100.0 * f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE), 1)
-                ),
+                Some(vocab::MU),
+                CheckDetail::Outside {
+                    mu: grouped(m2_to_mu(f.outside_m2), 2),
+                    share: percent(f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE)),
+                },
             ));
         }
     }
@@ -400,7 +416,12 @@ fn write_townships(o: &Outcome, staging: &Staging) -> Result<()> {
         let vt = t.vacated.as_ref();
         vec![
             t.code.clone(),
-            t.name.clone(),
+            // the unknown row says so; a township without a name stays blank
+            if t.code.is_empty() {
+                t.label(Lang::En).to_string()
+            } else {
+                t.name.clone()
+            },
             t.parcels.to_string(),
             fixed(m2_to_mu(t.area_m2), 4),
             t.industrial_parcels.to_string(),

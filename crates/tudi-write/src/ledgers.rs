@@ -1,7 +1,8 @@
 //! `ledgers.xlsx`: the ledgers planners keep in Excel, one sheet each —
 //! 整治对象台账 (targets), 零散地块, 小微园, 腾退核查, 目标进度,
 //! 乡镇汇总 — with the header row frozen, an autofilter, set column
-//! widths, numbers as numbers with fixed decimals and dates as dates.
+//! widths, numbers as numbers with fixed decimals and dates as dates; in
+//! the run's language throughout (sheet names, headers, every label).
 //! The file's creation time is the report date, so the same inputs give
 //! the same bytes.
 
@@ -14,10 +15,9 @@ use tudi_core::date::Date;
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::model::Progress;
 use tudi_core::outcome::Outcome;
+use tudi_core::vocab::{self, Lang, Term};
 
 use super::land::vacated_check_rows;
-use super::map::disposition_label;
-use super::report::Lang;
 
 /// One cell of a ledger.
 enum Cell {
@@ -47,15 +47,16 @@ fn opt_num(v: Option<f64>, n: Num) -> Cell {
     v.map_or(Cell::Empty, |v| Cell::Num(v, n))
 }
 
-fn yes_no(b: bool) -> Cell {
-    text(if b { "是" } else { "否" })
-}
-
 /// A sheet: its name, its columns (title and width in characters) and rows.
 struct Sheet {
-    name: &'static str,
-    columns: Vec<(&'static str, f64)>,
+    name: Term,
+    columns: Vec<(Term, f64)>,
     rows: Vec<Vec<Cell>>,
+}
+
+/// A column title.
+const fn col(zh: &'static str, en: &'static str, width: f64) -> (Term, f64) {
+    (Term::new(zh, en), width)
 }
 
 struct Formats {
@@ -88,11 +89,16 @@ fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)
 }
 
-fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(sheet.name)?;
+fn write_sheet(
+    ws: &mut Worksheet,
+    sheet: &Sheet,
+    f: &Formats,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    ws.set_name(sheet.name.get(lang))?;
     for (c, (title, width)) in sheet.columns.iter().enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, *title, &f.header)?;
+        ws.write_string_with_format(0, c, title.get(lang), &f.header)?;
         ws.set_column_width(c, *width)?;
     }
     ws.set_row_height(0, 30)?;
@@ -128,40 +134,6 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> Result<(), Xls
     Ok(())
 }
 
-fn status_zh(p: Option<Progress>) -> &'static str {
-    match p {
-        Some(Progress::Done) => "已销号",
-        Some(Progress::InProgress) => "整治中",
-        Some(Progress::Planned) | None => "待整治",
-    }
-}
-
-fn check_zh(check: &str) -> &str {
-    match check {
-        "overlap" => "重叠申报",
-        "claim_mismatch" => "上报面积不符",
-        "occupied" => "企业仍在生产",
-        "undated" => "缺完成日期",
-        "outside" => "超出地块范围",
-        other => other,
-    }
-}
-
-/// The goals' Chinese names.
-pub fn goal_zh(name: &str) -> &str {
-    match name {
-        "vacated_mu" => "腾退土地（亩）",
-        "effective_mu" => "其中有效面积（亩）",
-        "remediated" => "整治低散乱企业（作坊）",
-        "remediated_enterprises" => "其中企业",
-        "upgraded" => "改造提升企业",
-        "new_parks" => "新建小微企业园",
-        "new_park_floor_m2" => "新建园区建筑面积（㎡）",
-        "into_parks" => "企业入园",
-        other => other,
-    }
-}
-
 fn township_name(o: &Outcome, code: Option<&str>) -> String {
     match code {
         Some(c) => o
@@ -173,29 +145,31 @@ fn township_name(o: &Outcome, code: Option<&str>) -> String {
     }
 }
 
-fn sheets(o: &Outcome) -> Vec<Sheet> {
+fn sheets(o: &Outcome, lang: Lang) -> Vec<Sheet> {
     let parcels = &o.model.parcels;
     let rules = &o.project.rules;
     let ents = &o.model.enterprises;
+    let word = |t: Term| text(t.get(lang));
+    let yes_no = |b: bool| word(vocab::yes_no(b));
 
     let targets = Sheet {
-        name: "整治对象台账",
+        name: Term::new("整治对象台账", "Targets"),
         columns: vec![
-            ("企业名称", 28.0),
-            ("统一社会信用代码", 22.0),
-            ("乡镇（街道）", 12.0),
-            ("村", 10.0),
-            ("所在图斑", 12.0),
-            ("地类", 6.0),
-            ("用地面积（亩）", 10.0),
-            ("亩均税收（万元/亩）", 10.0),
-            ("历年亩均等级", 10.0),
-            ("整治类别", 24.0),
-            ("处置方式", 10.0),
-            ("销号期限", 11.0),
-            ("整治状态", 8.0),
-            ("是否逾期", 8.0),
-            ("重复行号", 10.0),
+            col("企业名称", "Name", 28.0),
+            col("统一社会信用代码", "Credit code", 22.0),
+            col("乡镇（街道）", "Township", 12.0),
+            col("村", "Village", 10.0),
+            col("所在图斑", "Parcel", 12.0),
+            col("地类", "Land use", 6.0),
+            col("用地面积（亩）", "Land (mu)", 10.0),
+            col("亩均税收（万元/亩）", "Tax per mu (10k yuan)", 10.0),
+            col("历年亩均等级", "Grades by year", 10.0),
+            col("整治类别", "Target groups", 24.0),
+            col("处置方式", "Disposition", 10.0),
+            col("销号期限", "Deadline", 11.0),
+            col("整治状态", "Status", 8.0),
+            col("是否逾期", "Overdue", 8.0),
+            col("重复行号", "Duplicate rows", 10.0),
         ],
         rows: ents
             .iter()
@@ -207,7 +181,7 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                 let groups: Vec<&str> = a
                     .groups
                     .iter()
-                    .map(|&g| rules.target[g].name.as_str())
+                    .map(|&g| rules.target[g].label(lang))
                     .collect();
                 let grades: Vec<String> = e.grades.iter().map(|g| g.letter().to_string()).collect();
                 vec![
@@ -220,21 +194,18 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                     opt_num(a.land_mu, Num::Two),
                     opt_num(a.tax_per_mu, Num::Two),
                     text(grades.join(",")),
-                    text(groups.join("；")),
-                    text(
-                        a.disposition
-                            .map(|d| disposition_label(&rules.disposition[d].name, Lang::Zh))
-                            .unwrap_or_default(),
-                    ),
+                    text(groups.join(lang.pick("；", "; "))),
+                    a.disposition.map_or(Cell::Empty, |d| word(d.term())),
                     e.deadline.map_or(Cell::Empty, Cell::Date),
-                    text(status_zh(e.status)),
+                    // a target without a status is still to be done
+                    word(e.status.unwrap_or(Progress::Planned).enterprise_term()),
                     yes_no(o.targets.overdue.binary_search(&k).is_ok()),
                     text(
                         a.duplicate_rows
                             .iter()
                             .map(usize::to_string)
                             .collect::<Vec<_>>()
-                            .join("、"),
+                            .join(lang.pick("、", ", ")),
                     ),
                 ]
             })
@@ -242,16 +213,16 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
     };
 
     let scattered = Sheet {
-        name: "零散地块",
+        name: Term::new("零散地块", "Scattered plots"),
         columns: vec![
-            ("图斑标识码", 14.0),
-            ("地类编码", 8.0),
-            ("乡镇（街道）", 12.0),
-            ("坐落单位", 12.0),
-            ("面积（亩）", 10.0),
-            ("地块群编号", 10.0),
-            ("地块群面积（亩）", 12.0),
-            ("容积率", 8.0),
+            col("图斑标识码", "Parcel", 14.0),
+            col("地类编码", "Land use", 8.0),
+            col("乡镇（街道）", "Township", 12.0),
+            col("坐落单位", "Village", 12.0),
+            col("面积（亩）", "Area (mu)", 10.0),
+            col("地块群编号", "Block", 10.0),
+            col("地块群面积（亩）", "Block area (mu)", 12.0),
+            col("容积率", "FAR", 8.0),
         ],
         rows: (0..parcels.len())
             .filter(|&i| o.blocks.scattered[i])
@@ -278,21 +249,21 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
     let park_list = o.model.parks.as_deref().unwrap_or(&[]);
     let known = o.model.buildings.is_some();
     let parks = Sheet {
-        name: "小微园",
+        name: Term::new("小微园", "Parks"),
         columns: vec![
-            ("园区名称", 22.0),
-            ("乡镇（街道）", 12.0),
-            ("星级", 6.0),
-            ("评价等级", 8.0),
-            ("建成年份", 8.0),
-            ("用地面积（亩）", 10.0),
-            ("建筑面积（㎡）", 12.0),
-            ("容积率", 8.0),
-            ("建筑密度", 8.0),
-            ("楼栋数", 7.0),
-            ("入园企业数", 9.0),
-            ("亩均税收（万元/亩）", 10.0),
-            ("容积率低于下限", 10.0),
+            col("园区名称", "Park", 22.0),
+            col("乡镇（街道）", "Township", 12.0),
+            col("星级", "Stars", 6.0),
+            col("评价等级", "Grade", 8.0),
+            col("建成年份", "Opened", 8.0),
+            col("用地面积（亩）", "Land (mu)", 10.0),
+            col("建筑面积（㎡）", "Floor area (m²)", 12.0),
+            col("容积率", "FAR", 8.0),
+            col("建筑密度", "Building density", 8.0),
+            col("楼栋数", "Buildings", 7.0),
+            col("入园企业数", "Firms", 9.0),
+            col("亩均税收（万元/亩）", "Tax per mu (10k yuan)", 10.0),
+            col("容积率低于下限", "FAR under minimum", 10.0),
         ],
         rows: park_list
             .iter()
@@ -319,31 +290,33 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
     };
 
     let checks = Sheet {
-        name: "腾退核查",
+        name: Term::new("腾退核查", "Vacated-land checks"),
         columns: vec![
-            ("核查项", 14.0),
-            ("腾退编号", 14.0),
-            ("状态", 10.0),
-            ("关联（记录/企业）", 22.0),
-            ("数值", 10.0),
-            ("单位", 6.0),
-            ("说明", 44.0),
+            col("核查项", "Check", 14.0),
+            col("腾退编号", "Record", 14.0),
+            col("状态", "Status", 10.0),
+            col("关联（记录/企业）", "Other record or firm", 22.0),
+            col("数值", "Value", 10.0),
+            col("单位", "Unit", 6.0),
+            col("说明", "Detail", 44.0),
         ],
         rows: vacated_check_rows(o)
             .into_iter()
             .map(|r| {
+                // percentages as Excel percentages, which say their unit
+                let percent = r.unit == Some(vocab::PERCENT);
                 vec![
-                    text(check_zh(r.check)),
+                    word(r.check.term()),
                     text(r.record),
-                    text(r.status),
+                    word(r.status.vacated_term()),
                     text(r.other),
-                    match r.unit {
-                        // percentages as Excel percentages
-                        "%" => opt_num(r.value.map(|v| v / 100.0), Num::Percent),
-                        _ => opt_num(r.value, Num::Two),
+                    if percent {
+                        opt_num(r.value.map(|v| v / 100.0), Num::Percent)
+                    } else {
+                        opt_num(r.value, Num::Two)
                     },
-                    text(if r.unit == "%" { "" } else { r.unit }),
-                    text(r.detail),
+                    r.unit.filter(|_| !percent).map_or(Cell::Empty, word),
+                    text(vocab::check_detail(&r.detail, lang)),
                 ]
             })
             .collect(),
@@ -353,11 +326,11 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
         .targets
         .district
         .iter()
-        .map(|(name, s)| {
+        .map(|&(goal, s)| {
             vec![
-                text("全区"),
-                text(goal_zh(name)),
-                text(*name),
+                word(vocab::DISTRICT),
+                word(goal.term()),
+                word(goal.unit()),
                 Cell::Num(s.target, Num::Two),
                 opt_num(s.achieved, Num::Two),
                 opt_num(s.progress, Num::Percent),
@@ -365,11 +338,11 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
         })
         .collect();
     for (code, list) in &o.targets.townships {
-        for (name, s) in list {
+        for &(goal, s) in list {
             progress_rows.push(vec![
                 text(township_name(o, Some(code))),
-                text(goal_zh(name)),
-                text(*name),
+                word(goal.term()),
+                word(goal.unit()),
                 Cell::Num(s.target, Num::Two),
                 opt_num(s.achieved, Num::Two),
                 opt_num(s.progress, Num::Percent),
@@ -377,41 +350,41 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
         }
     }
     let progress = Sheet {
-        name: "目标进度",
+        name: Term::new("目标进度", "Goals"),
         columns: vec![
-            ("范围", 12.0),
-            ("目标", 24.0),
-            ("指标", 22.0),
-            ("目标值", 12.0),
-            ("完成值", 12.0),
-            ("完成进度", 10.0),
+            col("范围", "Scope", 12.0),
+            col("目标", "Goal", 24.0),
+            col("单位", "Unit", 8.0),
+            col("目标值", "Target", 12.0),
+            col("完成值", "Achieved", 12.0),
+            col("完成进度", "Progress", 10.0),
         ],
         rows: progress_rows,
     };
 
     let townships = Sheet {
-        name: "乡镇汇总",
+        name: Term::new("乡镇汇总", "Townships"),
         columns: vec![
-            ("乡镇代码", 11.0),
-            ("乡镇（街道）", 12.0),
-            ("图斑数", 8.0),
-            ("面积（亩）", 11.0),
-            ("工业图斑", 8.0),
-            ("零散地块", 8.0),
-            ("零散面积（亩）", 10.0),
-            ("企业数", 7.0),
-            ("整治对象", 8.0),
-            ("已销号", 7.0),
-            ("逾期", 6.0),
-            ("小微园", 7.0),
-            ("园区用地（亩）", 10.0),
-            ("腾退记录", 8.0),
-            ("腾退面积（亩）", 10.0),
-            ("有效面积（亩）", 10.0),
-            ("计划腾退（亩）", 10.0),
-            ("腾退中（亩）", 10.0),
-            ("腾退目标（亩）", 10.0),
-            ("腾退进度", 9.0),
+            col("乡镇代码", "Code", 11.0),
+            col("乡镇（街道）", "Township", 12.0),
+            col("图斑数", "Parcels", 8.0),
+            col("面积（亩）", "Area (mu)", 11.0),
+            col("工业图斑", "Industrial parcels", 8.0),
+            col("零散地块", "Scattered plots", 8.0),
+            col("零散面积（亩）", "Scattered (mu)", 10.0),
+            col("企业数", "Firms", 7.0),
+            col("整治对象", "Targets", 8.0),
+            col("已销号", "Done", 7.0),
+            col("逾期", "Overdue", 6.0),
+            col("小微园", "Parks", 7.0),
+            col("园区用地（亩）", "Park land (mu)", 10.0),
+            col("腾退记录", "Vacated records", 8.0),
+            col("腾退面积（亩）", "Vacated (mu)", 10.0),
+            col("有效面积（亩）", "Effective (mu)", 10.0),
+            col("计划腾退（亩）", "Planned (mu)", 10.0),
+            col("腾退中（亩）", "Vacating (mu)", 10.0),
+            col("腾退目标（亩）", "Vacated goal (mu)", 10.0),
+            col("腾退进度", "Vacated progress", 9.0),
         ],
         rows: o
             .townships
@@ -423,7 +396,7 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
                 };
                 vec![
                     text(t.code.clone()),
-                    text(t.name.clone()),
+                    text(t.label(lang)),
                     n(t.parcels),
                     Cell::Num(m2_to_mu(t.area_m2), Num::Two),
                     n(t.industrial_parcels),
@@ -451,23 +424,27 @@ fn sheets(o: &Outcome) -> Vec<Sheet> {
 }
 
 /// The workbook's bytes.
-pub fn ledgers(o: &Outcome) -> Result<Vec<u8>, XlsxError> {
+pub fn ledgers(o: &Outcome, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let created = excel_date(o.as_of)?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} 整治台账", o.project.project.name))
+            .set_title(format!(
+                "{} {}",
+                o.project.project.name,
+                lang.pick("整治台账", "remediation ledgers")
+            ))
             .set_author("tudi")
             .set_creation_datetime(&created),
     );
     // Sheets are filled side by side (the target ledger alone has a row
     // per target), then handed to the workbook in order.
     let f = formats();
-    let filled: Vec<Result<Worksheet, XlsxError>> = sheets(o)
+    let filled: Vec<Result<Worksheet, XlsxError>> = sheets(o, lang)
         .into_par_iter()
         .map(|sheet| {
             let mut ws = Worksheet::new();
-            write_sheet(&mut ws, &sheet, &f)?;
+            write_sheet(&mut ws, &sheet, &f, lang)?;
             Ok(ws)
         })
         .collect();

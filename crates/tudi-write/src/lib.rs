@@ -29,6 +29,31 @@ pub(crate) fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A number with fixed decimals and thousands separators, as the report
+/// and the checks' sentences print it.
+pub fn grouped(v: f64, decimals: usize) -> String {
+    let s = fixed(v, decimals);
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// A share as a percentage with one decimal.
+pub fn percent(ratio: f64) -> String {
+    format!("{}%", fixed(ratio * 100.0, 1))
+}
+
 /// Escapes text for HTML and XML, in content and in quoted attributes.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Simplify};
 
+use tudi_core::analysis::enterprises::Disposition;
 use tudi_core::error::{Error, Result};
 use tudi_core::geodesy::{geodesic_distance, EqualArea};
 use tudi_core::model::{union_rect, Progress};
@@ -23,25 +24,13 @@ pub const FONTS: &str = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micr
 
 /// Disposition colours (ColorBrewer RdYlBu and a yellow): the one palette
 /// of the map, the report and the legend.
-pub fn disposition_colour(name: &str) -> &'static str {
-    match name {
-        "close" => "#d7191c",
-        "relocate" => "#fdae61",
-        "into_park" => "#2c7bb6",
-        "upgrade" => "#ffd92f",
-        _ => "#8c6bb1",
+pub fn disposition_colour(d: Disposition) -> &'static str {
+    match d {
+        Disposition::Close => "#d7191c",
+        Disposition::Relocate => "#fdae61",
+        Disposition::IntoPark => "#2c7bb6",
+        Disposition::Upgrade => "#ffd92f",
     }
-}
-
-pub fn disposition_label(name: &str, lang: Lang) -> String {
-    let label = match name {
-        "close" => lang.pick("关停淘汰", "Close"),
-        "relocate" => lang.pick("搬迁转移", "Relocate"),
-        "into_park" => lang.pick("整合入园", "Into a park"),
-        "upgrade" => lang.pick("改造提升", "Upgrade"),
-        other => return other.to_string(),
-    };
-    label.to_string()
 }
 
 const SCATTERED: &str = "#e31a1c";
@@ -508,16 +497,11 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             lang.pick("腾退核查未通过", "Vacated: failed check").into(),
         ));
     }
-    for r in &o.project.rules.disposition {
-        if !legend
-            .iter()
-            .any(|(_, l)| *l == disposition_label(&r.name, lang))
-        {
-            legend.push((
-                Swatch::Dot(disposition_colour(&r.name)),
-                disposition_label(&r.name, lang),
-            ));
-        }
+    for (d, _) in o.disposition_counts() {
+        legend.push((
+            Swatch::Dot(disposition_colour(d)),
+            d.term().get(lang).to_string(),
+        ));
     }
     let row_h = 33.0 * u;
     let legend_h = 60.0 * u + row_h * legend.len() as f64 + 90.0 * u;
@@ -695,7 +679,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     // 1 500 full-size dots.
     let radius = (4.5 * (1500.0 / targets.max(1) as f64).sqrt().min(1.0)).max(1.3) * u;
     let halo = (0.3 * radius).min(1.2 * u);
-    for (d, rule) in o.project.rules.disposition.iter().enumerate().rev() {
+    for (d, _) in o.disposition_counts().into_iter().rev() {
         let at: Vec<Coord<f64>> = m
             .enterprises
             .iter()
@@ -704,7 +688,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             .map(|(e, _)| frame.px(e.location))
             .filter(|&p| frame.inside(p))
             .collect();
-        dots_path(&mut s, &at, disposition_colour(&rule.name), radius, halo);
+        dots_path(&mut s, &at, disposition_colour(d), radius, halo);
     }
 
     // The district outline on top (its fill went in first).

@@ -20,24 +20,6 @@ pub const PROJECT: &str = "tudi.qgs";
 /// The boundary layer's table, which frames the map when present.
 const BOUNDARY: &str = "district";
 
-/// Chinese column titles of the predicates, as the ledgers name them.
-fn predicate_alias(p: Predicate) -> &'static str {
-    match p {
-        Predicate::InVillage => "位于村庄",
-        Predicate::ScatteredPlot => "零散地块",
-        Predicate::GradeCOrWorse => "亩均C类及以下",
-        Predicate::GradeD => "亩均D类",
-        Predicate::BelowScale => "规模以下",
-        Predicate::DThreeYears => "连续三年D类",
-        Predicate::NoLegalLand => "无合法用地",
-        Predicate::OutsidePlan => "不符合规划",
-        Predicate::InProtected => "位于保护红线",
-        Predicate::TaxPerMuUnder1 => "亩均税收低于整治线",
-        Predicate::TaxPerMuUnder3 => "亩均税收低于提升线",
-        Predicate::KeyIndustry => "重点行业",
-    }
-}
-
 /// The survey fields every parcel layer starts with.
 fn parcel_fields() -> Vec<Field> {
     vec![
@@ -81,7 +63,7 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
         Field::new("unlocated", "未落入图斑", FieldKind::Bool),
     ];
     for p in Predicate::ALL {
-        fields.push(Field::new(p.name(), predicate_alias(p), FieldKind::Bool));
+        fields.push(Field::new(p.name(), p.term().zh, FieldKind::Bool));
     }
     fields.extend([
         Field::new("land_mu", "用地面积（亩）", FieldKind::Real(4)),
@@ -132,7 +114,7 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                 a.duplicate_of.map_or(Value::Null, |f| Value::Int(f as i64)),
                 Value::Text(duplicate_rows.join(";")),
                 Value::Text(groups.join(";")),
-                Value::opt_text(a.disposition.map(|d| rules.disposition[d].name.as_str())),
+                Value::opt_text(a.disposition.map(|d| d.name())),
                 Value::opt_text(o.enterprise_township[k].as_deref()),
                 Value::opt_text(e.status.map(|s| s.enterprise_name())),
                 e.deadline
@@ -399,8 +381,8 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                         ),
                         Value::Bool(f.undated),
                         Value::Bool(f.outside),
-                        join(checks.iter().map(|c| c.to_string()).collect()),
-                        Value::Text(checks.first().copied().unwrap_or("ok").into()),
+                        join(checks.iter().map(|c| c.name().to_string()).collect()),
+                        Value::Text(checks.first().map_or("ok", |c| c.name()).into()),
                     ],
                 )
             }),

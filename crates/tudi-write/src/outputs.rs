@@ -10,6 +10,7 @@ use tudi_core::analysis::predicates::Predicate;
 use tudi_core::error::{Error, Result};
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::outcome::{Outcome, Summary};
+use tudi_core::vocab::Lang;
 
 use crate::geojson::{write_collection, Prop, Shape};
 use crate::report::ReportOptions;
@@ -41,7 +42,7 @@ pub fn write_outputs_with(
                 || crate::land::write_land_outputs(o, &staging),
                 || {
                     rayon::join(
-                        || write_ledgers(o, &staging),
+                        || write_ledgers(o, &staging, report.lang),
                         || {
                             rayon::join(
                                 || crate::maps::write(&staging, o, o.model.boundary.as_deref()),
@@ -57,8 +58,8 @@ pub fn write_outputs_with(
     staging.commit()
 }
 
-fn write_ledgers(o: &Outcome, staging: &Staging) -> Result<()> {
-    let xlsx = crate::ledgers::ledgers(o).map_err(|e| Error::Write {
+fn write_ledgers(o: &Outcome, staging: &Staging, lang: Lang) -> Result<()> {
+    let xlsx = crate::ledgers::ledgers(o, lang).map_err(|e| Error::Write {
         path: staging.dir().join("ledgers.xlsx"),
         source: std::io::Error::other(e.to_string()),
     })?;
@@ -127,8 +128,7 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary) -> Result<()> {
             .map(|&g| rules.target[g].name.clone())
             .collect()
     };
-    let disposition_name =
-        |a: &Assessment| a.disposition.map(|d| rules.disposition[d].name.clone());
+    let disposition_name = |a: &Assessment| a.disposition.map(|d| d.name().to_string());
     let duplicate_rows =
         |a: &Assessment| -> Vec<String> { a.duplicate_rows.iter().map(usize::to_string).collect() };
     let grades = |e: &tudi_core::model::Enterprise| {

@@ -6,19 +6,22 @@
 
 use std::fmt::Write as _;
 
+use tudi_core::analysis::targets::Goal;
 use tudi_core::analysis::vacated::Vacated;
 use tudi_core::date::Date;
 use tudi_core::error::Result;
 use tudi_core::geodesy::m2_to_mu;
-use tudi_core::model::VacatedRecord;
-use tudi_core::outcome::{Outcome, StandingSummary, Summary};
+use tudi_core::outcome::{Ordered, Outcome, StandingSummary, Summary};
 
 use super::escape;
-use super::map::{disposition_colour, disposition_label, district_map, DistrictMap};
-use super::{fixed, Staging};
+use super::map::{disposition_colour, district_map, DistrictMap};
+use super::{fixed, grouped, percent, Staging};
 use tudi_core::analysis::townships::TownshipRow;
 
+use tudi_core::vocab;
 pub use tudi_core::vocab::Lang;
+
+use super::land::vacated_check_rows;
 
 /// How the report is written.
 #[derive(Debug, Clone, Copy)]
@@ -37,31 +40,12 @@ impl Default for ReportOptions {
     }
 }
 
-/// A number with fixed decimals and thousands separators.
 fn num(v: f64, decimals: usize) -> String {
-    let s = fixed(v, decimals);
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, ""), |(i, f)| (i, f));
-    let mut grouped = String::new();
-    for (k, ch) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
+    grouped(v, decimals)
 }
 
 fn mu(v: f64) -> String {
-    num(v, 2)
-}
-
-fn percent(ratio: f64) -> String {
-    format!("{}%", fixed(ratio * 100.0, 1))
+    grouped(v, 2)
 }
 
 /// Writes `report.html` and `map.svg` into the staging folder.
@@ -157,9 +141,9 @@ pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap
         map.svg
     );
     townships(&mut h, o, lang);
-    if let (Some(v), Some(records)) = (&o.vacated, o.model.vacated.as_deref()) {
+    if let Some(v) = &o.vacated {
         timeline(&mut h, v, o.project.targets.vacated_mu, lang);
-        checks(&mut h, o, v, records, lang);
+        checks(&mut h, o, lang);
     }
     overdue(&mut h, o, lang);
     let _ = writeln!(
@@ -215,12 +199,12 @@ fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         ),
     );
     let mut chips = String::new();
-    for (name, n) in &s.enterprises.by_disposition.0 {
+    for (d, n) in o.disposition_counts() {
         let _ = write!(
             chips,
             "<span class=\"chip\"><span class=\"dot\" style=\"background:{}\"></span>{} <b>{}</b></span>",
-            disposition_colour(name),
-            escape(&disposition_label(name, lang)),
+            disposition_colour(d),
+            escape(d.term().get(lang)),
             n
         );
     }
@@ -311,26 +295,6 @@ fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     h.push_str("</div></section>\n");
 }
 
-/// A goal's label, unit and decimals.
-fn goal_meta(name: &str, lang: Lang) -> (&'static str, &'static str, usize) {
-    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    match name {
-        "vacated_mu" => (t("腾退土地", "Vacated land"), t("亩", "mu"), 2),
-        "effective_mu" => (
-            t("有效腾退面积", "Effective vacated land"),
-            t("亩", "mu"),
-            2,
-        ),
-        "remediated" => (t("整治企业（作坊）", "Remediated"), t("家", ""), 0),
-        "remediated_enterprises" => (t("其中企业", "of which companies"), t("家", ""), 0),
-        "upgraded" => (t("改造提升", "Upgraded"), t("家", ""), 0),
-        "new_parks" => (t("新建小微园", "New parks"), t("个", ""), 0),
-        "new_park_floor_m2" => (t("新建园区建筑面积", "New park floor area"), "m²", 0),
-        "into_parks" => (t("整合入园", "Moved into parks"), t("家", ""), 0),
-        _ => ("", "", 2),
-    }
-}
-
 /// The share of the target year gone by on the report date.
 fn time_progress(as_of: Date, year: i32) -> f64 {
     let (Some(start), Some(end)) = (Date::new(year, 1, 1), Date::new(year, 12, 31)) else {
@@ -340,12 +304,13 @@ fn time_progress(as_of: Date, year: i32) -> f64 {
     ((as_of.days_since_epoch() - start.days_since_epoch() + 1) as f64 / days).clamp(0.0, 1.0)
 }
 
-fn goal_row(h: &mut String, name: &str, label: &str, g: &StandingSummary, time: f64, lang: Lang) {
-    let (_, unit, decimals) = goal_meta(name, lang);
+fn goal_row(h: &mut String, goal: Goal, label: &str, g: &StandingSummary, time: f64, lang: Lang) {
+    let (unit, decimals) = (goal.unit().get(lang), goal.decimals());
     let target = num(g.target, decimals);
     let _ = write!(
         h,
-        "<div class=\"goal\" data-goal=\"{name}\"><div class=\"name\">{}</div>",
+        "<div class=\"goal\" data-goal=\"{}\"><div class=\"name\">{}</div>",
+        goal.name(),
         escape(label)
     );
     let marker = format!(
@@ -385,6 +350,14 @@ fn goal_row(h: &mut String, name: &str, label: &str, g: &StandingSummary, time: 
     }
 }
 
+/// A goal's standing in the summary's list, when it is tracked.
+fn standing(list: &Ordered<StandingSummary>, goal: Goal) -> Option<&StandingSummary> {
+    list.0
+        .iter()
+        .find(|(k, _)| k == goal.name())
+        .map(|(_, g)| g)
+}
+
 fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let time = time_progress(o.as_of, s.year);
@@ -394,18 +367,27 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         s.year,
         t("年度目标完成情况", "goals")
     );
-    for (name, g) in &s.targets.0 {
-        goal_row(h, name, goal_meta(name, lang).0, g, time, lang);
+    // the goals the analysis tracks, with the summary's rounded figures
+    for (goal, _) in &o.targets.district {
+        if let Some(g) = standing(&s.targets, *goal) {
+            goal_row(h, *goal, goal.term().get(lang), g, time, lang);
+        }
     }
-    for (code, list) in &s.township_targets {
+    for (code, goals) in &o.targets.townships {
         let township = o
             .township_names
             .get(code)
             .cloned()
             .unwrap_or_else(|| code.clone());
-        for (name, g) in &list.0 {
-            let label = format!("{township} · {}", goal_meta(name, lang).0);
-            goal_row(h, name, &label, g, time, lang);
+        for (goal, _) in goals {
+            if let Some(g) = s
+                .township_targets
+                .get(code)
+                .and_then(|l| standing(l, *goal))
+            {
+                let label = format!("{township} · {}", goal.term().get(lang));
+                goal_row(h, *goal, &label, g, time, lang);
+            }
         }
     }
     let _ = writeln!(
@@ -517,14 +499,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
     }
     let more = rows.len().saturating_sub(MAX_ROWS);
     for (r, _) in rows.iter().zip(&show).filter(|(_, &s)| s) {
-        let name = if r.code.is_empty() {
-            t("（未知）", "(unknown)").to_string()
-        } else if r.name.is_empty() {
-            r.code.clone()
-        } else {
-            r.name.clone()
-        };
-        row(h, r, &name, &r.code, false);
+        row(h, r, r.label(lang), &r.code, false);
     }
     for r in rows {
         total.parcels += r.parcels;
@@ -687,125 +662,11 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
     );
 }
 
-/// A parenthesis in the language's own punctuation.
-fn paren(s: &str, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("（{s}）"),
-        Lang::En => format!(" ({s})"),
-    }
-}
-
-fn check_label(check: &str, lang: Lang) -> &'static str {
-    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    match check {
-        "overlap" => t("图斑重叠", "Overlap"),
-        "claim_mismatch" => t("申报面积不符", "Claim mismatch"),
-        "occupied" => t("企业仍在厂", "Still occupied"),
-        "undated" => t("缺完成日期", "Undated"),
-        "outside" => t("超出本区图斑", "Outside the parcels"),
-        _ => t("其他", "Other"),
-    }
-}
-
-fn status_label(r: &VacatedRecord, lang: Lang) -> &'static str {
-    match r.status {
-        tudi_core::model::Progress::Done => lang.pick("已完成", "done"),
-        tudi_core::model::Progress::InProgress => lang.pick("实施中", "in progress"),
-        tudi_core::model::Progress::Planned => lang.pick("计划", "planned"),
-    }
-}
-
 /// Failed checks of the vacated records, one row each, in the order of
 /// `vacated_checks.csv`.
-fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], lang: Lang) {
+fn checks(h: &mut String, o: &Outcome, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    let ents = &o.model.enterprises;
-    let mut rows: Vec<(&str, usize, String)> = Vec::new();
-    for ov in &v.overlaps {
-        rows.push((
-            "overlap",
-            ov.a,
-            format!(
-                "{} {} {} {} {}",
-                t("与", "overlaps"),
-                escape(&records[ov.b].id),
-                t("重叠", "by"),
-                mu(m2_to_mu(ov.area_m2)),
-                t("亩", "mu")
-            ),
-        ));
-    }
-    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
-        if f.claim_mismatch {
-            rows.push((
-                "claim_mismatch",
-                k,
-                format!(
-                    "{} {} {}{}{} {} {}{}",
-                    t("申报", "claimed"),
-                    mu(r.claimed_mu.unwrap_or(0.0)),
-                    t("亩", "mu"),
-                    t("，", ", "),
-                    t("实测", "measured"),
-                    mu(m2_to_mu(r.area_m2)),
-                    t("亩", "mu"),
-                    paren(
-                        &format!(
-                            "{}{}",
-                            if f.claim_difference.unwrap_or(0.0) > 0.0 {
-                                "+"
-                            } else {
-                                ""
-                            },
-                            percent(f.claim_difference.unwrap_or(0.0))
-                        ),
-                        lang
-                    )
-                ),
-            ));
-        }
-    }
-    for (k, f) in v.records.iter().enumerate() {
-        for &e in &f.occupants {
-            rows.push((
-                "occupied",
-                k,
-                format!(
-                    "{}{}{}",
-                    escape(&ents[e].name),
-                    paren(&escape(&ents[e].credit_code), lang),
-                    t("仍在腾退地块上", " still stands on the land")
-                ),
-            ));
-        }
-    }
-    for (k, f) in v.records.iter().enumerate() {
-        if f.undated {
-            rows.push((
-                "undated",
-                k,
-                t("已完成但无完成日期", "done without a done date").into(),
-            ));
-        }
-    }
-    for (k, (r, f)) in records.iter().zip(&v.records).enumerate() {
-        if f.outside {
-            rows.push((
-                "outside",
-                k,
-                format!(
-                    "{} {} {}{}",
-                    mu(m2_to_mu(f.outside_m2)),
-                    t("亩", "mu"),
-                    t("不在本区图斑上", "on no parcel of the district"),
-                    paren(
-                        &percent(f.outside_m2 / r.area_m2.max(f64::MIN_POSITIVE)),
-                        lang
-                    )
-                ),
-            ));
-        }
-    }
+    let rows = vacated_check_rows(o);
     let _ = writeln!(
         h,
         "<section id=\"checks\"><h2>{} <span class=\"{}\">{}</span></h2>",
@@ -833,13 +694,14 @@ fn checks(h: &mut String, o: &Outcome, v: &Vacated, records: &[VacatedRecord], l
         t("说明", "Detail")
     );
     let more = rows.len().saturating_sub(MAX_ROWS);
-    for (check, k, detail) in rows.into_iter().take(MAX_ROWS) {
+    for r in rows.into_iter().take(MAX_ROWS) {
+        let detail = escape(&vocab::check_detail(&r.detail, lang));
         let _ = writeln!(
             h,
             "<tr><td><span class=\"tag\" style=\"background:#7b3294\">{}</span></td><td>{}</td><td>{}</td><td>{detail}</td></tr>",
-            check_label(check, lang),
-            escape(&records[k].id),
-            status_label(&records[k], lang)
+            r.check.term().get(lang),
+            escape(&r.record),
+            r.status.vacated_term().get(lang)
         );
     }
     table_end(h, more, "vacated_checks.csv", lang);
@@ -889,7 +751,6 @@ fn overdue(h: &mut String, o: &Outcome, lang: Lang) {
         t("逾期天数", "Days late"),
         t("处置方式", "Disposition")
     );
-    let rules = &o.project.rules;
     // The longest overdue first.
     let mut list = list.clone();
     list.sort_by_key(|&e| o.model.enterprises[e].deadline);
@@ -900,9 +761,7 @@ fn overdue(h: &mut String, o: &Outcome, lang: Lang) {
             .as_deref()
             .map(|c| o.township_names.get(c).map_or(c, String::as_str))
             .unwrap_or("");
-        let disposition = o.assessments[e]
-            .disposition
-            .map(|d| rules.disposition[d].name.as_str());
+        let disposition = o.assessments[e].disposition;
         let days = ent
             .deadline
             .map(|d| o.as_of.days_since_epoch() - d.days_since_epoch());
@@ -917,7 +776,7 @@ fn overdue(h: &mut String, o: &Outcome, lang: Lang) {
             disposition.map_or(String::new(), |d| format!(
                 "<span class=\"dot\" style=\"background:{}\"></span>{}",
                 disposition_colour(d),
-                escape(&disposition_label(d, lang))
+                escape(d.term().get(lang))
             ))
         );
     }
@@ -1042,7 +901,7 @@ pub(crate) mod tests {
         assert!(row("effective_mu", 0).contains("<b>75.75</b> / 1,500.00 亩 · <b>5.1%</b>"));
         assert!(row("remediated", 0).contains("<b>2</b> / 400 家 · <b>0.5%</b>"));
         assert!(row("new_parks", 0).contains("<b>1</b> / 5 个 · <b>20.0%</b>"));
-        assert!(row("new_park_floor_m2", 0).contains("<b>100,000</b> / 250,000 m²"));
+        assert!(row("new_park_floor_m2", 0).contains("<b>100,000</b> / 250,000 ㎡"));
         // The township goal: 新城街道 69.75 of 100 mu.
         let township = row("vacated_mu", 1);
         assert!(township.contains("新城街道 · 腾退土地"), "{township}");

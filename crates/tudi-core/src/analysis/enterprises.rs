@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::plausibility;
 use super::predicates::{Facts, Predicate};
-use crate::config::{RuleSpec, Rules};
+use crate::config::Rules;
 use crate::geodesy;
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::model::{id_order, Grade, Model};
@@ -24,9 +24,8 @@ pub struct Assessment {
     pub tax_per_mu: Option<f64>,
     /// Positions (in the rules' target list) of the groups that match.
     pub groups: Vec<usize>,
-    /// Position (in the rules' disposition list) of the first disposition
-    /// that matches; targets only.
-    pub disposition: Option<usize>,
+    /// The disposition of the first rule that matches; targets only.
+    pub disposition: Option<Disposition>,
     /// Feature number of the ledger's first row with the same credit code.
     /// A firm is one firm: this row is assessed and shown, but is no target
     /// and shares no parcel's land.
@@ -41,28 +40,39 @@ impl Assessment {
     }
 }
 
-/// A rule compiled from the project file: a name and its predicates.
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub name: String,
-    pub all: Vec<Predicate>,
+/// What is done with a remediation target (处置方式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Disposition {
+    /// 关停淘汰
+    Close,
+    /// 搬迁转移
+    Relocate,
+    /// 整合入园
+    IntoPark,
+    /// 改造提升
+    Upgrade,
 }
 
-impl Rule {
-    /// Compiles rules whose predicate names were checked when the project
-    /// file was read.
-    pub fn compile(specs: &[RuleSpec]) -> Vec<Rule> {
-        specs
-            .iter()
-            .map(|r| Rule {
-                name: r.name.clone(),
-                all: r
-                    .all
-                    .iter()
-                    .map(|n| Predicate::from_name(n).expect("checked when the project was read"))
-                    .collect(),
-            })
-            .collect()
+impl Disposition {
+    pub const ALL: [Disposition; 4] = [
+        Disposition::Close,
+        Disposition::Relocate,
+        Disposition::IntoPark,
+        Disposition::Upgrade,
+    ];
+
+    /// The name the project file and the machine-readable outputs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Disposition::Close => "close",
+            Disposition::Relocate => "relocate",
+            Disposition::IntoPark => "into_park",
+            Disposition::Upgrade => "upgrade",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Disposition> {
+        Disposition::ALL.into_iter().find(|d| d.name() == name)
     }
 }
 
@@ -103,8 +113,7 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
             (None, None) => {}
         }
     }
-    let targets = Rule::compile(&rules.target);
-    let dispositions = Rule::compile(&rules.disposition);
+    let (targets, dispositions) = (&rules.target, &rules.disposition);
     model
         .enterprises
         .par_iter()
@@ -176,7 +185,10 @@ pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
             let disposition = if groups.is_empty() {
                 None
             } else {
-                dispositions.iter().position(|r| f.all(&r.all))
+                dispositions
+                    .iter()
+                    .find(|r| f.all(&r.all))
+                    .map(|r| r.disposition)
             };
             Assessment {
                 parcel,

@@ -142,7 +142,6 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
             township_at(c, parcel)
         })
         .collect();
-    let disposition_names: Vec<String> = rules.disposition.iter().map(|d| d.name.clone()).collect();
     let vacated = model.vacated.as_deref().map(|records| {
         // An enterprise marked done has been dealt with: on vacated land
         // that means it has left. Pending ones still stand where they are.
@@ -178,7 +177,6 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         as_of,
         enterprises: &model.enterprises,
         assessments: &assessments,
-        dispositions: &disposition_names,
         enterprise_township: &enterprise_township,
         parks,
         park_stats: &far.parks,

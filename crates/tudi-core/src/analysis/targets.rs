@@ -14,9 +14,58 @@ use crate::date::Date;
 use crate::geodesy::m2_to_mu;
 use crate::model::{Enterprise, Park, Progress};
 
-use super::enterprises::Assessment;
+use super::enterprises::{Assessment, Disposition};
 use super::far::ParkStats;
 use super::vacated::Vacated;
+
+/// A goal of the year (年度目标), as `[targets]` sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Goal {
+    /// Gross vacated land (腾退), mu.
+    VacatedMu,
+    /// Effective vacated land, mu.
+    EffectiveMu,
+    /// Remediated targets, status `done`.
+    Remediated,
+    /// Of which companies.
+    RemediatedEnterprises,
+    /// Done targets whose disposition is `upgrade`.
+    Upgraded,
+    /// Parks opened in the target year.
+    NewParks,
+    /// Their floor area, m².
+    NewParkFloorM2,
+    /// Done targets whose disposition is `into_park`.
+    IntoParks,
+}
+
+impl Goal {
+    /// Every goal, in the order reports list them.
+    pub const ALL: [Goal; 8] = [
+        Goal::VacatedMu,
+        Goal::EffectiveMu,
+        Goal::Remediated,
+        Goal::RemediatedEnterprises,
+        Goal::Upgraded,
+        Goal::NewParks,
+        Goal::NewParkFloorM2,
+        Goal::IntoParks,
+    ];
+
+    /// The key in `[targets]` and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Goal::VacatedMu => "vacated_mu",
+            Goal::EffectiveMu => "effective_mu",
+            Goal::Remediated => "remediated",
+            Goal::RemediatedEnterprises => "remediated_enterprises",
+            Goal::Upgraded => "upgraded",
+            Goal::NewParks => "new_parks",
+            Goal::NewParkFloorM2 => "new_park_floor_m2",
+            Goal::IntoParks => "into_parks",
+        }
+    }
+}
 
 /// One goal: the target, what was achieved (when the data tells), and the
 /// ratio of the two.
@@ -47,8 +96,6 @@ pub struct Inputs<'a> {
     pub as_of: Date,
     pub enterprises: &'a [Enterprise],
     pub assessments: &'a [Assessment],
-    /// Disposition names of the rules, by position.
-    pub dispositions: &'a [String],
     pub enterprise_township: &'a [Option<String>],
     pub parks: &'a [Park],
     /// Park figures; floor areas count only when a buildings layer was given.
@@ -62,9 +109,9 @@ pub struct Inputs<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetReport {
     /// District goals, in [`Targets::named`] order.
-    pub district: Vec<(&'static str, Standing)>,
+    pub district: Vec<(Goal, Standing)>,
     /// Goals set per township (only those given), by township code.
-    pub townships: BTreeMap<String, Vec<(&'static str, Standing)>>,
+    pub townships: BTreeMap<String, Vec<(Goal, Standing)>>,
     /// Positions of the enterprises that are overdue targets, in model
     /// order.
     pub overdue: Vec<usize>,
@@ -76,12 +123,6 @@ impl Inputs<'_> {
         self.assessments[e].is_target() && self.enterprises[e].status == Some(Progress::Done)
     }
 
-    fn disposition(&self, e: usize) -> Option<&str> {
-        self.assessments[e]
-            .disposition
-            .map(|d| self.dispositions[d].as_str())
-    }
-
     /// Whether the enterprise ledger tracks remediation at all.
     fn tracks_status(&self) -> bool {
         self.enterprises.iter().any(|e| e.status.is_some())
@@ -89,7 +130,7 @@ impl Inputs<'_> {
 
     /// What was achieved for each goal, in `township` or the whole
     /// district.
-    pub fn achieved(&self, township: Option<&str>) -> BTreeMap<&'static str, Option<f64>> {
+    pub fn achieved(&self, township: Option<&str>) -> BTreeMap<Goal, Option<f64>> {
         let in_t = |t: &Option<String>| township.is_none_or(|code| t.as_deref() == Some(code));
         let done: Vec<usize> = (0..self.enterprises.len())
             .filter(|&e| in_t(&self.enterprise_township[e]) && self.done_target(e))
@@ -114,7 +155,7 @@ impl Inputs<'_> {
         };
         BTreeMap::from([
             (
-                "vacated_mu",
+                Goal::VacatedMu,
                 if township.is_some() {
                     township_vacated(|t| t.gross_m2)
                 } else {
@@ -122,29 +163,29 @@ impl Inputs<'_> {
                 },
             ),
             (
-                "effective_mu",
+                Goal::EffectiveMu,
                 if township.is_some() {
                     township_vacated(|t| t.effective_m2)
                 } else {
                     vacated(&|v| v.effective_m2)
                 },
             ),
-            ("remediated", count(&|_| true)),
+            (Goal::Remediated, count(&|_| true)),
             (
-                "remediated_enterprises",
+                Goal::RemediatedEnterprises,
                 count(&|e| self.enterprises[e].is_company()),
             ),
             (
-                "upgraded",
-                count(&|e| self.disposition(e) == Some("upgrade")),
+                Goal::Upgraded,
+                count(&|e| self.assessments[e].disposition == Some(Disposition::Upgrade)),
             ),
             (
-                "into_parks",
-                count(&|e| self.disposition(e) == Some("into_park")),
+                Goal::IntoParks,
+                count(&|e| self.assessments[e].disposition == Some(Disposition::IntoPark)),
             ),
-            ("new_parks", Some(new_parks.len() as f64)),
+            (Goal::NewParks, Some(new_parks.len() as f64)),
             (
-                "new_park_floor_m2",
+                Goal::NewParkFloorM2,
                 self.floor_areas_known.then(|| {
                     new_parks
                         .iter()
@@ -175,7 +216,7 @@ pub fn report(inputs: &Inputs) -> TargetReport {
         .targets
         .named()
         .into_iter()
-        .map(|(name, target)| (name, Standing::new(target, district_achieved[name])))
+        .map(|(name, target)| (name, Standing::new(target, district_achieved[&name])))
         .collect();
     let townships = inputs
         .targets
@@ -186,7 +227,7 @@ pub fn report(inputs: &Inputs) -> TargetReport {
             let standings = goals
                 .named()
                 .into_iter()
-                .map(|(name, target)| (name, Standing::new(target, achieved[name])))
+                .map(|(name, target)| (name, Standing::new(target, achieved[&name])))
                 .collect();
             (code.clone(), standings)
         })
@@ -234,7 +275,7 @@ mod tests {
         }
     }
 
-    fn assessment(target: bool, disposition: Option<usize>) -> Assessment {
+    fn assessment(target: bool, disposition: Option<Disposition>) -> Assessment {
         Assessment {
             parcel: None,
             facts: Facts::default(),
@@ -265,13 +306,12 @@ mod tests {
             enterprise("91330411MA28A0005X", Some(Done), d("2020-01-01")),
         ];
         let assessments = [
-            assessment(true, Some(1)),
-            assessment(true, Some(2)),
-            assessment(true, Some(0)),
-            assessment(true, Some(0)),
+            assessment(true, Some(Disposition::IntoPark)),
+            assessment(true, Some(Disposition::Upgrade)),
+            assessment(true, Some(Disposition::Close)),
+            assessment(true, Some(Disposition::Close)),
             assessment(false, None),
         ];
-        let dispositions = ["close", "into_park", "upgrade"].map(String::from);
         let townships = [
             Some("330411101".to_string()),
             Some("330411102".to_string()),
@@ -286,7 +326,6 @@ mod tests {
             as_of,
             enterprises: &enterprises,
             assessments: &assessments,
-            dispositions: &dispositions,
             enterprise_township: &townships,
             parks: &[],
             park_stats: &[],
@@ -295,18 +334,24 @@ mod tests {
             vacated: None,
         };
         let a = inputs.achieved(None);
-        assert_eq!(a["remediated"], Some(2.0));
-        assert_eq!(a["remediated_enterprises"], Some(1.0));
-        assert_eq!(a["into_parks"], Some(1.0));
-        assert_eq!(a["upgraded"], Some(1.0));
-        assert_eq!(a["vacated_mu"], None);
-        assert_eq!(a["new_park_floor_m2"], None);
-        assert_eq!(inputs.achieved(Some("330411102"))["upgraded"], Some(1.0));
-        assert_eq!(inputs.achieved(Some("330411102"))["into_parks"], Some(0.0));
+        assert_eq!(a[&Goal::Remediated], Some(2.0));
+        assert_eq!(a[&Goal::RemediatedEnterprises], Some(1.0));
+        assert_eq!(a[&Goal::IntoParks], Some(1.0));
+        assert_eq!(a[&Goal::Upgraded], Some(1.0));
+        assert_eq!(a[&Goal::VacatedMu], None);
+        assert_eq!(a[&Goal::NewParkFloorM2], None);
+        assert_eq!(
+            inputs.achieved(Some("330411102"))[&Goal::Upgraded],
+            Some(1.0)
+        );
+        assert_eq!(
+            inputs.achieved(Some("330411102"))[&Goal::IntoParks],
+            Some(0.0)
+        );
         assert_eq!(inputs.overdue(), vec![2]);
         let r = report(&inputs);
         let (name, s) = r.district[2];
-        assert_eq!(name, "remediated");
+        assert_eq!(name, Goal::Remediated);
         assert_eq!(s.progress, Some(2.0 / 400.0));
     }
 }

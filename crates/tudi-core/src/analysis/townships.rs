@@ -12,6 +12,7 @@ use crate::geodesy::m2_to_mu;
 use crate::index::PolygonIndex;
 use crate::model::{Progress, Township};
 use crate::outcome::Outcome;
+use crate::vocab::{self, Lang};
 
 /// The townships layer, indexed, and every name known for a code.
 pub struct Places<'a> {
@@ -70,8 +71,8 @@ impl<'a> Places<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TownshipRow {
     pub code: String,
-    /// The name known from the townships layer or the targets; `(unknown)`
-    /// on the unknown row.
+    /// The name known from the townships layer or the targets; empty on
+    /// the row of things whose township is unknown (`code` empty too).
     pub name: String,
     pub parcels: usize,
     pub area_m2: f64,
@@ -91,6 +92,18 @@ pub struct TownshipRow {
 }
 
 impl TownshipRow {
+    /// The township as a product names it: its name, else its code; the
+    /// unknown row in words.
+    pub fn label(&self, lang: Lang) -> &str {
+        if self.code.is_empty() {
+            vocab::UNKNOWN_TOWNSHIP.get(lang)
+        } else if self.name.is_empty() {
+            &self.code
+        } else {
+            &self.name
+        }
+    }
+
     /// Vacated records in the township.
     pub fn vacated_records(&self) -> usize {
         self.vacated.as_ref().map_or(0, |t| t.records)
@@ -139,13 +152,7 @@ pub fn table(o: &Outcome) -> Vec<TownshipRow> {
                     .township_names
                     .get(code.as_str())
                     .cloned()
-                    .unwrap_or_else(|| {
-                        if code.is_empty() {
-                            "(unknown)".into()
-                        } else {
-                            String::new()
-                        }
-                    }),
+                    .unwrap_or_default(),
                 vacated,
                 vacated_target_mu: o
                     .project

@@ -75,17 +75,53 @@ pub struct RecordFindings {
 
 impl RecordFindings {
     /// The names of the checks the record fails, in a fixed order.
-    pub fn failed_checks(&self) -> Vec<&'static str> {
+    pub fn failed_checks(&self) -> Vec<Check> {
         [
-            ("overlap", !self.overlaps.is_empty()),
-            ("claim_mismatch", self.claim_mismatch),
-            ("occupied", !self.occupants.is_empty()),
-            ("undated", self.undated),
-            ("outside", self.outside),
+            (Check::Overlap, !self.overlaps.is_empty()),
+            (Check::ClaimMismatch, self.claim_mismatch),
+            (Check::Occupied, !self.occupants.is_empty()),
+            (Check::Undated, self.undated),
+            (Check::Outside, self.outside),
         ]
         .into_iter()
         .filter_map(|(n, failed)| failed.then_some(n))
         .collect()
+    }
+}
+
+/// A check of a vacated-land record (腾退核查).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// It overlaps another record: land claimed twice.
+    Overlap,
+    /// Its claimed area differs from the measured one.
+    ClaimMismatch,
+    /// Done, with firms still standing on it.
+    Occupied,
+    /// Done, without a completion date.
+    Undated,
+    /// Part of it lies on no parcel of the district.
+    Outside,
+}
+
+impl Check {
+    pub const ALL: [Check; 5] = [
+        Check::Overlap,
+        Check::ClaimMismatch,
+        Check::Occupied,
+        Check::Undated,
+        Check::Outside,
+    ];
+
+    /// The name machine-readable outputs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Overlap => "overlap",
+            Check::ClaimMismatch => "claim_mismatch",
+            Check::Occupied => "occupied",
+            Check::Undated => "undated",
+            Check::Outside => "outside",
+        }
     }
 }
 
