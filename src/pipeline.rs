@@ -728,6 +728,7 @@ pub fn write_outputs_with(
                                         &staging,
                                         o,
                                         o.model.boundary.as_deref(),
+                                        report.lang,
                                     )
                                 },
                                 || {

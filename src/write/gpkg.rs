@@ -501,6 +501,7 @@ fn write_aliases(ds: &gdal::Dataset, layers: &[Layer]) -> gdal::errors::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write::report::Lang;
     use crate::write::styles;
     use gdal::vector::{FieldValue, LayerAccess};
     use gdal_sys::OGRFieldType;
@@ -538,7 +539,10 @@ mod tests {
                         ],
                     )
                 }),
-                styles: vec![styles::scattered_parcels(), styles::blocks()],
+                styles: vec![
+                    styles::scattered_parcels(5.0, Lang::Zh),
+                    styles::blocks(Lang::Zh),
+                ],
             },
             Layer {
                 name: "firms",
@@ -554,7 +558,7 @@ mod tests {
                         vec![Value::opt_text(None)],
                     )
                 }),
-                styles: vec![styles::enterprises_by_disposition()],
+                styles: vec![styles::enterprises_by_disposition(Lang::Zh)],
             },
         ]
     }

@@ -16,7 +16,7 @@ use crate::model::Progress;
 use crate::pipeline::Outcome;
 
 use super::land::vacated_check_rows;
-use super::map::disposition_label;
+use super::palette::disposition_label;
 use super::report::Lang;
 
 /// One cell of a ledger.

@@ -8,6 +8,7 @@ pub mod land;
 pub mod ledgers;
 pub mod map;
 pub mod maps;
+pub mod palette;
 pub mod qgis;
 pub mod report;
 mod rtree;

@@ -16,7 +16,8 @@ use crate::pipeline::{Outcome, StandingSummary, Summary};
 
 use super::escape;
 use super::land::TownshipRow;
-use super::map::{disposition_colour, disposition_label, district_map, DistrictMap};
+use super::map::{district_map, DistrictMap};
+use super::palette::{disposition_colour, disposition_label};
 use super::{fixed, Staging};
 
 /// The language of the report and the map.
