@@ -384,7 +384,8 @@ fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> 
 
     label_item(x, 2, (10.0, 6.0), (400.0, 14.0), title, &font(24, true), 4);
 
-    // legend, right of the map
+    // legend, right of the map: the classes drawn on it, as the report's
+    // map lists them
     item_open(
         x,
         65642,
@@ -392,7 +393,7 @@ fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> 
         (322.0, MAP.1),
         (88.0, 180.0),
         &format!(
-            r##"map_uuid="{MAP_UUID}" title="{}" titleAlignment="1" columnCount="1" splitLayer="0" equalColumnWidth="0" resizeToContents="1" symbolWidth="7" symbolHeight="4" symbolAlignment="1" lineSpacing="1" boxSpace="2" columnSpace="2" wrapChar="" fontColor="#000000" rasterBorder="1" legendFilterByAtlas="0" frame="true" background="true""##,
+            r##"map_uuid="{MAP_UUID}" title="{}" titleAlignment="1" columnCount="1" splitLayer="0" equalColumnWidth="0" resizeToContents="1" symbolWidth="7" symbolHeight="4" symbolAlignment="1" lineSpacing="1" boxSpace="2" columnSpace="2" wrapChar="" fontColor="#000000" rasterBorder="1" legendFilterByMap="1" legendFilterByAtlas="0" frame="true" background="true""##,
             lang.pick("图例", "Legend")
         ),
     );
@@ -608,6 +609,7 @@ mod tests {
         // the report date, never the clock
         assert!(xml.contains("截至：2020-12-31") && !xml.contains("now()"));
         assert!(xml.contains(r#"title="图例""#) && xml.contains(r#"unitLabel="米""#));
+        assert!(xml.contains(r#"legendFilterByMap="1""#));
         assert!(xml.contains(&format!("description=\"{FONT},24,")));
         // the map frames the data in metres: ~4.8 km wide, 4.4 km high
         let e = layout
