@@ -20,6 +20,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 from qgis.core import (
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
     QgsLayoutItemMap,
     QgsLayoutItemScaleBar,
     QgsApplication,
@@ -73,13 +75,20 @@ def geojson_type(values):
     return QVariant.String
 
 
+# the palette's colours (src/write/palette.rs), the report map's too
 DISPOSITION = {
-    "close": (227, 26, 28),
-    "relocate": (255, 127, 0),
-    "into_park": (31, 120, 180),
-    "upgrade": (255, 215, 0),
-    None: (160, 160, 160),
+    "close": (165, 0, 38),
+    "relocate": (253, 141, 60),
+    "into_park": (44, 123, 182),
+    "upgrade": (255, 217, 47),
+    None: (82, 82, 82),
 }
+
+
+def far_class(far, min_far):
+    """The palette's park FAR class key: breaks at the minimum, then 2 and 3 above it."""
+    breaks = [min_far] + [b for b in (2.0, 3.0) if b > min_far]
+    return "far_%d" % sum(1 for b in breaks if far >= b)
 
 
 def check_layer(lyr, name, count, features):
@@ -150,10 +159,26 @@ def check_styles(lyr, name, where):
         check("area_mu" in s.fieldName and s.isExpression, f"{where} scattered_parcels: label {s.fieldName}")
         check(s.format().font().family() == FONT, f"{where} scattered_parcels: label font {s.format().font().family()}")
     elif name == "parks":
-        check(r.type() == "graduatedSymbol" and r.classAttribute() == "far",
-              f"{where} parks: graduated by FAR ({r.type()})")
-        bounds = [(rg.lowerValue(), rg.upperValue()) for rg in r.ranges()]
-        check(bounds[:3] == [(0.0, 1.0), (1.0, 1.5), (1.5, 2.0)], f"{where} parks: FAR classes {bounds}")
+        check(r.type() == "categorizedSymbol" and r.classAttribute().startswith("CASE WHEN \"far\" <"),
+              f"{where} parks: classed by FAR ({r.type()})")
+        colours = dict(renderer_colours(lyr))
+        wrong = []
+        for f in lyr.getFeatures():
+            want = colours[far_class(f["far"], f["min_far"])]
+            ctx = QgsRenderContext()
+            # the expression reads the layer's fields, as when QGIS draws it
+            ctx.setExpressionContext(QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(lyr)))
+            rr = lyr.renderer().clone()
+            rr.startRender(ctx, lyr.fields())
+            ctx.expressionContext().setFeature(f)  # QGIS's map renderer does this too
+            symbol = rr.symbolForFeature(f, ctx)
+            got = symbol.color().getRgb()[:3] if symbol else None
+            rr.stopRender(ctx)
+            if got != want:
+                wrong.append((f["name"], f["far"], got, want))
+        check(not wrong, f"{where} parks: each drawn in its FAR class's colour, breaks at min_far ({wrong[:3]})")
+        check(lyr.labelsEnabled() and lyr.labeling().settings().fieldName == '"name"',
+              f"{where} parks: labelled with their names")
     elif name == "vacated":
         check(r.type() == "categorizedSymbol" and r.classAttribute() == "status",
               f"{where} vacated: drawn by status ({r.type()})")
@@ -165,9 +190,13 @@ def check_styles(lyr, name, where):
         check(r.type() == "categorizedSymbol" and r.classAttribute() == "scattered",
               f"{where} blocks: drawn by scattered")
         drawn = drawn_colours(lyr, "scattered")
-        colours = {True: (251, 180, 174), False: (222, 203, 228)}
+        colours = {True: (252, 187, 161), False: (189, 189, 189)}
         wrong = [(v, c) for v, c in drawn if c != colours[v]]
-        check(not wrong, f"{where} blocks: scattered ones pale red, others violet ({len(wrong)} not)")
+        check(not wrong, f"{where} blocks: scattered ones pale red, others grey ({len(wrong)} not)")
+    elif name == "low_density_parcels":
+        s = lyr.labeling().settings()
+        check(s.fieldName.startswith("'容积率 '") and not s.displayAll,
+              f"{where} low_density_parcels: label {s.fieldName}, no label over another")
 
 
 def main():
@@ -243,6 +272,9 @@ def main():
         seg = bars[0].unitsPerSegment()
         check(width_m / 20 <= seg <= width_m / 4,
               f"layout: scale bar segment {seg:.0f} m on a {width_m:.0f} m wide map")
+    texts = [i.text() for i in layout.items() if hasattr(i, "text") and callable(i.text)]
+    check(any(summary["as_of"] in t for t in texts) and not any("now()" in t for t in texts),
+          f"layout: dated {summary['as_of']}, the report date")
     exporter = QgsLayoutExporter(layout)
     png = os.path.join(artefacts, "tudi-demo-layout.png")
     pdf = os.path.join(artefacts, "tudi-demo-layout.pdf")

@@ -191,3 +191,239 @@ fn the_geopackage_holds_every_output_layer_with_the_geojson_values() {
     // Gauss–Krüger zone 40 without prefix: the fixture lies near 120°E
     assert!(qgs.contains("<authid>EPSG:4549</authid>"));
 }
+
+type Rgb = (u8, u8, u8);
+
+/// `r,g,b,a` (QGIS) or `#rrggbb` (SVG) as (r, g, b).
+fn rgb(colour: &str) -> Rgb {
+    if let Some(hex) = colour.strip_prefix('#') {
+        let c = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+        (c(0), c(2), c(4))
+    } else {
+        let v: Vec<u8> = colour.split(',').map(|v| v.parse().unwrap()).collect();
+        (v[0], v[1], v[2])
+    }
+}
+
+fn parse_xml(text: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse_with_options(
+        text,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+/// A QGIS style's categories: label → (fill, outline) of its symbol.
+fn qml_classes(qml: &str) -> Vec<(String, Rgb, Rgb)> {
+    let doc = parse_xml(qml);
+    let option = |symbol: roxmltree::Node, name: &str| {
+        rgb(symbol
+            .descendants()
+            .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+            .unwrap()
+            .attribute("value")
+            .unwrap())
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("category"))
+        .map(|c| {
+            let symbol = doc
+                .descendants()
+                .find(|n| n.has_tag_name("symbol") && n.attribute("name") == c.attribute("symbol"))
+                .unwrap();
+            (
+                c.attribute("label").unwrap().to_string(),
+                option(symbol, "color"),
+                option(symbol, "outline_color"),
+            )
+        })
+        .collect()
+}
+
+/// The SVG legend's rows: label → (fill, outline) of the swatch (a dot's
+/// outline is its white halo).
+fn svg_legend(svg: &str) -> Vec<(String, Rgb, Option<Rgb>)> {
+    let doc = parse_xml(svg);
+    let legend = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("legend"))
+        .unwrap();
+    let nodes: Vec<roxmltree::Node> = legend.children().filter(|n| n.is_element()).collect();
+    nodes
+        .windows(2)
+        .filter(|w| w[1].has_tag_name("text") && !w[0].has_tag_name("text"))
+        .map(|w| {
+            let fill = w[0]
+                .attribute("fill")
+                .filter(|f| *f != "none")
+                .or(w[0].attribute("stroke"))
+                .unwrap();
+            let stroke = w[0]
+                .attribute("stroke")
+                .filter(|_| w[0].has_tag_name("rect"));
+            (w[1].text().unwrap().to_string(), rgb(fill), stroke.map(rgb))
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_map_and_the_qgis_styles_show_the_same_classes_in_the_same_colours() {
+    // the sample district: what the SVG legend lists is, class for class,
+    // in the GeoPackage's QGIS style, with the same label and colours
+    let dir = sample("maps-same-style", |_| {});
+    let out = run_ok(&dir.join("project.toml"), "maps-same-style-run");
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    let legend = svg_legend(&svg);
+    let db = rusqlite::Connection::open(out.join("tudi.gpkg")).unwrap();
+    for (table, style, at_least) in [
+        ("parks", "far", 3),
+        ("enterprises", "disposition", 4),
+        ("vacated", "status", 3),
+    ] {
+        let qml: String = db
+            .query_row(
+                "SELECT styleQML FROM layer_styles WHERE f_table_name = ?1 AND styleName = ?2",
+                [table, style],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let classes = qml_classes(&qml);
+        let mut matched = 0;
+        for (label, fill, outline) in &classes {
+            let Some((_, svg_fill, svg_outline)) = legend.iter().find(|(l, _, _)| l == label)
+            else {
+                continue;
+            };
+            assert_eq!(svg_fill, fill, "{table}: fill of {label}");
+            if table != "enterprises" {
+                assert_eq!(
+                    svg_outline.as_ref(),
+                    Some(outline),
+                    "{table}: outline of {label}"
+                );
+            }
+            matched += 1;
+        }
+        assert!(
+            matched >= at_least,
+            "{table}: {matched} classes shared of {classes:?}, legend {legend:?}"
+        );
+    }
+    // every class of the SVG's legend that stands for parks, firms or
+    // vacated land is one of the style's (no class of its own)
+    for (label, _, _) in &legend {
+        if label.starts_with("小微园") || label.contains("腾退") && label != "腾退核查未通过"
+        {
+            let any = db
+                .prepare("SELECT styleQML FROM layer_styles")
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .any(|q| qml_classes(&q.unwrap()).iter().any(|(l, _, _)| l == label));
+            assert!(any, "{label} is in no QGIS style");
+        }
+    }
+    // the park classes break at the rules' minimum (1.2 by default)
+    assert!(legend
+        .iter()
+        .any(|(l, _, _)| l == "小微园 容积率 < 1.2（未达标）"));
+}
+
+/// A `<text>`'s box: centred, start- or end-anchored at x, from 0.8 em
+/// above the baseline to 0.2 em below it; CJK (any non-ASCII) 1 em wide,
+/// ASCII 0.6 em.
+fn text_box(t: roxmltree::Node) -> [f64; 4] {
+    let num = |k: &str| t.attribute(k).unwrap().parse::<f64>().unwrap();
+    let (x, y, size) = (num("x"), num("y"), num("font-size"));
+    let text = t.text().unwrap_or("");
+    let w: f64 = text
+        .chars()
+        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
+        .sum::<f64>()
+        * size;
+    let left = match t.attribute("text-anchor") {
+        Some("middle") => x - w / 2.0,
+        Some("end") => x - w,
+        _ => x,
+    };
+    [left, y - 0.8 * size, left + w, y + 0.2 * size]
+}
+
+#[test]
+fn no_two_labels_of_the_sample_map_overlap_and_all_lie_inside_their_frame() {
+    // the sample district's map at the default width and at 900 px: every
+    // text box is clear of every other, map names lie inside the map's
+    // view, every text inside the page; park names are at least 10 px
+    let dir = scratch("maps-labels");
+    for width in ["1600", "900"] {
+        let file = dir.join(format!("map-{width}.svg"));
+        let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml");
+        let o = tudi(&[
+            "map",
+            project.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+            "--width",
+            width,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let svg = std::fs::read_to_string(&file).unwrap();
+        let doc = parse_xml(&svg);
+        let root = doc.root_element();
+        let view: Vec<f64> = root
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let clip = doc
+            .descendants()
+            .find(|n| n.has_tag_name("clipPath"))
+            .unwrap();
+        let r = clip.children().find(|n| n.has_tag_name("rect")).unwrap();
+        let v = |k: &str| r.attribute(k).unwrap().parse::<f64>().unwrap();
+        let frame = [v("x"), v("y"), v("x") + v("width"), v("y") + v("height")];
+        let texts: Vec<(roxmltree::Node, [f64; 4])> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|t| (t, text_box(t)))
+            .collect();
+        assert!(texts.len() > 30, "{}", texts.len());
+        let inside = |b: &[f64; 4], f: [f64; 4]| {
+            f[0] <= b[0] && f[1] <= b[1] && b[2] <= f[2] && b[3] <= f[3]
+        };
+        let mut map_names = 0;
+        for (t, b) in &texts {
+            let label = t.text().unwrap_or("");
+            assert!(
+                inside(b, [0.0, 0.0, view[2], view[3]]),
+                "{width}: {label} {b:?} off the page"
+            );
+            // map names: haloed (a white stroke)
+            if t.attribute("stroke") == Some("#ffffff") {
+                map_names += 1;
+                assert!(
+                    inside(b, frame),
+                    "{width}: {label} {b:?} outside the frame {frame:?}"
+                );
+                let size: f64 = t.attribute("font-size").unwrap().parse().unwrap();
+                assert!(size >= 10.0, "{width}: {label} at {size} px");
+            }
+        }
+        assert!(map_names >= 15, "{width}: {map_names} names");
+        for (i, (a, ba)) in texts.iter().enumerate() {
+            for (b, bb) in &texts[i + 1..] {
+                let clear = ba[2] <= bb[0] || bb[2] <= ba[0] || ba[3] <= bb[1] || bb[3] <= ba[1];
+                assert!(
+                    clear,
+                    "{width}: {:?} {ba:?} overlaps {:?} {bb:?}",
+                    a.text(),
+                    b.text()
+                );
+            }
+        }
+    }
+}

@@ -505,6 +505,7 @@ mod tests {
     use gdal::vector::{FieldValue, LayerAccess};
     use gdal_sys::OGRFieldType;
     use geo::{polygon, MultiPolygon};
+    use tudi_core::vocab::Lang;
 
     fn sample<'a>(squares: &'a [MultiPolygon<f64>]) -> Vec<Layer<'a>> {
         vec![
@@ -538,7 +539,10 @@ mod tests {
                         ],
                     )
                 }),
-                styles: vec![styles::scattered_parcels(), styles::blocks()],
+                styles: vec![
+                    styles::scattered_parcels(5.0, Lang::Zh),
+                    styles::blocks(Lang::Zh),
+                ],
             },
             Layer {
                 name: "firms",
@@ -554,7 +558,7 @@ mod tests {
                         vec![Value::opt_text(None)],
                     )
                 }),
-                styles: vec![styles::enterprises_by_disposition()],
+                styles: vec![styles::enterprises_by_disposition(Lang::Zh)],
             },
         ]
     }

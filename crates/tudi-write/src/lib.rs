@@ -12,6 +12,7 @@ pub mod ledgers;
 pub mod map;
 pub mod maps;
 pub mod outputs;
+pub mod palette;
 pub mod qgis;
 pub mod report;
 mod rtree;

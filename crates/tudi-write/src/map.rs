@@ -7,7 +7,10 @@
 
 use std::fmt::Write as _;
 
-use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Simplify};
+use geo::{
+    BoundingRect, Coord, InteriorPoint, Intersects, LineString, MultiPolygon, Polygon, Rect,
+    Simplify,
+};
 
 use tudi_core::analysis::enterprises::Disposition;
 use tudi_core::error::{Error, Result};
@@ -16,38 +19,12 @@ use tudi_core::model::{union_rect, Progress};
 use tudi_core::outcome::Outcome;
 
 use super::escape;
-use super::report::Lang;
+use super::palette::{self, Class, Color, Look, Weight};
+use tudi_core::vocab::Lang;
 
 /// Fonts named in the SVG, a Chinese-capable one first: Chromium and
 /// resvg both take the first family installed.
 pub const FONTS: &str = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif";
-
-/// Disposition colours (ColorBrewer RdYlBu and a yellow): the one palette
-/// of the map, the report and the legend.
-pub fn disposition_colour(d: Disposition) -> &'static str {
-    match d {
-        Disposition::Close => "#d7191c",
-        Disposition::Relocate => "#fdae61",
-        Disposition::IntoPark => "#2c7bb6",
-        Disposition::Upgrade => "#ffd92f",
-    }
-}
-
-const SCATTERED: &str = "#e31a1c";
-const BLOCK: &str = "#bdbdbd";
-const FAILED_CHECK: &str = "#7b3294";
-/// Park fill by FAR class: under the minimum, to 2, to 3, 3 and over.
-const PARK_FILLS: [&str; 4] = ["#dadaeb", "#9e9ac8", "#756bb1", "#54278f"];
-const PARK_UNKNOWN: &str = "#bcbddc";
-
-fn vacated_style(status: Progress) -> (&'static str, &'static str) {
-    // (fill, outline)
-    match status {
-        Progress::Done => ("#1a9641", "#0b5e27"),
-        Progress::InProgress => ("#a6d96a", "#4d9221"),
-        Progress::Planned => ("#e5f5e0", "#41ab5d"),
-    }
-}
 
 /// Where the district lands on the page: the run's projection, then a
 /// scale and offset to pixels (y down).
@@ -64,6 +41,9 @@ pub struct Frame {
     top: f64,
     /// The map's box in pixels: left, top, right, bottom.
     pub map_box: [f64; 4],
+    /// The framed extent with its margin, inside `map_box`: what the map
+    /// draws (features beyond it are clipped) and where labels go.
+    pub view: [f64; 4],
 }
 
 impl Frame {
@@ -94,14 +74,25 @@ impl Frame {
         let (w, h) = ((east - west).max(1.0), (north - south).max(1.0));
         let [x0, y0, x1, y1] = map_box;
         let scale = ((x1 - x0) / w).min((y1 - y0) / h) / 1.04;
+        let (left, top) = (
+            x0 + 0.5 * ((x1 - x0) - w * scale),
+            y0 + 0.5 * ((y1 - y0) - h * scale),
+        );
+        let margin = 0.02 * (w * scale).max(h * scale);
         Frame {
             projection,
             west,
             north,
             scale,
-            left: x0 + 0.5 * ((x1 - x0) - w * scale),
-            top: y0 + 0.5 * ((y1 - y0) - h * scale),
+            left,
+            top,
             map_box,
+            view: [
+                (left - margin).max(x0),
+                (top - margin).max(y0),
+                (left + w * scale + margin).min(x1),
+                (top + h * scale + margin).min(y1),
+            ],
         }
     }
 
@@ -122,8 +113,9 @@ impl Frame {
         })
     }
 
+    /// Whether `p` (pixels) lies in the view.
     fn inside(&self, p: Coord<f64>) -> bool {
-        let [x0, y0, x1, y1] = self.map_box;
+        let [x0, y0, x1, y1] = self.view;
         (x0..=x1).contains(&p.x) && (y0..=y1).contains(&p.y)
     }
 
@@ -160,6 +152,8 @@ fn to_tenths(v: f64) -> i64 {
 struct PathData<'a> {
     frame: &'a Frame,
     d: String,
+    /// Whether some ring lies (at least in part) in the view.
+    visible: bool,
 }
 
 impl<'a> PathData<'a> {
@@ -167,13 +161,15 @@ impl<'a> PathData<'a> {
         PathData {
             frame,
             d: String::new(),
+            visible: false,
         }
     }
 
     /// One ring, simplified to a third of a pixel and rounded; exterior
     /// rings clockwise on screen and holes anticlockwise, so the nonzero
     /// rule fills them right when many features share a path. False when
-    /// the ring is under a pixel.
+    /// the ring is under a pixel; a ring wholly beyond the view is left
+    /// out.
     fn ring(&mut self, ring: &LineString<f64>, exterior: bool) -> bool {
         let px: LineString<f64> = ring.0.iter().map(|&c| self.frame.px(c)).collect();
         let Some(bb) = px.bounding_rect() else {
@@ -182,6 +178,11 @@ impl<'a> PathData<'a> {
         if bb.width() < 1.0 && bb.height() < 1.0 {
             return false;
         }
+        let [x0, y0, x1, y1] = self.frame.view;
+        if bb.max().x < x0 || bb.min().x > x1 || bb.max().y < y0 || bb.min().y > y1 {
+            return true;
+        }
+        self.visible = true;
         let mut pts: Vec<(i64, i64)> = px
             .simplify(0.3)
             .0
@@ -235,8 +236,9 @@ impl<'a> PathData<'a> {
         true
     }
 
-    /// Draws the polygons; `None` when all are under a pixel, else the
-    /// place for a dot (its interior point) is returned instead.
+    /// Draws the polygons and returns `None`; when all are under a pixel,
+    /// returns instead the place for a dot (their interior point), if it
+    /// lies in the view.
     fn multi_polygon(&mut self, mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
         let mut drawn = false;
         for p in &mp.0 {
@@ -245,7 +247,9 @@ impl<'a> PathData<'a> {
         if drawn {
             None
         } else {
-            mp.interior_point().map(|p| self.frame.px(p.0))
+            mp.interior_point()
+                .map(|p| self.frame.px(p.0))
+                .filter(|&p| self.frame.inside(p))
         }
     }
 }
@@ -278,15 +282,56 @@ fn dots_path(out: &mut String, dots: &[Coord<f64>], colour: &str, radius: f64, h
     );
 }
 
-/// What the legend lists, in order.
+/// A legend entry's symbol.
 enum Swatch {
+    /// A polygon class: fill (`None`, hollow), outline, its width, dash.
     Fill {
-        fill: &'static str,
-        stroke: &'static str,
+        fill: Option<Color>,
+        stroke: Color,
+        width: f64,
         dashed: bool,
     },
-    Dot(&'static str),
-    Line(&'static str),
+    Dot(Color),
+    Line(Color),
+}
+
+/// The legend: the classes drawn, in order.
+struct Legend(Vec<(Swatch, String)>);
+
+impl Legend {
+    fn fill(&mut self, class: &Class, u: f64, lang: Lang) {
+        self.0.push((
+            Swatch::Fill {
+                fill: class.look.fill,
+                stroke: class.look.stroke,
+                width: stroke_px(class.look.weight, u),
+                dashed: class.look.dashed,
+            },
+            class.label(lang).to_string(),
+        ));
+    }
+}
+
+/// An outline's width on the report's map.
+fn stroke_px(weight: Weight, u: f64) -> f64 {
+    match weight {
+        Weight::Hairline => 0.8 * u,
+        Weight::Thin => 1.2 * u,
+        Weight::Bold => 3.0 * u,
+    }
+}
+
+/// SVG attributes for a class's outline: colour, width, dash.
+fn stroke_attrs(look: &Look, u: f64) -> String {
+    let mut a = format!(
+        r#" stroke="{}" stroke-width="{:.1}" stroke-linejoin="round""#,
+        look.stroke.hex(),
+        stroke_px(look.weight, u)
+    );
+    if look.dashed {
+        let _ = write!(a, r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u);
+    }
+    a
 }
 
 /// The map of an outcome, `width` pixels wide.
@@ -306,9 +351,12 @@ fn rect_of<'a>(it: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f
 
 /// The extent a map of the run frames (longitude/latitude): the district
 /// boundary, unless the data covers under a quarter of its box (a pilot
-/// area or a sample inside a district), then the data — every polygon
-/// layer drawn; enterprise positions do not count, as one bad geocode
-/// would shrink the district to a corner.
+/// area or a sample inside a district), then the data — parcels,
+/// townships and parks. Enterprise positions do not count, as one bad
+/// geocode would shrink the district to a corner; nor do vacated
+/// records: they claim land on the parcels, and one lying off every
+/// parcel (a ledger error, reported by the checks) would stretch the map
+/// into an empty margin.
 pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
     let m = &o.model;
     let others = rect_of(
@@ -316,8 +364,7 @@ pub fn map_extent(o: &Outcome) -> Option<Rect<f64>> {
             .iter()
             .flatten()
             .map(|t| &t.geometry)
-            .chain(m.parks.iter().flatten().map(|p| &p.geometry))
-            .chain(m.vacated.iter().flatten().map(|v| &v.geometry)),
+            .chain(m.parks.iter().flatten().map(|p| &p.geometry)),
     );
     let data = o.parcel_bounds.into_iter().chain(others).reduce(union_rect);
     let boundary = m
@@ -358,6 +405,88 @@ fn km_label(m: f64) -> String {
     }
 }
 
+/// A box in pixels: left, top, right, bottom.
+type PxBox = [f64; 4];
+
+fn overlaps(a: &PxBox, b: &PxBox) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+fn contains(outer: &PxBox, inner: &PxBox) -> bool {
+    outer[0] <= inner[0] && outer[1] <= inner[1] && inner[2] <= outer[2] && inner[3] <= outer[3]
+}
+
+/// The estimated advance of `text` at `size` px: ASCII 0.6 em, anything
+/// else (CJK, full-width punctuation, symbols) a full em.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
+        .sum::<f64>()
+        * size
+}
+
+/// The box of a label centred on `at.x` with its baseline at `at.y`, its
+/// white halo (a stroke a quarter of the size wide) included.
+fn label_box(at: Coord<f64>, text: &str, size: f64) -> PxBox {
+    let (half, halo) = (text_width(text, size) / 2.0, size / 8.0);
+    [
+        at.x - half - halo,
+        at.y - 0.9 * size - halo,
+        at.x + half + halo,
+        at.y + 0.25 * size + halo,
+    ]
+}
+
+/// A label to place: its text, size (px), and the places (centre of the
+/// baseline) it may go, best first.
+struct Wanted {
+    text: String,
+    size: f64,
+    candidates: Vec<Coord<f64>>,
+}
+
+/// The placement pass: labels in order (the first the most important)
+/// each take their first candidate whose box lies inside `bounds` and at
+/// least `gap` px from every label placed before; a label with no such
+/// place is dropped (`None`).
+fn place_labels(wanted: &[Wanted], bounds: PxBox, gap: f64) -> Vec<Option<Coord<f64>>> {
+    let mut taken: Vec<PxBox> = Vec::new();
+    wanted
+        .iter()
+        .map(|w| {
+            let at = w.candidates.iter().copied().find(|&at| {
+                let b = label_box(at, &w.text, w.size);
+                let padded = [b[0] - gap, b[1] - gap, b[2] + gap, b[3] + gap];
+                contains(&bounds, &b) && !taken.iter().any(|t| overlaps(t, &padded))
+            })?;
+            taken.push(label_box(at, &w.text, w.size));
+            Some(at)
+        })
+        .collect()
+}
+
+/// Places for a label of `text` about a feature whose box is `bb` and
+/// whose interior point is `at` (pixels): on it, then above, below,
+/// right, left, then a line further above and below.
+fn around(at: Coord<f64>, bb: PxBox, text: &str, size: f64) -> Vec<Coord<f64>> {
+    let (half, halo, gap) = (text_width(text, size) / 2.0, size / 8.0, 0.3 * size);
+    let mid = at.y + 0.35 * size;
+    let above = bb[1] - gap - 0.25 * size - halo;
+    let below = bb[3] + gap + 0.9 * size + halo;
+    let line = 1.3 * size;
+    [
+        (at.x, mid),
+        (at.x, above),
+        (at.x, below),
+        (bb[2] + gap + half + halo, mid),
+        (bb[0] - gap - half - halo, mid),
+        (at.x, above - line),
+        (at.x, below + line),
+    ]
+    .map(|(x, y)| Coord { x, y })
+    .to_vec()
+}
+
 /// Renders the map of `o`, `width` pixels wide (at least 400).
 pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     let width = f64::from(width.max(400));
@@ -366,10 +495,11 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     let title_h = 64.0 * u;
     let legend_w = 330.0 * u;
     let m = &o.model;
+    let rules = &o.project.rules;
     let parks = m.parks.as_deref().unwrap_or(&[]);
     let records = m.vacated.as_deref().unwrap_or(&[]);
+    let townships = m.townships.as_deref().unwrap_or(&[]);
     let far_known = m.buildings.is_some();
-    let min_far = o.project.rules.min_park_far;
 
     let extent = map_extent(o).unwrap_or_else(|| {
         Rect::new(
@@ -393,122 +523,27 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     });
     let aspect = ((corner.y - top_left.y) / (corner.x - top_left.x).max(1e-9)).clamp(0.55, 1.35);
 
-    // Legend entries, for the layers present.
-    let mut legend: Vec<(Swatch, String)> = Vec::new();
-    let has_boundary = m.boundary.as_ref().is_some_and(|b| !b.is_empty());
-    if has_boundary {
-        legend.push((
-            Swatch::Line("#333333"),
-            lang.pick("区界", "District").into(),
-        ));
-    }
-    if m.townships.as_ref().is_some_and(|t| !t.is_empty()) {
-        legend.push((
-            Swatch::Fill {
-                fill: "#f3efe4",
-                stroke: "#a89f87",
-                dashed: true,
-            },
-            lang.pick("乡镇（街道）", "Township").into(),
-        ));
-    }
-    legend.push((
-        Swatch::Fill {
-            fill: BLOCK,
-            stroke: BLOCK,
-            dashed: false,
-        },
-        lang.pick("工业用地（连片地块）", "Industrial land (blocks)")
-            .into(),
-    ));
-    legend.push((
-        Swatch::Fill {
-            fill: SCATTERED,
-            stroke: "#99000d",
-            dashed: false,
-        },
-        format!(
-            "{} (< {} {})",
-            lang.pick("零星工业地块", "Scattered plot"),
-            super::fixed(o.project.rules.scattered_max_mu, 0),
-            lang.pick("亩", "mu")
-        ),
-    ));
-    if !parks.is_empty() {
-        if far_known {
-            let f = |v: f64| super::fixed(v, 1);
-            let far = lang.pick("小微园 容积率", "Park, FAR");
-            for (fill, range) in PARK_FILLS.into_iter().zip([
-                format!("< {}", f(min_far)),
-                format!("{}–2.0", f(min_far)),
-                "2.0–3.0".to_string(),
-                "≥ 3.0".to_string(),
-            ]) {
-                legend.push((
-                    Swatch::Fill {
-                        fill,
-                        stroke: "#3f007d",
-                        dashed: false,
-                    },
-                    format!("{far} {range}"),
-                ));
-            }
-            legend.push((
-                Swatch::Fill {
-                    fill: "none",
-                    stroke: "#d7191c",
-                    dashed: false,
-                },
-                lang.pick("容积率未达标", "FAR below minimum").into(),
-            ));
+    // The legend's column holds at most one row per class of the layers
+    // present, then the projection, the scale bar and the north arrow.
+    let far_classes = palette::park_far_classes(rules.min_park_far);
+    let rows = 4
+        + usize::from(!townships.is_empty())
+        + if parks.is_empty() {
+            0
+        } else if far_known {
+            far_classes.len()
         } else {
-            legend.push((
-                Swatch::Fill {
-                    fill: PARK_UNKNOWN,
-                    stroke: "#3f007d",
-                    dashed: false,
-                },
-                lang.pick("小微企业园", "Micro-enterprise park").into(),
-            ));
+            1
         }
-    }
-    if !records.is_empty() {
-        for (status, zh, en) in [
-            (Progress::Done, "已腾退", "Vacated"),
-            (Progress::InProgress, "腾退中", "Vacating"),
-            (Progress::Planned, "计划腾退", "Planned"),
-        ] {
-            let (fill, stroke) = vacated_style(status);
-            legend.push((
-                Swatch::Fill {
-                    fill,
-                    stroke,
-                    dashed: status == Progress::Planned,
-                },
-                lang.pick(zh, en).into(),
-            ));
-        }
-        legend.push((
-            Swatch::Fill {
-                fill: "none",
-                stroke: FAILED_CHECK,
-                dashed: false,
-            },
-            lang.pick("腾退核查未通过", "Vacated: failed check").into(),
-        ));
-    }
-    for (d, _) in o.disposition_counts() {
-        legend.push((
-            Swatch::Dot(disposition_colour(d)),
-            d.term().get(lang).to_string(),
-        ));
-    }
+        + if records.is_empty() { 0 } else { 4 }
+        + palette::dispositions().len();
     let row_h = 33.0 * u;
-    let legend_h = 60.0 * u + row_h * legend.len() as f64 + 90.0 * u;
+    let legend_h = 60.0 * u + row_h * rows as f64 + 200.0 * u;
     let map_h = (map_w * aspect).max(legend_h);
     let height = (title_h + map_h + pad).round();
     let map_box = [pad, title_h, pad + map_w, title_h + map_h];
     let frame = Frame::fit(o.projection, extent, map_box);
+    let view = frame.view;
 
     let mut s = String::with_capacity(1 << 16);
     let _ = writeln!(
@@ -520,8 +555,12 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     let _ = writeln!(
         s,
         r##"<defs><clipPath id="map-clip"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs>"##,
-        map_box[0], map_box[1], map_w, map_h
+        view[0],
+        view[1],
+        view[2] - view[0],
+        view[3] - view[1]
     );
+    let has_boundary = m.boundary.as_ref().is_some_and(|b| !b.is_empty());
     let _ = writeln!(
         s,
         r##"<rect width="{width}" height="{height}" fill="#ffffff"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" stroke="#d9d9d0"/>"##,
@@ -545,8 +584,11 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         escape(&format!("{} {}", lang.pick("截至", "As of"), o.as_of)),
     );
     s.push_str("<g clip-path=\"url(#map-clip)\">\n");
+    let mut legend = Legend(Vec::new());
 
-    // The district, white on the grey beyond it.
+    // The district, white on the grey beyond it; its outline is listed
+    // when it crosses the view (a district larger than the view shows
+    // none of it).
     let district = m.boundary.as_deref().map_or(String::new(), |b| {
         let mut p = PathData::new(&frame);
         for z in b {
@@ -557,73 +599,132 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     if !district.is_empty() {
         let _ = writeln!(s, r##"<path d="{district}" fill="#ffffff"/>"##);
     }
+    let view_rect = Rect::new(
+        Coord {
+            x: view[0],
+            y: view[1],
+        },
+        Coord {
+            x: view[2],
+            y: view[3],
+        },
+    );
+    let outline_shown = m.boundary.iter().flatten().any(|z| {
+        z.geometry.0.iter().any(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .any(|ring| {
+                    let px: LineString<f64> = ring.0.iter().map(|&c| frame.px(c)).collect();
+                    px.intersects(&view_rect)
+                })
+        })
+    });
+    if outline_shown {
+        legend.0.push((
+            Swatch::Line(palette::boundary().look.stroke),
+            palette::boundary().label(lang).to_string(),
+        ));
+    }
 
     // Townships.
-    let townships = m.townships.as_deref().unwrap_or(&[]);
-    if !townships.is_empty() {
-        let mut p = PathData::new(&frame);
-        for t in townships {
-            p.multi_polygon(&t.geometry);
-        }
+    let township = palette::township();
+    let mut p = PathData::new(&frame);
+    for t in townships {
+        p.multi_polygon(&t.geometry);
+    }
+    if p.visible {
         let _ = writeln!(
             s,
-            r##"<path d="{}" fill="#f3efe4" stroke="#a89f87" stroke-width="{:.1}" stroke-dasharray="{:.1} {:.1}" stroke-linejoin="round"/>"##,
+            r#"<path d="{}" fill="{}"{}/>"#,
             p.d,
-            1.5 * u,
-            6.0 * u,
-            4.0 * u
+            township.look.fill.map_or("none".into(), Color::hex),
+            stroke_attrs(&township.look, u)
         );
+        legend.fill(&township, u, lang);
     }
 
-    // Industrial blocks (dissolved); blocks under a pixel are dropped, the
-    // scattered ones among them come back as red dots below.
+    // Industrial blocks (dissolved), but the scattered ones: their red
+    // parcels, drawn below, cover them. Blocks under a pixel are dropped,
+    // the scattered parcels among them come back as red dots.
+    let [_, block] = palette::blocks();
     let mut p = PathData::new(&frame);
-    for b in &o.blocks.blocks {
+    for b in o.blocks.blocks.iter().filter(|b| !b.scattered) {
         p.multi_polygon(&b.geometry);
     }
-    if !p.d.is_empty() {
-        let _ = writeln!(s, r#"<path d="{}" fill="{BLOCK}"/>"#, p.d);
-    }
-
-    // Parks, by FAR.
-    let mut park_dots: Vec<(Coord<f64>, &str)> = Vec::new();
-    for (park, stats) in parks.iter().zip(&o.far.parks) {
-        let fill = if !far_known {
-            PARK_UNKNOWN
-        } else {
-            let far = stats.density.far();
-            let class = [min_far, 2.0, 3.0].iter().filter(|&&b| far >= b).count();
-            PARK_FILLS[class]
-        };
-        let (stroke, sw) = if far_known && stats.far_below_min {
-            ("#d7191c", 3.0 * u)
-        } else {
-            ("#3f007d", 1.2 * u)
-        };
-        let mut p = PathData::new(&frame);
-        if let Some(dot) = p.multi_polygon(&park.geometry) {
-            park_dots.push((dot, fill));
-            continue;
-        }
+    if p.visible {
         let _ = writeln!(
             s,
-            r#"<path d="{}" fill="{fill}" stroke="{stroke}" stroke-width="{sw:.1}" stroke-linejoin="round"/>"#,
-            p.d
+            r#"<path d="{}" fill="{}" stroke="{}" stroke-width="{:.1}"/>"#,
+            p.d,
+            block.look.fill.map_or("none".into(), Color::hex),
+            block.look.stroke.hex(),
+            0.5 * u
         );
+        legend.fill(&block, u, lang);
+    }
+
+    // Parks, by FAR class.
+    let unknown = palette::park_unknown();
+    let mut park_drawn = vec![false; far_classes.len()];
+    let mut park_dots: Vec<(Coord<f64>, Color)> = Vec::new();
+    for (park, stats) in parks.iter().zip(&o.far.parks) {
+        let class = if far_known {
+            let far = stats.density.far();
+            far_classes
+                .iter()
+                .position(|c| c.holds(far))
+                .map(|i| (Some(i), &far_classes[i].class))
+                .unwrap_or((None, &unknown))
+        } else {
+            (None, &unknown)
+        };
+        let (index, look) = (class.0, &class.1.look);
+        let fill = look.fill.unwrap_or(look.stroke);
+        let mut p = PathData::new(&frame);
+        let dot = p.multi_polygon(&park.geometry);
+        if p.visible {
+            let _ = writeln!(
+                s,
+                r#"<path d="{}" fill="{}"{}/>"#,
+                p.d,
+                fill.hex(),
+                stroke_attrs(look, u)
+            );
+        }
+        park_dots.extend(dot.map(|d| (d, fill)));
+        if p.visible || dot.is_some() {
+            match index {
+                Some(i) => park_drawn[i] = true,
+                None => park_drawn.push(true),
+            }
+        }
     }
     for (dot, fill) in park_dots {
-        dots_path(&mut s, &[dot], fill, 4.0 * u, 1.0 * u);
+        dots_path(&mut s, &[dot], &fill.hex(), 4.0 * u, 1.0 * u);
+    }
+    for (c, _) in far_classes
+        .iter()
+        .zip(&park_drawn)
+        .filter(|(_, &drawn)| drawn)
+    {
+        legend.fill(&c.class, u, lang);
+    }
+    if park_drawn.len() > far_classes.len() {
+        legend.fill(&unknown, u, lang);
     }
 
     // Vacated land, by status; a record failing a check is outlined.
     if let Some(v) = &o.vacated {
-        for status in [Progress::Planned, Progress::InProgress, Progress::Done] {
-            let (fill, stroke) = vacated_style(status);
-            let dash = if status == Progress::Planned {
-                format!(r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u)
-            } else {
-                String::new()
-            };
+        let [done, in_progress, planned, _] = palette::vacated_status();
+        let failed_class = palette::failed_check();
+        let mut any_failed = false;
+        let mut shown = Vec::new();
+        for (status, class) in [
+            (Progress::Planned, &planned),
+            (Progress::InProgress, &in_progress),
+            (Progress::Done, &done),
+        ] {
+            let fill = class.look.fill.unwrap_or(class.look.stroke).hex();
             let mut ok = PathData::new(&frame);
             let mut failed = PathData::new(&frame);
             let mut dots = Vec::new();
@@ -638,20 +739,40 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
                 };
                 dots.extend(p.multi_polygon(&r.geometry));
             }
-            for (p, stroke, sw) in [(&ok, stroke, 1.2 * u), (&failed, FAILED_CHECK, 3.0 * u)] {
-                if !p.d.is_empty() {
+            let failed_look = Look {
+                dashed: class.look.dashed,
+                ..failed_class.look
+            };
+            for (p, look) in [(&ok, &class.look), (&failed, &failed_look)] {
+                if p.visible {
                     let _ = writeln!(
                         s,
-                        r#"<path d="{}" fill="{fill}" fill-opacity="0.85" stroke="{stroke}" stroke-width="{sw:.1}" stroke-linejoin="round"{dash}/>"#,
-                        p.d
+                        r#"<path d="{}" fill="{fill}" fill-opacity="0.85"{}/>"#,
+                        p.d,
+                        stroke_attrs(look, u)
                     );
                 }
             }
-            dots_path(&mut s, &dots, fill, 3.0 * u, 0.0);
+            dots_path(&mut s, &dots, &fill, 3.0 * u, 0.0);
+            any_failed |= failed.visible;
+            if ok.visible || failed.visible || !dots.is_empty() {
+                shown.push(class);
+            }
+        }
+        // the legend in the order of progress: done first
+        for class in [&done, &in_progress, &planned] {
+            if shown.contains(&class) {
+                legend.fill(class, u, lang);
+            }
+        }
+        if any_failed {
+            legend.fill(&failed_class, u, lang);
         }
     }
 
-    // Scattered parcels, on top of their grey blocks.
+    // Scattered parcels, on the land left between the blocks and over
+    // any vacated land they hold.
+    let scattered = palette::scattered(rules.scattered_max_mu);
     let mut p = PathData::new(&frame);
     let mut dots = Vec::new();
     for (parcel, _) in m
@@ -662,15 +783,20 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     {
         dots.extend(p.multi_polygon(&parcel.geometry));
     }
-    if !p.d.is_empty() {
+    let fill = scattered.look.fill.unwrap_or(scattered.look.stroke);
+    if p.visible {
         let _ = writeln!(
             s,
-            r##"<path d="{}" fill="{SCATTERED}" stroke="#99000d" stroke-width="{:.1}" stroke-linejoin="round"/>"##,
+            r#"<path d="{}" fill="{}"{}/>"#,
             p.d,
-            0.8 * u
+            fill.hex(),
+            stroke_attrs(&scattered.look, u)
         );
     }
-    dots_path(&mut s, &dots, SCATTERED, 1.5 * u, 0.0);
+    dots_path(&mut s, &dots, &fill.hex(), 1.5 * u, 0.0);
+    if p.visible || !dots.is_empty() {
+        legend.fill(&scattered, u, lang);
+    }
 
     // Targets, by disposition; the ones shown later sit on top, so the
     // gravest (close) is drawn last.
@@ -679,6 +805,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     // 1 500 full-size dots.
     let radius = (4.5 * (1500.0 / targets.max(1) as f64).sqrt().min(1.0)).max(1.3) * u;
     let halo = (0.3 * radius).min(1.2 * u);
+    let mut dispositions_drawn: Vec<Disposition> = Vec::new();
     for (d, _) in o.disposition_counts().into_iter().rev() {
         let at: Vec<Coord<f64>> = m
             .enterprises
@@ -688,83 +815,233 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             .map(|(e, _)| frame.px(e.location))
             .filter(|&p| frame.inside(p))
             .collect();
-        dots_path(&mut s, &at, disposition_colour(d), radius, halo);
+        let class = palette::disposition(d);
+        let colour = class.look.fill.unwrap_or(class.look.stroke);
+        dots_path(&mut s, &at, &colour.hex(), radius, halo);
+        if !at.is_empty() {
+            dispositions_drawn.push(d);
+        }
+    }
+    for d in Disposition::ALL {
+        if dispositions_drawn.contains(&d) {
+            let class = palette::disposition(d);
+            let colour = class.look.fill.unwrap_or(class.look.stroke);
+            legend
+                .0
+                .push((Swatch::Dot(colour), class.label(lang).to_string()));
+        }
     }
 
     // The district outline on top (its fill went in first).
     if !district.is_empty() {
+        let boundary = palette::boundary();
         let _ = writeln!(
             s,
-            r##"<path d="{district}" fill="none" stroke="#333333" stroke-width="{:.1}" stroke-linejoin="round"/>"##,
+            r#"<path d="{district}" fill="none" stroke="{}" stroke-width="{:.1}" stroke-linejoin="round"/>"#,
+            boundary.look.stroke.hex(),
             2.5 * u
         );
     }
+    s.push_str("</g>\n");
 
-    // Labels: townships, then parks when there are few enough to read.
-    let label = |s: &mut String, at: Coord<f64>, text: &str, size: f64, fill: &str, weight: u32| {
-        let _ = writeln!(
-            s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="{size:.1}" font-weight="{weight}" fill="{fill}" text-anchor="middle" stroke="#ffffff" stroke-width="{:.1}" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
-            at.x,
-            at.y,
-            size / 4.0,
-            escape(text)
-        );
+    map_labels(&mut s, o, &frame, u);
+    furniture(&mut s, &legend, &frame, lang, u, width);
+
+    let mpp = frame.metres_per_px();
+    let bar_m = nice_length(map_w * mpp);
+    DistrictMap {
+        svg: s,
+        frame,
+        width,
+        height,
+        scale_bar_m: bar_m,
+        scale_bar_px: bar_m / mpp,
+    }
+}
+
+/// The names of townships and parks, placed by [`place_labels`] inside
+/// the view: townships first (their names may move within them), then
+/// parks, the largest first. Sizes have a floor so that a narrow map
+/// stays legible: it drops names rather than shrink them.
+fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
+    let px_box = |mp: &MultiPolygon<f64>| -> Option<PxBox> {
+        let pts: Vec<Coord<f64>> =
+            mp.0.iter()
+                .flat_map(|p| p.exterior().0.iter().map(|&c| frame.px(c)))
+                .collect();
+        let r = LineString(pts).bounding_rect()?;
+        Some([r.min().x, r.min().y, r.max().x, r.max().y])
     };
-    for t in townships {
+    let mut wanted: Vec<(Wanted, &str, u32)> = Vec::new();
+    let town_size = (17.0 * u).max(13.0);
+    for t in o.model.townships.as_deref().unwrap_or(&[]) {
         let largest = t.geometry.0.iter().max_by(|a, b| {
             let area = |p: &Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
             area(a).total_cmp(&area(b))
         });
-        if let Some(at) = largest.and_then(|p| p.interior_point()) {
-            let name = t.name.clone().unwrap_or_else(|| t.code.clone());
-            label(&mut s, frame.px(at.0), &name, 17.0 * u, "#5d5440", 700);
-        }
+        let (Some(at), Some(bb)) = (
+            largest.and_then(|p| p.interior_point()),
+            px_box(&t.geometry),
+        ) else {
+            continue;
+        };
+        let at = frame.px(at.0);
+        let name = t.name.clone().unwrap_or_else(|| t.code.clone());
+        // within the township: nearer its middle first
+        let (dx, dy) = (0.2 * (bb[2] - bb[0]), 0.2 * (bb[3] - bb[1]));
+        let candidates = [(0.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)]
+            .map(|(kx, ky)| Coord {
+                x: at.x + kx * dx,
+                y: at.y + 0.35 * town_size + ky * dy,
+            })
+            .to_vec();
+        wanted.push((
+            Wanted {
+                text: name,
+                size: town_size,
+                candidates,
+            },
+            "#5d5440",
+            700,
+        ));
     }
+    let parks = o.model.parks.as_deref().unwrap_or(&[]);
     if parks.len() <= 40 {
-        for park in parks {
-            if let Some(at) = park.geometry.interior_point() {
-                let mut at = frame.px(at.0);
-                at.y -= 8.0 * u;
-                label(&mut s, at, &park.name, 12.0 * u, "#3f007d", 400);
-            }
+        let park_size = (12.0 * u).max(11.0);
+        let mut by_area: Vec<&tudi_core::model::Park> = parks.iter().collect();
+        by_area.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
+        for park in by_area {
+            let (Some(at), Some(bb)) = (park.geometry.interior_point(), px_box(&park.geometry))
+            else {
+                continue;
+            };
+            wanted.push((
+                Wanted {
+                    candidates: around(frame.px(at.0), bb, &park.name, park_size),
+                    text: park.name.clone(),
+                    size: park_size,
+                },
+                "#3f007d",
+                400,
+            ));
         }
     }
-    s.push_str("</g>\n");
+    let requests: Vec<Wanted> = wanted
+        .iter()
+        .map(|(w, _, _)| Wanted {
+            text: w.text.clone(),
+            size: w.size,
+            candidates: w.candidates.clone(),
+        })
+        .collect();
+    let inset = 2.0 * u;
+    let bounds = [
+        frame.view[0] + inset,
+        frame.view[1] + inset,
+        frame.view[2] - inset,
+        frame.view[3] - inset,
+    ];
+    for ((w, fill, weight), at) in wanted.iter().zip(place_labels(&requests, bounds, 2.0 * u)) {
+        let Some(at) = at else { continue };
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="{weight}" fill="{fill}" text-anchor="middle" stroke="#ffffff" stroke-width="{:.1}" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
+            at.x,
+            at.y,
+            w.size,
+            w.size / 4.0,
+            escape(&w.text)
+        );
+    }
+}
 
-    // North arrow, top right of the map.
-    let (nx, ny) = (map_box[2] - 40.0 * u, map_box[1] + 24.0 * u);
+/// The legend column right of the map: the legend, the projection, the
+/// scale bar and the north arrow, all off the map.
+fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64, width: f64) {
+    let map_box = frame.map_box;
+    let lx = map_box[2] + 24.0 * u;
+    let mut ly = map_box[1] + 8.0 * u;
     let _ = writeln!(
         s,
-        r##"<g><circle cx="{nx:.1}" cy="{:.1}" r="{:.1}" fill="#ffffff" fill-opacity="0.8"/><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#333333"/><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#ffffff" stroke="#333333" stroke-width="{:.1}"/><text x="{nx:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" text-anchor="middle" fill="#333333">N</text></g>"##,
-        ny + 30.0 * u,
-        40.0 * u,
+        r##"<g id="legend"><text x="{lx:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#222222">{}</text>"##,
+        ly + 20.0 * u,
+        19.0 * u,
+        lang.pick("图例", "Legend")
+    );
+    ly += 44.0 * u;
+    let row_h = 33.0 * u;
+    let sw = 34.0 * u;
+    for (swatch, text) in &legend.0 {
+        let cy = ly + row_h / 2.0;
+        match swatch {
+            Swatch::Fill {
+                fill,
+                stroke,
+                width,
+                dashed,
+            } => {
+                let dash = if *dashed {
+                    format!(r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u)
+                } else {
+                    String::new()
+                };
+                let _ = write!(
+                    s,
+                    r#"<rect x="{lx:.1}" y="{:.1}" width="{sw:.1}" height="{:.1}" fill="{}" stroke="{}" stroke-width="{width:.1}"{dash}/>"#,
+                    cy - 9.0 * u,
+                    18.0 * u,
+                    fill.map_or("none".into(), Color::hex),
+                    stroke.hex()
+                );
+            }
+            Swatch::Dot(colour) => {
+                let _ = write!(
+                    s,
+                    r##"<circle cx="{:.1}" cy="{cy:.1}" r="{:.1}" fill="{}" stroke="#ffffff" stroke-width="{:.1}"/>"##,
+                    lx + sw / 2.0,
+                    6.5 * u,
+                    colour.hex(),
+                    1.5 * u
+                );
+            }
+            Swatch::Line(colour) => {
+                let _ = write!(
+                    s,
+                    r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="{:.1}"/>"#,
+                    lx + sw,
+                    colour.hex(),
+                    2.5 * u
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="#333333">{}</text>"##,
+            lx + sw + 12.0 * u,
+            cy + 6.0 * u,
+            17.0 * u,
+            escape(text)
+        );
+        ly += row_h;
+    }
+    s.push_str("</g>\n");
+    let _ = writeln!(
+        s,
+        r##"<text x="{lx:.1}" y="{:.1}" font-size="{:.1}" fill="#888888">{}</text>"##,
+        ly + 30.0 * u,
         12.0 * u,
-        40.0 * u,
-        -12.0 * u,
-        -10.0 * u,
-        -12.0 * u,
-        40.0 * u,
-        12.0 * u,
-        -10.0 * u,
-        1.0 * u,
-        ny + 62.0 * u,
-        16.0 * u,
+        lang.pick("CGCS2000 · Albers 等积投影", "CGCS2000 · Albers equal-area")
     );
 
-    // Scale bar, bottom left of the map: four segments.
+    // Scale bar: four segments, the length a fifth of the map's width.
     let mpp = frame.metres_per_px();
-    let bar_m = nice_length(map_w * mpp);
+    let bar_m = nice_length((map_box[2] - map_box[0]) * mpp);
     let bar_px = bar_m / mpp;
-    let (bx, by) = (map_box[0] + 24.0 * u, map_box[3] - 30.0 * u);
+    let (bx, by) = (lx + 6.0 * u, ly + 78.0 * u);
     let seg_h = 7.0 * u;
     let _ = write!(
         s,
-        r##"<g id="scale-bar" data-metres="{bar_m}" data-px="{bar_px:.3}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#ffffff" fill-opacity="0.8"/>"##,
-        bx - 12.0 * u,
-        by - 26.0 * u,
-        bar_px + 40.0 * u,
-        46.0 * u
+        r##"<g id="scale-bar" data-metres="{bar_m}" data-px="{bar_px:.3}">"##
     );
     for k in 0..4 {
         let _ = write!(
@@ -781,6 +1058,8 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         (bx + bar_px / 2.0, km_label(bar_m / 2.0)),
         (bx + bar_px, km_label(bar_m)),
     ] {
+        // the last label ends inside the page
+        let x = x.min(width - 2.0 * u - text_width(&text, 13.0 * u) / 2.0);
         let _ = write!(
             s,
             r##"<text x="{x:.1}" y="{:.1}" font-size="{:.1}" text-anchor="middle" fill="#333333">{text}</text>"##,
@@ -790,84 +1069,25 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     }
     s.push_str("</g>\n");
 
-    // Legend, right of the map.
-    let lx = map_box[2] + pad;
-    let mut ly = map_box[1] + 8.0 * u;
+    // North arrow, under the scale bar.
+    let (nx, ny) = (lx + 20.0 * u, by + 30.0 * u);
     let _ = writeln!(
         s,
-        r##"<text x="{lx:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#222222">{}</text>"##,
-        ly + 20.0 * u,
-        19.0 * u,
-        lang.pick("图例", "Legend")
-    );
-    ly += 44.0 * u;
-    let sw = 34.0 * u;
-    for (swatch, text) in &legend {
-        let cy = ly + row_h / 2.0;
-        match swatch {
-            Swatch::Fill {
-                fill,
-                stroke,
-                dashed,
-            } => {
-                let dash = if *dashed {
-                    format!(r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u)
-                } else {
-                    String::new()
-                };
-                let width = if *fill == "none" { 3.0 } else { 1.2 } * u;
-                let _ = write!(
-                    s,
-                    r#"<rect x="{lx:.1}" y="{:.1}" width="{sw:.1}" height="{:.1}" fill="{fill}" stroke="{stroke}" stroke-width="{width:.1}"{dash}/>"#,
-                    cy - 9.0 * u,
-                    18.0 * u
-                );
-            }
-            Swatch::Dot(colour) => {
-                let _ = write!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{cy:.1}" r="{:.1}" fill="{colour}" stroke="#ffffff" stroke-width="{:.1}"/>"##,
-                    lx + sw / 2.0,
-                    6.5 * u,
-                    1.5 * u
-                );
-            }
-            Swatch::Line(colour) => {
-                let _ = write!(
-                    s,
-                    r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{colour}" stroke-width="{:.1}"/>"#,
-                    lx + sw,
-                    2.5 * u
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="#333333">{}</text>"##,
-            lx + sw + 12.0 * u,
-            cy + 6.0 * u,
-            17.0 * u,
-            escape(text)
-        );
-        ly += row_h;
-    }
-    let _ = writeln!(
-        s,
-        r##"<text x="{lx:.1}" y="{:.1}" font-size="{:.1}" fill="#888888">{}</text>"##,
-        ly + 30.0 * u,
+        r##"<g><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#333333"/><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#ffffff" stroke="#333333" stroke-width="{:.1}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#333333">N</text></g>"##,
         12.0 * u,
-        lang.pick("CGCS2000 · Albers 等积投影", "CGCS2000 · Albers equal-area")
+        40.0 * u,
+        -12.0 * u,
+        -10.0 * u,
+        -12.0 * u,
+        40.0 * u,
+        12.0 * u,
+        -10.0 * u,
+        1.0 * u,
+        nx + 20.0 * u,
+        ny + 36.0 * u,
+        16.0 * u,
     );
     s.push_str("</svg>\n");
-
-    DistrictMap {
-        svg: s,
-        frame,
-        width,
-        height,
-        scale_bar_m: bar_m,
-        scale_bar_px: bar_px,
-    }
 }
 
 /// Renders an SVG to PNG with the system's fonts (labels fall back to any
@@ -1102,7 +1322,7 @@ mod tests {
         let o = land_fixture();
         let zh = district_map(&o, Lang::Zh, 1600).svg;
         let en = district_map(&o, Lang::En, 1600).svg;
-        assert!(zh.contains(">图例<") && zh.contains(">零星工业地块 (&lt; 5 亩)<"));
+        assert!(zh.contains(">图例<") && zh.contains(">零星工业地块（&lt; 5 亩）<"));
         assert!(en.contains(">Legend<") && en.contains(">Scattered plot (&lt; 5 mu)<"));
         // Township names are data: the same in both.
         assert!(zh.contains(">新城街道<") && en.contains(">新城街道<"));
@@ -1156,12 +1376,13 @@ mod tests {
     #[test]
     fn a_pilot_area_inside_a_large_district_is_framed_on_its_data() {
         // data covering a sixteenth of the boundary's box: the map shows
-        // the data, the boundary is still drawn
+        // the data; the district is drawn (white) but its outline lies
+        // beyond the view, so the legend does not list it
         let (o, data, _) = with_boundary(4.0);
         assert_eq!(map_extent(&o), Some(data));
         let m = district_map(&o, Lang::Zh, 1600);
         assert!(fills(&m, data));
-        assert!(m.svg.contains(">区界<"));
+        assert!(m.svg.contains("fill=\"#ffffff\"/>") && !m.svg.contains(">区界<"));
     }
 
     #[test]
@@ -1192,5 +1413,143 @@ mod tests {
         let at = m.frame.px(p.geometry.interior_point().unwrap().0);
         let px = img.pixel(at.x as u32, at.y as u32).unwrap();
         assert_eq!((px.red(), px.green(), px.blue()), (0xe3, 0x1a, 0x1c));
+    }
+
+    fn wanted(text: &str, size: f64, at: &[(f64, f64)]) -> Wanted {
+        Wanted {
+            text: text.into(),
+            size,
+            candidates: at.iter().map(|&(x, y)| Coord { x, y }).collect(),
+        }
+    }
+
+    const PAGE: PxBox = [0.0, 0.0, 1000.0, 1000.0];
+
+    #[test]
+    fn label_boxes_follow_size_and_script() {
+        // three CJK characters at 10 px: 30 px wide, plus a 1.25 px halo
+        let b = label_box(Coord { x: 100.0, y: 50.0 }, "小微园", 10.0);
+        assert_eq!(b, [83.75, 39.75, 116.25, 53.75]);
+        // ASCII is 0.6 em: "2期" is 16 px at 10 px
+        assert_eq!(text_width("2期", 10.0), 16.0);
+    }
+
+    #[test]
+    fn a_colliding_label_moves_to_its_next_place() {
+        // two names wanting the same spot: the second takes its place below
+        let w = [
+            wanted("新城街道栖南小微企业园", 12.0, &[(500.0, 500.0)]),
+            wanted(
+                "新城街道栖南小微企业园2期",
+                12.0,
+                &[(505.0, 503.0), (505.0, 530.0)],
+            ),
+        ];
+        let placed = place_labels(&w, PAGE, 2.0);
+        assert_eq!(placed[0], Some(Coord { x: 500.0, y: 500.0 }));
+        assert_eq!(placed[1], Some(Coord { x: 505.0, y: 530.0 }));
+        let (a, b) = (
+            label_box(placed[0].unwrap(), &w[0].text, 12.0),
+            label_box(placed[1].unwrap(), &w[1].text, 12.0),
+        );
+        assert!(!overlaps(&a, &b));
+    }
+
+    #[test]
+    fn a_label_with_no_free_place_is_dropped_and_the_next_still_placed() {
+        let w = [
+            wanted("王店镇", 20.0, &[(500.0, 500.0)]),
+            wanted("园区", 12.0, &[(500.0, 500.0), (510.0, 495.0)]),
+            wanted("别处", 12.0, &[(100.0, 100.0)]),
+        ];
+        assert_eq!(
+            place_labels(&w, PAGE, 2.0),
+            [
+                Some(Coord { x: 500.0, y: 500.0 }),
+                None,
+                Some(Coord { x: 100.0, y: 100.0 })
+            ]
+        );
+    }
+
+    #[test]
+    fn labels_stay_inside_the_bounds() {
+        // centred on the left edge, a name would be cut: it goes right
+        let w = [wanted(
+            "油车港镇顾新小微企业园",
+            12.0,
+            &[(10.0, 300.0), (80.0, 300.0)],
+        )];
+        assert_eq!(
+            place_labels(&w, PAGE, 2.0),
+            [Some(Coord { x: 80.0, y: 300.0 })]
+        );
+        // and with no place inside, none is drawn
+        let w = [wanted("洪合镇", 12.0, &[(500.0, 5.0), (500.0, 1004.0)])];
+        assert_eq!(place_labels(&w, PAGE, 2.0), [None]);
+    }
+
+    #[test]
+    fn the_gap_keeps_labels_apart() {
+        // boxes 1 px apart collide with a 2 px gap, not without one
+        let a = wanted("AB", 10.0, &[(100.0, 100.0)]);
+        let right = label_box(Coord { x: 100.0, y: 100.0 }, "AB", 10.0)[2];
+        let x = right + 1.0 + 6.0 + 1.25;
+        let b = wanted("AB", 10.0, &[(x, 100.0)]);
+        let both = [a, b];
+        assert!(place_labels(&both, PAGE, 2.0)[1].is_none());
+        assert!(place_labels(&both, PAGE, 0.0)[1].is_some());
+    }
+
+    #[test]
+    fn names_of_neighbouring_parks_find_places_around_them() {
+        // three small parks side by side, as 栖南 and its 2期 and 3期: each
+        // name is placed, none over another
+        let names = ["栖南小微企业园", "栖南小微企业园2期", "栖南小微企业园3期"];
+        let w: Vec<Wanted> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let x = 400.0 + 40.0 * i as f64;
+                let bb = [x - 15.0, 385.0, x + 15.0, 415.0];
+                Wanted {
+                    text: name.to_string(),
+                    size: 12.0,
+                    candidates: around(Coord { x, y: 400.0 }, bb, name, 12.0),
+                }
+            })
+            .collect();
+        let placed: Vec<Coord<f64>> = place_labels(&w, PAGE, 2.0)
+            .into_iter()
+            .map(|p| p.expect("placed"))
+            .collect();
+        for i in 0..3 {
+            for j in i + 1..3 {
+                let a = label_box(placed[i], names[i], 12.0);
+                let b = label_box(placed[j], names[j], 12.0);
+                assert!(!overlaps(&a, &b), "{} and {}", names[i], names[j]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_legend_lists_only_what_is_drawn() {
+        let o = land_fixture();
+        let m = district_map(&o, Lang::Zh, 1600);
+        let legend = &m.svg[m.svg.find("<g id=\"legend\">").unwrap()..];
+        let legend = &legend[..legend.find("</g>").unwrap()];
+        // no boundary in the fixture: no 区界; each disposition listed
+        // has a dot of its colour on the map
+        assert!(!legend.contains("区界"));
+        for class in palette::dispositions() {
+            let colour = class.look.fill.unwrap().hex();
+            let dots = m.svg.contains(&format!("stroke=\"{colour}\" stroke-width"));
+            assert_eq!(
+                legend.contains(&format!(">{}<", class.zh)),
+                dots,
+                "{}",
+                class.zh
+            );
+        }
     }
 }

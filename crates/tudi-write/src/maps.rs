@@ -13,6 +13,7 @@ use super::gpkg::{write_gpkg, Field, FieldKind, Geometry, GeometryKind, Layer, V
 use super::qgis::{project_xml, ProjectInput};
 use super::styles;
 use super::Staging;
+use tudi_core::vocab::Lang;
 
 pub const GPKG: &str = "tudi.gpkg";
 pub const PROJECT: &str = "tudi.qgs";
@@ -47,7 +48,7 @@ fn mu(m2: f64) -> Value {
 }
 
 /// The layers of a run, top of the map first.
-pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>> {
+pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>, lang: Lang) -> Vec<Layer<'a>> {
     let parcels = &o.model.parcels;
     let rules = &o.project.rules;
     let mut out = Vec::new();
@@ -124,8 +125,8 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
             (Geometry::Point(e.location), v)
         }),
         styles: vec![
-            styles::enterprises_by_disposition(),
-            styles::enterprises_by_grade(),
+            styles::enterprises_by_disposition(lang),
+            styles::enterprises_by_grade(lang),
         ],
     });
 
@@ -163,7 +164,7 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                 .concat(),
             )
         }),
-        styles: vec![styles::scattered_parcels()],
+        styles: vec![styles::scattered_parcels(rules.scattered_max_mu, lang)],
     });
 
     out.push(Layer {
@@ -200,10 +201,10 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                 ],
             )
         }),
-        styles: vec![styles::blocks()],
+        styles: vec![styles::blocks(lang)],
     });
 
-    out.extend(land_layers(o));
+    out.extend(land_layers(o, lang));
 
     if let Some(zones) = boundary {
         out.push(Layer {
@@ -220,7 +221,7 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
                     vec![Value::opt_text(zones[k].name.as_deref())],
                 )
             }),
-            styles: vec![styles::boundary()],
+            styles: vec![styles::boundary(lang)],
         });
     }
     // Top of the map first: the targets, then parks and vacated land, then
@@ -239,7 +240,7 @@ pub fn layers<'a>(o: &'a Outcome, boundary: Option<&'a [Zone]>) -> Vec<Layer<'a>
 /// The parks, floor-area, vacated-land and township layers, each when its
 /// input layer is given, with the values of their GeoJSON files (lists
 /// joined with `;`).
-fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
+fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
     fn has(present: bool, layer: Layer<'_>) -> Option<Layer<'_>> {
         present.then_some(layer)
     }
@@ -302,7 +303,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                     ],
                 )
             }),
-            styles: vec![styles::parks_by_far()],
+            styles: vec![styles::parks_by_far(rules.min_park_far, known, lang)],
         },
     ));
 
@@ -386,7 +387,10 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                     ],
                 )
             }),
-            styles: vec![styles::vacated_by_status(), styles::vacated_by_check()],
+            styles: vec![
+                styles::vacated_by_status(lang),
+                styles::vacated_by_check(lang),
+            ],
         },
     ));
 
@@ -423,7 +427,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                     ],
                 )
             }),
-            styles: vec![styles::vacated_blocks()],
+            styles: vec![styles::vacated_blocks(lang)],
         },
     ));
 
@@ -471,7 +475,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                     .concat(),
                 )
             }),
-            styles: vec![styles::low_density_parcels()],
+            styles: vec![styles::low_density_parcels(rules.min_parcel_far, lang)],
         },
     ));
 
@@ -525,7 +529,7 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
                     ],
                 )
             }),
-            styles: vec![styles::townships()],
+            styles: vec![styles::townships(lang)],
         },
     ));
     out
@@ -533,20 +537,26 @@ fn land_layers(o: &Outcome) -> Vec<Layer<'_>> {
 
 /// Writes `tudi.gpkg` and `tudi.qgs` into the staging folder. `boundary`,
 /// the district outline, frames the map when given.
-pub fn write(staging: &Staging, o: &Outcome, boundary: Option<&[Zone]>) -> Result<()> {
-    let layers = layers(o, boundary);
+pub fn write(staging: &Staging, o: &Outcome, boundary: Option<&[Zone]>, lang: Lang) -> Result<()> {
+    let layers = layers(o, boundary, lang);
     let mut extents = Vec::new();
     staging.write_at(GPKG, |path| {
         extents = write_gpkg(path, &layers)?;
         Ok(())
     })?;
-    let title = format!("{} 低散乱整治作战图", o.project.project.name);
+    let title = format!(
+        "{} {}",
+        o.project.project.name,
+        lang.pick("低散乱整治作战图", "remediation map")
+    );
     let (xml, _) = project_xml(&ProjectInput {
         title: &title,
         gpkg: GPKG,
         layers: &layers,
         extents: &extents,
         frame: super::map::map_extent(o),
+        lang,
+        date: &o.as_of.to_string(),
     })?;
     staging.write(PROJECT, |w| w.write_all(xml.as_bytes()))
 }

@@ -45,7 +45,14 @@ pub fn write_outputs_with(
                         || write_ledgers(o, &staging, report.lang),
                         || {
                             rayon::join(
-                                || crate::maps::write(&staging, o, o.model.boundary.as_deref()),
+                                || {
+                                    crate::maps::write(
+                                        &staging,
+                                        o,
+                                        o.model.boundary.as_deref(),
+                                        report.lang,
+                                    )
+                                },
                                 || crate::report::write_report(o, &summary, report, &staging),
                             )
                         },

@@ -14,6 +14,7 @@ use super::styles::{qml, qml_body, Alias, FONT};
 use tudi_core::crs::tm::TransverseMercator;
 use tudi_core::error::{Error, Result};
 use tudi_core::model::union_rect;
+use tudi_core::vocab::Lang;
 
 /// The CGCS2000 3-degree Gauss–Krüger CRS (no zone prefix, EPSG:4534 at
 /// 75°E … EPSG:4554 at 135°E) whose central meridian is nearest `lon`:
@@ -135,6 +136,10 @@ pub struct ProjectInput<'a, 'l> {
     /// The extent (longitude/latitude) the map frames, else that of all
     /// layers.
     pub frame: Option<Rect<f64>>,
+    /// The language of the layout's texts.
+    pub lang: Lang,
+    /// The report date (the run's `as_of`), printed on the layout.
+    pub date: &'a str,
 }
 
 // Page and item geometry of the A3 landscape layout, mm.
@@ -280,7 +285,7 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
 <Measurement><DistanceUnits type="QString">meters</DistanceUnits><AreaUnits type="QString">m2</AreaUnits></Measurement>
 </properties>"#
     );
-    layout_xml(&mut x, p.title, epsg, &view)?;
+    layout_xml(&mut x, p, epsg, &view)?;
     x.push_str("</qgis>\n");
     Ok((x, epsg))
 }
@@ -336,7 +341,8 @@ fn text_style(size: u32) -> String {
     )
 }
 
-fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Result<()> {
+fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> Result<()> {
+    let (title, lang) = (p.title, p.lang);
     let _ = writeln!(
         x,
         r#"<Layouts>
@@ -378,7 +384,8 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
 
     label_item(x, 2, (10.0, 6.0), (400.0, 14.0), title, &font(24, true), 4);
 
-    // legend, right of the map
+    // legend, right of the map: the classes drawn on it, as the report's
+    // map lists them
     item_open(
         x,
         65642,
@@ -386,7 +393,8 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
         (322.0, MAP.1),
         (88.0, 180.0),
         &format!(
-            r##"map_uuid="{MAP_UUID}" title="图例" titleAlignment="1" columnCount="1" splitLayer="0" equalColumnWidth="0" resizeToContents="1" symbolWidth="7" symbolHeight="4" symbolAlignment="1" lineSpacing="1" boxSpace="2" columnSpace="2" wrapChar="" fontColor="#000000" rasterBorder="1" legendFilterByAtlas="0" frame="true" background="true""##
+            r##"map_uuid="{MAP_UUID}" title="{}" titleAlignment="1" columnCount="1" splitLayer="0" equalColumnWidth="0" resizeToContents="1" symbolWidth="7" symbolHeight="4" symbolAlignment="1" lineSpacing="1" boxSpace="2" columnSpace="2" wrapChar="" fontColor="#000000" rasterBorder="1" legendFilterByMap="1" legendFilterByAtlas="0" frame="true" background="true""##,
+            lang.pick("图例", "Legend")
         ),
     );
     let _ = writeln!(
@@ -422,9 +430,9 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
     let map_width_m = view.width();
     let segment = nice(map_width_m / 10.0);
     let (unit, per_unit, label) = if segment >= 1000.0 {
-        ("kilometers", 1000.0, "公里")
+        ("kilometers", 1000.0, lang.pick("公里", "km"))
     } else {
-        ("meters", 1.0, "米")
+        ("meters", 1.0, lang.pick("米", "m"))
     };
     item_open(
         x,
@@ -450,9 +458,18 @@ fn layout_xml(x: &mut String, title: &str, epsg: u32, view: &Rect<f64>) -> Resul
         6,
         (322.0, 262.0),
         (88.0, 25.0),
-        &format!(
-            "坐标系：CGCS2000 3度带高斯-克吕格（EPSG:{epsg}）\n面积：CGCS2000 椭球面积\n制图：tudi　　日期：[% format_date(now(), 'yyyy-MM-dd') %]"
-        ),
+        // the report date, not the day of printing: the layout shows the
+        // run's data as of that day
+        &match lang {
+            Lang::Zh => format!(
+                "坐标系：CGCS2000 3度带高斯-克吕格（EPSG:{epsg}）\n面积：CGCS2000 椭球面积\n制图：tudi　　截至：{}",
+                p.date
+            ),
+            Lang::En => format!(
+                "CRS: CGCS2000 3-degree Gauss-Krüger (EPSG:{epsg})\nAreas: on the CGCS2000 ellipsoid\nMade with tudi, as of {}",
+                p.date
+            ),
+        },
         &font(9, false),
         1,
     );
@@ -482,8 +499,8 @@ mod tests {
                 )
             }),
             styles: vec![
-                styles::enterprises_by_disposition(),
-                styles::enterprises_by_grade(),
+                styles::enterprises_by_disposition(Lang::Zh),
+                styles::enterprises_by_grade(Lang::Zh),
             ],
         };
         vec![
@@ -528,6 +545,8 @@ mod tests {
             layers: &layers,
             extents: &extents,
             frame: None,
+            lang: Lang::Zh,
+            date: "2020-12-31",
         })
         .unwrap();
         assert_eq!(epsg, 4549);
@@ -587,7 +606,10 @@ mod tests {
             types,
             ["65638", "65639", "65641", "65642", "65640", "65646", "65641"]
         );
-        assert!(xml.contains("format_date(now(), &#39;yyyy-MM-dd&#39;)"));
+        // the report date, never the clock
+        assert!(xml.contains("截至：2020-12-31") && !xml.contains("now()"));
+        assert!(xml.contains(r#"title="图例""#) && xml.contains(r#"unitLabel="米""#));
+        assert!(xml.contains(r#"legendFilterByMap="1""#));
         assert!(xml.contains(&format!("description=\"{FONT},24,")));
         // the map frames the data in metres: ~4.8 km wide, 4.4 km high
         let e = layout
@@ -644,6 +666,8 @@ mod tests {
             layers: &layers,
             extents: &extents,
             frame,
+            lang: Lang::En,
+            date: "2020-12-31",
         };
         let width = |xml: &str| {
             let d = doc(xml);
@@ -651,7 +675,11 @@ mod tests {
             e.attribute("xmax").unwrap().parse::<f64>().unwrap()
                 - e.attribute("xmin").unwrap().parse::<f64>().unwrap()
         };
-        let framed = width(&project_xml(&input(extents[0])).unwrap().0);
+        let framed_xml = project_xml(&input(extents[0])).unwrap().0;
+        // an English run's layout speaks English
+        assert!(framed_xml.contains(r#"title="Legend""#));
+        assert!(framed_xml.contains("as of 2020-12-31"));
+        let framed = width(&framed_xml);
         let all = width(&project_xml(&input(None)).unwrap().0);
         assert!(framed < all / 5.0, "{framed} vs {all}");
     }

@@ -14,7 +14,8 @@ use tudi_core::geodesy::m2_to_mu;
 use tudi_core::outcome::{Ordered, Outcome, StandingSummary, Summary};
 
 use super::escape;
-use super::map::{disposition_colour, district_map, DistrictMap};
+use super::map::{district_map, DistrictMap};
+use super::palette::disposition_colour;
 use super::{fixed, grouped, percent, Staging};
 use tudi_core::analysis::townships::TownshipRow;
 
@@ -269,12 +270,7 @@ fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
             t("无腾退图层", "no vacated-land layer"),
         ),
     }
-    let failed = o.vacated.as_ref().map_or(0, |v| {
-        v.records
-            .iter()
-            .filter(|r| !r.failed_checks().is_empty())
-            .count()
-    });
+    let failed = failing_records(o);
     card(
         h,
         if s.overdue > 0 || failed > 0 {
@@ -285,12 +281,10 @@ fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         t("逾期未销号", "Overdue targets"),
         &num(s.overdue as f64, 0),
         t("家", "targets"),
-        &format!(
-            "{} {} {}",
-            t("腾退核查未通过", "vacated records failing a check:"),
-            num(failed as f64, 0),
-            t("条", "")
-        ),
+        &match lang {
+            Lang::Zh => format!("腾退记录 {} 条未通过核查", num(failed as f64, 0)),
+            Lang::En => format!("vacated records failing a check: {}", num(failed as f64, 0)),
+        },
     );
     h.push_str("</div></section>\n");
 }
@@ -524,6 +518,16 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
 /// The time line: monthly vacated land as bars, the running total as a
 /// line, and the year's goal when it is in sight (else an arrow says how
 /// far off it is).
+/// Vacated records failing at least one check (a record may fail several).
+fn failing_records(o: &Outcome) -> usize {
+    o.vacated.as_ref().map_or(0, |v| {
+        v.records
+            .iter()
+            .filter(|r| !r.failed_checks().is_empty())
+            .count()
+    })
+}
+
 fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let _ = writeln!(
@@ -654,11 +658,37 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
         h,
         "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y1}\" y2=\"{y1}\" stroke=\"#52606d\"/>"
     );
+    // The line counts done records by their completion date; the headline
+    // counts every done record: say what lies between.
+    let dated_mu = cum_max;
+    let gross_mu = m2_to_mu(v.gross_m2);
+    let undated = v.records.iter().filter(|r| r.undated).count();
+    let between = if undated > 0 && gross_mu - dated_mu >= 0.005 {
+        match lang {
+            Lang::Zh => format!(
+                "时间轴只计有完成日期的已腾退记录（{} 亩）；另有 {} 条已腾退记录缺完成日期，再计 {} 亩，合计 {} 亩，即上方的腾退总量。",
+                mu(dated_mu),
+                undated,
+                mu(gross_mu - dated_mu),
+                mu(gross_mu)
+            ),
+            Lang::En => format!(
+                "The line counts done records with a completion date ({} mu); {} more done records have none and add {} mu, for the {} mu of the headline.",
+                mu(dated_mu),
+                undated,
+                mu(gross_mu - dated_mu),
+                mu(gross_mu)
+            ),
+        }
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         h,
-        "</svg></figure><p class=\"note\"><span class=\"dot\" style=\"background:#a6d96a\"></span>{} <span class=\"dot\" style=\"background:#1a9641\"></span>{}</p></section>",
+        "</svg></figure><p class=\"note\"><span class=\"dot\" style=\"background:#a6d96a\"></span>{} <span class=\"dot\" style=\"background:#1a9641\"></span>{} {}</p></section>",
         t("当月新增（亩）", "added in the month (mu)"),
-        t("累计（亩）", "cumulative (mu)")
+        t("累计（亩）", "cumulative (mu)"),
+        escape(&between)
     );
 }
 
@@ -667,12 +697,18 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
 fn checks(h: &mut String, o: &Outcome, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let rows = vacated_check_rows(o);
+    // one row per failed check; a record may fail several
+    let records = failing_records(o);
     let _ = writeln!(
         h,
-        "<section id=\"checks\"><h2>{} <span class=\"{}\">{}</span></h2>",
+        "<section id=\"checks\"><h2>{} <span class=\"{}\">{}</span> <small>{}</small></h2>",
         t("腾退核查未通过", "Vacated-land checks failed"),
         if rows.is_empty() { "ok" } else { "bad" },
-        rows.len()
+        rows.len(),
+        match lang {
+            Lang::Zh => format!("项，涉及 {records} 条记录"),
+            Lang::En => format!("checks, on {records} records"),
+        }
     );
     if rows.is_empty() {
         let _ = writeln!(

@@ -1,6 +1,7 @@
 //! Layer styles as QGIS QML, generated from a small description (single
-//! symbol, categorized, graduated; an outline rule; a label), so that every
-//! layer of `tudi.gpkg` opens in QGIS drawn as the planners' maps are.
+//! symbol or categorized, from the classes of [`super::palette`]; a
+//! label), so that every layer of `tudi.gpkg` opens in QGIS drawn as the
+//! report's map draws it.
 //!
 //! The QML is the subset QGIS 3.22 (Debian 12) reads: symbol layers as
 //! `<Option>` maps, data-defined properties, simple labeling and field
@@ -10,32 +11,12 @@
 use std::fmt::Write as _;
 
 use super::escape;
+use super::palette::{self, Class, Look, Weight};
+pub use super::palette::{Color, DARK};
+use tudi_core::vocab::Lang;
 
 /// A font every label and layout text names: Debian's `fonts-noto-cjk`.
 pub const FONT: &str = "Noto Sans CJK SC";
-
-/// An sRGB colour with alpha.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Color(pub u8, pub u8, pub u8, pub u8);
-
-impl Color {
-    pub const fn rgb(r: u8, g: u8, b: u8) -> Color {
-        Color(r, g, b, 255)
-    }
-    /// QGIS's `r,g,b,a` notation.
-    pub fn qgis(self) -> String {
-        format!("{},{},{},{}", self.0, self.1, self.2, self.3)
-    }
-}
-
-// The planners' colours: ColorBrewer Set1-like, readable when printed.
-pub const RED: Color = Color::rgb(227, 26, 28);
-pub const ORANGE: Color = Color::rgb(255, 127, 0);
-pub const BLUE: Color = Color::rgb(31, 120, 180);
-pub const YELLOW: Color = Color::rgb(255, 215, 0);
-pub const GREEN: Color = Color::rgb(51, 160, 44);
-pub const GREY: Color = Color::rgb(160, 160, 160);
-pub const DARK: Color = Color::rgb(60, 60, 60);
 
 /// How one feature is drawn: a filled polygon or a circle marker, by the
 /// layer's geometry.
@@ -47,29 +28,23 @@ pub struct Symbol {
     pub stroke_mm: f64,
     /// Marker diameter (points only).
     pub size_mm: f64,
-    /// Dashed stroke (outlines of areas, e.g. a district boundary).
+    /// Dashed stroke (planned land, townships, small vacated blocks).
     pub dashed: bool,
 }
 
 impl Symbol {
-    /// A filled symbol with a thin darker stroke.
-    pub fn filled(fill: Color) -> Symbol {
+    /// A class's look on paper: outlines 0.15, 0.25 or 0.8 mm by weight.
+    pub fn of(look: &Look) -> Symbol {
         Symbol {
-            fill: Some(fill),
-            stroke: DARK,
-            stroke_mm: 0.2,
+            fill: look.fill,
+            stroke: look.stroke,
+            stroke_mm: match look.weight {
+                Weight::Hairline => 0.15,
+                Weight::Thin => 0.25,
+                Weight::Bold => 0.8,
+            },
             size_mm: 2.4,
-            dashed: false,
-        }
-    }
-    /// A hollow polygon outline.
-    pub fn outline(stroke: Color, width_mm: f64) -> Symbol {
-        Symbol {
-            fill: None,
-            stroke,
-            stroke_mm: width_mm,
-            size_mm: 2.4,
-            dashed: false,
+            dashed: look.dashed,
         }
     }
 }
@@ -83,14 +58,15 @@ pub struct Category {
     pub symbol: Symbol,
 }
 
-/// One class of a graduated renderer: `lower < value <= upper` (QGIS
-/// includes the lower bound of the first class).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Range {
-    pub lower: f64,
-    pub upper: f64,
-    pub label: String,
-    pub symbol: Symbol,
+impl Category {
+    /// The palette's class, in `lang`.
+    fn of(class: &Class, lang: Lang) -> Category {
+        Category {
+            value: class.key.into(),
+            label: class.label(lang).into(),
+            symbol: Symbol::of(&class.look),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,28 +77,18 @@ pub enum Renderer {
         expression: String,
         categories: Vec<Category>,
     },
-    Graduated {
-        expression: String,
-        ranges: Vec<Range>,
-    },
 }
 
-/// Features for which `when` holds get this stroke instead (e.g. parks
-/// below the minimum FAR outlined).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutlineRule {
-    pub when: String,
-    pub color: Color,
-    pub width_mm: f64,
-}
-
-/// A label drawn on every feature.
+/// A label drawn on features, placed by QGIS's label engine: never over
+/// another label (`displayAll` off), avoiding the layer's own features
+/// (`obstacle`), the higher `priority` (0–10) first where labels compete.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     /// A QGIS expression, e.g. `format_number("area_mu", 2) || ' 亩'`.
     pub expression: String,
     pub size_pt: f64,
     pub color: Color,
+    pub priority: u8,
 }
 
 /// A named style of one layer.
@@ -130,10 +96,9 @@ pub struct Label {
 pub struct Style {
     /// `layer_styles.styleName`: ASCII, QGIS limits it to 30 characters.
     pub name: &'static str,
-    /// Shown in QGIS's style list (Chinese).
+    /// Shown in QGIS's style list.
     pub description: String,
     pub renderer: Renderer,
-    pub outline: Option<OutlineRule>,
     pub label: Option<Label>,
 }
 
@@ -164,33 +129,16 @@ fn option(out: &mut String, name: &str, value: &str) {
     );
 }
 
-fn data_defined(out: &mut String, props: &[(&str, String)]) {
+/// An empty set of data-defined properties, as QGIS writes one.
+fn no_data_defined(out: &mut String) {
     out.push_str("<data_defined_properties><Option type=\"Map\">\n");
     option(out, "name", "");
-    if props.is_empty() {
-        out.push_str("<Option name=\"properties\"/>\n");
-    } else {
-        out.push_str("<Option name=\"properties\" type=\"Map\">\n");
-        for (key, expression) in props {
-            let _ = writeln!(
-                out,
-                r#"<Option name="{key}" type="Map"><Option name="active" type="bool" value="true"/><Option name="expression" type="QString" value="{}"/><Option name="type" type="int" value="3"/></Option>"#,
-                escape(expression)
-            );
-        }
-        out.push_str("</Option>\n");
-    }
+    out.push_str("<Option name=\"properties\"/>\n");
     option(out, "type", "collection");
     out.push_str("</Option></data_defined_properties>\n");
 }
 
-fn symbol_xml(
-    out: &mut String,
-    name: &str,
-    kind: SymbolKind,
-    s: &Symbol,
-    rule: Option<&OutlineRule>,
-) {
+fn symbol_xml(out: &mut String, name: &str, kind: SymbolKind, s: &Symbol) {
     let (type_, class) = match kind {
         SymbolKind::Marker => ("marker", "SimpleMarker"),
         SymbolKind::Fill => ("fill", "SimpleFill"),
@@ -199,7 +147,7 @@ fn symbol_xml(
         out,
         r#"<symbol name="{name}" type="{type_}" alpha="1" clip_to_extent="1" force_rhr="0">"#
     );
-    data_defined(out, &[]);
+    no_data_defined(out);
     let _ = writeln!(
         out,
         r#"<layer class="{class}" pass="0" enabled="1" locked="0"><Option type="Map">"#
@@ -223,35 +171,18 @@ fn symbol_xml(
         option(out, "scale_method", "diameter");
     }
     out.push_str("</Option>\n");
-    let props: Vec<(&str, String)> = rule
-        .map(|r| {
-            vec![
-                (
-                    "outlineColor",
-                    format!(
-                        "if({}, '{}', '{}')",
-                        r.when,
-                        r.color.qgis(),
-                        s.stroke.qgis()
-                    ),
-                ),
-                (
-                    "outlineWidth",
-                    format!("if({}, {}, {})", r.when, num(r.width_mm), num(s.stroke_mm)),
-                ),
-            ]
-        })
-        .unwrap_or_default();
-    data_defined(out, &props);
+    no_data_defined(out);
     out.push_str("</layer>\n</symbol>\n");
 }
 
+/// QGIS's simple labeling, in the element and attribute names of QGIS
+/// 3.22's `QgsPalLayerSettings::writeXml`: each label tried at eight
+/// places around its feature's centroid (placement 0, `AroundPoint`;
+/// `OverPoint` allows the centroid alone, so crowded labels were dropped
+/// or ran together), never over another label (`displayAll="0"`), with
+/// the features as obstacles (a polygon's edges, a point itself), the
+/// higher `priority` placed first, and a white halo (buffer).
 fn labeling_xml(out: &mut String, label: &Label, kind: SymbolKind) {
-    // Polygons: over the centroid (QGIS OverPoint); points: around them.
-    let placement = match kind {
-        SymbolKind::Fill => 1,
-        SymbolKind::Marker => 0,
-    };
     let _ = writeln!(
         out,
         r#"<labeling type="simple"><settings calloutType="simple">
@@ -260,16 +191,22 @@ fn labeling_xml(out: &mut String, label: &Label, kind: SymbolKind) {
 <text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128" bufferBlendMode="0"/>
 </text-style>
 <text-format wrapChar="" multilineAlign="1" formatNumbers="0" decimals="3" plussign="0"/>
-<placement placement="{placement}" placementFlags="10" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0" dist="1" distUnits="MM" priority="5" offsetType="0" quadOffset="4" xOffset="0" yOffset="0" offsetUnits="MM" polygonPlacementFlags="2" layerType="{}"/>
-<rendering drawLabels="1" obstacle="1" obstacleFactor="1" obstacleType="1" displayAll="0" upsidedownLabels="0" labelPerPart="0" mergeLines="0" minFeatureSize="0" limitNumLabels="0" maxNumLabels="2000" scaleVisibility="0" scaleMin="0" scaleMax="0" fontLimitPixelSize="0" zIndex="0" unplacedVisibility="0"/>
+<placement placement="0" placementFlags="10" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0" dist="1" distUnits="MM" priority="{}" offsetType="0" quadOffset="4" xOffset="0" yOffset="0" offsetUnits="MM" polygonPlacementFlags="2" layerType="{}"/>
+<rendering drawLabels="1" obstacle="1" obstacleFactor="1" obstacleType="{}" displayAll="0" upsidedownLabels="0" labelPerPart="0" mergeLines="0" minFeatureSize="0" limitNumLabels="0" maxNumLabels="2000" scaleVisibility="0" scaleMin="0" scaleMax="0" fontLimitPixelSize="0" zIndex="0" unplacedVisibility="0"/>
 </settings></labeling>"#,
         escape(&label.expression),
         num(label.size_pt),
         label.color.qgis(),
+        label.priority.min(10),
         match kind {
             SymbolKind::Fill => "PolygonGeometry",
             SymbolKind::Marker => "PointGeometry",
-        }
+        },
+        // polygons: labels may lie over the interior, not across edges
+        match kind {
+            SymbolKind::Fill => 1,
+            SymbolKind::Marker => 0,
+        },
     );
 }
 
@@ -295,12 +232,11 @@ pub fn qml(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
 /// a QML document and in a project's `<maplayer>`.
 pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
     let mut out = String::with_capacity(8192);
-    let rule = style.outline.as_ref();
     match &style.renderer {
         Renderer::Single(s) => {
             out.push_str(r#"<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0" referencescale="-1">"#);
             out.push_str("\n<symbols>\n");
-            symbol_xml(&mut out, "0", kind, s, rule);
+            symbol_xml(&mut out, "0", kind, s);
             out.push_str("</symbols>\n");
         }
         Renderer::Categorized {
@@ -323,33 +259,9 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
             }
             out.push_str("</categories>\n<symbols>\n");
             for (i, c) in categories.iter().enumerate() {
-                symbol_xml(&mut out, &i.to_string(), kind, &c.symbol, rule);
+                symbol_xml(&mut out, &i.to_string(), kind, &c.symbol);
             }
             out.push_str("</symbols>\n");
-        }
-        Renderer::Graduated { expression, ranges } => {
-            let _ = writeln!(
-                out,
-                r#"<renderer-v2 type="graduatedSymbol" attr="{}" graduatedMethod="GraduatedColor" forceraster="0" symbollevels="0" enableorderby="0" referencescale="-1">"#,
-                escape(expression)
-            );
-            out.push_str("<ranges>\n");
-            for (i, r) in ranges.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    r#"<range symbol="{i}" lower="{}" upper="{}" label="{}" render="true"/>"#,
-                    num(r.lower),
-                    num(r.upper),
-                    escape(&r.label)
-                );
-            }
-            out.push_str("</ranges>\n<symbols>\n");
-            for (i, r) in ranges.iter().enumerate() {
-                symbol_xml(&mut out, &i.to_string(), kind, &r.symbol, rule);
-            }
-            out.push_str("</symbols>\n");
-            out.push_str(r#"<classificationMethod id="Custom"><symmetricMode enabled="0" symmetrypoint="0" astride="0"/><labelFormat format="%1 - %2" labelprecision="2" trimtrailingzeroes="1"/></classificationMethod>"#);
-            out.push('\n');
         }
     }
     out.push_str("</renderer-v2>\n");
@@ -377,246 +289,226 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
     out
 }
 
-fn category(value: &str, label: &str, symbol: Symbol) -> Category {
-    Category {
-        value: value.into(),
-        label: label.into(),
-        symbol,
+fn categorized(attr: &str, classes: &[Class], lang: Lang) -> Renderer {
+    Renderer::Categorized {
+        expression: attr.into(),
+        categories: classes.iter().map(|c| Category::of(c, lang)).collect(),
     }
 }
 
-/// Enterprises by disposition: close red, relocate orange, into_park
-/// blue, upgrade yellow, everything else (non-targets) grey.
-pub fn enterprises_by_disposition() -> Style {
-    let marker = |c: Color, size: f64| Symbol {
-        size_mm: size,
-        ..Symbol::filled(c)
-    };
+/// `format_number("field", decimals) || ' unit'`.
+fn number_label(field: &str, decimals: u8, prefix: &str, suffix: &str) -> String {
+    let quote = |s: &str| s.replace('\'', "''");
+    let mut e = String::new();
+    if !prefix.is_empty() {
+        let _ = write!(e, "'{} ' || ", quote(prefix));
+    }
+    let _ = write!(e, "format_number(\"{field}\", {decimals})");
+    if !suffix.is_empty() {
+        let _ = write!(e, " || ' {}'", quote(suffix));
+    }
+    e
+}
+
+/// Enterprises by disposition, in the palette's colours; non-targets
+/// small grey dots.
+pub fn enterprises_by_disposition(lang: Lang) -> Style {
+    let mut renderer = categorized("disposition", &palette::dispositions(), lang);
+    if let Renderer::Categorized { categories, .. } = &mut renderer {
+        // the non-targets: half size, under the targets
+        if let Some(other) = categories.last_mut() {
+            other.symbol.size_mm = 1.2;
+        }
+    }
     Style {
         name: "disposition",
-        description: "按处置方式".into(),
-        renderer: Renderer::Categorized {
-            expression: "disposition".into(),
-            categories: vec![
-                category("close", "关停淘汰", marker(RED, 2.4)),
-                category("relocate", "搬迁转移", marker(ORANGE, 2.4)),
-                category("into_park", "整合入园", marker(BLUE, 2.4)),
-                category("upgrade", "改造提升", marker(YELLOW, 2.4)),
-                category("", "非整治对象", marker(GREY, 1.2)),
-            ],
-        },
-        outline: None,
+        description: lang.pick("按处置方式", "By disposition").into(),
+        renderer,
         label: None,
     }
 }
 
 /// Enterprises by their latest 亩均 grade, in the evaluation's own
 /// colours: A green, B blue, C yellow, D red; ungraded grey.
-pub fn enterprises_by_grade() -> Style {
-    let m = |c: Color| Symbol {
-        size_mm: 2.6,
-        ..Symbol::filled(c)
-    };
+pub fn enterprises_by_grade(lang: Lang) -> Style {
+    let mut renderer = categorized("grade", &palette::grades(), lang);
+    if let Renderer::Categorized { categories, .. } = &mut renderer {
+        for c in categories {
+            c.symbol.size_mm = 2.6;
+        }
+    }
     Style {
         name: "grade",
-        description: "按最新亩均评价等级".into(),
-        renderer: Renderer::Categorized {
-            expression: "grade".into(),
-            categories: vec![
-                category("A", "A 类", m(GREEN)),
-                category("B", "B 类", m(BLUE)),
-                category("C", "C 类", m(YELLOW)),
-                category("D", "D 类", m(RED)),
-                category("", "未评价", m(GREY)),
-            ],
-        },
-        outline: None,
+        description: lang
+            .pick("按最新亩均评价等级", "By latest per-mu grade")
+            .into(),
+        renderer,
         label: None,
     }
 }
 
-/// Scattered parcels: red, labelled with their area in mu.
-pub fn scattered_parcels() -> Style {
+/// Scattered parcels, labelled with their area in mu.
+pub fn scattered_parcels(max_mu: f64, lang: Lang) -> Style {
     Style {
         name: "scattered",
-        description: "零散工业地块（红色，标注面积）".into(),
-        renderer: Renderer::Single(Symbol {
-            stroke: Color::rgb(150, 0, 0),
-            stroke_mm: 0.3,
-            ..Symbol::filled(RED)
-        }),
-        outline: None,
+        description: palette::scattered(max_mu).label(lang).into(),
+        renderer: Renderer::Single(Symbol::of(&palette::scattered(max_mu).look)),
         label: Some(Label {
-            expression: "format_number(\"area_mu\", 2) || ' 亩'".into(),
+            expression: number_label("area_mu", 2, "", lang.pick("亩", "mu")),
             size_pt: 7.0,
             color: Color::rgb(120, 0, 0),
+            priority: 5,
         }),
     }
 }
 
-/// Industrial blocks: scattered ones pale red, the others pale violet.
-/// (QGIS matches a boolean as the text `true`.)
-pub fn blocks() -> Style {
-    let pale = |c: Color| Symbol {
-        stroke: Color::rgb(110, 110, 110),
-        stroke_mm: 0.15,
-        ..Symbol::filled(c)
-    };
+/// Industrial blocks, scattered ones apart. (QGIS matches a boolean as
+/// the text `true`.)
+pub fn blocks(lang: Lang) -> Style {
+    let mut renderer = categorized("scattered", &palette::blocks(), lang);
+    if let Renderer::Categorized { categories, .. } = &mut renderer {
+        for c in categories {
+            c.symbol.stroke_mm = 0.15;
+        }
+    }
     Style {
         name: "scattered",
-        description: "按是否零散".into(),
-        renderer: Renderer::Categorized {
-            expression: "scattered".into(),
-            categories: vec![
-                category(
-                    "true",
-                    "零散工业地块所在地块群",
-                    pale(Color::rgb(251, 180, 174)),
-                ),
-                category("", "其他工业地块群", pale(Color::rgb(222, 203, 228))),
-            ],
-        },
-        outline: None,
+        description: lang.pick("按是否零散", "By scattered or not").into(),
+        renderer,
         label: None,
     }
 }
 
-/// The district outline: a dashed dark line, no fill.
-pub fn boundary() -> Style {
+/// The district outline.
+pub fn boundary(lang: Lang) -> Style {
+    let class = palette::boundary();
     Style {
         name: "outline",
-        description: "行政区界".into(),
+        description: class.label(lang).into(),
         renderer: Renderer::Single(Symbol {
-            dashed: true,
-            ..Symbol::outline(Color::rgb(40, 40, 40), 0.6)
+            stroke_mm: 0.6,
+            ..Symbol::of(&class.look)
         }),
-        outline: None,
         label: None,
     }
 }
 
-/// Micro-enterprise parks graduated by floor-area ratio (light to dark
-/// blue), those below the district's minimum FAR outlined in red.
-pub fn parks_by_far() -> Style {
-    let classes = [
-        (0.0, 1.0, "< 1.0", Color::rgb(222, 235, 247)),
-        (1.0, 1.5, "1.0 – 1.5", Color::rgb(158, 202, 225)),
-        (1.5, 2.0, "1.5 – 2.0", Color::rgb(66, 146, 198)),
-        (2.0, 100.0, "≥ 2.0（工业上楼）", Color::rgb(8, 69, 148)),
-    ];
+/// Micro-enterprise parks by floor-area ratio in the palette's classes
+/// (breaks at the district's minimum, those under it outlined in red),
+/// labelled with their names. A QGIS graduated renderer takes a class
+/// as `lower < far <= upper`, the rules `far < min`: the classes are
+/// therefore categories of an expression with the rules' comparisons.
+/// Without buildings (`far_known` false) the FAR is NULL and every park
+/// is drawn alike.
+pub fn parks_by_far(min_far: f64, far_known: bool, lang: Lang) -> Style {
+    let renderer = if far_known {
+        let classes = palette::park_far_classes(min_far);
+        let mut e = String::from("CASE");
+        for c in &classes {
+            match c.upper {
+                Some(u) => {
+                    let _ = write!(e, " WHEN \"far\" < {} THEN '{}'", num(u), c.class.key);
+                }
+                None => {
+                    let _ = write!(e, " WHEN \"far\" IS NOT NULL THEN '{}'", c.class.key);
+                }
+            }
+        }
+        e.push_str(" END");
+        let classes: Vec<Class> = classes.into_iter().map(|c| c.class).collect();
+        categorized(&e, &classes, lang)
+    } else {
+        Renderer::Single(Symbol::of(&palette::park_unknown().look))
+    };
     Style {
         name: "far",
-        description: "按容积率分级，低于下限红框".into(),
-        renderer: Renderer::Graduated {
-            expression: "far".into(),
-            ranges: classes
-                .iter()
-                .map(|&(lower, upper, label, c)| Range {
-                    lower,
-                    upper,
-                    label: label.into(),
-                    symbol: Symbol::filled(c),
-                })
-                .collect(),
+        description: if far_known {
+            format!(
+                "{} {}",
+                lang.pick("按容积率分级，下限", "By FAR, minimum"),
+                palette::far_breaks(min_far)[0]
+            )
+        } else {
+            palette::park_unknown().label(lang).into()
         },
-        outline: Some(OutlineRule {
-            when: "\"far_below_min\"".into(),
-            color: RED,
-            width_mm: 0.8,
+        renderer,
+        label: Some(Label {
+            expression: "\"name\"".into(),
+            size_pt: 8.0,
+            color: Color::rgb(63, 0, 125),
+            priority: 8,
         }),
-        label: None,
     }
 }
 
 /// Vacated (腾退) records by their status.
-pub fn vacated_by_status() -> Style {
+pub fn vacated_by_status(lang: Lang) -> Style {
     Style {
         name: "status",
-        description: "按腾退状态".into(),
-        renderer: Renderer::Categorized {
-            expression: "status".into(),
-            categories: vec![
-                category("done", "已腾退", Symbol::filled(GREEN)),
-                category("in_progress", "腾退中", Symbol::filled(YELLOW)),
-                category("planned", "计划腾退", Symbol::filled(ORANGE)),
-                category("", "其他", Symbol::filled(GREY)),
-            ],
-        },
-        outline: None,
+        description: lang.pick("按腾退状态", "By status").into(),
+        renderer: categorized("status", &palette::vacated_status(), lang),
         label: None,
     }
 }
 
 /// Vacated records by the result of checking them against the land they
 /// claim.
-pub fn vacated_by_check() -> Style {
+pub fn vacated_by_check(lang: Lang) -> Style {
     Style {
         name: "check",
-        description: "按核查结果".into(),
-        renderer: Renderer::Categorized {
-            expression: "check".into(),
-            categories: vec![
-                category("ok", "核查通过", Symbol::filled(GREEN)),
-                category("", "核查有问题", Symbol::filled(RED)),
-            ],
-        },
-        outline: None,
+        description: lang.pick("按核查结果", "By check").into(),
+        renderer: categorized("check", &palette::vacated_check(), lang),
         label: None,
     }
 }
 
-/// Low-density industrial parcels (提档升级 candidates): orange, labelled
-/// with their FAR.
-pub fn low_density_parcels() -> Style {
+/// Low-density industrial parcels (提档升级 candidates), labelled with
+/// their FAR.
+pub fn low_density_parcels(min_far: f64, lang: Lang) -> Style {
+    let class = palette::low_density(min_far);
     Style {
         name: "low_density",
-        description: "低效工业用地（容积率低于下限）".into(),
-        renderer: Renderer::Single(Symbol {
-            stroke: Color::rgb(166, 86, 0),
-            stroke_mm: 0.3,
-            ..Symbol::filled(Color::rgb(253, 174, 97))
-        }),
-        outline: None,
+        description: class.label(lang).into(),
+        renderer: Renderer::Single(Symbol::of(&class.look)),
         label: Some(Label {
-            expression: "'FAR ' || format_number(\"far\", 2)".into(),
+            expression: number_label("far", 2, lang.pick("容积率", "FAR"), ""),
             size_pt: 7.0,
-            color: Color::rgb(120, 60, 0),
+            color: Color::rgb(1, 70, 64),
+            priority: 2,
         }),
     }
 }
 
-/// Vacated blocks: effective ones green, the rest grey.
-pub fn vacated_blocks() -> Style {
+/// Vacated blocks: effective ones outlined dark green, the rest dashed
+/// grey; labelled with their area.
+pub fn vacated_blocks(lang: Lang) -> Style {
     Style {
         name: "effective",
-        description: "按是否计入有效面积".into(),
-        renderer: Renderer::Categorized {
-            expression: "effective".into(),
-            categories: vec![
-                category("true", "计入有效面积", Symbol::filled(GREEN)),
-                category("", "零星，不计入", Symbol::filled(GREY)),
-            ],
-        },
-        outline: None,
+        description: lang
+            .pick("按是否计入有效面积", "By effective or not")
+            .into(),
+        renderer: categorized("effective", &palette::vacated_blocks(), lang),
         label: Some(Label {
-            expression: "format_number(\"area_mu\", 1) || ' 亩'".into(),
+            expression: number_label("area_mu", 1, "", lang.pick("亩", "mu")),
             size_pt: 7.0,
             color: Color::rgb(0, 80, 0),
+            priority: 4,
         }),
     }
 }
 
-/// Townships: a thin grey outline labelled with the name.
-pub fn townships() -> Style {
+/// Townships: a pale ground, dashed outline, labelled with the name.
+pub fn townships(lang: Lang) -> Style {
+    let class = palette::township();
     Style {
         name: "outline",
-        description: "乡镇（街道）界线".into(),
-        renderer: Renderer::Single(Symbol::outline(Color::rgb(110, 110, 110), 0.4)),
-        outline: None,
+        description: class.label(lang).into(),
+        renderer: Renderer::Single(Symbol::of(&class.look)),
         label: Some(Label {
             expression: "coalesce(\"name\", \"code\")".into(),
             size_pt: 9.0,
             color: DARK,
+            priority: 10,
         }),
     }
 }
@@ -646,8 +538,12 @@ mod tests {
     }
 
     #[test]
-    fn disposition_style_has_the_five_classes_in_their_colours() {
-        let xml = qml(&enterprises_by_disposition(), SymbolKind::Marker, &[]);
+    fn disposition_style_has_the_five_classes_in_the_palettes_colours() {
+        let xml = qml(
+            &enterprises_by_disposition(Lang::Zh),
+            SymbolKind::Marker,
+            &[],
+        );
         let doc = parse(&xml);
         let r = doc
             .descendants()
@@ -673,20 +569,27 @@ mod tests {
         assert_eq!(
             symbol_colors(&doc),
             [
-                "227,26,28,255",
-                "255,127,0,255",
-                "31,120,180,255",
-                "255,215,0,255",
-                "160,160,160,255"
+                "165,0,38,255",
+                "253,141,60,255",
+                "44,123,182,255",
+                "255,217,47,255",
+                "82,82,82,255"
             ]
         );
         assert!(xml.contains(r#"class="SimpleMarker""#));
         assert!(xml.contains(r#"labelsEnabled="0""#));
+        // English runs name the classes in English
+        let en = qml(
+            &enterprises_by_disposition(Lang::En),
+            SymbolKind::Marker,
+            &[],
+        );
+        assert!(en.contains(r#"value="close" label="Close""#), "{en}");
     }
 
     #[test]
     fn grade_style_colours_a_to_d_green_blue_yellow_red() {
-        let doc_xml = qml(&enterprises_by_grade(), SymbolKind::Marker, &[]);
+        let doc_xml = qml(&enterprises_by_grade(Lang::Zh), SymbolKind::Marker, &[]);
         let doc = parse(&doc_xml);
         assert_eq!(
             &symbol_colors(&doc)[..4],
@@ -705,7 +608,11 @@ mod tests {
             field: "area_mu",
             alias: "面积（亩）",
         }];
-        let xml = qml(&scattered_parcels(), SymbolKind::Fill, &aliases);
+        let xml = qml(
+            &scattered_parcels(5.0, Lang::Zh),
+            SymbolKind::Fill,
+            &aliases,
+        );
         let doc = parse(&xml);
         assert_eq!(doc.root_element().attribute("labelsEnabled"), Some("1"));
         let text = doc
@@ -725,48 +632,109 @@ mod tests {
     }
 
     #[test]
-    fn parks_are_graduated_by_far_with_low_far_outlined() {
-        let xml = qml(&parks_by_far(), SymbolKind::Fill, &[]);
+    fn labels_are_in_the_runs_language_and_placed_by_the_engine_without_overlap() {
+        let zh = qml(&low_density_parcels(1.0, Lang::Zh), SymbolKind::Fill, &[]);
+        let en = qml(&low_density_parcels(1.0, Lang::En), SymbolKind::Fill, &[]);
+        let field = |xml: &str| {
+            parse(xml)
+                .descendants()
+                .find(|n| n.has_tag_name("text-style"))
+                .unwrap()
+                .attribute("fieldName")
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(field(&zh), "'容积率 ' || format_number(\"far\", 2)");
+        assert_eq!(field(&en), "'FAR ' || format_number(\"far\", 2)");
+        let doc = parse(&zh);
+        let rendering = doc
+            .descendants()
+            .find(|n| n.has_tag_name("rendering"))
+            .unwrap();
+        assert_eq!(rendering.attribute("displayAll"), Some("0"));
+        assert_eq!(rendering.attribute("obstacle"), Some("1"));
+        let placement = doc
+            .descendants()
+            .find(|n| n.has_tag_name("placement"))
+            .unwrap();
+        assert_eq!(placement.attribute("placement"), Some("0"));
+        assert_eq!(placement.attribute("priority"), Some("2"));
+        // parks carry their names, before parcels' figures
+        let parks = parse(&qml(
+            &parks_by_far(1.2, true, Lang::Zh),
+            SymbolKind::Fill,
+            &[],
+        ))
+        .descendants()
+        .find(|n| n.has_tag_name("placement"))
+        .unwrap()
+        .attribute("priority")
+        .map(str::to_string);
+        assert_eq!(parks.as_deref(), Some("8"));
+        assert!(
+            qml(&parks_by_far(1.2, true, Lang::Zh), SymbolKind::Fill, &[])
+                .contains(r#"fieldName="&quot;name&quot;""#)
+        );
+    }
+
+    #[test]
+    fn parks_are_classed_at_the_minimum_far_with_the_low_class_outlined() {
+        let xml = qml(&parks_by_far(1.2, true, Lang::Zh), SymbolKind::Fill, &[]);
         let doc = parse(&xml);
         let r = doc
             .descendants()
             .find(|n| n.has_tag_name("renderer-v2"))
             .unwrap();
-        assert_eq!(r.attribute("type"), Some("graduatedSymbol"));
-        assert_eq!(r.attribute("attr"), Some("far"));
-        let bounds: Vec<(&str, &str)> = r
+        assert_eq!(r.attribute("type"), Some("categorizedSymbol"));
+        assert_eq!(
+            r.attribute("attr"),
+            Some(
+                "CASE WHEN \"far\" < 1.2 THEN 'far_0' WHEN \"far\" < 2 THEN 'far_1' \
+                 WHEN \"far\" < 3 THEN 'far_2' WHEN \"far\" IS NOT NULL THEN 'far_3' END"
+            )
+        );
+        let cats: Vec<(&str, &str)> = r
             .descendants()
-            .filter(|n| n.has_tag_name("range"))
-            .map(|n| (n.attribute("lower").unwrap(), n.attribute("upper").unwrap()))
+            .filter(|n| n.has_tag_name("category"))
+            .map(|n| (n.attribute("value").unwrap(), n.attribute("label").unwrap()))
             .collect();
         assert_eq!(
-            bounds,
-            [("0", "1"), ("1", "1.5"), ("1.5", "2"), ("2", "100")]
+            cats,
+            [
+                ("far_0", "小微园 容积率 < 1.2（未达标）"),
+                ("far_1", "小微园 容积率 1.2–2.0"),
+                ("far_2", "小微园 容积率 2.0–3.0"),
+                ("far_3", "小微园 容积率 ≥ 3.0")
+            ]
         );
-        // every class's symbol layer carries the outline rule
-        let rules: Vec<&str> = doc
+        let outlines: Vec<&str> = doc
             .descendants()
-            .filter(|n| n.has_tag_name("Option") && n.attribute("name") == Some("outlineColor"))
-            .map(|n| {
-                n.children()
-                    .find(|c| c.attribute("name") == Some("expression"))
-                    .unwrap()
-                    .attribute("value")
-                    .unwrap()
-            })
+            .filter(|n| n.has_tag_name("Option") && n.attribute("name") == Some("outline_color"))
+            .map(|n| n.attribute("value").unwrap())
             .collect();
-        assert_eq!(rules.len(), 4);
         assert_eq!(
-            rules[0],
-            "if(\"far_below_min\", '227,26,28,255', '60,60,60,255')"
+            outlines,
+            [
+                "215,25,28,255",
+                "63,0,125,255",
+                "63,0,125,255",
+                "63,0,125,255"
+            ]
         );
+        // a stricter minimum moves the first break; no FAR, one symbol
+        assert!(
+            qml(&parks_by_far(2.5, true, Lang::En), SymbolKind::Fill, &[])
+                .contains("CASE WHEN &quot;far&quot; &lt; 2.5 THEN &#39;far_0&#39; WHEN")
+        );
+        let unknown = qml(&parks_by_far(1.2, false, Lang::Zh), SymbolKind::Fill, &[]);
+        assert!(unknown.contains(r#"type="singleSymbol""#));
     }
 
     #[test]
     fn vacated_styles_classify_status_and_check() {
         for (style, attr, n) in [
-            (vacated_by_status(), "status", 4),
-            (vacated_by_check(), "check", 2),
+            (vacated_by_status(Lang::Zh), "status", 4),
+            (vacated_by_check(Lang::Zh), "check", 2),
         ] {
             let xml = qml(&style, SymbolKind::Fill, &[]);
             let doc = parse(&xml);
@@ -782,11 +750,18 @@ mod tests {
                 n
             );
         }
+        // planned land is dashed, as on the report's map
+        let xml = qml(&vacated_by_status(Lang::Zh), SymbolKind::Fill, &[]);
+        assert_eq!(
+            xml.matches(r#"name="outline_style" type="QString" value="dash""#)
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn text_is_escaped() {
-        let mut s = boundary();
+        let mut s = boundary(Lang::Zh);
         s.description = "<&>".into();
         let xml = qml(
             &Style {
@@ -794,6 +769,7 @@ mod tests {
                     expression: "'a<b' || \"x\"".into(),
                     size_pt: 8.0,
                     color: DARK,
+                    priority: 5,
                 }),
                 ..s
             },
@@ -809,6 +785,10 @@ mod tests {
         assert!(
             xml.contains(r#"name="style" type="QString" value="no""#),
             "hollow"
+        );
+        assert_eq!(
+            number_label("x", 1, "it's", ""),
+            "'it''s ' || format_number(\"x\", 1)"
         );
     }
 }
