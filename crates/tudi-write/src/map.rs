@@ -1322,7 +1322,7 @@ mod tests {
         let o = land_fixture();
         let zh = district_map(&o, Lang::Zh, 1600).svg;
         let en = district_map(&o, Lang::En, 1600).svg;
-        assert!(zh.contains(">图例<") && zh.contains(">零星工业地块（&lt; 5 亩）<"));
+        assert!(zh.contains(">图例<") && zh.contains(">零散工业地块（&lt; 5 亩）<"));
         assert!(en.contains(">Legend<") && en.contains(">Scattered plot (&lt; 5 mu)<"));
         // Township names are data: the same in both.
         assert!(zh.contains(">新城街道<") && en.contains(">新城街道<"));

@@ -133,7 +133,7 @@ pub fn blocks() -> [Class; 2] {
         Class::new(
             "true",
             look(Color::rgb(252, 187, 161), edge),
-            "零星工业地块所在地块群",
+            "零散工业地块所在地块群",
             "Block of scattered plots",
         ),
         Class::new(
@@ -151,7 +151,7 @@ pub fn scattered(max_mu: f64) -> Class {
     Class {
         key: "",
         look: look(Color::rgb(227, 26, 28), Color::rgb(153, 0, 13)),
-        zh: format!("零星工业地块（< {mu} 亩）"),
+        zh: format!("零散工业地块（< {mu} 亩）"),
         en: format!("Scattered plot (< {mu} mu)"),
     }
 }
@@ -331,7 +331,7 @@ pub fn vacated_blocks() -> [Class; 2] {
         Class::new(
             "",
             hollow(Color::rgb(115, 115, 115), Weight::Thin, true),
-            "零星，不计入",
+            "面积不足，不计入",
             "Too small, not counted",
         ),
     ]

@@ -187,7 +187,7 @@ fn headline(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     card(
         h,
         "alert",
-        t("零星工业地块", "Scattered industrial plots"),
+        t("零散工业地块", "Scattered industrial plots"),
         &num(s.scattered.parcels as f64, 0),
         t("块", "plots"),
         &format!(
@@ -413,8 +413,8 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         (t("代码", "Code"), false),
         (t("图斑", "Parcels"), true),
         (t("面积（亩）", "Area (mu)"), true),
-        (t("零星地块", "Scattered"), true),
-        (t("零星面积（亩）", "Scattered (mu)"), true),
+        (t("零散地块", "Scattered"), true),
+        (t("零散面积（亩）", "Scattered (mu)"), true),
         (t("企业", "Enterprises"), true),
         (t("整治对象", "Targets"), true),
         (t("已完成", "Done"), true),
