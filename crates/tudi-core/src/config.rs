@@ -57,6 +57,45 @@ impl Default for ProjectMeta {
     }
 }
 
+/// What a layer is to a run: its key under `[layers]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Parcels,
+    Enterprises,
+    Villages,
+    Plan,
+    Protected,
+    Boundary,
+    Buildings,
+    Parks,
+    Vacated,
+    Townships,
+}
+
+impl Role {
+    /// The key in the project file, as messages name the layer.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Parcels => "parcels",
+            Role::Enterprises => "enterprises",
+            Role::Villages => "villages",
+            Role::Plan => "plan",
+            Role::Protected => "protected",
+            Role::Boundary => "boundary",
+            Role::Buildings => "buildings",
+            Role::Parks => "parks",
+            Role::Vacated => "vacated",
+            Role::Townships => "townships",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layers {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::{Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
 use tudi_core::config::{
     BuildingFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields, ParkFields,
-    Project, TownshipFields, VacatedFields, ZoneFields,
+    Project, Role, TownshipFields, VacatedFields, ZoneFields,
 };
 use tudi_core::credit_code;
 use tudi_core::date::Date;
@@ -144,36 +144,36 @@ fn township_fields(f: &TownshipFields) -> Vec<FieldRequest> {
 }
 
 /// The layers a project names, with what to read from each.
-fn requests(layers: &Layers) -> Vec<(&'static str, Source, Vec<FieldRequest>)> {
+fn requests(layers: &Layers) -> Vec<(Role, Source, Vec<FieldRequest>)> {
     let mut out = vec![(
-        "parcels",
+        Role::Parcels,
         source(&layers.parcels),
         parcel_fields(&layers.parcels.fields),
     )];
     if let Some(s) = &layers.enterprises {
-        out.push(("enterprises", source(s), enterprise_fields(&s.fields)));
+        out.push((Role::Enterprises, source(s), enterprise_fields(&s.fields)));
     }
     for (role, spec) in [
-        ("villages", &layers.villages),
-        ("plan", &layers.plan),
-        ("protected", &layers.protected),
-        ("boundary", &layers.boundary),
+        (Role::Villages, &layers.villages),
+        (Role::Plan, &layers.plan),
+        (Role::Protected, &layers.protected),
+        (Role::Boundary, &layers.boundary),
     ] {
         if let Some(s) = spec {
             out.push((role, source(s), zone_fields(&s.fields)));
         }
     }
     if let Some(s) = &layers.buildings {
-        out.push(("buildings", source(s), building_fields(&s.fields)));
+        out.push((Role::Buildings, source(s), building_fields(&s.fields)));
     }
     if let Some(s) = &layers.parks {
-        out.push(("parks", source(s), park_fields(&s.fields)));
+        out.push((Role::Parks, source(s), park_fields(&s.fields)));
     }
     if let Some(s) = &layers.vacated {
-        out.push(("vacated", source(s), vacated_fields(&s.fields)));
+        out.push((Role::Vacated, source(s), vacated_fields(&s.fields)));
     }
     if let Some(s) = &layers.townships {
-        out.push(("townships", source(s), township_fields(&s.fields)));
+        out.push((Role::Townships, source(s), township_fields(&s.fields)));
     }
     out
 }
@@ -230,7 +230,7 @@ struct Loaded {
 
 /// Reads one layer, making its items as it is read.
 fn load_layer(
-    role: &'static str,
+    role: Role,
     source: &Source,
     fields: &[FieldRequest],
     layers: &Layers,
@@ -239,7 +239,7 @@ fn load_layer(
     let mut loaded = Loaded::default();
     let l = &mut loaded;
     match role {
-        "parcels" => {
+        Role::Parcels => {
             let repair = layers.parcels.repair;
             let Some((head, items)) =
                 read_runs(role, source, fields, l, |h, f| parcel(h, f, repair))
@@ -257,7 +257,7 @@ fn load_layer(
                 l.part.parcels = parcels;
             }
         }
-        "enterprises" => {
+        Role::Enterprises => {
             if let Some((head, items)) = read_items(role, source, fields, l, enterprise) {
                 if l.build_problems.is_empty() {
                     l.warnings.extend(credit_code_warnings(&items, &head));
@@ -265,26 +265,30 @@ fn load_layer(
                 }
             }
         }
-        "villages" | "plan" | "protected" | "boundary" => {
-            type Slot = fn(&mut Model) -> &mut Option<Vec<Zone>>;
-            let (spec, slot): (_, Slot) = match role {
-                "villages" => (&layers.villages, |m| &mut m.villages),
-                "plan" => (&layers.plan, |m| &mut m.plan),
-                "protected" => (&layers.protected, |m| &mut m.protected),
-                _ => (&layers.boundary, |m| &mut m.boundary),
-            };
-            let repair = repair(spec);
-            *slot(&mut l.part) = read_kept(role, source, fields, l, |h, f| zone(h, f, repair));
+        Role::Villages | Role::Plan | Role::Protected | Role::Boundary => {
+            let repair = repair(match role {
+                Role::Villages => &layers.villages,
+                Role::Plan => &layers.plan,
+                Role::Protected => &layers.protected,
+                _ => &layers.boundary,
+            });
+            let zones = read_kept(role, source, fields, l, |h, f| zone(h, f, repair));
+            match role {
+                Role::Villages => l.part.villages = zones,
+                Role::Plan => l.part.plan = zones,
+                Role::Protected => l.part.protected = zones,
+                _ => l.part.boundary = zones,
+            }
         }
-        "buildings" => {
+        Role::Buildings => {
             let repair = repair(&layers.buildings);
             l.part.buildings = read_kept(role, source, fields, l, |h, f| building(h, f, repair));
         }
-        "parks" => {
+        Role::Parks => {
             let repair = repair(&layers.parks);
             l.part.parks = read_kept(role, source, fields, l, |h, f| park(h, f, repair));
         }
-        "vacated" => {
+        Role::Vacated => {
             let repair = repair(&layers.vacated);
             if let Some((head, mut records)) =
                 read_items(role, source, fields, l, |h, f| vacated_record(h, f, repair))
@@ -299,18 +303,17 @@ fn load_layer(
                 l.part.vacated = l.build_problems.is_empty().then_some(records);
             }
         }
-        "townships" => {
+        Role::Townships => {
             let repair = repair(&layers.townships);
             l.part.townships = read_kept(role, source, fields, l, |h, f| township(h, f, repair));
         }
-        _ => unreachable!("no reader for layer {role}"),
     }
     loaded
 }
 
 /// [`read_items`], the items kept only when the layer has no problem.
 fn read_kept<T: Send>(
-    role: &'static str,
+    role: Role,
     source: &Source,
     fields: &[FieldRequest],
     loaded: &mut Loaded,
@@ -322,7 +325,7 @@ fn read_kept<T: Send>(
 
 /// [`read_runs`], the runs joined.
 fn read_items<T: Send>(
-    role: &'static str,
+    role: Role,
     source: &Source,
     fields: &[FieldRequest],
     loaded: &mut Loaded,
@@ -336,7 +339,7 @@ fn read_items<T: Send>(
 /// file order, in the runs they were read in; `None` when the layer could
 /// not be read.
 fn read_runs<T: Send>(
-    role: &'static str,
+    role: Role,
     source: &Source,
     fields: &[FieldRequest],
     loaded: &mut Loaded,
@@ -919,6 +922,60 @@ fn township(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Township
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_field_position_names_its_field() {
+        // the positions read from a feature's values are those of the
+        // requests (a field added to one and not the other fails here)
+        let key = |requests: Vec<FieldRequest>, at: usize| requests[at].key;
+        let parcel = || parcel_fields(&ParcelFields::default());
+        for (at, want) in [
+            (PARCEL_ID, "id"),
+            (PARCEL_LANDUSE, "landuse"),
+            (PARCEL_UNIT, "unit_code"),
+            (PARCEL_VILLAGE, "village"),
+            (PARCEL_SETTLEMENT, "settlement"),
+            (PARCEL_AREA, "official_area"),
+        ] {
+            assert_eq!(key(parcel(), at), want);
+        }
+        let ent = || enterprise_fields(&EnterpriseFields::default());
+        for (at, want) in [
+            (ENT_CODE, "credit_code"),
+            (ENT_NAME, "name"),
+            (ENT_INDUSTRY, "industry"),
+            (ENT_REVENUE, "revenue"),
+            (ENT_TAX, "tax"),
+            (ENT_LAND, "land_mu"),
+            (ENT_GRADES, "grades"),
+            (ENT_STATUS, "status"),
+            (ENT_DEADLINE, "deadline"),
+        ] {
+            assert_eq!(key(ent(), at), want);
+        }
+        let building = || building_fields(&BuildingFields::default());
+        assert_eq!(key(building(), BUILDING_FLOORS), "floors");
+        assert_eq!(key(building(), BUILDING_FLOOR_AREA), "floor_area");
+        let park = || park_fields(&ParkFields::default());
+        for (at, want) in [
+            (PARK_NAME, "name"),
+            (PARK_STAR, "star"),
+            (PARK_GRADE, "grade"),
+            (PARK_OPENED, "opened"),
+        ] {
+            assert_eq!(key(park(), at), want);
+        }
+        let vacated = || vacated_fields(&VacatedFields::default());
+        for (at, want) in [
+            (VACATED_ID, "id"),
+            (VACATED_STATUS, "status"),
+            (VACATED_DATE, "done_date"),
+            (VACATED_CLAIMED, "claimed_mu"),
+            (VACATED_TOWNSHIP, "township"),
+        ] {
+            assert_eq!(key(vacated(), at), want);
+        }
+    }
 
     #[test]
     fn grades_in_every_ledger_spelling() {

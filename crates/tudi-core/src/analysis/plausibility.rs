@@ -29,7 +29,7 @@ use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
 use rayon::prelude::*;
 
 use super::parcels;
-use crate::config::Project;
+use crate::config::{Project, Role};
 use crate::error::{Location, Problem};
 use crate::geodesy::M2_PER_MU;
 use crate::model::{union_rect, Enterprise, Model, Parcel};
@@ -57,14 +57,14 @@ pub struct Findings {
 /// duplicate credit codes.
 pub fn check(model: &Model, project: &Project) -> Findings {
     let mut found = Findings::default();
-    let at = |role: &str| model.layers.iter().find(|l| l.role == role);
+    let at = |role: Role| model.layers.iter().find(|l| l.role == role);
     if let (Some(extent), Some(parcels_at)) = (
         parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry)),
-        at("parcels"),
+        at(Role::Parcels),
     ) {
         let off = layers_off(model, extent);
         for (role, problem) in &off {
-            if let Some(info) = at(role) {
+            if let Some(info) = at(*role) {
                 found.errors.push(Problem {
                     at: info.at.clone(),
                     message: format!(
@@ -74,7 +74,11 @@ pub fn check(model: &Model, project: &Project) -> Findings {
                 });
             }
         }
-        let others = model.layers.iter().filter(|l| l.role != "parcels").count();
+        let others = model
+            .layers
+            .iter()
+            .filter(|l| l.role != Role::Parcels)
+            .count();
         if off.len() >= 2 && off.len() == others {
             found.errors.push(Problem {
                 at: parcels_at.at.clone(),
@@ -96,7 +100,7 @@ pub fn check(model: &Model, project: &Project) -> Findings {
             }),
         );
     }
-    if let Some(info) = at("enterprises") {
+    if let Some(info) = at(Role::Enterprises) {
         let field = project
             .layers
             .enterprises
@@ -136,7 +140,7 @@ fn boxes<T: Sync>(
 }
 
 /// The layers lying off the parcels' `extent`, each with what was seen.
-fn layers_off(model: &Model, extent: Rect<f64>) -> Vec<(&'static str, String)> {
+fn layers_off(model: &Model, extent: Rect<f64>) -> Vec<(Role, String)> {
     let margin = Coord::from((MARGIN_DEG, MARGIN_DEG));
     let widened = Rect::new(extent.min() - margin, extent.max() + margin);
     let points = (!model.enterprises.is_empty()).then(|| {
@@ -148,27 +152,31 @@ fn layers_off(model: &Model, extent: Rect<f64>) -> Vec<(&'static str, String)> {
     });
     // (role, what its features are called (items) or "" (areas), boxes)
     let layers = [
-        ("enterprises", "enterprises", points),
+        (Role::Enterprises, "enterprises", points),
         (
-            "buildings",
+            Role::Buildings,
             "buildings",
             boxes(&model.buildings, |f| &f.geometry),
         ),
-        ("parks", "parks", boxes(&model.parks, |f| &f.geometry)),
+        (Role::Parks, "parks", boxes(&model.parks, |f| &f.geometry)),
         (
-            "vacated",
+            Role::Vacated,
             "vacated records",
             boxes(&model.vacated, |f| &f.geometry),
         ),
         (
-            "townships",
+            Role::Townships,
             "townships",
             boxes(&model.townships, |f| &f.geometry),
         ),
-        ("boundary", "", boxes(&model.boundary, |f| &f.geometry)),
-        ("villages", "", boxes(&model.villages, |f| &f.geometry)),
-        ("plan", "", boxes(&model.plan, |f| &f.geometry)),
-        ("protected", "", boxes(&model.protected, |f| &f.geometry)),
+        (Role::Boundary, "", boxes(&model.boundary, |f| &f.geometry)),
+        (Role::Villages, "", boxes(&model.villages, |f| &f.geometry)),
+        (Role::Plan, "", boxes(&model.plan, |f| &f.geometry)),
+        (
+            Role::Protected,
+            "",
+            boxes(&model.protected, |f| &f.geometry),
+        ),
     ];
     layers
         .into_iter()
@@ -356,7 +364,7 @@ mod tests {
         let (m, extent) = district(vec![inside(1), far(2), far(3)], boundary.clone());
         let off = layers_off(&m, extent);
         assert_eq!(off.len(), 1);
-        assert_eq!(off[0].0, "enterprises");
+        assert_eq!(off[0].0, Role::Enterprises);
         assert_eq!(
             off[0].1,
             "2 of 3 enterprises lie outside the parcels' extent \
@@ -440,9 +448,9 @@ mod tests {
             features: 1,
         };
         m.layers = vec![
-            info("parcels", "EPSG:4548"),
-            info("enterprises", "EPSG:4490"),
-            info("boundary", "EPSG:4490"),
+            info(Role::Parcels, "EPSG:4548"),
+            info(Role::Enterprises, "EPSG:4490"),
+            info(Role::Boundary, "EPSG:4490"),
         ];
         let project = Project::parse(
             "[layers.parcels]\npath = \"parcels.gpkg\"\n",

@@ -248,8 +248,7 @@ pub struct Zone {
 /// Where a layer came from, for reports.
 #[derive(Debug, Clone)]
 pub struct LayerInfo {
-    /// The layer's key in the project file (`parcels`, `vacated`, …).
-    pub role: &'static str,
+    pub role: crate::config::Role,
     pub at: crate::error::Location,
     /// The CRS its coordinates were read in.
     pub crs: String,
