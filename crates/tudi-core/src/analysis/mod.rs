@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::Project;
+use crate::geodesy::EqualArea;
 use crate::index::{PolygonIndex, ZoneIndex};
 use crate::model::{id_order, Model, Progress};
 use crate::outcome::{Outcome, Stage};
@@ -42,38 +43,17 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     let year = project.targets.year.unwrap_or(as_of.year);
 
     on_stage(Stage::Measure);
-    let parcel_bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
-    let projection = parcels::projection_over(parcel_bounds);
-    parcels::measure(&mut model.parcels, &projection);
-    if let Some(b) = model.buildings.as_mut() {
-        far::measure_buildings(b, &projection);
-    }
-    if let Some(parks) = model.parks.as_mut() {
-        parks
-            .par_iter_mut()
-            .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
-    }
-    if let Some(v) = model.vacated.as_mut() {
-        vacated::measure(v, &projection);
-    }
+    let (parcel_bounds, projection) = measure(&mut model);
     let area_mismatches = parcels::area_mismatches(&model.parcels, project.rules.area_tolerance);
     lap(Stage::Measure, &mut timings);
 
     on_stage(Stage::Index);
-    let (parcel_index, (villages, (plan, protected))) = rayon::join(
-        || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
-        || {
-            rayon::join(
-                || model.villages.as_deref().map(ZoneIndex::new),
-                || {
-                    rayon::join(
-                        || model.plan.as_deref().map(ZoneIndex::new),
-                        || model.protected.as_deref().map(ZoneIndex::new),
-                    )
-                },
-            )
-        },
-    );
+    let Indexes {
+        parcels: parcel_index,
+        villages,
+        plan,
+        protected,
+    } = Indexes::new(&model);
     lap(Stage::Index, &mut timings);
 
     on_stage(Stage::Analyse);
@@ -120,28 +100,8 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         },
     );
     let places = Places::new(model.townships.as_deref(), &project.targets);
-    let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| -> Option<String> {
-        parcel
-            .and_then(|p| model.parcels[p].township())
-            .or_else(|| places.township_at(c))
-            .map(String::from)
-    };
-    let enterprise_township: Vec<Option<String>> = model
-        .enterprises
-        .iter()
-        .zip(&assessments)
-        .map(|(e, a)| township_at(e.location, a.parcel))
-        .collect();
-    let park_township: Vec<Option<String>> = parks
-        .iter()
-        .map(|p| {
-            let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
-            let parcel = parcel_index
-                .containing(|i| &model.parcels[i].geometry, c)
-                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id));
-            township_at(c, parcel)
-        })
-        .collect();
+    let (enterprise_township, park_township) =
+        townships_of(&model, &assessments, &parcel_index, &places);
     let vacated = model.vacated.as_deref().map(|records| {
         // An enterprise marked done has been dealt with: on vacated land
         // that means it has left. Pending ones still stand where they are.
@@ -150,26 +110,16 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
             .iter()
             .map(|e| e.status != Some(Progress::Done))
             .collect();
-        vacated::vacated(
-            records,
-            &VacatedContext {
-                parcels: &model.parcels,
-                parcel_index: &parcel_index,
-                protected: model.protected.as_deref(),
-                enterprises: &model.enterprises,
-                standing: &standing,
-                places: &places,
-                projection: &projection,
-            },
-            &VacatedRules {
-                cluster_gap_m: rules.cluster_gap_m,
-                effective_min_block_mu: rules.effective_min_block_mu,
-                contiguity_block_mu: rules.contiguity_block_mu,
-                claim_tolerance: rules.claim_tolerance,
-                overlap_min_m2: rules.overlap_min_m2,
-                outside_tolerance: rules.outside_tolerance,
-            },
-        )
+        let ctx = VacatedContext {
+            parcels: &model.parcels,
+            parcel_index: &parcel_index,
+            protected: model.protected.as_deref(),
+            enterprises: &model.enterprises,
+            standing: &standing,
+            places: &places,
+            projection: &projection,
+        };
+        vacated::vacated(records, &ctx, &VacatedRules::of(rules))
     });
     let target_report = targets::report(&targets::Inputs {
         targets: &project.targets,
@@ -212,4 +162,91 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     };
     outcome.townships = townships::table(&outcome);
     outcome
+}
+
+/// Measures every layer on the ellipsoid, in the equal-area plane fitted
+/// to the parcels: the parcels' extent and that plane.
+fn measure(model: &mut Model) -> (Option<geo::Rect<f64>>, EqualArea) {
+    let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    let projection = parcels::projection_over(bounds);
+    parcels::measure(&mut model.parcels, &projection);
+    if let Some(b) = model.buildings.as_mut() {
+        far::measure_buildings(b, &projection);
+    }
+    if let Some(parks) = model.parks.as_mut() {
+        parks
+            .par_iter_mut()
+            .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
+    }
+    if let Some(v) = model.vacated.as_mut() {
+        vacated::measure(v, &projection);
+    }
+    (bounds, projection)
+}
+
+/// The R-trees the analyses query.
+struct Indexes<'a> {
+    parcels: PolygonIndex,
+    villages: Option<ZoneIndex<'a>>,
+    plan: Option<ZoneIndex<'a>>,
+    protected: Option<ZoneIndex<'a>>,
+}
+
+impl<'a> Indexes<'a> {
+    /// Every index, built side by side.
+    fn new(model: &'a Model) -> Indexes<'a> {
+        let zones = |z: &'a Option<Vec<crate::model::Zone>>| z.as_deref().map(ZoneIndex::new);
+        let (parcels, (villages, (plan, protected))) = rayon::join(
+            || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
+            || {
+                rayon::join(
+                    || zones(&model.villages),
+                    || rayon::join(|| zones(&model.plan), || zones(&model.protected)),
+                )
+            },
+        );
+        Indexes {
+            parcels,
+            villages,
+            plan,
+            protected,
+        }
+    }
+}
+
+/// The township of each enterprise and each park: that of the parcel it
+/// stands on (a park: the parcel under an interior point, the first in id
+/// order), else of the townships layer.
+fn townships_of(
+    model: &Model,
+    assessments: &[enterprises::Assessment],
+    parcel_index: &PolygonIndex,
+    places: &Places,
+) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| -> Option<String> {
+        parcel
+            .and_then(|p| model.parcels[p].township())
+            .or_else(|| places.township_at(c))
+            .map(String::from)
+    };
+    let enterprises = model
+        .enterprises
+        .iter()
+        .zip(assessments)
+        .map(|(e, a)| township_at(e.location, a.parcel))
+        .collect();
+    let parks = model
+        .parks
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .map(|p| {
+            let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
+            let parcel = parcel_index
+                .containing(|i| &model.parcels[i].geometry, c)
+                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id));
+            township_at(c, parcel)
+        })
+        .collect();
+    (enterprises, parks)
 }

@@ -38,6 +38,20 @@ pub struct VacatedRules {
     pub outside_tolerance: f64,
 }
 
+impl VacatedRules {
+    /// The project's rules for vacated land.
+    pub fn of(rules: &crate::config::Rules) -> VacatedRules {
+        VacatedRules {
+            cluster_gap_m: rules.cluster_gap_m,
+            effective_min_block_mu: rules.effective_min_block_mu,
+            contiguity_block_mu: rules.contiguity_block_mu,
+            claim_tolerance: rules.claim_tolerance,
+            overlap_min_m2: rules.overlap_min_m2,
+            outside_tolerance: rules.outside_tolerance,
+        }
+    }
+}
+
 /// Two records claiming the same land.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlap {
