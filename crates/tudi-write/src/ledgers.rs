@@ -3,6 +3,8 @@
 //! 乡镇汇总 — with the header row frozen, an autofilter, set column
 //! widths, numbers as numbers with fixed decimals and dates as dates; in
 //! the run's language throughout (sheet names, headers, every label).
+//! Each sheet is an output table (see [`crate::table`]): the columns of
+//! the CSV, GeoJSON or GeoPackage layer it shares, in the same order.
 //! The file's creation time is the report date, so the same inputs give
 //! the same bytes.
 
@@ -145,7 +147,7 @@ struct GoalRow<'a> {
 /// Each goal's target, what is achieved and the progress (目标进度).
 fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
     let district = o.targets.district.iter().map(|&(goal, standing)| GoalRow {
-        scope: Value::term("", vocab::DISTRICT, lang),
+        scope: Value::Code(None, Cow::Borrowed(vocab::DISTRICT.get(lang))),
         goal,
         standing,
     });
@@ -268,4 +270,172 @@ pub fn ledgers(o: &Outcome, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         wb.push_worksheet(ws?);
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx};
+    use std::io::Cursor;
+
+    struct Row {
+        code: Option<&'static str>,
+        tags: Vec<(&'static str, &'static str)>,
+        share: f64,
+        points: f64,
+        when: Option<Date>,
+    }
+
+    fn sample(lang: Lang) -> Table<'static, Row> {
+        Table::new(
+            "sample",
+            Term::new("样例", "Sample"),
+            vec![
+                col(
+                    "code",
+                    Term::new("类别", "Kind"),
+                    Kind::Code,
+                    move |r: &Row| match r.code {
+                        Some(c) => Value::term(c, Term::new("关停淘汰", "Close"), lang),
+                        None => Value::Null,
+                    },
+                ),
+                col(
+                    "tags",
+                    Term::new("标签", "Tags"),
+                    Kind::List,
+                    |r: &Row| {
+                        Value::List(r.tags.iter().map(|&(i, l)| (i.into(), l.into())).collect())
+                    },
+                ),
+                col(
+                    "ok",
+                    Term::new("通过", "Passed"),
+                    Kind::Bool,
+                    |r: &Row| Value::Bool(r.code.is_some()),
+                ),
+                col(
+                    "share",
+                    Term::new("占比", "Share"),
+                    Kind::SHARE,
+                    |r: &Row| Value::Num(r.share),
+                ),
+                col(
+                    "points",
+                    Term::new("偏差", "Difference"),
+                    Kind::POINTS,
+                    |r: &Row| Value::Num(r.points),
+                ),
+                col(
+                    "when",
+                    Term::new("日期", "Date"),
+                    Kind::Date,
+                    |r: &Row| Value::opt_date(r.when),
+                ),
+                col(
+                    "mixed",
+                    Term::new("数值", "Value"),
+                    Kind::MU,
+                    |r: &Row| Value::NumAs(r.points, Kind::POINTS),
+                ),
+            ],
+            vec![
+                Row {
+                    code: Some("close"),
+                    tags: vec![("a", "甲"), ("b", "乙")],
+                    share: 0.125,
+                    points: 25.0,
+                    when: Date::new(2020, 9, 30),
+                },
+                Row {
+                    code: None,
+                    tags: vec![],
+                    share: f64::NAN,
+                    points: -5.0,
+                    when: None,
+                },
+            ],
+        )
+    }
+
+    fn read_back(lang: Lang) -> calamine::Range<Data> {
+        let mut wb = Workbook::new();
+        let mut ws = Worksheet::new();
+        write_sheet(
+            &mut ws,
+            Term::new("样例表", "Sample sheet"),
+            &sample(lang),
+            lang,
+        )
+        .unwrap();
+        wb.push_worksheet(ws);
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut xlsx: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        assert_eq!(xlsx.sheet_names(), [lang.pick("样例表", "Sample sheet")]);
+        xlsx.worksheet_range(lang.pick("样例表", "Sample sheet"))
+            .unwrap()
+    }
+
+    /// The sheet shows the table's labels, codes by label, lists of labels,
+    /// booleans in words, percentages as fractions, dates as dates, and
+    /// nothing for what is missing.
+    #[test]
+    fn a_table_becomes_a_sheet_in_the_runs_language() {
+        let zh = read_back(Lang::Zh);
+        let header: Vec<String> = zh
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            header,
+            ["类别", "标签", "通过", "占比", "偏差", "日期", "数值"]
+        );
+        let row: Vec<&Data> = zh.rows().nth(1).unwrap().iter().collect();
+        assert_eq!(row[0], &Data::String("关停淘汰".into()));
+        assert_eq!(row[1], &Data::String("甲；乙".into()));
+        assert_eq!(row[2], &Data::String("是".into()));
+        assert_eq!(row[3], &Data::Float(0.125));
+        assert_eq!(row[4], &Data::Float(0.25));
+        assert!(matches!(row[5], Data::DateTime(d) if d.as_f64() == 44104.0));
+        assert_eq!(row[6], &Data::Float(0.25));
+        let empty: Vec<&Data> = zh.rows().nth(2).unwrap().iter().collect();
+        assert_eq!(empty[0], &Data::Empty);
+        assert_eq!(empty[1], &Data::Empty);
+        assert_eq!(empty[2], &Data::String("否".into()));
+        assert_eq!(empty[3], &Data::Empty, "NaN is left blank");
+        assert_eq!(empty[4], &Data::Float(-0.05));
+        assert_eq!(empty[5], &Data::Empty);
+
+        let en = read_back(Lang::En);
+        let header: Vec<String> = en
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            header,
+            [
+                "Kind",
+                "Tags",
+                "Passed",
+                "Share",
+                "Difference",
+                "Date",
+                "Value"
+            ]
+        );
+        let row: Vec<String> = en
+            .rows()
+            .nth(1)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(&row[..3], ["Close", "甲; 乙", "yes"]);
+    }
 }

@@ -250,29 +250,38 @@ impl<'a, R: Sync> Table<'a, R> {
         self.columns.iter().map(|c| c.name).collect()
     }
 
-    /// The rows that have a shape, with it.
-    fn located_rows(&self) -> Vec<(usize, Shape<'a>)> {
-        let Some((_, shape)) = &self.geometry else {
-            return Vec::new();
-        };
-        self.rows
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| shape(r).map(|s| (k, s)))
-            .collect()
+    fn shape(&self, row: &R) -> Option<Shape<'a>> {
+        self.geometry.as_ref().and_then(|(_, shape)| shape(row))
+    }
+
+    /// How many rows lie somewhere, and which when not all do.
+    fn located_rows(&self) -> (usize, Option<Vec<usize>>) {
+        if self.rows.iter().all(|r| self.shape(r).is_some()) {
+            return (self.rows.len(), None);
+        }
+        let some: Vec<usize> = (0..self.rows.len())
+            .filter(|&k| self.shape(&self.rows[k]).is_some())
+            .collect();
+        (some.len(), Some(some))
+    }
+
+    /// The `i`-th located row and its shape.
+    fn feature(&self, which: &Option<Vec<usize>>, i: usize) -> (&R, Shape<'a>) {
+        let row = &self.rows[which.as_ref().map_or(i, |k| k[i])];
+        (row, self.shape(row).expect("located rows have a shape"))
     }
 
     /// A GeoJSON FeatureCollection of the located rows.
     pub fn write_geojson(&self, w: &mut dyn Write) -> io::Result<()> {
-        let rows = self.located_rows();
-        write_collection(w, rows.len(), |i| {
-            let (k, shape) = &rows[i];
+        let (count, which) = self.located_rows();
+        write_collection(w, count, |i| {
+            let (row, shape) = self.feature(&which, i);
             let props = self
                 .columns
                 .iter()
-                .map(|c| (c.name, prop(c.kind, c.value(&self.rows[*k]))))
+                .map(|c| (c.name, prop(c.kind, c.value(row))))
                 .collect();
-            (clone_shape(shape), props)
+            (shape, props)
         })
     }
 
@@ -302,7 +311,7 @@ impl<'a, R: Sync> Table<'a, R> {
     where
         R: 'a,
     {
-        let rows = self.located_rows();
+        let (count, which) = self.located_rows();
         let fields = self
             .columns
             .iter()
@@ -316,13 +325,13 @@ impl<'a, R: Sync> Table<'a, R> {
             group,
             geometry,
             fields,
-            count: rows.len(),
+            count,
             feature: Box::new(move |i| {
-                let (k, shape) = &rows[i];
+                let (row, shape) = self.feature(&which, i);
                 let values = self
                     .columns
                     .iter()
-                    .map(|c| gpkg_value(c.value(&self.rows[*k])))
+                    .map(|c| gpkg_value(c.value(row)))
                     .collect();
                 (gpkg_geometry(shape), values)
             }),
@@ -331,16 +340,9 @@ impl<'a, R: Sync> Table<'a, R> {
     }
 }
 
-fn clone_shape<'a>(s: &Shape<'a>) -> Shape<'a> {
+fn gpkg_geometry(s: Shape<'_>) -> Geometry<'_> {
     match s {
-        Shape::Point(c) => Shape::Point(*c),
-        Shape::Polygons(mp) => Shape::Polygons(mp),
-    }
-}
-
-fn gpkg_geometry<'a>(s: &Shape<'a>) -> Geometry<'a> {
-    match s {
-        Shape::Point(c) => Geometry::Point(*c),
+        Shape::Point(c) => Geometry::Point(c),
         Shape::Polygons(mp) => Geometry::Polygons(mp),
     }
 }
