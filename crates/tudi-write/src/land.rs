@@ -20,12 +20,8 @@ use crate::geojson::Shape;
 use crate::gpkg::GeometryKind;
 use crate::outputs::{letter, parcel_columns, township};
 use crate::palette;
-use crate::table::{col, Kind, Table, Value};
+use crate::table::{col, term, Column, Kind, Table, Value};
 use crate::{grouped, percent, Staging};
-
-const fn term(zh: &'static str, en: &'static str) -> Term {
-    Term::new(zh, en)
-}
 
 fn mu(m2: f64) -> Value<'static> {
     Value::Num(m2_to_mu(m2))
@@ -801,149 +797,130 @@ pub fn township_polygons(o: &Outcome) -> Vec<TownRow<'_>> {
         .collect()
 }
 
+/// A township table's count.
+fn count<'a>(
+    name: &'static str,
+    label: Term,
+    f: fn(&TownshipRow) -> usize,
+) -> Column<'a, TownRow<'a>> {
+    col(name, label, Kind::Int, move |r: &TownRow| {
+        Value::Int(f(r.row) as i64)
+    })
+}
+
+/// A township table's area, given in m², shown in mu.
+fn area<'a>(
+    name: &'static str,
+    label: Term,
+    f: impl Fn(&TownshipRow) -> Option<f64> + Send + Sync + 'a,
+) -> Column<'a, TownRow<'a>> {
+    col(name, label, Kind::MU, move |r: &TownRow| {
+        Value::opt_num(f(r.row).map(m2_to_mu))
+    })
+}
+
+/// The township's name; files name the unknown row in English, and a
+/// township without a name stays blank.
+fn township_name<'a>(lang: Lang) -> Column<'a, TownRow<'a>> {
+    col(
+        "name",
+        term("乡镇（街道）", "Township"),
+        Kind::Code,
+        move |r: &TownRow| {
+            let t = r.row;
+            let id = match t.code.is_empty() {
+                true => vocab::UNKNOWN_TOWNSHIP.en,
+                false => t.name.as_str(),
+            };
+            let id = (!id.is_empty()).then_some(Cow::Borrowed(id));
+            Value::Code(id, Cow::Borrowed(t.label(lang)))
+        },
+    )
+    .width(12.0)
+}
+
 /// The township table: each township's parcels, firms, parks and vacated
 /// land, over `rows`.
 pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
-    type T<'a> = TownRow<'a>;
-    let n = |v: usize| Value::Int(v as i64);
-    let vmu = |r: &T, f: fn(&TownshipVacated) -> f64| {
-        Value::opt_num(r.row.vacated.as_ref().map(|v| m2_to_mu(f(v))))
-    };
+    let vacated = |f: fn(&TownshipVacated) -> f64| move |t: &TownshipRow| t.vacated.as_ref().map(f);
     let columns = vec![
-        col("code", term("乡镇代码", "Code"), Kind::Text, |r: &T| {
-            Value::text(&r.row.code)
+        col(
+            "code",
+            term("乡镇代码", "Code"),
+            Kind::Text,
+            |r: &TownRow| Value::text(&r.row.code),
+        )
+        .width(11.0),
+        township_name(lang),
+        count("parcels", term("图斑数", "Parcels"), |t| t.parcels),
+        area("area_mu", term("面积（亩）", "Area (mu)"), |t| {
+            Some(t.area_m2)
         })
         .width(11.0),
-        col(
-            "name",
-            term("乡镇（街道）", "Township"),
-            Kind::Code,
-            move |r: &T| {
-                let t = r.row;
-                // files name the unknown row in English; a township without a name stays blank
-                let id = if t.code.is_empty() {
-                    vocab::UNKNOWN_TOWNSHIP.en
-                } else {
-                    t.name.as_str()
-                };
-                Value::Code(
-                    (!id.is_empty()).then_some(Cow::Borrowed(id)),
-                    Cow::Borrowed(t.label(lang)),
-                )
-            },
-        )
-        .width(12.0),
-        col(
-            "parcels",
-            term("图斑数", "Parcels"),
-            Kind::Int,
-            move |r: &T| n(r.row.parcels),
-        ),
-        col(
-            "area_mu",
-            term("面积（亩）", "Area (mu)"),
-            Kind::MU,
-            |r: &T| mu(r.row.area_m2),
-        )
-        .width(11.0),
-        col(
+        count(
             "industrial_parcels",
             term("工业图斑", "Industrial parcels"),
-            Kind::Int,
-            move |r: &T| n(r.row.industrial_parcels),
+            |t| t.industrial_parcels,
         ),
-        col(
+        count(
             "scattered_parcels",
             term("零散地块", "Scattered plots"),
-            Kind::Int,
-            move |r: &T| n(r.row.scattered_parcels),
+            |t| t.scattered_parcels,
         ),
-        col(
+        area(
             "scattered_mu",
             term("零散面积（亩）", "Scattered (mu)"),
-            Kind::MU,
-            |r: &T| mu(r.row.scattered_m2),
+            |t| Some(t.scattered_m2),
         ),
-        col(
-            "enterprises",
-            term("企业数", "Firms"),
-            Kind::Int,
-            move |r: &T| n(r.row.enterprises),
-        )
+        count("enterprises", term("企业数", "Firms"), |t| t.enterprises).width(7.0),
+        count("targets", term("整治对象", "Targets"), |t| t.targets),
+        count("targets_done", term("已销号", "Done"), |t| {
+            t.targets_done
+        })
         .width(7.0),
-        col(
-            "targets",
-            term("整治对象", "Targets"),
-            Kind::Int,
-            move |r: &T| n(r.row.targets),
-        ),
-        col(
-            "targets_done",
-            term("已销号", "Done"),
-            Kind::Int,
-            move |r: &T| n(r.row.targets_done),
-        )
-        .width(7.0),
-        col(
-            "overdue",
-            term("逾期未销号", "Overdue"),
-            Kind::Int,
-            move |r: &T| n(r.row.overdue),
-        ),
-        col(
-            "parks",
-            term("小微园", "Parks"),
-            Kind::Int,
-            move |r: &T| n(r.row.parks),
-        )
-        .width(7.0),
-        col(
+        count("overdue", term("逾期未销号", "Overdue"), |t| t.overdue),
+        count("parks", term("小微园", "Parks"), |t| t.parks).width(7.0),
+        area(
             "park_land_mu",
             term("园区用地（亩）", "Park land (mu)"),
-            Kind::MU,
-            |r: &T| mu(r.row.park_land_m2),
+            |t| Some(t.park_land_m2),
         ),
-        col(
+        count(
             "vacated_records",
             term("腾退记录", "Vacated records"),
-            Kind::Int,
-            move |r: &T| n(r.row.vacated_records()),
+            |t| t.vacated_records(),
         ),
-        col(
+        area(
             "vacated_gross_mu",
             term("腾退面积（亩）", "Vacated (mu)"),
-            Kind::MU,
-            move |r: &T| vmu(r, |v| v.gross_m2),
+            vacated(|v| v.gross_m2),
         ),
-        col(
+        area(
             "vacated_effective_mu",
             term("有效面积（亩）", "Effective (mu)"),
-            Kind::MU,
-            move |r: &T| vmu(r, |v| v.effective_m2),
+            vacated(|v| v.effective_m2),
         ),
-        col(
+        area(
             "vacated_planned_mu",
             term("计划腾退（亩）", "Planned (mu)"),
-            Kind::MU,
-            move |r: &T| vmu(r, |v| v.planned_m2),
+            vacated(|v| v.planned_m2),
         ),
-        col(
+        area(
             "vacated_in_progress_mu",
             term("腾退中（亩）", "Vacating (mu)"),
-            Kind::MU,
-            move |r: &T| vmu(r, |v| v.in_progress_m2),
+            vacated(|v| v.in_progress_m2),
         ),
         col(
             "vacated_target_mu",
             term("腾退目标（亩）", "Vacated goal (mu)"),
             Kind::real(2),
-            |r: &T| Value::opt_num(r.row.vacated_target_mu),
+            |r: &TownRow| Value::opt_num(r.row.vacated_target_mu),
         ),
         col(
             "vacated_progress",
             term("腾退进度", "Vacated progress"),
             Kind::SHARE,
-            |r: &T| Value::opt_num(r.row.vacated_progress()),
+            |r: &TownRow| Value::opt_num(r.row.vacated_progress()),
         )
         .width(9.0),
     ];
@@ -953,7 +930,7 @@ pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
         columns,
         rows,
     )
-    .located(GeometryKind::MultiPolygon, |r: &T| {
+    .located(GeometryKind::MultiPolygon, |r: &TownRow| {
         r.shape.map(Shape::Polygons)
     })
 }

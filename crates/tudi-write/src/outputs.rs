@@ -3,21 +3,20 @@
 //! scattered parcels, blocks and enterprises (GeoJSON), the targets and
 //! the area mismatches (CSV).
 
-use std::path::{Path, PathBuf};
-
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 use tudi_core::analysis::predicates::Predicate;
 use tudi_core::error::{Error, Result};
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::model::Progress;
 use tudi_core::outcome::{Outcome, Summary};
-use tudi_core::vocab::{Lang, Term};
+use tudi_core::vocab::Lang;
 
 use crate::geojson::Shape;
 use crate::gpkg::GeometryKind;
 use crate::report::ReportOptions;
-use crate::table::{col, Column, Kind, Table, Value};
+use crate::table::{col, term, Column, Kind, Table, Value};
 use crate::Staging;
 
 /// Writes every output into `out` as one set, the report in Chinese.
@@ -89,10 +88,6 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary, lang: Lang) -> 
     })?;
     staging.write("targets.csv", |w| targets(o, lang).write_csv(w))?;
     staging.write("area_mismatches.csv", |w| area_mismatches(o).write_csv(w))
-}
-
-const fn term(zh: &'static str, en: &'static str) -> Term {
-    Term::new(zh, en)
 }
 
 /// A township by its code, which a person reads as its name.

@@ -169,6 +169,11 @@ impl<'a> Value<'a> {
     }
 }
 
+/// A column's or a table's label, Chinese and English.
+pub const fn term(zh: &'static str, en: &'static str) -> Term {
+    Term::new(zh, en)
+}
+
 type ValueFn<'a, R> = Box<dyn Fn(&R) -> Value<'a> + Send + Sync + 'a>;
 
 /// One column of a table.
