@@ -305,7 +305,8 @@ impl<'a, R: Sync> Table<'a, R> {
     }
 
     /// The GeoPackage layer of the located rows: fields named and typed by
-    /// the columns, aliased by their labels in `lang`.
+    /// the columns, aliased by their labels in `lang`, the title too (a
+    /// table without a geometry gives an empty point layer).
     pub fn layer(
         self,
         lang: Lang,
