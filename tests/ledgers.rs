@@ -59,7 +59,7 @@ fn every_sheet_agrees_with_the_summary_and_the_hand_worked_answers() {
         targets.height() - 1,
         s["enterprises"]["targets"].as_u64().unwrap() as usize
     );
-    let overdue = column(&targets, "是否逾期");
+    let overdue = column(&targets, "逾期未销号");
     let late = overdue.iter().filter(|c| *c == "是").count();
     assert_eq!(late as u64, s["overdue"].as_u64().unwrap());
     // 仍在厂's deadline, 2020-09-30, is a date cell (Excel serial 44104)
@@ -159,7 +159,7 @@ fn every_sheet_agrees_with_the_summary_and_the_hand_worked_answers() {
         s["vacated"]["gross_mu"].as_f64().unwrap(),
         "townships add up to the gross vacated land",
     );
-    close(sum(&column(&towns, "逾期")), 1.0, "overdue");
+    close(sum(&column(&towns, "逾期未销号")), 1.0, "overdue");
 }
 
 #[test]

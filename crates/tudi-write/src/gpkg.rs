@@ -1,11 +1,12 @@
 //! `tudi.gpkg`: every output layer in one GeoPackage (CGCS2000, EPSG:4490)
-//! with R-tree spatial indexes, Chinese layer titles and field aliases, and
-//! each layer's styles in QGIS's `layer_styles` table, the first one as the
-//! default QGIS draws on opening.
+//! with R-tree spatial indexes, layer titles and field aliases in the run's
+//! language, and each layer's styles in QGIS's `layer_styles` table, the
+//! first one as the default QGIS draws on opening.
 //!
 //! A layer is described, not coded: a [`Layer`] names its fields (machine
-//! name, Chinese alias, type), gives its features by position and lists its
-//! [`Style`]s. Adding a layer is adding one such description.
+//! name, alias, type), gives its features by position and lists its
+//! [`Style`]s; the run's layers are built from the output tables
+//! ([`crate::table::Table::layer`]).
 
 use std::path::Path;
 
@@ -46,7 +47,7 @@ pub enum FieldKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub name: &'static str,
-    /// Chinese, as the planners' ledgers title the column.
+    /// The column's label in the run's language, as the ledgers title it.
     pub alias: &'static str,
     pub kind: FieldKind,
 }
@@ -108,9 +109,10 @@ pub type FeatureFn<'a> = Box<dyn Fn(usize) -> (Geometry<'a>, Vec<Value>) + Sync 
 pub struct Layer<'a> {
     /// Table name (ASCII, also the `layername=` QGIS opens).
     pub name: &'static str,
-    /// Chinese title (`gpkg_contents.identifier`, the layer's name in QGIS).
+    /// Title in the run's language (`gpkg_contents.identifier`, the
+    /// layer's name in QGIS).
     pub title: String,
-    /// Chinese description (`gpkg_contents.description`).
+    /// Description in the run's language (`gpkg_contents.description`).
     pub description: String,
     /// The layer-tree group it belongs in, in the QGIS project.
     pub group: &'static str,

@@ -1,294 +1,651 @@
-//! The outputs of the parks, floor-area and vacated-land analyses: parks,
-//! vacated records and blocks, low-density parcels (GeoJSON); industrial
-//! parcels' FAR, the vacated-land checks, the time line and the township
-//! table (CSV with BOM). Every file is written on every run, empty when
-//! its layer is missing, so a folder never mixes two runs.
+//! The outputs of the parks, floor-area and vacated-land analyses, and
+//! their tables: parks, vacated records and blocks, low-density parcels
+//! (GeoJSON); industrial parcels' FAR, the vacated-land checks, the time
+//! line and the township table (CSV with BOM). Every file is written on
+//! every run, empty when its layer is missing, so a folder never mixes two
+//! runs.
 
-use tudi_core::analysis::vacated::{Check, RecordFindings};
+use std::borrow::Cow;
+
+use geo::MultiPolygon;
+use tudi_core::analysis::townships::TownshipRow;
+use tudi_core::analysis::vacated::{Check, TownshipVacated, Vacated};
 use tudi_core::error::Result;
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::model::Progress;
 use tudi_core::outcome::Outcome;
 use tudi_core::vocab::{self, CheckDetail, Lang, Term};
 
-use super::geojson::{write_collection, Prop, Shape};
-use super::{csv_with_bom, fixed, grouped, percent, Staging};
+use crate::geojson::Shape;
+use crate::gpkg::GeometryKind;
+use crate::outputs::{letter, parcel_columns, township};
+use crate::palette;
+use crate::table::{col, term, Column, Kind, Table, Value};
+use crate::{grouped, percent, Staging};
 
-fn mu(m2: f64) -> Prop {
-    Prop::Num(m2_to_mu(m2), 4)
+fn mu(m2: f64) -> Value<'static> {
+    Value::Num(m2_to_mu(m2))
 }
 
-fn opt_mu(m2: Option<f64>) -> String {
-    m2.map(|v| fixed(m2_to_mu(v), 4)).unwrap_or_default()
-}
-
-/// Writes the issue-3 outputs into the staging folder.
-pub fn write_land_outputs(o: &Outcome, staging: &Staging) -> Result<()> {
-    write_parks(o, staging)?;
-    write_far(o, staging)?;
-    write_vacated(o, staging)?;
-    write_townships(o, staging)
-}
-
-fn write_parks(o: &Outcome, staging: &Staging) -> Result<()> {
-    let parks = o.model.parks.as_deref().unwrap_or(&[]);
-    let known = o.model.buildings.is_some();
-    let min = o.project.rules.min_park_far;
-    staging.write("parks.geojson", |w| {
-        write_collection(w, parks.len(), |k| {
-            let (p, s) = (&parks[k], &o.far.parks[k]);
-            let d = &s.density;
-            (
-                Shape::Polygons(&p.geometry),
-                vec![
-                    ("name", Prop::Str(p.name.clone())),
-                    ("township", Prop::opt_str(o.park_township[k].as_deref())),
-                    ("star", p.star.map_or(Prop::Null, |s| Prop::Int(s.into()))),
-                    (
-                        "grade",
-                        p.grade
-                            .map_or(Prop::Null, |g| Prop::Str(g.letter().to_string())),
-                    ),
-                    (
-                        "opened",
-                        p.opened.map_or(Prop::Null, |y| Prop::Int(y.into())),
-                    ),
-                    ("new", Prop::Bool(p.opened == Some(o.year))),
-                    ("land_mu", mu(p.area_m2)),
-                    (
-                        "floor_area_m2",
-                        Prop::opt_num(known.then_some(d.floor_area_m2), 2),
-                    ),
-                    ("far", Prop::opt_num(known.then(|| d.far()), 4)),
-                    (
-                        "building_density",
-                        Prop::opt_num(known.then(|| d.coverage()), 4),
-                    ),
-                    ("buildings", Prop::Int(d.buildings as i64)),
-                    ("enterprises", Prop::Int(s.enterprises.len() as i64)),
-                    ("tax_wan", Prop::Num(s.tax_wan, 2)),
-                    ("tax_per_mu", Prop::opt_num(s.tax_per_mu, 4)),
-                    ("min_far", Prop::Num(min, 2)),
-                    ("far_below_min", Prop::Bool(s.far_below_min)),
-                ],
-            )
-        })
-    })
-}
-
-fn write_far(o: &Outcome, staging: &Staging) -> Result<()> {
-    let parcels = &o.model.parcels;
-    let block_id = |i: usize| o.blocks.block_of[i].map(|b| o.blocks.blocks[b].id);
-    let low = &o.far.low_density;
+/// Writes the parks, FAR, vacated-land and township outputs into the
+/// staging folder.
+pub fn write_land_outputs(o: &Outcome, staging: &Staging, lang: Lang) -> Result<()> {
+    staging.write("parks.geojson", |w| parks(o).write_geojson(w))?;
     staging.write("low_density_parcels.geojson", |w| {
-        write_collection(w, low.len(), |k| {
-            let i = low[k];
-            let (p, d) = (&parcels[i], o.far.parcels[i].unwrap_or_default());
-            (
-                Shape::Polygons(&p.geometry),
-                vec![
-                    ("id", Prop::Str(p.id.clone())),
-                    ("dlbm", Prop::Str(p.landuse.clone())),
-                    ("village", Prop::opt_str(p.village.as_deref())),
-                    ("township", Prop::opt_str(p.township())),
-                    ("area_mu", mu(p.area_m2)),
-                    ("floor_area_m2", Prop::Num(d.floor_area_m2, 2)),
-                    ("footprint_m2", Prop::Num(d.footprint_m2, 2)),
-                    ("far", Prop::Num(d.far(), 4)),
-                    ("building_density", Prop::Num(d.coverage(), 4)),
-                    ("buildings", Prop::Int(d.buildings as i64)),
-                    (
-                        "block_id",
-                        block_id(i).map_or(Prop::Null, |b| Prop::Int(b as i64)),
-                    ),
-                    ("scattered", Prop::Bool(o.blocks.scattered[i])),
-                ],
-            )
-        })
+        low_density_parcels(o).write_geojson(w)
     })?;
-    let industrial: Vec<usize> = (0..parcels.len())
-        .filter(|&i| o.far.parcels.get(i).is_some_and(|d| d.is_some()))
-        .collect();
-    let min = o.project.rules.min_parcel_far;
-    staging.write("industrial_far.csv", |w| {
-        csv_with_bom(
-            w,
-            &[
-                "id",
-                "dlbm",
-                "township",
-                "village",
-                "block_id",
-                "area_mu",
-                "floor_area_m2",
-                "footprint_m2",
-                "far",
-                "building_density",
-                "buildings",
-                "block_far",
-                "low_density",
-            ],
-            industrial.iter().map(|&i| {
-                let (p, d) = (&parcels[i], o.far.parcels[i].unwrap_or_default());
-                let block = o.blocks.block_of[i];
-                vec![
-                    p.id.clone(),
-                    p.landuse.clone(),
-                    p.township().unwrap_or_default().to_string(),
-                    p.village.clone().unwrap_or_default(),
-                    block_id(i).map(|b| b.to_string()).unwrap_or_default(),
-                    fixed(m2_to_mu(p.area_m2), 4),
-                    fixed(d.floor_area_m2, 2),
-                    fixed(d.footprint_m2, 2),
-                    fixed(d.far(), 4),
-                    fixed(d.coverage(), 4),
-                    d.buildings.to_string(),
-                    block
-                        .map(|b| fixed(o.far.blocks[b].far(), 4))
-                        .unwrap_or_default(),
-                    (d.far() < min).to_string(),
-                ]
-            }),
-        )
+    staging.write("industrial_far.csv", |w| industrial_far(o).write_csv(w))?;
+    staging.write("vacated.geojson", |w| vacated(o, lang).write_geojson(w))?;
+    staging.write("vacated_blocks.geojson", |w| {
+        vacated_blocks(o).write_geojson(w)
+    })?;
+    staging.write("vacated_checks.csv", |w| {
+        vacated_checks(o, lang).write_csv(w)
+    })?;
+    staging.write("timeline.csv", |w| timeline(o).write_csv(w))?;
+    staging.write("townships.csv", |w| {
+        townships(lang, township_rows(o)).write_csv(w)
     })
 }
 
-fn write_vacated(o: &Outcome, staging: &Staging) -> Result<()> {
-    let records = o.model.vacated.as_deref().unwrap_or(&[]);
-    let empty = Default::default();
-    let v = o.vacated.as_ref().unwrap_or(&empty);
-    let block_ids = |f: &RecordFindings| -> Vec<String> {
-        f.blocks
-            .iter()
-            .map(|&k| v.blocks[k].id.to_string())
-            .collect()
-    };
-    let overlapping = |k: usize, f: &RecordFindings| -> Vec<String> {
-        f.overlaps
-            .iter()
-            .map(|&x| {
-                let ov = &v.overlaps[x];
-                let other = if ov.a == k { ov.b } else { ov.a };
-                records[other].id.clone()
-            })
-            .collect()
-    };
-    let ents = &o.model.enterprises;
-    staging.write("vacated.geojson", |w| {
-        write_collection(w, records.len(), |k| {
-            let (r, f) = (&records[k], &v.records[k]);
-            let checks = f.failed_checks();
-            (
-                Shape::Polygons(&r.geometry),
-                vec![
-                    ("id", Prop::Str(r.id.clone())),
-                    ("status", Prop::Str(r.status.name().into())),
-                    (
-                        "done_date",
-                        Prop::opt_str(r.done_date.map(|d| d.to_string()).as_deref()),
-                    ),
-                    ("township", Prop::opt_str(f.township.as_deref())),
-                    ("claimed_mu", Prop::opt_num(r.claimed_mu, 4)),
-                    ("measured_mu", mu(r.area_m2)),
-                    ("effective_mu", mu(f.effective_m2)),
-                    ("protected_mu", mu(f.protected_m2)),
-                    ("outside_mu", mu(f.outside_m2)),
-                    ("blocks", Prop::Strs(block_ids(f))),
-                    (
-                        "claim_difference_percent",
-                        Prop::opt_num(f.claim_difference.map(|d| d * 100.0), 2),
-                    ),
-                    ("claim_mismatch", Prop::Bool(f.claim_mismatch)),
-                    ("overlaps", Prop::Strs(overlapping(k, f))),
-                    (
-                        "occupants",
-                        Prop::Strs(f.occupants.iter().map(|&e| ents[e].name.clone()).collect()),
-                    ),
-                    ("undated", Prop::Bool(f.undated)),
-                    ("outside", Prop::Bool(f.outside)),
-                    (
-                        "checks",
-                        Prop::Strs(checks.iter().map(|c| c.name().to_string()).collect()),
-                    ),
-                    (
-                        "check",
-                        Prop::Str(checks.first().map_or("ok", |c| c.name()).into()),
-                    ),
-                ],
-            )
-        })
-    })?;
-
-    staging.write("vacated_blocks.geojson", |w| {
-        write_collection(w, v.blocks.len(), |k| {
-            let b = &v.blocks[k];
-            (
-                Shape::Polygons(&b.geometry),
-                vec![
-                    ("block_id", Prop::Int(b.id as i64)),
-                    ("area_mu", mu(b.area_m2)),
-                    (
-                        "records",
-                        Prop::Strs(b.records.iter().map(|&r| records[r].id.clone()).collect()),
-                    ),
-                    ("effective", Prop::Bool(b.effective)),
-                    ("contiguous", Prop::Bool(b.contiguous)),
-                ],
-            )
-        })
-    })?;
-
-    let rows = vacated_check_rows(o);
-    staging.write("vacated_checks.csv", |w| {
-        csv_with_bom(
-            w,
-            &[
-                "check",
-                "record_id",
-                "status",
-                "other",
-                "value",
-                "unit",
-                "detail",
-            ],
-            rows.iter().map(|r| {
-                vec![
-                    r.check.name().to_string(),
-                    r.record.clone(),
-                    r.status.name().to_string(),
-                    r.other.clone(),
-                    r.value.map(|v| fixed(v, r.decimals)).unwrap_or_default(),
-                    r.unit.map_or("", |u| u.en).to_string(),
-                    vocab::check_detail(&r.detail, Lang::En),
-                ]
-            }),
+/// The parks with their density, firms and taxes.
+pub fn parks(o: &Outcome) -> Table<'_, usize> {
+    let parks = o.model.parks.as_deref().unwrap_or(&[]);
+    let stats = &o.far.parks;
+    // without buildings a park's density is unknown, not zero
+    let known = o.model.buildings.is_some();
+    let density = move |k: usize| known.then_some(&stats[k].density);
+    let min = o.project.rules.min_park_far;
+    let columns = vec![
+        col(
+            "name",
+            term("园区名称", "Park"),
+            Kind::Text,
+            |&k: &usize| Value::text(&parks[k].name),
         )
-    })?;
-
-    let target = o.project.targets.vacated_mu;
-    staging.write("timeline.csv", |w| {
-        csv_with_bom(
-            w,
-            &[
-                "month",
-                "records",
-                "added_mu",
-                "cumulative_mu",
-                "target_mu",
-                "progress",
-            ],
-            v.timeline.iter().map(|m| {
-                vec![
-                    m.month.clone(),
-                    m.records.to_string(),
-                    fixed(m2_to_mu(m.added_m2), 4),
-                    fixed(m2_to_mu(m.cumulative_m2), 4),
-                    fixed(target, 2),
-                    fixed(m2_to_mu(m.cumulative_m2) / target, 4),
-                ]
-            }),
+        .width(22.0),
+        col(
+            "township",
+            term("乡镇（街道）", "Township"),
+            Kind::Code,
+            |&k: &usize| township(o, o.park_township[k].as_deref()),
         )
+        .width(12.0),
+        col("star", term("星级", "Stars"), Kind::Int, |&k: &usize| {
+            Value::opt_int(parks[k].star)
+        })
+        .width(6.0),
+        col(
+            "grade",
+            term("评价等级", "Grade"),
+            Kind::Text,
+            |&k: &usize| letter(parks[k].grade.as_ref()),
+        )
+        .width(8.0),
+        col(
+            "opened",
+            term("建成年份", "Opened"),
+            Kind::Int,
+            |&k: &usize| Value::opt_int(parks[k].opened),
+        ),
+        col(
+            "new",
+            term("当年新建", "New this year"),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(parks[k].opened == Some(o.year)),
+        ),
+        col(
+            "land_mu",
+            term("用地面积（亩）", "Land (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(parks[k].area_m2),
+        ),
+        col(
+            "floor_area_m2",
+            term("建筑面积（㎡）", "Floor area (m²)"),
+            Kind::M2,
+            move |&k: &usize| Value::opt_num(density(k).map(|d| d.floor_area_m2)),
+        )
+        .width(12.0),
+        col(
+            "far",
+            term("容积率", "FAR"),
+            Kind::real(4),
+            move |&k: &usize| Value::opt_num(density(k).map(|d| d.far())),
+        )
+        .width(8.0),
+        col(
+            "building_density",
+            term("建筑密度", "Building density"),
+            Kind::SHARE,
+            move |&k: &usize| Value::opt_num(density(k).map(|d| d.coverage())),
+        )
+        .width(8.0),
+        col(
+            "buildings",
+            term("楼栋数", "Buildings"),
+            Kind::Int,
+            |&k: &usize| Value::Int(stats[k].density.buildings as i64),
+        )
+        .width(7.0),
+        col(
+            "enterprises",
+            term("入园企业数", "Firms"),
+            Kind::Int,
+            |&k: &usize| Value::Int(stats[k].enterprises.len() as i64),
+        )
+        .width(9.0),
+        col(
+            "tax_wan",
+            term("税收（万元）", "Tax (10k yuan)"),
+            Kind::real(2),
+            |&k: &usize| Value::Num(stats[k].tax_wan),
+        ),
+        col(
+            "tax_per_mu",
+            term("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
+            Kind::real(4),
+            |&k: &usize| Value::opt_num(stats[k].tax_per_mu),
+        ),
+        col(
+            "min_far",
+            term("容积率下限", "Minimum FAR"),
+            Kind::real(2),
+            move |_: &usize| Value::Num(min),
+        ),
+        col(
+            "far_below_min",
+            term("容积率低于下限", "FAR under minimum"),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(stats[k].far_below_min),
+        ),
+    ];
+    Table::new(
+        "parks",
+        term("小微企业园", "Micro-enterprise parks"),
+        columns,
+        (0..parks.len()).collect(),
+    )
+    .located(GeometryKind::MultiPolygon, move |&k: &usize| {
+        Some(Shape::Polygons(&parks[k].geometry))
     })
+}
+
+/// Industrial parcels whose FAR is under the minimum.
+pub fn low_density_parcels(o: &Outcome) -> Table<'_, usize> {
+    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
+    let blocks = &o.blocks;
+    let mut columns = parcel_columns(o);
+    columns.extend([
+        col(
+            "floor_area_m2",
+            term("建筑面积（㎡）", "Floor area (m²)"),
+            Kind::M2,
+            move |&i: &usize| Value::Num(density(i).floor_area_m2),
+        ),
+        col(
+            "footprint_m2",
+            term("基底面积（㎡）", "Footprint (m²)"),
+            Kind::M2,
+            move |&i: &usize| Value::Num(density(i).footprint_m2),
+        ),
+        col(
+            "far",
+            term("容积率", "FAR"),
+            Kind::real(4),
+            move |&i: &usize| Value::Num(density(i).far()),
+        ),
+        col(
+            "building_density",
+            term("建筑密度", "Building density"),
+            Kind::SHARE,
+            move |&i: &usize| Value::Num(density(i).coverage()),
+        ),
+        col(
+            "buildings",
+            term("楼栋数", "Buildings"),
+            Kind::Int,
+            move |&i: &usize| Value::Int(density(i).buildings as i64),
+        ),
+        col(
+            "block_id",
+            term("地块群编号", "Block"),
+            Kind::Int,
+            |&i: &usize| Value::opt_int(blocks.block_of[i].map(|b| blocks.blocks[b].id as i64)),
+        ),
+        col(
+            "scattered",
+            term("零散", "Scattered"),
+            Kind::Bool,
+            |&i: &usize| Value::Bool(blocks.scattered[i]),
+        ),
+    ]);
+    let parcels = &o.model.parcels;
+    Table::new(
+        "low_density_parcels",
+        term("低效工业用地", "Low-density industrial land"),
+        columns,
+        o.far.low_density.clone(),
+    )
+    .located(GeometryKind::MultiPolygon, move |&i: &usize| {
+        Some(Shape::Polygons(&parcels[i].geometry))
+    })
+}
+
+/// Every industrial parcel's floor area and FAR.
+pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
+    let p = &o.model.parcels;
+    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
+    let blocks = &o.blocks;
+    let min = o.project.rules.min_parcel_far;
+    let columns = vec![
+        col(
+            "id",
+            term("图斑标识码", "Parcel"),
+            Kind::Text,
+            |&i: &usize| Value::text(&p[i].id),
+        ),
+        col(
+            "dlbm",
+            term("地类编码", "Land use"),
+            Kind::Text,
+            |&i: &usize| Value::text(&p[i].landuse),
+        ),
+        col(
+            "township",
+            term("乡镇（街道）", "Township"),
+            Kind::Code,
+            |&i: &usize| township(o, p[i].township()),
+        ),
+        col(
+            "village",
+            term("坐落单位名称", "Village"),
+            Kind::Text,
+            |&i: &usize| Value::opt_text(p[i].village.as_deref()),
+        ),
+        col(
+            "block_id",
+            term("地块群编号", "Block"),
+            Kind::Int,
+            |&i: &usize| Value::opt_int(blocks.block_of[i].map(|b| blocks.blocks[b].id as i64)),
+        ),
+        col(
+            "area_mu",
+            term("面积（亩）", "Area (mu)"),
+            Kind::MU,
+            |&i: &usize| mu(p[i].area_m2),
+        ),
+        col(
+            "floor_area_m2",
+            term("建筑面积（㎡）", "Floor area (m²)"),
+            Kind::M2,
+            move |&i: &usize| Value::Num(density(i).floor_area_m2),
+        ),
+        col(
+            "footprint_m2",
+            term("基底面积（㎡）", "Footprint (m²)"),
+            Kind::M2,
+            move |&i: &usize| Value::Num(density(i).footprint_m2),
+        ),
+        col(
+            "far",
+            term("容积率", "FAR"),
+            Kind::real(4),
+            move |&i: &usize| Value::Num(density(i).far()),
+        ),
+        col(
+            "building_density",
+            term("建筑密度", "Building density"),
+            Kind::SHARE,
+            move |&i: &usize| Value::Num(density(i).coverage()),
+        ),
+        col(
+            "buildings",
+            term("楼栋数", "Buildings"),
+            Kind::Int,
+            move |&i: &usize| Value::Int(density(i).buildings as i64),
+        ),
+        col(
+            "block_far",
+            term("地块群容积率", "Block FAR"),
+            Kind::real(4),
+            |&i: &usize| Value::opt_num(blocks.block_of[i].map(|b| o.far.blocks[b].far())),
+        ),
+        col(
+            "low_density",
+            term("低效", "Low density"),
+            Kind::Bool,
+            move |&i: &usize| Value::Bool(density(i).far() < min),
+        ),
+    ];
+    let rows = (0..p.len())
+        .filter(|&i: &usize| o.far.parcels.get(i).is_some_and(|d| d.is_some()))
+        .collect();
+    Table::new(
+        "industrial_far",
+        term("工业用地容积率", "Industrial FAR"),
+        columns,
+        rows,
+    )
+}
+
+/// The vacated-land findings; none when the run has no vacated layer.
+fn vacated_outcome(o: &Outcome) -> &Vacated {
+    static EMPTY: std::sync::OnceLock<Vacated> = std::sync::OnceLock::new();
+    o.vacated
+        .as_ref()
+        .unwrap_or_else(|| EMPTY.get_or_init(Default::default))
+}
+
+/// The vacated-land records and what their checks found.
+pub fn vacated(o: &Outcome, lang: Lang) -> Table<'_, usize> {
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let v = vacated_outcome(o);
+    let f = &v.records;
+    let ents = &o.model.enterprises;
+    let columns = vec![
+        col(
+            "id",
+            term("腾退编号", "Record"),
+            Kind::Text,
+            |&k: &usize| Value::text(&records[k].id),
+        ),
+        col(
+            "status",
+            term("腾退状态", "Status"),
+            Kind::Code,
+            move |&k: &usize| {
+                let s = records[k].status;
+                Value::term(s.name(), s.vacated_term(), lang)
+            },
+        ),
+        col(
+            "done_date",
+            term("完成日期", "Done on"),
+            Kind::Date,
+            |&k: &usize| Value::opt_date(records[k].done_date),
+        ),
+        col(
+            "township",
+            term("乡镇（街道）", "Township"),
+            Kind::Code,
+            |&k: &usize| township(o, f[k].township.as_deref()),
+        ),
+        col(
+            "claimed_mu",
+            term("上报面积（亩）", "Claimed (mu)"),
+            Kind::MU,
+            |&k: &usize| Value::opt_num(records[k].claimed_mu),
+        ),
+        col(
+            "measured_mu",
+            term("实测面积（亩）", "Measured (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(records[k].area_m2),
+        ),
+        col(
+            "effective_mu",
+            term("有效面积（亩）", "Effective (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(f[k].effective_m2),
+        ),
+        col(
+            "protected_mu",
+            term("红线内面积（亩）", "In protected zones (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(f[k].protected_m2),
+        ),
+        col(
+            "outside_mu",
+            term("图斑外面积（亩）", "Outside the parcels (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(f[k].outside_m2),
+        ),
+        col(
+            "blocks",
+            term("所在连片区块", "Blocks"),
+            Kind::List,
+            |&k: &usize| Value::plain_list(f[k].blocks.iter().map(|&b| v.blocks[b].id.to_string())),
+        ),
+        col(
+            "claim_difference_percent",
+            term("上报偏差（%）", "Claim difference (%)"),
+            Kind::POINTS,
+            |&k: &usize| Value::opt_num(f[k].claim_difference.map(|d| d * 100.0)),
+        ),
+        col(
+            "claim_mismatch",
+            Check::ClaimMismatch.term(),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(f[k].claim_mismatch),
+        ),
+        col(
+            "overlaps",
+            Check::Overlap.term(),
+            Kind::List,
+            |&k: &usize| {
+                Value::plain_list(f[k].overlaps.iter().map(|&x| {
+                    let ov = &v.overlaps[x];
+                    records[if ov.a == k { ov.b } else { ov.a }].id.clone()
+                }))
+            },
+        ),
+        col(
+            "occupants",
+            Check::Occupied.term(),
+            Kind::List,
+            |&k: &usize| Value::plain_list(f[k].occupants.iter().map(|&e| ents[e].name.clone())),
+        ),
+        col(
+            "undated",
+            Check::Undated.term(),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(f[k].undated),
+        ),
+        col(
+            "outside",
+            Check::Outside.term(),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(f[k].outside),
+        ),
+        col(
+            "checks",
+            term("核查问题", "Failed checks"),
+            Kind::List,
+            move |&k: &usize| {
+                Value::List(
+                    f[k].failed_checks()
+                        .iter()
+                        .map(|c| (Cow::Borrowed(c.name()), Cow::Borrowed(c.term().get(lang))))
+                        .collect(),
+                )
+            },
+        ),
+        col(
+            "check",
+            term("首要问题", "First failed check"),
+            Kind::Code,
+            move |&k: &usize| match f[k].failed_checks().first() {
+                Some(c) => Value::term(c.name(), c.term(), lang),
+                None => Value::Code(
+                    Some(Cow::Borrowed("ok")),
+                    Cow::Owned(palette::vacated_check()[0].label(lang).to_string()),
+                ),
+            },
+        ),
+    ];
+    Table::new(
+        "vacated",
+        term("腾退地块", "Vacated land"),
+        columns,
+        (0..f.len()).collect(),
+    )
+    .located(GeometryKind::MultiPolygon, move |&k: &usize| {
+        Some(Shape::Polygons(&records[k].geometry))
+    })
+}
+
+/// The vacated blocks: vacated land joined, protected zones taken out.
+pub fn vacated_blocks(o: &Outcome) -> Table<'_, usize> {
+    let records = o.model.vacated.as_deref().unwrap_or(&[]);
+    let b = &vacated_outcome(o).blocks;
+    let columns = vec![
+        col(
+            "block_id",
+            term("区块编号", "Block"),
+            Kind::Int,
+            |&k: &usize| Value::Int(b[k].id as i64),
+        ),
+        col(
+            "area_mu",
+            term("面积（亩）", "Area (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(b[k].area_m2),
+        ),
+        col(
+            "records",
+            term("腾退记录", "Records"),
+            Kind::List,
+            |&k: &usize| Value::plain_list(b[k].records.iter().map(|&r| records[r].id.clone())),
+        ),
+        col(
+            "effective",
+            term("计入有效面积", "Counted as effective"),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(b[k].effective),
+        ),
+        col(
+            "contiguous",
+            term("连片", "Contiguous"),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(b[k].contiguous),
+        ),
+    ];
+    Table::new(
+        "vacated_blocks",
+        term("腾退连片区块", "Vacated blocks"),
+        columns,
+        (0..b.len()).collect(),
+    )
+    .located(GeometryKind::MultiPolygon, move |&k: &usize| {
+        Some(Shape::Polygons(&b[k].geometry))
+    })
+}
+
+/// Every failed check of the vacated-land records.
+pub fn vacated_checks(o: &Outcome, lang: Lang) -> Table<'_, CheckRow> {
+    let columns = vec![
+        col(
+            "check",
+            term("核查项", "Check"),
+            Kind::Code,
+            move |r: &CheckRow| Value::term(r.check.name(), r.check.term(), lang),
+        )
+        .width(14.0),
+        col(
+            "record_id",
+            term("腾退编号", "Record"),
+            Kind::Text,
+            |r: &CheckRow| Value::Text(Cow::Owned(r.record.clone())),
+        )
+        .width(14.0),
+        col(
+            "status",
+            term("状态", "Status"),
+            Kind::Code,
+            move |r: &CheckRow| Value::term(r.status.name(), r.status.vacated_term(), lang),
+        ),
+        col(
+            "other",
+            term("关联（记录/企业）", "Other record or firm"),
+            Kind::Text,
+            |r: &CheckRow| Value::Text(Cow::Owned(r.other.clone())),
+        )
+        .width(22.0),
+        // mu or percentage points by row, which the unit column says
+        col(
+            "value",
+            term("数值", "Value"),
+            Kind::MU,
+            |r: &CheckRow| r.value.map_or(Value::Null, |v| Value::NumAs(v, r.kind)),
+        ),
+        col(
+            "unit",
+            term("单位", "Unit"),
+            Kind::Code,
+            move |r: &CheckRow| r.unit.map_or(Value::Null, |u| Value::term(u.en, u, lang)),
+        )
+        .width(6.0),
+        col(
+            "detail",
+            term("说明", "Detail"),
+            Kind::Code,
+            move |r: &CheckRow| {
+                // the CSV, read by programs, says it in English
+                Value::Code(
+                    Some(Cow::Owned(vocab::check_detail(&r.detail, Lang::En))),
+                    Cow::Owned(vocab::check_detail(&r.detail, lang)),
+                )
+            },
+        )
+        .width(44.0),
+    ];
+    Table::new(
+        "vacated_checks",
+        term("腾退核查", "Vacated-land checks"),
+        columns,
+        vacated_check_rows(o),
+    )
+}
+
+/// Vacated land month by month against the goal.
+pub fn timeline(o: &Outcome) -> Table<'_, usize> {
+    let t = &vacated_outcome(o).timeline;
+    let target = o.project.targets.vacated_mu;
+    let columns = vec![
+        col(
+            "month",
+            term("月份", "Month"),
+            Kind::Text,
+            |&k: &usize| Value::text(&t[k].month),
+        ),
+        col(
+            "records",
+            term("腾退记录", "Records"),
+            Kind::Int,
+            |&k: &usize| Value::Int(t[k].records as i64),
+        ),
+        col(
+            "added_mu",
+            term("新增（亩）", "Added (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(t[k].added_m2),
+        ),
+        col(
+            "cumulative_mu",
+            term("累计（亩）", "Cumulative (mu)"),
+            Kind::MU,
+            |&k: &usize| mu(t[k].cumulative_m2),
+        ),
+        col(
+            "target_mu",
+            term("目标（亩）", "Goal (mu)"),
+            Kind::real(2),
+            move |_: &usize| Value::Num(target),
+        ),
+        col(
+            "progress",
+            term("完成进度", "Progress"),
+            Kind::SHARE,
+            move |&k: &usize| Value::Num(m2_to_mu(t[k].cumulative_m2) / target),
+        ),
+    ];
+    Table::new(
+        "timeline",
+        term("腾退进度", "Vacated land by month"),
+        columns,
+        (0..t.len()).collect(),
+    )
 }
 
 /// One failed check of a vacated-land record, with its figures.
@@ -299,7 +656,8 @@ pub struct CheckRow {
     /// The other record of an overlap, or the occupying firm's credit code.
     pub other: String,
     pub value: Option<f64>,
-    pub decimals: usize,
+    /// The value's kind: mu or percentage points.
+    pub kind: Kind,
     /// The value's unit: mu or percent ([`vocab::MU`], [`vocab::PERCENT`]).
     pub unit: Option<Term>,
     pub detail: CheckDetail,
@@ -312,17 +670,16 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
         return Vec::new();
     };
     let ents = &o.model.enterprises;
-    let row =
-        |check, r: usize, other: String, value: Option<f64>, decimals, unit, detail| CheckRow {
-            check,
-            record: records[r].id.clone(),
-            status: records[r].status,
-            other,
-            value,
-            decimals,
-            unit,
-            detail,
-        };
+    let row = |check, r: usize, other: String, value: Option<f64>, kind, unit, detail| CheckRow {
+        check,
+        record: records[r].id.clone(),
+        status: records[r].status,
+        other,
+        value,
+        kind,
+        unit,
+        detail,
+    };
     let mut rows = Vec::new();
     for ov in &v.overlaps {
         rows.push(row(
@@ -330,7 +687,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
             ov.a,
             records[ov.b].id.clone(),
             Some(m2_to_mu(ov.area_m2)),
-            4,
+            Kind::MU,
             Some(vocab::MU),
             CheckDetail::Overlap {
                 other: records[ov.b].id.clone(),
@@ -345,7 +702,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
                 k,
                 String::new(),
                 f.claim_difference.map(|d| d * 100.0),
-                2,
+                Kind::POINTS,
                 Some(vocab::PERCENT),
                 CheckDetail::Claim {
                     claimed_mu: grouped(r.claimed_mu.unwrap_or(0.0), 2),
@@ -370,7 +727,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
                 k,
                 ents[e].credit_code.clone(),
                 None,
-                0,
+                Kind::MU,
                 None,
                 CheckDetail::Occupied {
                     firm: ents[e].name.clone(),
@@ -386,7 +743,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
                 k,
                 String::new(),
                 None,
-                0,
+                Kind::MU,
                 None,
                 CheckDetail::Undated,
             ));
@@ -399,7 +756,7 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
                 k,
                 String::new(),
                 Some(m2_to_mu(f.outside_m2)),
-                4,
+                Kind::MU,
                 Some(vocab::MU),
                 CheckDetail::Outside {
                     mu: grouped(m2_to_mu(f.outside_m2), 2),
@@ -411,65 +768,169 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
     rows
 }
 
-fn write_townships(o: &Outcome, staging: &Staging) -> Result<()> {
-    let rows = o.townships.iter().map(|t| {
-        let vt = t.vacated.as_ref();
-        vec![
-            t.code.clone(),
-            // the unknown row says so; a township without a name stays blank
-            if t.code.is_empty() {
-                t.label(Lang::En).to_string()
-            } else {
-                t.name.clone()
-            },
-            t.parcels.to_string(),
-            fixed(m2_to_mu(t.area_m2), 4),
-            t.industrial_parcels.to_string(),
-            t.scattered_parcels.to_string(),
-            fixed(m2_to_mu(t.scattered_m2), 4),
-            t.enterprises.to_string(),
-            t.targets.to_string(),
-            t.targets_done.to_string(),
-            t.overdue.to_string(),
-            t.parks.to_string(),
-            fixed(m2_to_mu(t.park_land_m2), 4),
-            t.vacated_records().to_string(),
-            opt_mu(vt.map(|t| t.gross_m2)),
-            opt_mu(vt.map(|t| t.effective_m2)),
-            opt_mu(vt.map(|t| t.planned_m2)),
-            opt_mu(vt.map(|t| t.in_progress_m2)),
-            t.vacated_target_mu.map(|g| fixed(g, 2)).unwrap_or_default(),
-            t.vacated_progress()
-                .map(|p| fixed(p, 4))
-                .unwrap_or_default(),
-        ]
-    });
-    staging.write("townships.csv", |w| {
-        csv_with_bom(
-            w,
-            &[
-                "code",
-                "name",
-                "parcels",
-                "area_mu",
-                "industrial_parcels",
-                "scattered_parcels",
-                "scattered_mu",
-                "enterprises",
-                "targets",
-                "targets_done",
-                "overdue",
-                "parks",
-                "park_land_mu",
-                "vacated_records",
-                "vacated_gross_mu",
-                "vacated_effective_mu",
-                "vacated_planned_mu",
-                "vacated_in_progress_mu",
-                "vacated_target_mu",
-                "vacated_progress",
-            ],
-            rows,
+/// A township row where it lies: the rows of [`townships`].
+pub struct TownRow<'a> {
+    pub row: &'a TownshipRow,
+    pub shape: Option<&'a MultiPolygon<f64>>,
+}
+
+/// The township table's rows, the row of unknown township included.
+pub fn township_rows(o: &Outcome) -> Vec<TownRow<'_>> {
+    o.townships
+        .iter()
+        .map(|row| TownRow { row, shape: None })
+        .collect()
+}
+
+/// The townships layer's polygons, each with its township's row.
+pub fn township_polygons(o: &Outcome) -> Vec<TownRow<'_>> {
+    let polygons = o.model.townships.as_deref().unwrap_or(&[]);
+    polygons
+        .iter()
+        .filter_map(|t| {
+            let row = o.townships.iter().find(|r| r.code == t.code)?;
+            Some(TownRow {
+                row,
+                shape: Some(&t.geometry),
+            })
+        })
+        .collect()
+}
+
+/// A township table's count.
+fn count<'a>(
+    name: &'static str,
+    label: Term,
+    f: fn(&TownshipRow) -> usize,
+) -> Column<'a, TownRow<'a>> {
+    col(name, label, Kind::Int, move |r: &TownRow| {
+        Value::Int(f(r.row) as i64)
+    })
+}
+
+/// A township table's area, given in m², shown in mu.
+fn area<'a>(
+    name: &'static str,
+    label: Term,
+    f: impl Fn(&TownshipRow) -> Option<f64> + Send + Sync + 'a,
+) -> Column<'a, TownRow<'a>> {
+    col(name, label, Kind::MU, move |r: &TownRow| {
+        Value::opt_num(f(r.row).map(m2_to_mu))
+    })
+}
+
+/// The township's name; files name the unknown row in English, and a
+/// township without a name stays blank.
+fn township_name<'a>(lang: Lang) -> Column<'a, TownRow<'a>> {
+    col(
+        "name",
+        term("乡镇（街道）", "Township"),
+        Kind::Code,
+        move |r: &TownRow| {
+            let t = r.row;
+            let id = match t.code.is_empty() {
+                true => vocab::UNKNOWN_TOWNSHIP.en,
+                false => t.name.as_str(),
+            };
+            let id = (!id.is_empty()).then_some(Cow::Borrowed(id));
+            Value::Code(id, Cow::Borrowed(t.label(lang)))
+        },
+    )
+    .width(12.0)
+}
+
+/// The township table: each township's parcels, firms, parks and vacated
+/// land, over `rows`.
+pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
+    let vacated = |f: fn(&TownshipVacated) -> f64| move |t: &TownshipRow| t.vacated.as_ref().map(f);
+    let columns = vec![
+        col(
+            "code",
+            term("乡镇代码", "Code"),
+            Kind::Text,
+            |r: &TownRow| Value::text(&r.row.code),
         )
+        .width(11.0),
+        township_name(lang),
+        count("parcels", term("图斑数", "Parcels"), |t| t.parcels),
+        area("area_mu", term("面积（亩）", "Area (mu)"), |t| {
+            Some(t.area_m2)
+        })
+        .width(11.0),
+        count(
+            "industrial_parcels",
+            term("工业图斑", "Industrial parcels"),
+            |t| t.industrial_parcels,
+        ),
+        count(
+            "scattered_parcels",
+            term("零散地块", "Scattered plots"),
+            |t| t.scattered_parcels,
+        ),
+        area(
+            "scattered_mu",
+            term("零散面积（亩）", "Scattered (mu)"),
+            |t| Some(t.scattered_m2),
+        ),
+        count("enterprises", term("企业数", "Firms"), |t| t.enterprises).width(7.0),
+        count("targets", term("整治对象", "Targets"), |t| t.targets),
+        count("targets_done", term("已销号", "Done"), |t| {
+            t.targets_done
+        })
+        .width(7.0),
+        count("overdue", term("逾期未销号", "Overdue"), |t| t.overdue),
+        count("parks", term("小微园", "Parks"), |t| t.parks).width(7.0),
+        area(
+            "park_land_mu",
+            term("园区用地（亩）", "Park land (mu)"),
+            |t| Some(t.park_land_m2),
+        ),
+        count(
+            "vacated_records",
+            term("腾退记录", "Vacated records"),
+            |t| t.vacated_records(),
+        ),
+        area(
+            "vacated_gross_mu",
+            term("腾退面积（亩）", "Vacated (mu)"),
+            vacated(|v| v.gross_m2),
+        ),
+        area(
+            "vacated_effective_mu",
+            term("有效面积（亩）", "Effective (mu)"),
+            vacated(|v| v.effective_m2),
+        ),
+        area(
+            "vacated_planned_mu",
+            term("计划腾退（亩）", "Planned (mu)"),
+            vacated(|v| v.planned_m2),
+        ),
+        area(
+            "vacated_in_progress_mu",
+            term("腾退中（亩）", "Vacating (mu)"),
+            vacated(|v| v.in_progress_m2),
+        ),
+        col(
+            "vacated_target_mu",
+            term("腾退目标（亩）", "Vacated goal (mu)"),
+            Kind::real(2),
+            |r: &TownRow| Value::opt_num(r.row.vacated_target_mu),
+        ),
+        col(
+            "vacated_progress",
+            term("腾退进度", "Vacated progress"),
+            Kind::SHARE,
+            |r: &TownRow| Value::opt_num(r.row.vacated_progress()),
+        )
+        .width(9.0),
+    ];
+    Table::new(
+        "townships",
+        term("乡镇（街道）", "Townships"),
+        columns,
+        rows,
+    )
+    .located(GeometryKind::MultiPolygon, |r: &TownRow| {
+        r.shape.map(Shape::Polygons)
     })
 }

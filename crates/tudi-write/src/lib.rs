@@ -18,6 +18,7 @@ pub mod report;
 mod rtree;
 mod staging;
 pub mod styles;
+pub mod table;
 
 use std::borrow::Cow;
 use std::io::{self, Write};
