@@ -51,7 +51,17 @@ static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 pub fn abandon_unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     let mut live = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
     for dir in live.drain(..) {
-        let _ = fs::remove_dir_all(dir);
+        // Out of the writers' way first: a writer thread still running
+        // would otherwise create its next file in the folder while it is
+        // being removed, and the folder would stay. The new name keeps the
+        // prefix, so a later run removes it if this process dies first.
+        let mut gone = dir.clone().into_os_string();
+        gone.push(".abandoned");
+        let target = match fs::rename(&dir, &gone) {
+            Ok(()) => PathBuf::from(gone),
+            Err(_) => dir,
+        };
+        let _ = fs::remove_dir_all(target);
     }
     live
 }
