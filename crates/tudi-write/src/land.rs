@@ -173,10 +173,39 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
 
 /// Industrial parcels whose FAR is under the minimum.
 pub fn low_density_parcels(o: &Outcome) -> Table<'_, usize> {
-    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
     let blocks = &o.blocks;
     let mut columns = parcel_columns(o);
+    columns.extend(density_columns(o));
     columns.extend([
+        col(
+            "block_id",
+            term("地块群编号", "Block"),
+            Kind::Int,
+            |&i: &usize| Value::opt_int(blocks.block_of[i].map(|b| blocks.blocks[b].id as i64)),
+        ),
+        col(
+            "scattered",
+            term("零散", "Scattered"),
+            Kind::Bool,
+            |&i: &usize| Value::Bool(blocks.scattered[i]),
+        ),
+    ]);
+    let parcels = &o.model.parcels;
+    Table::new(
+        "low_density_parcels",
+        term("低效工业用地", "Low-density industrial land"),
+        columns,
+        o.far.low_density.clone(),
+    )
+    .located(GeometryKind::MultiPolygon, move |&i: &usize| {
+        Some(Shape::Polygons(&parcels[i].geometry))
+    })
+}
+
+/// A parcel's buildings: floor area, footprint, FAR, density and count.
+fn density_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
+    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
+    vec![
         col(
             "floor_area_m2",
             term("建筑面积（㎡）", "Floor area (m²)"),
@@ -207,29 +236,7 @@ pub fn low_density_parcels(o: &Outcome) -> Table<'_, usize> {
             Kind::Int,
             move |&i: &usize| Value::Int(density(i).buildings as i64),
         ),
-        col(
-            "block_id",
-            term("地块群编号", "Block"),
-            Kind::Int,
-            |&i: &usize| Value::opt_int(blocks.block_of[i].map(|b| blocks.blocks[b].id as i64)),
-        ),
-        col(
-            "scattered",
-            term("零散", "Scattered"),
-            Kind::Bool,
-            |&i: &usize| Value::Bool(blocks.scattered[i]),
-        ),
-    ]);
-    let parcels = &o.model.parcels;
-    Table::new(
-        "low_density_parcels",
-        term("低效工业用地", "Low-density industrial land"),
-        columns,
-        o.far.low_density.clone(),
-    )
-    .located(GeometryKind::MultiPolygon, move |&i: &usize| {
-        Some(Shape::Polygons(&parcels[i].geometry))
-    })
+    ]
 }
 
 /// Every industrial parcel's floor area and FAR.
@@ -238,7 +245,7 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
     let density = |i: usize| o.far.parcels[i].unwrap_or_default();
     let blocks = &o.blocks;
     let min = o.project.rules.min_parcel_far;
-    let columns = vec![
+    let mut columns = vec![
         col(
             "id",
             term("图斑标识码", "Parcel"),
@@ -275,36 +282,9 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
             Kind::MU,
             |&i: &usize| mu(p[i].area_m2),
         ),
-        col(
-            "floor_area_m2",
-            term("建筑面积（㎡）", "Floor area (m²)"),
-            Kind::M2,
-            move |&i: &usize| Value::Num(density(i).floor_area_m2),
-        ),
-        col(
-            "footprint_m2",
-            term("基底面积（㎡）", "Footprint (m²)"),
-            Kind::M2,
-            move |&i: &usize| Value::Num(density(i).footprint_m2),
-        ),
-        col(
-            "far",
-            term("容积率", "FAR"),
-            Kind::real(4),
-            move |&i: &usize| Value::Num(density(i).far()),
-        ),
-        col(
-            "building_density",
-            term("建筑密度", "Building density"),
-            Kind::SHARE,
-            move |&i: &usize| Value::Num(density(i).coverage()),
-        ),
-        col(
-            "buildings",
-            term("楼栋数", "Buildings"),
-            Kind::Int,
-            move |&i: &usize| Value::Int(density(i).buildings as i64),
-        ),
+    ];
+    columns.extend(density_columns(o));
+    columns.extend([
         col(
             "block_far",
             term("地块群容积率", "Block FAR"),
@@ -317,7 +297,7 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
             Kind::Bool,
             move |&i: &usize| Value::Bool(density(i).far() < min),
         ),
-    ];
+    ]);
     let rows = (0..p.len())
         .filter(|&i: &usize| o.far.parcels.get(i).is_some_and(|d| d.is_some()))
         .collect();

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use super::escape;
 use super::palette::{self, Class, Look, Weight};
 pub use super::palette::{Color, DARK};
-use tudi_core::vocab::Lang;
+use tudi_core::vocab::{self, Lang};
 
 /// A font every label and layout text names: Debian's `fonts-noto-cjk`.
 pub const FONT: &str = "Noto Sans CJK SC";
@@ -354,7 +354,7 @@ pub fn scattered_parcels(max_mu: f64, lang: Lang) -> Style {
         description: palette::scattered(max_mu).label(lang).into(),
         renderer: Renderer::Single(Symbol::of(&palette::scattered(max_mu).look)),
         label: Some(Label {
-            expression: number_label("area_mu", 2, "", lang.pick("亩", "mu")),
+            expression: number_label("area_mu", 2, "", vocab::MU.get(lang)),
             size_pt: 7.0,
             color: Color::rgb(120, 0, 0),
             priority: 5,
