@@ -244,7 +244,7 @@ pub struct TownshipFields {
 /// [`DispositionRule`] once, when the file is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleSpec {
+pub(crate) struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub all: Vec<String>,

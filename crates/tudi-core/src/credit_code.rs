@@ -13,16 +13,16 @@
 /// The code alphabet; a character's value is its index. 31 characters:
 /// the digits and the 21 capitals other than I, O, S, V and Z (note the
 /// `M`, which every newer organisation code starts with, as in `MA2…`).
-pub const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+pub(crate) const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights of positions 1–17 (3^(i−1) mod 31).
-pub const WEIGHTS: [u32; 17] = [
+pub(crate) const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
 /// Value of one code character (upper case expected), or `None` when it is
 /// not in the alphabet.
-pub fn char_value(c: char) -> Option<u32> {
+pub(crate) fn char_value(c: char) -> Option<u32> {
     if !c.is_ascii() {
         return None;
     }

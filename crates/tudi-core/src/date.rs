@@ -74,7 +74,7 @@ impl Date {
     }
 
     /// The date `days` after 1970-01-01.
-    pub fn from_days_since_epoch(days: i64) -> Date {
+    pub(crate) fn from_days_since_epoch(days: i64) -> Date {
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
@@ -94,11 +94,6 @@ impl Date {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         Date::from_days_since_epoch((secs + 8 * 3600).div_euclid(86_400))
-    }
-
-    /// `YYYY-MM`, the month a record counts in on the time line.
-    pub fn month_key(self) -> String {
-        format!("{:04}-{:02}", self.year, self.month)
     }
 }
 

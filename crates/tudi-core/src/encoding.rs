@@ -26,11 +26,11 @@ pub fn encoding(name: &str) -> Option<&'static Encoding> {
 }
 
 /// The names listed when an encoding is not known.
-pub const KNOWN: &str = "UTF-8, GBK (CP936), GB18030, GB2312, Big5 (CP950), Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, UTF-16BE, windows-1250 to windows-1258, ISO-8859-2 to ISO-8859-16, KOI8-R, KOI8-U, IBM866, macintosh (or any other label of the WHATWG Encoding Standard)";
+pub(crate) const KNOWN: &str = "UTF-8, GBK (CP936), GB18030, GB2312, Big5 (CP950), Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, UTF-16BE, windows-1250 to windows-1258, ISO-8859-2 to ISO-8859-16, KOI8-R, KOI8-U, IBM866, macintosh (or any other label of the WHATWG Encoding Standard)";
 
 /// The problem with an encoding name, if it is not known; `at` names the
 /// project-file key.
-pub fn check_name(name: &str, at: &Location) -> Option<Problem> {
+pub(crate) fn check_name(name: &str, at: &Location) -> Option<Problem> {
     encoding(name).is_none().then(|| Problem {
         at: at.clone(),
         message: format!("unknown encoding '{name}'; known encodings: {KNOWN}"),

@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
-use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic, PolygonArea, Winding};
+use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 
 /// CGCS2000 / GRS80 semi-major axis (m).
 pub const GRS80_A: f64 = 6_378_137.0;
@@ -18,7 +18,7 @@ pub const GRS80_A: f64 = 6_378_137.0;
 /// anything measured here, so one constant serves both.
 pub const GRS80_F: f64 = 1.0 / 298.257_222_101;
 /// Square metres per 亩 (mu): 15 mu = 1 ha.
-pub const M2_PER_MU: f64 = 10000.0 / 15.0;
+pub(crate) const M2_PER_MU: f64 = 10000.0 / 15.0;
 
 /// Edges longer than this (measured in the projection, whose scale is within
 /// a few parts per thousand of 1 where it is fitted) are densified along the
@@ -28,7 +28,7 @@ pub const M2_PER_MU: f64 = 10000.0 / 15.0;
 /// quadrilateral is within ~1e-9 of GeographicLib on a province fit (2e-9
 /// on a nationwide fit), shrinking with the square of the spacing; parcel
 /// edges are almost all shorter, so the hot path rarely takes this branch.
-pub const DENSIFY_M: f64 = 500.0;
+pub(crate) const DENSIFY_M: f64 = 500.0;
 
 /// Converts square metres to mu (1 mu = 10000/15 m²).
 ///
@@ -86,35 +86,6 @@ impl VertexMemo {
 /// Geodesic distance in metres on GRS80 between two lon/lat points (degrees).
 pub fn geodesic_distance(a: Coord<f64>, b: Coord<f64>) -> f64 {
     grs80().inverse(a.y, a.x, b.y, b.x)
-}
-
-/// Signed GeographicLib area of one ring (positive counter-clockwise).
-fn geodesic_ring_area(ring: &LineString<f64>) -> f64 {
-    let mut pts = ring.0.as_slice();
-    if pts.len() > 1 && pts.first() == pts.last() {
-        pts = &pts[..pts.len() - 1];
-    }
-    if pts.len() < 3 {
-        return 0.0;
-    }
-    let mut pa = PolygonArea::new(grs80(), Winding::CounterClockwise);
-    for c in pts {
-        pa.add_point(c.y, c.x);
-    }
-    // `sign = true`: a clockwise ring gives a negative area instead of the
-    // Earth's area minus the ring, so `abs` makes it orientation-independent.
-    pa.compute(true).1
-}
-
-/// Reference ellipsoidal area (m²) of a lon/lat polygon with geodesic edges,
-/// by GeographicLib: |exterior| − Σ|holes|, whatever the ring orientation.
-/// About 20× slower than [`EqualArea::polygon_area`]; for tests and checks.
-pub fn geodesic_polygon_area(p: &Polygon<f64>) -> f64 {
-    geodesic_ring_area(p.exterior()).abs()
-        - p.interiors()
-            .iter()
-            .map(|r| geodesic_ring_area(r).abs())
-            .sum::<f64>()
 }
 
 /// Terms of the series atanh(z)/z = Σ z^{2k}/(2k+1), z = e·sin φ: with
@@ -358,7 +329,7 @@ impl EqualArea {
 
     /// Ellipsoidal area (m²): |exterior| − Σ|holes|, independent of ring
     /// orientation.
-    pub fn polygon_area(&self, p: &Polygon<f64>) -> f64 {
+    pub(crate) fn polygon_area(&self, p: &Polygon<f64>) -> f64 {
         self.polygon_area_by(p, &mut |c| self.forward(c))
     }
 
@@ -410,17 +381,17 @@ impl EqualArea {
 
     /// Projects a lon/lat polygon to metres, vertex by vertex (no
     /// densification: at parcel scale the edges stay straight enough).
-    pub fn project_polygon(&self, p: &Polygon<f64>) -> Polygon<f64> {
+    pub(crate) fn project_polygon(&self, p: &Polygon<f64>) -> Polygon<f64> {
         Self::map_polygon(p, |c| self.forward(c))
     }
 
     /// Projects a lon/lat multipolygon to metres, vertex by vertex.
-    pub fn project_multi_polygon(&self, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    pub(crate) fn project_multi_polygon(&self, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
         MultiPolygon(mp.0.iter().map(|p| self.project_polygon(p)).collect())
     }
 
     /// Brings a projected multipolygon back to lon/lat degrees.
-    pub fn unproject_multi_polygon(&self, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    pub(crate) fn unproject_multi_polygon(&self, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
         MultiPolygon(
             mp.0.iter()
                 .map(|p| Self::map_polygon(p, |c| self.inverse(c)))
@@ -433,6 +404,36 @@ impl EqualArea {
 pub(crate) mod tests {
     use super::*;
     use geo::coord;
+    use geographiclib_rs::{PolygonArea, Winding};
+
+    /// Signed GeographicLib area of one ring (positive counter-clockwise).
+    fn geodesic_ring_area(ring: &LineString<f64>) -> f64 {
+        let mut pts = ring.0.as_slice();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts = &pts[..pts.len() - 1];
+        }
+        if pts.len() < 3 {
+            return 0.0;
+        }
+        let mut pa = PolygonArea::new(grs80(), Winding::CounterClockwise);
+        for c in pts {
+            pa.add_point(c.y, c.x);
+        }
+        // `sign = true`: a clockwise ring gives a negative area instead of the
+        // Earth's area minus the ring, so `abs` makes it orientation-independent.
+        pa.compute(true).1
+    }
+
+    /// Reference ellipsoidal area (m²) of a lon/lat polygon with geodesic edges,
+    /// by GeographicLib: |exterior| − Σ|holes|, whatever the ring orientation.
+    /// About 20× slower than [`EqualArea::polygon_area`]; the tests' reference.
+    fn geodesic_polygon_area(p: &Polygon<f64>) -> f64 {
+        geodesic_ring_area(p.exterior()).abs()
+            - p.interiors()
+                .iter()
+                .map(|r| geodesic_ring_area(r).abs())
+                .sum::<f64>()
+    }
 
     /// Tiny seeded PRNG (splitmix64) so the random cases are reproducible.
     pub(crate) struct SplitMix64(pub u64);

@@ -65,7 +65,7 @@ impl PolygonIndex {
     }
 
     /// Positions of polygons whose envelope contains the point.
-    pub fn candidates_at(&self, c: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn candidates_at(&self, c: Coord<f64>) -> impl Iterator<Item = usize> + '_ {
         self.trees
             .iter()
             .flat_map(move |t| t.locate_all_at_point(&[c.x, c.y]))
@@ -73,7 +73,7 @@ impl PolygonIndex {
     }
 
     /// Positions of polygons whose envelope intersects the box.
-    pub fn candidates_in(
+    pub(crate) fn candidates_in(
         &self,
         min: Coord<f64>,
         max: Coord<f64>,
@@ -87,7 +87,7 @@ impl PolygonIndex {
 
     /// Positions of polygons that contain the point, boundary included;
     /// `polygon(i)` gives the indexed polygon at position `i`.
-    pub fn containing<'a, F>(
+    pub(crate) fn containing<'a, F>(
         &'a self,
         polygon: F,
         c: Coord<f64>,

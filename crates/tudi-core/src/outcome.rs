@@ -269,7 +269,7 @@ impl Outcome {
         counts
     }
 
-    pub fn is_industrial(&self, parcel: usize) -> bool {
+    pub(crate) fn is_industrial(&self, parcel: usize) -> bool {
         self.blocks.block_of[parcel].is_some()
     }
 

@@ -60,7 +60,7 @@ impl Term {
 
 /// Yes and no, in cells that hold a flag.
 pub const YES: Term = Term::new("是", "yes");
-pub const NO: Term = Term::new("否", "no");
+pub(crate) const NO: Term = Term::new("否", "no");
 /// The row of things whose township is not known.
 pub const UNKNOWN_TOWNSHIP: Term = Term::new("（乡镇不明）", "(township unknown)");
 /// The whole district, as a scope beside townships.
@@ -69,10 +69,8 @@ pub const DISTRICT: Term = Term::new("全区", "District");
 /// Units, as products print them after a number.
 pub const MU: Term = Term::new("亩", "mu");
 pub const M2: Term = Term::new("㎡", "m²");
-pub const WAN_YUAN: Term = Term::new("万元", "10k yuan");
-pub const FIRMS: Term = Term::new("家", "firms");
-pub const PARKS: Term = Term::new("个", "parks");
-pub const RECORDS: Term = Term::new("条", "records");
+pub(crate) const FIRMS: Term = Term::new("家", "firms");
+pub(crate) const PARKS: Term = Term::new("个", "parks");
 pub const PERCENT: Term = Term::new("%", "%");
 
 pub fn yes_no(b: bool) -> Term {

@@ -47,7 +47,7 @@ pub struct BlockRules<'a> {
 
 /// Builds the blocks. `in_village[i]` tells whether parcel `i` is in a
 /// village area.
-pub fn blocks(
+pub(crate) fn blocks(
     parcels: &[Parcel],
     in_village: &[bool],
     projection: &EqualArea,
@@ -118,7 +118,7 @@ fn planar_area(mp: &MultiPolygon<f64>) -> f64 {
 /// Groups the (projected) polygons into clusters of polygons within `gap`
 /// metres on the ground, transitively. Each cluster lists positions in
 /// `polygons`, ascending; clusters come in order of their first member.
-pub fn cluster(
+pub(crate) fn cluster(
     polygons: &[MultiPolygon<f64>],
     projection: &EqualArea,
     gap: f64,

@@ -71,7 +71,7 @@ impl Disposition {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Disposition> {
+    pub(crate) fn from_name(name: &str) -> Option<Disposition> {
         Disposition::ALL.into_iter().find(|d| d.name() == name)
     }
 }
@@ -88,7 +88,7 @@ pub struct Context<'a> {
 
 /// The parcel each enterprise stands in: the one containing it; on a
 /// shared edge or vertex, the one with the smallest id.
-pub fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
+pub(crate) fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
     model
         .enterprises
         .par_iter()
@@ -101,7 +101,7 @@ pub fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
 }
 
 /// Assesses every enterprise.
-pub fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
+pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
     let parcel_of = locate(model, ctx);
     let duplicate_of = plausibility::duplicate_of(&model.enterprises);
     let mut duplicate_rows = vec![Vec::new(); model.enterprises.len()];

@@ -111,7 +111,7 @@ pub struct FarRules {
 }
 
 /// Sets every building's ellipsoidal footprint (m²).
-pub fn measure_buildings(buildings: &mut [Building], projection: &EqualArea) {
+pub(crate) fn measure_buildings(buildings: &mut [Building], projection: &EqualArea) {
     buildings
         .par_iter_mut()
         .for_each(|b| b.footprint_m2 = projection.multi_polygon_area(&b.geometry));
@@ -255,7 +255,7 @@ fn totals(parks: &[ParkStats], rules_apply: bool) -> ParkTotals {
 /// The whole FAR analysis. Without a buildings layer only the parks' land
 /// and enterprises are known; floor areas stay zero and nothing is flagged.
 #[allow(clippy::too_many_arguments)]
-pub fn far(
+pub(crate) fn far(
     parcels: &[Parcel],
     parcel_index: &PolygonIndex,
     blocks: &Blocks,

@@ -9,7 +9,7 @@ use crate::model::{union_rect, Parcel};
 
 /// The extent of some valid polygons (`None` when there are none): of
 /// their exterior rings, which hold the holes.
-pub fn bounds<'a>(
+pub(crate) fn bounds<'a>(
     polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
 ) -> Option<Rect<f64>> {
     let extent = |coords: &[Coord<f64>]| -> Option<Rect<f64>> {
@@ -35,7 +35,7 @@ pub fn bounds<'a>(
 
 /// The equal-area projection fitted to an extent (used for areas and for
 /// metric work), or one for Jiaxing when there is none.
-pub fn projection_over(bounds: Option<Rect<f64>>) -> EqualArea {
+pub(crate) fn projection_over(bounds: Option<Rect<f64>>) -> EqualArea {
     EqualArea::fitted(bounds.unwrap_or(Rect::new((120.0, 30.0), (121.0, 31.0))))
 }
 
@@ -47,7 +47,7 @@ pub fn projection_for<'a>(
 }
 
 /// Sets every parcel's ellipsoidal area (m²).
-pub fn measure(parcels: &mut [Parcel], projection: &EqualArea) {
+pub(crate) fn measure(parcels: &mut [Parcel], projection: &EqualArea) {
     parcels.par_iter_mut().with_min_len(4096).for_each_init(
         || projection.memo(),
         |memo, p| p.area_m2 = projection.multi_polygon_area_memo(&p.geometry, memo),
@@ -66,7 +66,7 @@ pub struct AreaMismatch {
 
 /// (measured − official) / official; infinite when the official area is
 /// not positive.
-pub fn relative_difference(measured_m2: f64, official_m2: f64) -> f64 {
+pub(crate) fn relative_difference(measured_m2: f64, official_m2: f64) -> f64 {
     if official_m2 > 0.0 {
         (measured_m2 - official_m2) / official_m2
     } else {
@@ -76,7 +76,7 @@ pub fn relative_difference(measured_m2: f64, official_m2: f64) -> f64 {
 
 /// Parcels whose measured area differs from TBMJ by more than `tolerance`
 /// (relative), in model order.
-pub fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> {
+pub(crate) fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMismatch> {
     parcels
         .par_iter()
         .enumerate()
@@ -105,7 +105,7 @@ fn inside_point(mp: &MultiPolygon<f64>) -> Option<geo::Coord<f64>> {
 /// Whether each parcel is in a village area: its CZCSXM starts with one of
 /// `prefixes` (203, 203A), or, where it has no CZCSXM, its interior point
 /// lies in the villages layer.
-pub fn in_village(
+pub(crate) fn in_village(
     parcels: &[Parcel],
     villages: Option<&ZoneIndex>,
     prefixes: &[String],

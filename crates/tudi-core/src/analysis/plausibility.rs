@@ -36,15 +36,15 @@ use crate::model::{union_rect, Enterprise, Model, Parcel};
 
 /// More than this share of a layer off the parcels, or of the parcels off
 /// their TBMJ, is an error.
-pub const MOSTLY: f64 = 0.5;
+pub(crate) const MOSTLY: f64 = 0.5;
 /// The parcels' extent is widened by this (degrees, about 1 km) before
 /// asking what lies outside it: an enterprise geocoded to a road just over
 /// the district's edge is no sign of a wrong CRS.
-pub const MARGIN_DEG: f64 = 0.01;
+pub(crate) const MARGIN_DEG: f64 = 0.01;
 /// Fewer parcels with TBMJ than this say nothing about its units.
-pub const MIN_OFFICIAL: usize = 10;
+pub(crate) const MIN_OFFICIAL: usize = 10;
 /// At most this many parcels are measured for the TBMJ check.
-pub const SAMPLE: usize = 10_000;
+pub(crate) const SAMPLE: usize = 10_000;
 
 /// What the checks found: errors (exit 2) and warnings.
 #[derive(Debug, Default)]
@@ -266,7 +266,7 @@ fn official_areas(parcels: &[Parcel], extent: Rect<f64>, tolerance: f64) -> Opti
 /// For each enterprise, the position of the first enterprise (in ledger
 /// order) with the same credit code, when that is another one. Codes are
 /// compared trimmed and in upper case; empty codes are no one's duplicate.
-pub fn duplicate_of(enterprises: &[Enterprise]) -> Vec<Option<usize>> {
+pub(crate) fn duplicate_of(enterprises: &[Enterprise]) -> Vec<Option<usize>> {
     let mut first: HashMap<String, usize> = HashMap::new();
     enterprises
         .iter()

@@ -53,7 +53,7 @@ impl Predicate {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Predicate> {
+    pub(crate) fn from_name(name: &str) -> Option<Predicate> {
         Predicate::ALL.into_iter().find(|p| p.name() == name)
     }
 

@@ -210,7 +210,7 @@ impl Inputs<'_> {
 }
 
 /// Progress against every goal.
-pub fn report(inputs: &Inputs) -> TargetReport {
+pub(crate) fn report(inputs: &Inputs) -> TargetReport {
     let district_achieved = inputs.achieved(None);
     let district = inputs
         .targets
@@ -240,7 +240,7 @@ pub fn report(inputs: &Inputs) -> TargetReport {
 }
 
 /// Every township code met in the data, sorted.
-pub fn township_codes<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+pub(crate) fn township_codes<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
     // Hashed, then sorted: a million parcels share a few codes, and
     // sorting them all first would cost more than the rest of the table.
     let mut last = None;

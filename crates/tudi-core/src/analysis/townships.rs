@@ -45,7 +45,7 @@ impl<'a> Places<'a> {
 
     /// The code of the township polygon containing the point; on a shared
     /// boundary the smallest code.
-    pub fn township_at(&self, c: Coord<f64>) -> Option<&'a str> {
+    pub(crate) fn township_at(&self, c: Coord<f64>) -> Option<&'a str> {
         let townships = self.townships;
         self.index
             .containing(|i| &townships[i].geometry, c)
@@ -58,7 +58,7 @@ impl<'a> Places<'a> {
     }
 
     /// Every code the townships layer or the targets name.
-    pub fn known_codes(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn known_codes(&self) -> impl Iterator<Item = &str> {
         self.townships
             .iter()
             .map(|t| t.code.as_str())
@@ -119,7 +119,7 @@ impl TownshipRow {
 /// One row per township: the land, the targets, the parks and the vacated
 /// land; townships are those met in the data, the townships layer or the
 /// targets; things whose township is unknown are on a last row with no code.
-pub fn table(o: &Outcome) -> Vec<TownshipRow> {
+pub(crate) fn table(o: &Outcome) -> Vec<TownshipRow> {
     let parcels = &o.model.parcels;
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
     let findings = o.vacated.as_ref().map(|v| &v.records);

@@ -209,7 +209,7 @@ pub struct VacatedContext<'a> {
 }
 
 /// Sets every record's ellipsoidal area (m²).
-pub fn measure(records: &mut [VacatedRecord], projection: &EqualArea) {
+pub(crate) fn measure(records: &mut [VacatedRecord], projection: &EqualArea) {
     records
         .par_iter_mut()
         .for_each(|r| r.area_m2 = projection.multi_polygon_area(&r.geometry));
@@ -250,7 +250,11 @@ fn common_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
 }
 
 /// The whole vacated-land analysis.
-pub fn vacated(records: &[VacatedRecord], ctx: &VacatedContext, rules: &VacatedRules) -> Vacated {
+pub(crate) fn vacated(
+    records: &[VacatedRecord],
+    ctx: &VacatedContext,
+    rules: &VacatedRules,
+) -> Vacated {
     let projection = ctx.projection;
     let projected: Vec<MultiPolygon<f64>> = records
         .par_iter()

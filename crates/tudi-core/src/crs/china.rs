@@ -9,7 +9,7 @@ const KRASOVSKY_A: f64 = 6378245.0;
 const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
 
 /// GCJ-02 applies only inside China's rough bounding box.
-pub fn out_of_china(lon: f64, lat: f64) -> bool {
+pub(crate) fn out_of_china(lon: f64, lat: f64) -> bool {
     !(72.004..=137.8347).contains(&lon) || !(0.8293..=55.8271).contains(&lat)
 }
 
@@ -47,7 +47,7 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
 const BD_X_PI: f64 = PI * 3000.0 / 180.0;
 
 /// GCJ-02 → BD-09 (Baidu's published forward formula).
-pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
+pub(crate) fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
     let z = (lon * lon + lat * lat).sqrt() + 0.00002 * (lat * BD_X_PI).sin();
     let theta = lat.atan2(lon) + 0.000003 * (lon * BD_X_PI).cos();
     (z * theta.cos() + 0.0065, z * theta.sin() + 0.006)
@@ -103,7 +103,7 @@ pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
 
 /// BD-09 → GCJ-02: Baidu's published approximate inverse, refined by
 /// iteration into an exact inverse of [`gcj02_to_bd09`].
-pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+pub(crate) fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     let (x, y) = (lon - 0.0065, lat - 0.006);
     let z = (x * x + y * y).sqrt() - 0.00002 * (y * BD_X_PI).sin();
     let theta = y.atan2(x) - 0.000003 * (x * BD_X_PI).cos();

@@ -300,7 +300,7 @@ impl TransverseMercator {
     }
 
     /// False easting and northing (metres).
-    pub fn false_origin(&self) -> (f64, f64) {
+    pub(crate) fn false_origin(&self) -> (f64, f64) {
         (self.false_easting, self.false_northing)
     }
 

@@ -119,7 +119,7 @@ impl Enterprise {
     /// (`92…`, 个体工商户, the workshops of "低散乱"): GB 32100 puts the
     /// registering authority and the kind of entity in the first two
     /// characters.
-    pub fn is_company(&self) -> bool {
+    pub(crate) fn is_company(&self) -> bool {
         self.credit_code.starts_with("91")
     }
 }
