@@ -20,6 +20,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 from qgis.core import (
+    NULL,
+    QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsLayoutItemMap,
@@ -195,8 +197,22 @@ def check_styles(lyr, name, where):
         check(not wrong, f"{where} blocks: scattered ones pale red, others grey ({len(wrong)} not)")
     elif name == "low_density_parcels":
         s = lyr.labeling().settings()
-        check(s.fieldName.startswith("'容积率 '") and not s.displayAll,
+        check(s.isExpression and not s.displayAll,
               f"{where} low_density_parcels: label {s.fieldName}, no label over another")
+        # evaluated by QGIS itself: FAR on parcels with buildings, nothing on bare ones
+        expr = QgsExpression(s.fieldName)
+        ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(lyr))
+        texts = {}
+        for f in lyr.getFeatures():
+            ctx.setFeature(f)
+            text = expr.evaluate(ctx)
+            text = None if text is None or text == NULL else text
+            has = f["far"] not in (None, NULL) and f["far"] > 0
+            texts.setdefault(has, set()).add(text)
+        built = sorted(t for t in texts.get(True, set()) if t is not None)
+        check(texts.get(True) and all(t and t.startswith("容积率 ") for t in texts[True])
+              and texts.get(False, {None}) == {None},
+              f"{where} low_density_parcels: {len(built)} FAR labels such as {built[:1]}, none on bare parcels")
 
 
 def main():

@@ -426,7 +426,8 @@ fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> 
     );
     x.push_str("</LayoutItem>\n");
 
-    // scale bar, in the map's bottom-left corner: two round segments
+    // scale bar, under the legend: over the map it hid the features in
+    // the corner; two round segments
     let map_width_m = view.width();
     let segment = nice(map_width_m / 10.0);
     let (unit, per_unit, label) = if segment >= 1000.0 {
@@ -438,8 +439,8 @@ fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> 
         x,
         65646,
         5,
-        (MAP.0 + 5.0, MAP.1 + MAP.3 - 18.0),
-        (80.0, 14.0),
+        (322.0, 240.0),
+        (88.0, 14.0),
         &format!(
             r#"mapUuid="{MAP_UUID}" style="Single Box" unitType="{unit}" unitLabel="{label}" numMapUnitsPerScaleBarUnit="{per_unit}" numSegments="2" numSegmentsLeft="0" numSubdivisions="1" subdivisionsHeight="1.5" numUnitsPerSegment="{}" segmentSizeMode="0" minBarWidth="50" maxBarWidth="150" height="2" labelBarSpace="2" boxContentSpace="1" alignment="0" labelVerticalPlacement="0" labelHorizontalPlacement="0" lineJoinStyle="miter" lineCapStyle="square" outlineWidth="0.3" frame="false" background="true""#,
             // QGIS counts a segment in map units (metres), whatever unit

@@ -463,7 +463,8 @@ pub fn vacated_by_check(lang: Lang) -> Style {
 }
 
 /// Low-density industrial parcels (提档升级 candidates), labelled with
-/// their FAR.
+/// their FAR where they carry buildings: a row of "FAR 0.00" round vacated
+/// land says only that nothing stands there, which the fill already shows.
 pub fn low_density_parcels(min_far: f64, lang: Lang) -> Style {
     let class = palette::low_density(min_far);
     Style {
@@ -471,7 +472,10 @@ pub fn low_density_parcels(min_far: f64, lang: Lang) -> Style {
         description: class.label(lang).into(),
         renderer: Renderer::Single(Symbol::of(&class.look)),
         label: Some(Label {
-            expression: number_label("far", 2, lang.pick("容积率", "FAR"), ""),
+            expression: format!(
+                "CASE WHEN \"far\" > 0 THEN {} END",
+                number_label("far", 2, lang.pick("容积率", "FAR"), "")
+            ),
             size_pt: 7.0,
             color: Color::rgb(1, 70, 64),
             priority: 2,
@@ -489,7 +493,7 @@ pub fn vacated_blocks(lang: Lang) -> Style {
             .into(),
         renderer: categorized("effective", &palette::vacated_blocks(), lang),
         label: Some(Label {
-            expression: number_label("area_mu", 1, "", lang.pick("亩", "mu")),
+            expression: number_label("area_mu", 1, "", vocab::MU.get(lang)),
             size_pt: 7.0,
             color: Color::rgb(0, 80, 0),
             priority: 4,
@@ -644,8 +648,15 @@ mod tests {
                 .unwrap()
                 .to_string()
         };
-        assert_eq!(field(&zh), "'容积率 ' || format_number(\"far\", 2)");
-        assert_eq!(field(&en), "'FAR ' || format_number(\"far\", 2)");
+        // parcels without buildings (FAR 0) carry no label
+        assert_eq!(
+            field(&zh),
+            "CASE WHEN \"far\" > 0 THEN '容积率 ' || format_number(\"far\", 2) END"
+        );
+        assert_eq!(
+            field(&en),
+            "CASE WHEN \"far\" > 0 THEN 'FAR ' || format_number(\"far\", 2) END"
+        );
         let doc = parse(&zh);
         let rendering = doc
             .descendants()
