@@ -333,154 +333,284 @@ fn township_code(county: usize, slot: usize) -> (String, Option<&'static str>) {
 }
 
 const TOWNSHIPS_PER_COUNTY: usize = 380;
+/// Spacing (tiles) of the jittered grid of village seeds.
+const VILLAGE_SPACING: f64 = 4.0;
+/// Spacing (tiles) of the jittered grid of township seeds.
+const TOWNSHIP_SPACING: f64 = 8.0;
 
 /// Build the layout of a `tiles_x` × `tiles_y` window.
+///
+/// The steps share one generator, so their order is part of the output.
 pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
-    let lat = Lattice::new(seed, tiles_x, tiles_y);
-    let w = tiles_x;
-    let h = tiles_y;
-    let idx = |i: usize, j: usize| j * w + i;
-    let mut rng = Rng::derive(seed, &[0x91A4]);
+    let mut b = Builder::new(seed, tiles_x, tiles_y);
+    b.assign_villages();
+    let towns = b.place_towns();
+    b.place_zones(&towns);
+    b.place_village_land();
+    b.ensure_narrow_road_settlement();
+    b.plan_zone_extensions();
+    b.plan_settlements();
+    b.plan_touching();
+    b.plan_quarries();
+    let tiles = b.fill_tiles();
+    let strips = b.ctx().strips();
+    b.finish(tiles, strips)
+}
 
-    // --- villages and townships -------------------------------------
-    let centre_tile = (w / 2, h / 2);
-    let t_spacing = 8.0;
-    let v_spacing = 4.0;
-    // Township seed (0, 0) sits exactly at the centre tile's centre.
-    let t_origin = (centre_tile.0 as f64 + 0.5, centre_tile.1 as f64 + 0.5);
-    let mut village_key: HashMap<(i64, i64), u32> = HashMap::new();
-    let mut township_key: HashMap<(i64, i64), u32> = HashMap::new();
-    let mut villages: Vec<Village> = Vec::new();
-    let mut townships: Vec<Township> = Vec::new();
-    let mut units: Vec<Unit> = Vec::new();
-    let mut tile_village = vec![0u32; w * h];
-    let mut names_taken: HashSet<String> = HashSet::new();
-    let mut village_count_in: Vec<usize> = Vec::new();
-    for j in 0..h {
-        for i in 0..w {
-            let p = (i as f64 + 0.5, j as f64 + 0.5);
-            let (vk, vs) = nearest_seed(seed, 0x1111, v_spacing, 1.2, p, None);
-            let v = match village_key.get(&vk) {
-                Some(&v) => v,
-                None => {
-                    let rel = (vs.0 - t_origin.0, vs.1 - t_origin.1);
-                    let (tk, ts) = nearest_seed(seed, 0x2222, t_spacing, 2.0, rel, Some((0, 0)));
-                    let t = match township_key.get(&tk) {
-                        Some(&t) => t,
-                        None => {
-                            let t = townships.len() as u32;
-                            let county = townships.len() / TOWNSHIPS_PER_COUNTY;
-                            let slot = townships.len() % TOWNSHIPS_PER_COUNTY;
-                            let (code3, real) = township_code(county, slot);
-                            let street = code3.starts_with('0');
-                            let name = match real {
-                                Some(n) => {
-                                    names_taken
-                                        .insert(n.trim_end_matches(['镇', '街', '道']).to_string());
-                                    n.to_string()
-                                }
-                                None => {
-                                    let base = place_name(&mut rng, &mut names_taken);
-                                    if street {
-                                        format!("{base}街道")
-                                    } else if code3.starts_with('1') {
-                                        format!("{base}镇")
-                                    } else {
-                                        format!("{base}乡")
-                                    }
-                                }
-                            };
-                            let county_code = COUNTIES[county.min(COUNTIES.len() - 1)];
-                            townships.push(Township {
-                                code9: format!("{county_code}{code3}"),
-                                name,
-                                street,
-                                seed: (ts.0 + t_origin.0, ts.1 + t_origin.1),
-                                community: None,
-                            });
-                            village_count_in.push(0);
-                            township_key.insert(tk, t);
-                            t
-                        }
-                    };
-                    let k = village_count_in[t as usize];
-                    village_count_in[t as usize] += 1;
-                    let name = format!("{}村", place_name(&mut rng, &mut names_taken));
-                    let u = units.len() as u32;
-                    units.push(Unit {
-                        code12: format!("{}{:03}", townships[t as usize].code9, 201 + (k % 199)),
-                        name,
-                        township: t,
-                    });
-                    let v = villages.len() as u32;
-                    villages.push(Village {
-                        unit: u,
-                        township: t,
-                    });
-                    village_key.insert(vk, v);
-                    v
+/// A tile as (column, row).
+type TileIj = (usize, usize);
+
+/// Size of the tile window, and a tile's row-major index in it.
+#[derive(Clone, Copy)]
+struct Grid {
+    w: usize,
+    h: usize,
+}
+
+impl Grid {
+    fn idx(self, i: usize, j: usize) -> usize {
+        j * self.w + i
+    }
+}
+
+/// The layout while `build` lays it out: tile themes, the places on them
+/// and the per-tile plans of what to plant.
+struct Builder {
+    seed: u64,
+    lat: Lattice,
+    g: Grid,
+    rng: Rng,
+    themes: Vec<Theme>,
+    tile_village: Vec<u32>,
+    tile_township: Vec<u32>,
+    townships: Vec<Township>,
+    units: Vec<Unit>,
+    villages: Vec<Village>,
+    settlements: Vec<Settlement>,
+    zones: Vec<Zone>,
+    parks: Vec<Park>,
+    plans: Vec<TilePlan>,
+    quarries: usize,
+}
+
+impl Builder {
+    /// An all-cropland window with nothing placed or planned yet.
+    fn new(seed: u64, tiles_x: usize, tiles_y: usize) -> Builder {
+        let n = tiles_x * tiles_y;
+        Builder {
+            seed,
+            lat: Lattice::new(seed, tiles_x, tiles_y),
+            g: Grid {
+                w: tiles_x,
+                h: tiles_y,
+            },
+            rng: Rng::derive(seed, &[0x91A4]),
+            themes: vec![Theme::Crop; n],
+            tile_village: vec![0; n],
+            tile_township: Vec::new(),
+            townships: Vec::new(),
+            units: Vec::new(),
+            villages: Vec::new(),
+            settlements: Vec::new(),
+            zones: Vec::new(),
+            parks: Vec::new(),
+            plans: vec![TilePlan::default(); n],
+            quarries: 0,
+        }
+    }
+
+    /// Group tiles into villages and villages into townships, each around
+    /// the nearest seed of a jittered grid; number and name them in the
+    /// order first met.
+    fn assign_villages(&mut self) {
+        let g = self.g;
+        // Township seed (0, 0) sits exactly at the centre tile's centre.
+        let t_origin = ((g.w / 2) as f64 + 0.5, (g.h / 2) as f64 + 0.5);
+        let mut village_key: HashMap<(i64, i64), u32> = HashMap::new();
+        let mut township_key: HashMap<(i64, i64), u32> = HashMap::new();
+        let mut names_taken: HashSet<String> = HashSet::new();
+        let mut village_count_in: Vec<usize> = Vec::new();
+        for j in 0..g.h {
+            for i in 0..g.w {
+                let p = (i as f64 + 0.5, j as f64 + 0.5);
+                let (vk, vs) = nearest_seed(self.seed, 0x1111, VILLAGE_SPACING, 1.2, p, None);
+                let v = match village_key.get(&vk) {
+                    Some(&v) => v,
+                    None => {
+                        let rel = (vs.0 - t_origin.0, vs.1 - t_origin.1);
+                        let (tk, ts) = nearest_seed(
+                            self.seed,
+                            0x2222,
+                            TOWNSHIP_SPACING,
+                            2.0,
+                            rel,
+                            Some((0, 0)),
+                        );
+                        let t = match township_key.get(&tk) {
+                            Some(&t) => t,
+                            None => {
+                                let at = (ts.0 + t_origin.0, ts.1 + t_origin.1);
+                                let t = self.new_township(at, &mut names_taken);
+                                village_count_in.push(0);
+                                township_key.insert(tk, t);
+                                t
+                            }
+                        };
+                        let k = village_count_in[t as usize];
+                        village_count_in[t as usize] += 1;
+                        let v = self.new_village(t, k, &mut names_taken);
+                        village_key.insert(vk, v);
+                        v
+                    }
+                };
+                self.tile_village[g.idx(i, j)] = v;
+            }
+        }
+        self.tile_township = self
+            .tile_village
+            .iter()
+            .map(|&v| self.villages[v as usize].township)
+            .collect();
+    }
+
+    /// Add the next township (code, real or invented name) with its seed
+    /// at tile position `at`.
+    fn new_township(&mut self, at: (f64, f64), names_taken: &mut HashSet<String>) -> u32 {
+        let t = self.townships.len() as u32;
+        let county = self.townships.len() / TOWNSHIPS_PER_COUNTY;
+        let slot = self.townships.len() % TOWNSHIPS_PER_COUNTY;
+        let (code3, real) = township_code(county, slot);
+        let street = code3.starts_with('0');
+        let name = match real {
+            Some(n) => {
+                names_taken.insert(n.trim_end_matches(['镇', '街', '道']).to_string());
+                n.to_string()
+            }
+            None => {
+                let base = place_name(&mut self.rng, names_taken);
+                if street {
+                    format!("{base}街道")
+                } else if code3.starts_with('1') {
+                    format!("{base}镇")
+                } else {
+                    format!("{base}乡")
                 }
+            }
+        };
+        let county_code = COUNTIES[county.min(COUNTIES.len() - 1)];
+        self.townships.push(Township {
+            code9: format!("{county_code}{code3}"),
+            name,
+            street,
+            seed: at,
+            community: None,
+        });
+        t
+    }
+
+    /// Add the `k`-th village of township `t`, with its unit (村).
+    fn new_village(&mut self, t: u32, k: usize, names_taken: &mut HashSet<String>) -> u32 {
+        let name = format!("{}村", place_name(&mut self.rng, names_taken));
+        let u = self.units.len() as u32;
+        self.units.push(Unit {
+            code12: format!("{}{:03}", self.townships[t as usize].code9, 201 + (k % 199)),
+            name,
+            township: t,
+        });
+        let v = self.villages.len() as u32;
+        self.villages.push(Village {
+            unit: u,
+            township: t,
+        });
+        v
+    }
+
+    /// Put a town centre of up to 2 × 2 tiles, with its community unit
+    /// (社区), on each township seed inside the window where those tiles
+    /// are still free; returns the towns placed.
+    fn place_towns(&mut self) -> Vec<(u32, TileRect)> {
+        let g = self.g;
+        let mut town_rects: Vec<(u32, TileRect)> = Vec::new();
+        for (t, tw) in self.townships.iter_mut().enumerate() {
+            let (sx, sy) = tw.seed;
+            if sx < 0.0 || sy < 0.0 || sx >= g.w as f64 || sy >= g.h as f64 {
+                continue;
+            }
+            let (si, sj) = (sx as usize, sy as usize);
+            let rect = TileRect {
+                i0: si,
+                j0: sj,
+                i1: (si + 1).min(g.w - 1),
+                j1: (sj + 1).min(g.h - 1),
             };
-            tile_village[idx(i, j)] = v;
+            if rect
+                .tiles()
+                .any(|(i, j)| self.themes[g.idx(i, j)] != Theme::Crop)
+            {
+                continue;
+            }
+            for (i, j) in rect.tiles() {
+                self.themes[g.idx(i, j)] = Theme::Town(t as u32);
+                self.tile_township[g.idx(i, j)] = t as u32;
+            }
+            let short = tw
+                .name
+                .trim_end_matches("街道")
+                .trim_end_matches(['镇', '乡']);
+            let u = self.units.len() as u32;
+            self.units.push(Unit {
+                code12: format!("{}001", tw.code9),
+                name: format!("{short}社区"),
+                township: t as u32,
+            });
+            tw.community = Some(u);
+            town_rects.push((t as u32, rect));
+        }
+        town_rects
+    }
+
+    /// Give most towns (always the one on the centre tile) an industrial
+    /// zone beside them.
+    fn place_zones(&mut self, towns: &[(u32, TileRect)]) {
+        let g = self.g;
+        for &(t, town) in towns {
+            let central = town.contains(g.w / 2, g.h / 2);
+            if !central && !self.rng.chance(0.8) {
+                continue;
+            }
+            let Some(rect) = self.zone_site(town, central) else {
+                continue;
+            };
+            let z = self.zones.len() as u32;
+            for (i, j) in rect.tiles() {
+                self.themes[g.idx(i, j)] = Theme::Zone(z);
+            }
+            self.zones.push(Zone {
+                township: t,
+                rect,
+                czcs: if self.townships[t as usize].street {
+                    Czcs::C201
+                } else {
+                    Czcs::C202
+                },
+                extension: None,
+            });
         }
     }
 
-    // --- town centres and industrial zones ----------------------------
-    let mut themes = vec![Theme::Crop; w * h];
-    let mut tile_township: Vec<u32> = tile_village
-        .iter()
-        .map(|&v| villages[v as usize].township)
-        .collect();
-    let mut zones: Vec<Zone> = Vec::new();
-    let mut town_rects: Vec<(u32, TileRect)> = Vec::new();
-    for (t, tw) in townships.iter_mut().enumerate() {
-        let (sx, sy) = tw.seed;
-        if sx < 0.0 || sy < 0.0 || sx >= w as f64 || sy >= h as f64 {
-            continue;
-        }
-        let (si, sj) = (sx as usize, sy as usize);
-        let i1 = (si + 1).min(w - 1);
-        let j1 = (sj + 1).min(h - 1);
-        let rect = TileRect {
-            i0: si,
-            j0: sj,
-            i1,
-            j1,
-        };
-        if rect.tiles().any(|(i, j)| themes[idx(i, j)] != Theme::Crop) {
-            continue;
-        }
-        for (i, j) in rect.tiles() {
-            themes[idx(i, j)] = Theme::Town(t as u32);
-            tile_township[idx(i, j)] = t as u32;
-        }
-        let short = tw
-            .name
-            .trim_end_matches("街道")
-            .trim_end_matches(['镇', '乡']);
-        let u = units.len() as u32;
-        units.push(Unit {
-            code12: format!("{}001", tw.code9),
-            name: format!("{short}社区"),
-            township: t as u32,
-        });
-        tw.community = Some(u);
-        town_rects.push((t as u32, rect));
-    }
-    for &(t, town) in &town_rects {
-        let central = town.contains(centre_tile.0, centre_tile.1);
-        if !central && !rng.chance(0.8) {
-            continue;
-        }
+    /// Free cropland tiles next to `town` for its zone: 2–3 × 2–3 tiles,
+    /// else smaller (down to one tile for the central town, which always
+    /// gets a zone).
+    fn zone_site(&mut self, town: TileRect, central: bool) -> Option<TileRect> {
+        let g = self.g;
+        let rng = &mut self.rng;
         let first = (rng.int(2, 3), rng.int(2, 3));
-        // smaller fall-backs; the central township always gets a zone
         let sizes: &[(usize, usize)] = if central {
             &[first, (2, 2), (2, 1), (1, 2), (1, 1)]
         } else {
             &[first, (2, 2)]
         };
-        let mut placed = None;
-        'sizes: for &(zw, zh) in sizes {
+        for &(zw, zh) in sizes {
             let mut sides = [0u8, 1, 2, 3];
             rng.shuffle(&mut sides);
             for &side in &sides {
@@ -508,122 +638,141 @@ pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
                     }
                     let (i0, j0) = (i0 as usize, j0 as usize);
                     let (i1, j1) = (i0 + zw - 1, j0 + zh - 1);
-                    if i1 >= w || j1 >= h {
+                    if i1 >= g.w || j1 >= g.h {
                         continue;
                     }
                     let r = TileRect { i0, j0, i1, j1 };
-                    if r.tiles().all(|(i, j)| themes[idx(i, j)] == Theme::Crop) {
-                        placed = Some(r);
-                        break 'sizes;
+                    if r.tiles()
+                        .all(|(i, j)| self.themes[g.idx(i, j)] == Theme::Crop)
+                    {
+                        return Some(r);
                     }
                 }
             }
         }
-        if let Some(rect) = placed {
-            let z = zones.len() as u32;
-            for (i, j) in rect.tiles() {
-                themes[idx(i, j)] = Theme::Zone(z);
+        None
+    }
+
+    /// Lay out each village's free tiles: settlements, sometimes an
+    /// industrial park, and open land on the rest.
+    fn place_village_land(&mut self) {
+        let g = self.g;
+        let mut village_tiles: Vec<Vec<TileIj>> = vec![Vec::new(); self.villages.len()];
+        for j in 0..g.h {
+            for i in 0..g.w {
+                village_tiles[self.tile_village[g.idx(i, j)] as usize].push((i, j));
             }
-            zones.push(Zone {
-                township: t,
-                rect,
-                czcs: if townships[t as usize].street {
-                    Czcs::C201
-                } else {
-                    Czcs::C202
-                },
-                extension: None,
-            });
+        }
+        for (v, tiles) in village_tiles.iter().enumerate() {
+            let free: Vec<TileIj> = tiles
+                .iter()
+                .copied()
+                .filter(|&(i, j)| self.themes[g.idx(i, j)] == Theme::Crop)
+                .collect();
+            if free.is_empty() {
+                continue;
+            }
+            self.place_settlements(v as u32, &free);
+            if self.rng.chance(0.25) {
+                self.place_park(v as u32, &free);
+            }
+            self.place_open_land(&free);
         }
     }
 
-    // --- settlements, parks and open land per village ----------------
-    let mut village_tiles: Vec<Vec<(usize, usize)>> = vec![Vec::new(); villages.len()];
-    for j in 0..h {
-        for i in 0..w {
-            village_tiles[tile_village[idx(i, j)] as usize].push((i, j));
-        }
-    }
-    let mut settlements: Vec<Settlement> = Vec::new();
-    let mut parks: Vec<Park> = Vec::new();
-    let shapes: [((usize, usize), f64); 4] =
-        [((1, 1), 0.45), ((2, 1), 0.25), ((1, 2), 0.2), ((2, 2), 0.1)];
-    for (v, tiles) in village_tiles.iter().enumerate() {
-        let free: Vec<(usize, usize)> = tiles
-            .iter()
-            .copied()
-            .filter(|&(i, j)| themes[idx(i, j)] == Theme::Crop)
-            .collect();
-        if free.is_empty() {
-            continue;
-        }
+    /// Place one settlement on village `v`'s `free` tiles (sometimes two
+    /// when it has six or more), stopping at the first that does not fit.
+    fn place_settlements(&mut self, v: u32, free: &[TileIj]) {
+        const SHAPES: [((usize, usize), f64); 4] =
+            [((1, 1), 0.45), ((2, 1), 0.25), ((1, 2), 0.2), ((2, 2), 0.1)];
         let n_sett = if free.len() >= 6 {
-            1 + rng.chance(0.5) as usize
+            1 + self.rng.chance(0.5) as usize
         } else {
             1
         };
         for _ in 0..n_sett {
-            let wts: Vec<f64> = shapes.iter().map(|s| s.1).collect();
-            let (sw, sh) = shapes[rng.weighted(&wts)].0;
-            let mut done = false;
-            for attempt in 0..24 {
-                let (sw, sh) = if attempt >= 16 { (1, 1) } else { (sw, sh) };
-                let &(i0, j0) = rng.pick(&free);
-                let r = TileRect {
-                    i0,
-                    j0,
-                    i1: i0 + sw - 1,
-                    j1: j0 + sh - 1,
-                };
-                if r.i1 >= w || r.j1 >= h {
-                    continue;
-                }
-                if r.tiles().all(|(i, j)| {
-                    themes[idx(i, j)] == Theme::Crop && tile_village[idx(i, j)] == v as u32
-                }) {
-                    let s = settlements.len() as u32;
-                    for (i, j) in r.tiles() {
-                        themes[idx(i, j)] = Theme::Settlement(s);
-                    }
-                    settlements.push(Settlement {
-                        village: v as u32,
-                        rect: r,
-                    });
-                    done = true;
-                    break;
-                }
-            }
-            if !done {
+            let wts: Vec<f64> = SHAPES.iter().map(|s| s.1).collect();
+            let shape = SHAPES[self.rng.weighted(&wts)].0;
+            let Some(r) = self.settlement_site(v, free, shape) else {
                 break;
-            }
-        }
-        if rng.chance(0.25) {
-            // not next to a zone, so that zone and park stay apart
-            let near_zone = |i: usize, j: usize| {
-                (i.saturating_sub(1)..=(i + 1).min(w - 1)).any(|a| {
-                    (j.saturating_sub(1)..=(j + 1).min(h - 1))
-                        .any(|b| matches!(themes[idx(a, b)], Theme::Zone(_)))
-                })
             };
-            let left: Vec<(usize, usize)> = free
-                .iter()
-                .copied()
-                .filter(|&(i, j)| themes[idx(i, j)] == Theme::Crop && !near_zone(i, j))
-                .collect();
-            if !left.is_empty() {
-                let &(i, j) = rng.pick(&left);
-                let p = parks.len() as u32;
-                themes[idx(i, j)] = Theme::Park(p);
-                parks.push(Park {
-                    village: v as u32,
-                    tile: (i, j),
-                    planned: rng.chance(0.5),
-                });
+            let s = self.settlements.len() as u32;
+            for (i, j) in r.tiles() {
+                self.themes[self.g.idx(i, j)] = Theme::Settlement(s);
+            }
+            self.settlements.push(Settlement {
+                village: v,
+                rect: r,
+            });
+        }
+    }
+
+    /// Free tiles of village `v` for a settlement of `shape` tiles, starting
+    /// at one of `free`; after 16 failed tries, a single tile.
+    fn settlement_site(
+        &mut self,
+        v: u32,
+        free: &[TileIj],
+        shape: (usize, usize),
+    ) -> Option<TileRect> {
+        let g = self.g;
+        for attempt in 0..24 {
+            let (sw, sh) = if attempt >= 16 { (1, 1) } else { shape };
+            let &(i0, j0) = self.rng.pick(free);
+            let r = TileRect {
+                i0,
+                j0,
+                i1: i0 + sw - 1,
+                j1: j0 + sh - 1,
+            };
+            if r.i1 >= g.w || r.j1 >= g.h {
+                continue;
+            }
+            if r.tiles().all(|(i, j)| {
+                self.themes[g.idx(i, j)] == Theme::Crop && self.tile_village[g.idx(i, j)] == v
+            }) {
+                return Some(r);
             }
         }
-        for &(i, j) in &free {
-            if themes[idx(i, j)] == Theme::Crop {
-                themes[idx(i, j)] = match rng.weighted(&[0.80, 0.06, 0.05, 0.09]) {
+        None
+    }
+
+    /// Put a village industrial park for village `v` on one of its `free`
+    /// tiles still cropland.
+    fn place_park(&mut self, v: u32, free: &[TileIj]) {
+        let g = self.g;
+        // not next to a zone, so that zone and park stay apart
+        let near_zone = |i: usize, j: usize| {
+            (i.saturating_sub(1)..=(i + 1).min(g.w - 1)).any(|a| {
+                (j.saturating_sub(1)..=(j + 1).min(g.h - 1))
+                    .any(|b| matches!(self.themes[g.idx(a, b)], Theme::Zone(_)))
+            })
+        };
+        let left: Vec<TileIj> = free
+            .iter()
+            .copied()
+            .filter(|&(i, j)| self.themes[g.idx(i, j)] == Theme::Crop && !near_zone(i, j))
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        let &(i, j) = self.rng.pick(&left);
+        let p = self.parks.len() as u32;
+        self.themes[g.idx(i, j)] = Theme::Park(p);
+        self.parks.push(Park {
+            village: v,
+            tile: (i, j),
+            planned: self.rng.chance(0.5),
+        });
+    }
+
+    /// Turn the `free` tiles still unused into open land: mostly cropland,
+    /// some forest, orchard and water.
+    fn place_open_land(&mut self, free: &[TileIj]) {
+        for &(i, j) in free {
+            let k = self.g.idx(i, j);
+            if self.themes[k] == Theme::Crop {
+                self.themes[k] = match self.rng.weighted(&[0.80, 0.06, 0.05, 0.09]) {
                     0 => Theme::Crop,
                     1 => Theme::Forest,
                     2 => Theme::Orchard,
@@ -632,170 +781,188 @@ pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
             }
         }
     }
-    // Make sure some settlement spans a 5 m strip (the narrow-road pair).
-    let spans_5m = |s: &Settlement| {
-        (s.rect.i0..s.rect.i1).any(|i| lat.x.strip[i] == 5.0)
-            || (s.rect.j0..s.rect.j1).any(|j| lat.y.strip[j] == 5.0)
-    };
-    if !settlements.iter().any(spans_5m) {
-        // Two tiles across a 5 m strip, each open land or a single-tile
-        // settlement (not both): first of one village, then of any.
+
+    /// Make sure some settlement spans a 5 m strip (for the narrow-road
+    /// pair), by growing or adding one across such a strip if needed.
+    fn ensure_narrow_road_settlement(&mut self) {
+        let lat = &self.lat;
+        let spans_5m = |s: &Settlement| {
+            (s.rect.i0..s.rect.i1).any(|i| lat.x.strip[i] == 5.0)
+                || (s.rect.j0..s.rect.j1).any(|j| lat.y.strip[j] == 5.0)
+        };
+        if self.settlements.iter().any(spans_5m) {
+            return;
+        }
+        let Some((a, b)) = self.narrow_road_tiles() else {
+            return;
+        };
+        let g = self.g;
+        let r = TileRect {
+            i0: a.0,
+            j0: a.1,
+            i1: b.0,
+            j1: b.1,
+        };
+        let existing = [a, b]
+            .iter()
+            .find_map(|&(i, j)| match self.themes[g.idx(i, j)] {
+                Theme::Settlement(s) => Some(s),
+                _ => None,
+            });
+        let s = match existing {
+            Some(s) => {
+                self.settlements[s as usize].rect = r;
+                s
+            }
+            None => {
+                self.settlements.push(Settlement {
+                    village: self.tile_village[g.idx(a.0, a.1)],
+                    rect: r,
+                });
+                self.settlements.len() as u32 - 1
+            }
+        };
+        for (x, y) in r.tiles() {
+            self.themes[g.idx(x, y)] = Theme::Settlement(s);
+        }
+    }
+
+    /// Two tiles across a 5 m strip, each open land or a single-tile
+    /// settlement (not both settlements): first of one village, then of any.
+    fn narrow_road_tiles(&self) -> Option<(TileIj, TileIj)> {
+        let g = self.g;
+        let lat = &self.lat;
         let single = |t: Theme| match t {
             Theme::Settlement(s) => {
-                let r = settlements[s as usize].rect;
+                let r = self.settlements[s as usize].rect;
                 r.i0 == r.i1 && r.j0 == r.j1
             }
             t => theme_is_open(t),
         };
-        let mut found = None;
-        'find: for same_village in [true, false] {
-            for j in 0..h {
-                for i in 0..w {
+        for same_village in [true, false] {
+            for j in 0..g.h {
+                for i in 0..g.w {
                     let a = (i, j);
                     let nbs = [
-                        (i + 1 < w && lat.x.strip[i] == 5.0).then(|| (i + 1, j)),
-                        (j + 1 < h && lat.y.strip[j] == 5.0).then(|| (i, j + 1)),
+                        (i + 1 < g.w && lat.x.strip[i] == 5.0).then(|| (i + 1, j)),
+                        (j + 1 < g.h && lat.y.strip[j] == 5.0).then(|| (i, j + 1)),
                     ];
                     for b in nbs.into_iter().flatten() {
-                        let (ta, tb) = (themes[idx(a.0, a.1)], themes[idx(b.0, b.1)]);
+                        let (ka, kb) = (g.idx(a.0, a.1), g.idx(b.0, b.1));
+                        let (ta, tb) = (self.themes[ka], self.themes[kb]);
                         let both_settled = matches!(ta, Theme::Settlement(_))
                             && matches!(tb, Theme::Settlement(_));
                         if single(ta)
                             && single(tb)
                             && !both_settled
-                            && (!same_village
-                                || tile_village[idx(a.0, a.1)] == tile_village[idx(b.0, b.1)])
+                            && (!same_village || self.tile_village[ka] == self.tile_village[kb])
                         {
-                            found = Some((a, b));
-                            break 'find;
+                            return Some((a, b));
                         }
                     }
                 }
             }
         }
-        if let Some((a, b)) = found {
-            let r = TileRect {
-                i0: a.0,
-                j0: a.1,
-                i1: b.0,
-                j1: b.1,
-            };
-            let existing = [a, b].iter().find_map(|&(i, j)| match themes[idx(i, j)] {
-                Theme::Settlement(s) => Some(s),
-                _ => None,
-            });
-            let s = match existing {
-                Some(s) => {
-                    settlements[s as usize].rect = r;
-                    s
-                }
-                None => {
-                    settlements.push(Settlement {
-                        village: tile_village[idx(a.0, a.1)],
-                        rect: r,
-                    });
-                    settlements.len() as u32 - 1
-                }
-            };
-            for (x, y) in r.tiles() {
-                themes[idx(x, y)] = Theme::Settlement(s);
-            }
-        }
+        None
     }
-    // Planned extensions of zones over adjacent cropland.
-    for z in zones.iter_mut() {
-        if !rng.chance(0.4) {
-            continue;
-        }
-        let r = z.rect;
-        let cands = [
-            (r.j1 + 1 < h).then(|| TileRect {
-                i0: r.i0,
-                j0: r.j1 + 1,
-                i1: r.i1,
-                j1: r.j1 + 1,
-            }),
-            (r.j0 > 0).then(|| TileRect {
-                i0: r.i0,
-                j0: r.j0 - 1,
-                i1: r.i1,
-                j1: r.j0 - 1,
-            }),
-            (r.i1 + 1 < w).then(|| TileRect {
-                i0: r.i1 + 1,
-                j0: r.j0,
-                i1: r.i1 + 1,
-                j1: r.j1,
-            }),
-            (r.i0 > 0).then(|| TileRect {
-                i0: r.i0 - 1,
-                j0: r.j0,
-                i1: r.i0 - 1,
-                j1: r.j1,
-            }),
-        ];
-        for c in cands.into_iter().flatten() {
-            if c.tiles().all(|(i, j)| themes[idx(i, j)] == Theme::Crop) {
-                z.extension = Some(c);
-                break;
+
+    /// Plan, for some zones, an extension over a free row or column of
+    /// cropland tiles beside it (in plan.geojson only).
+    fn plan_zone_extensions(&mut self) {
+        let g = self.g;
+        for z in self.zones.iter_mut() {
+            if !self.rng.chance(0.4) {
+                continue;
+            }
+            let r = z.rect;
+            let cands = [
+                (r.j1 + 1 < g.h).then(|| TileRect {
+                    i0: r.i0,
+                    j0: r.j1 + 1,
+                    i1: r.i1,
+                    j1: r.j1 + 1,
+                }),
+                (r.j0 > 0).then(|| TileRect {
+                    i0: r.i0,
+                    j0: r.j0 - 1,
+                    i1: r.i1,
+                    j1: r.j0 - 1,
+                }),
+                (r.i1 + 1 < g.w).then(|| TileRect {
+                    i0: r.i1 + 1,
+                    j0: r.j0,
+                    i1: r.i1 + 1,
+                    j1: r.j1,
+                }),
+                (r.i0 > 0).then(|| TileRect {
+                    i0: r.i0 - 1,
+                    j0: r.j0,
+                    i1: r.i0 - 1,
+                    j1: r.j1,
+                }),
+            ];
+            for c in cands.into_iter().flatten() {
+                if c.tiles()
+                    .all(|(i, j)| self.themes[g.idx(i, j)] == Theme::Crop)
+                {
+                    z.extension = Some(c);
+                    break;
+                }
             }
         }
     }
 
-    // --- per-tile plans ------------------------------------------------
-    let mut plans: Vec<TilePlan> = vec![TilePlan::default(); w * h];
-    let mut g5_pairs = 0u32;
-    let mut planned = [0usize; 3]; // Chain, CropCluster, GapFar
-    for (s, sett) in settlements.iter().enumerate() {
-        let r = sett.rect;
-        // Narrow-road pairs across internal 5 m strips.
-        type Edge = ((usize, usize), (usize, usize), bool);
+    /// Plan each settlement's scenarios: narrow-road pairs across its
+    /// inner 5 m strips, then the kinds stamped on its tiles.
+    fn plan_settlements(&mut self) {
+        let mut g5_pairs = 0u32;
+        let mut planned = [0usize; 3]; // Chain, CropCluster, GapFar
+        for s in 0..self.settlements.len() {
+            let r = self.settlements[s].rect;
+            self.plan_narrow_road_pairs(r, &mut g5_pairs);
+            self.plan_stamps(s == 0, r, &mut planned);
+        }
+    }
+
+    /// Plan GapNear pairs, one half on each side of a 5 m strip inside
+    /// settlement `r` (the district's first always, later ones at 75 %);
+    /// `pairs` counts them.
+    fn plan_narrow_road_pairs(&mut self, r: TileRect, pairs: &mut u32) {
+        let g = self.g;
+        type Edge = (TileIj, TileIj, bool);
         let mut edges: Vec<Edge> = Vec::new();
         for (i, j) in r.tiles() {
-            if i < r.i1 && lat.x.strip[i] == 5.0 {
+            if i < r.i1 && self.lat.x.strip[i] == 5.0 {
                 edges.push(((i, j), (i + 1, j), true));
             }
-            if j < r.j1 && lat.y.strip[j] == 5.0 {
+            if j < r.j1 && self.lat.y.strip[j] == 5.0 {
                 edges.push(((i, j), (i, j + 1), false));
             }
         }
+        let cell_mu = |t: TileIj| self.lat.x.cell[t.0] * self.lat.y.cell[t.1] / MU;
         for (a, b, horizontal) in edges {
-            if plans[idx(a.0, a.1)].g5.is_some() || plans[idx(b.0, b.1)].g5.is_some() {
+            let (ka, kb) = (g.idx(a.0, a.1), g.idx(b.0, b.1));
+            if self.plans[ka].g5.is_some() || self.plans[kb].g5.is_some() {
                 continue;
             }
-            if g5_pairs > 0 && !rng.chance(0.75) {
+            if *pairs > 0 && !self.rng.chance(0.75) {
                 continue;
             }
-            let pair = g5_pairs;
-            g5_pairs += 1;
-            let cell_mu = |t: (usize, usize)| lat.x.cell[t.0] * lat.y.cell[t.1] / MU;
-            let half = |rng: &mut Rng, t: (usize, usize)| -> (usize, usize) {
-                // cells n with n·a in [2.9, 4.1] mu, as len × depth
-                let a = cell_mu(t);
-                let lo = (2.9 / a).ceil() as usize;
-                let hi = ((SMALL_MU / a).floor() as usize).max(lo);
-                let n = rng.int(lo, hi);
-                match n {
-                    1..=3 => (n, 1),
-                    4 => (2, 2),
-                    5 => (5, 1),
-                    6 => (3, 2),
-                    _ => (n.div_ceil(2), 2),
-                }
-            };
-            let (la, da) = half(&mut rng, a);
-            let (lb, db) = half(&mut rng, b);
+            let pair = *pairs;
+            *pairs += 1;
+            let (la, da) = g5_half_shape(&mut self.rng, cell_mu(a));
+            let (lb, db) = g5_half_shape(&mut self.rng, cell_mu(b));
             let maxlen = la.max(lb);
-            let offset = rng.int(1, CELLS - 1 - maxlen);
+            let offset = self.rng.int(1, CELLS - 1 - maxlen);
             let (sa, sb) = if horizontal { (1u8, 0u8) } else { (3u8, 2u8) };
-            plans[idx(a.0, a.1)].g5 = Some(G5Half {
+            self.plans[ka].g5 = Some(G5Half {
                 pair,
                 side: sa,
                 offset,
                 len: la,
                 depth: da,
             });
-            plans[idx(b.0, b.1)].g5 = Some(G5Half {
+            self.plans[kb].g5 = Some(G5Half {
                 pair,
                 side: sb,
                 offset,
@@ -803,9 +970,18 @@ pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
                 depth: db,
             });
         }
+    }
+
+    /// Choose the kinds to stamp on each tile of settlement `r`: Chain,
+    /// CropCluster and GapFar on some (each at least once in the district,
+    /// all on the `first` settlement's first tile), and one or two
+    /// Scattered on every tile; `planned` counts the first three.
+    fn plan_stamps(&mut self, first: bool, r: TileRect, planned: &mut [usize; 3]) {
+        let g = self.g;
+        let rng = &mut self.rng;
         for (n, (i, j)) in r.tiles().enumerate() {
-            let p = &mut plans[idx(i, j)];
-            let force = s == 0 && n == 0;
+            let p = &mut self.plans[g.idx(i, j)];
+            let force = first && n == 0;
             if force || planned[0] == 0 || rng.chance(0.4) {
                 p.stamps.push(Kind::Chain);
                 planned[0] += 1;
@@ -824,137 +1000,166 @@ pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
             }
         }
     }
-    // Touching plots on the outer sides of zones.
-    for (z, zone) in zones.iter().enumerate() {
-        let mut cands: Vec<((usize, usize), u8)> = Vec::new();
-        for (i, j) in zone.rect.tiles() {
-            let nb = [
-                (i > 0).then(|| (i - 1, j)),
-                (i + 1 < w).then(|| (i + 1, j)),
-                (j > 0).then(|| (i, j - 1)),
-                (j + 1 < h).then(|| (i, j + 1)),
-            ];
-            for (side, n) in nb.iter().enumerate() {
-                if let Some((a, b)) = n {
-                    if themes[idx(*a, *b)] != Theme::Zone(z as u32) {
-                        cands.push(((i, j), side as u8));
+
+    /// Plan one or two Touching plots on outer sides of each zone.
+    fn plan_touching(&mut self) {
+        let g = self.g;
+        for (z, zone) in self.zones.iter().enumerate() {
+            let mut cands: Vec<(TileIj, u8)> = Vec::new();
+            for (i, j) in zone.rect.tiles() {
+                let nb = [
+                    (i > 0).then(|| (i - 1, j)),
+                    (i + 1 < g.w).then(|| (i + 1, j)),
+                    (j > 0).then(|| (i, j - 1)),
+                    (j + 1 < g.h).then(|| (i, j + 1)),
+                ];
+                for (side, n) in nb.iter().enumerate() {
+                    if let Some((a, b)) = n {
+                        if self.themes[g.idx(*a, *b)] != Theme::Zone(z as u32) {
+                            cands.push(((i, j), side as u8));
+                        }
                     }
                 }
             }
-        }
-        rng.shuffle(&mut cands);
-        let n = rng.int(1, 2).min(cands.len());
-        for &((i, j), side) in &cands[..n] {
-            plans[idx(i, j)].touching.push(side);
+            self.rng.shuffle(&mut cands);
+            let n = self.rng.int(1, 2).min(cands.len());
+            for &((i, j), side) in &cands[..n] {
+                self.plans[g.idx(i, j)].touching.push(side);
+            }
         }
     }
-    // One clay pit per township, on open land.
-    let mut quarries = 0;
-    {
-        let mut per_township: Vec<Vec<(usize, usize)>> = vec![Vec::new(); townships.len()];
-        for j in 0..h {
-            for i in 0..w {
-                if matches!(themes[idx(i, j)], Theme::Crop | Theme::Forest) {
-                    per_township[tile_township[idx(i, j)] as usize].push((i, j));
+
+    /// Plan one clay pit per township, on one of its cropland or forest tiles.
+    fn plan_quarries(&mut self) {
+        let g = self.g;
+        let mut per_township: Vec<Vec<TileIj>> = vec![Vec::new(); self.townships.len()];
+        for j in 0..g.h {
+            for i in 0..g.w {
+                if matches!(self.themes[g.idx(i, j)], Theme::Crop | Theme::Forest) {
+                    per_township[self.tile_township[g.idx(i, j)] as usize].push((i, j));
                 }
             }
         }
         for tiles in &per_township {
             if !tiles.is_empty() {
-                let &(i, j) = rng.pick(tiles);
-                plans[idx(i, j)].quarry = true;
-                quarries += 1;
+                let &(i, j) = self.rng.pick(tiles);
+                self.plans[g.idx(i, j)].quarry = true;
+                self.quarries += 1;
             }
         }
     }
 
-    // --- fill the tiles (in parallel; each tile has its own generator) --
-    let ctx = Ctx {
-        seed,
-        lat: &lat,
-        w,
-        themes: &themes,
-        tile_village: &tile_village,
-        villages: &villages,
-        townships: &townships,
-        zones: &zones,
-    };
-    let mut outs: Vec<TileOut> = (0..w * h)
-        .into_par_iter()
-        .map(|k| ctx.fill_tile(k % w, k / w, &plans[k]))
-        .collect();
-    // A kind that failed to fit everywhere is tried first in one
-    // settlement tile after another until it fits.
-    for kind in [
-        Kind::Chain,
-        Kind::CropCluster,
-        Kind::GapFar,
-        Kind::Scattered,
-    ] {
-        if outs.iter().any(|o| o.groups.iter().any(|g| g.kind == kind)) {
-            continue;
+    /// What the tile and strip fillers read of the layout.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            seed: self.seed,
+            lat: &self.lat,
+            w: self.g.w,
+            themes: &self.themes,
+            tile_village: &self.tile_village,
+            villages: &self.villages,
+            townships: &self.townships,
+            zones: &self.zones,
         }
-        for k in 0..w * h {
-            if !matches!(themes[k], Theme::Settlement(_)) {
+    }
+
+    /// Cut every tile into blocks by its plan (in parallel; each tile has
+    /// its own generator), then place kinds that fitted nowhere.
+    fn fill_tiles(&self) -> Vec<TileOut> {
+        let ctx = self.ctx();
+        let w = self.g.w;
+        let mut outs: Vec<TileOut> = (0..self.plans.len())
+            .into_par_iter()
+            .map(|k| ctx.fill_tile(k % w, k / w, &self.plans[k]))
+            .collect();
+        // A kind that failed to fit everywhere is tried first in one
+        // settlement tile after another until it fits.
+        for kind in [
+            Kind::Chain,
+            Kind::CropCluster,
+            Kind::GapFar,
+            Kind::Scattered,
+        ] {
+            if outs.iter().any(|o| o.groups.iter().any(|g| g.kind == kind)) {
                 continue;
             }
-            let mut p = plans[k].clone();
-            p.priority = Some(kind);
-            p.retry = 1;
-            let out = ctx.fill_tile(k % w, k / w, &p);
-            if out.groups.iter().any(|g| g.kind == kind) {
-                outs[k] = out;
-                plans[k] = p;
-                break;
+            for (k, theme) in self.themes.iter().enumerate() {
+                if !matches!(theme, Theme::Settlement(_)) {
+                    continue;
+                }
+                let mut p = self.plans[k].clone();
+                p.priority = Some(kind);
+                p.retry = 1;
+                let out = ctx.fill_tile(k % w, k / w, &p);
+                if out.groups.iter().any(|g| g.kind == kind) {
+                    outs[k] = out;
+                    break;
+                }
             }
         }
+        outs
     }
 
-    // --- strips ------------------------------------------------------------
-    let strips = ctx.strips();
-
-    // --- flatten: tile by tile, row-major, each tile's strips after it --
-    let mut strips_of: Vec<Vec<Block>> = vec![Vec::new(); w * h];
-    for (t, b) in strips {
-        strips_of[t].push(b);
-    }
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut groups: Vec<Group> = Vec::new();
-    for (out, mut tile_strips) in outs.into_iter().zip(strips_of) {
-        let base = blocks.len() as u32;
-        let gbase = groups.len() as u32;
-        for mut b in out.blocks {
-            b.role = match b.role {
-                Role::Plot(g) => Role::Plot(g + gbase),
-                Role::CropPlot(g) => Role::CropPlot(g + gbase),
-                r => r,
-            };
-            blocks.push(b);
+    /// The finished layout, with all blocks in one list: tile by tile,
+    /// row-major, each tile's strips after it.
+    fn finish(self, tiles: Vec<TileOut>, strips: Vec<(usize, Block)>) -> Layout {
+        let mut strips_of: Vec<Vec<Block>> = vec![Vec::new(); tiles.len()];
+        for (t, b) in strips {
+            strips_of[t].push(b);
         }
-        for mut g in out.groups {
-            for p in g.plots.iter_mut().chain(g.crops.iter_mut()) {
-                *p += base;
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for (out, mut tile_strips) in tiles.into_iter().zip(strips_of) {
+            // The tile's group and block numbers become global ones.
+            let base = blocks.len() as u32;
+            let gbase = groups.len() as u32;
+            for mut b in out.blocks {
+                b.role = match b.role {
+                    Role::Plot(g) => Role::Plot(g + gbase),
+                    Role::CropPlot(g) => Role::CropPlot(g + gbase),
+                    r => r,
+                };
+                blocks.push(b);
             }
-            groups.push(g);
+            for mut g in out.groups {
+                for p in g.plots.iter_mut().chain(g.crops.iter_mut()) {
+                    *p += base;
+                }
+                groups.push(g);
+            }
+            blocks.append(&mut tile_strips);
         }
-        blocks.append(&mut tile_strips);
+        Layout {
+            lat: self.lat,
+            tiles_x: self.g.w,
+            tiles_y: self.g.h,
+            themes: self.themes,
+            tile_village: self.tile_village,
+            townships: self.townships,
+            units: self.units,
+            villages: self.villages,
+            settlements: self.settlements,
+            zones: self.zones,
+            parks: self.parks,
+            blocks,
+            groups,
+            quarries: self.quarries,
+        }
     }
+}
 
-    Layout {
-        lat,
-        tiles_x: w,
-        tiles_y: h,
-        themes,
-        tile_village,
-        townships,
-        units,
-        villages,
-        settlements,
-        zones,
-        parks,
-        blocks,
-        groups,
-        quarries,
+/// Shape (length × depth in cells) of one GapNear half: n cells of
+/// `cell_mu` mu with n·cell_mu in [2.9, 4.1] mu.
+fn g5_half_shape(rng: &mut Rng, cell_mu: f64) -> (usize, usize) {
+    let lo = (2.9 / cell_mu).ceil() as usize;
+    let hi = ((SMALL_MU / cell_mu).floor() as usize).max(lo);
+    let n = rng.int(lo, hi);
+    match n {
+        1..=3 => (n, 1),
+        4 => (2, 2),
+        5 => (5, 1),
+        6 => (3, 2),
+        _ => (n.div_ceil(2), 2),
     }
 }
 
