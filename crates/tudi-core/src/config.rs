@@ -19,11 +19,17 @@ use crate::vocab::Lang;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
+    /// `[project]`: the run's name and report date (optional table).
     #[serde(default)]
     pub project: ProjectMeta,
+    /// `[layers]`: the input layers; only `[layers.parcels]` is required.
     pub layers: Layers,
+    /// `[rules]`: thresholds, target groups and dispositions; every key
+    /// defaults to Xiuzhou district's 2020 criteria.
     #[serde(default)]
     pub rules: Rules,
+    /// `[targets]`: the year's goals, in the district and per township;
+    /// defaults to Xiuzhou's 2020 goals.
     #[serde(default)]
     pub targets: Targets,
     /// The project file itself (set after parsing).
@@ -31,9 +37,12 @@ pub struct Project {
     pub file: PathBuf,
 }
 
+/// The `[project]` table: what the run is called and the day it reports on.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectMeta {
+    /// `project.name`: the title products carry (report, map, ledgers,
+    /// `summary.json`'s `project`), e.g. `秀洲区 2020`; default empty.
     #[serde(default)]
     pub name: String,
     /// The report date as the file writes it (ISO, e.g. `2020-12-31`);
@@ -60,15 +69,25 @@ impl Default for ProjectMeta {
 /// What a layer is to a run: its key under `[layers]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
+    /// `parcels`: land-survey polygons (三调 地类图斑); the one required layer.
     Parcels,
+    /// `enterprises`: the enterprise ledger, points or a CSV with coordinates.
     Enterprises,
+    /// `villages`: village areas, for parcels without CZCSXM.
     Villages,
+    /// `plan`: planned industrial zones (land-use master plan).
     Plan,
+    /// `protected`: ecological red line and permanent basic farmland.
     Protected,
+    /// `boundary`: the district's outline, for maps.
     Boundary,
+    /// `buildings`: building footprints, for floor-area ratios.
     Buildings,
+    /// `parks`: micro-enterprise parks (小微企业园).
     Parks,
+    /// `vacated`: vacated-land (腾退) records.
     Vacated,
+    /// `townships`: township polygons (乡镇/街道), for places without ZLDWDM.
     Townships,
 }
 
@@ -96,19 +115,36 @@ impl std::fmt::Display for Role {
     }
 }
 
+/// The `[layers]` table: one entry per [`Role`]. Only `parcels` is
+/// required; without an optional layer the analyses that need it are
+/// skipped and its products written empty.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layers {
+    /// `[layers.parcels]`: land-survey polygons (三调 地类图斑, layer DLTB).
     pub parcels: LayerSpec<ParcelFields>,
+    /// `[layers.enterprises]`: the enterprise ledger, as points or a CSV
+    /// with coordinate columns (often GCJ-02/BD-09 web-map geocodes).
     pub enterprises: Option<LayerSpec<EnterpriseFields>>,
+    /// `[layers.villages]`: village-area polygons; a parcel without CZCSXM
+    /// is in a village when its interior point lies in one.
     pub villages: Option<LayerSpec<ZoneFields>>,
+    /// `[layers.plan]`: planned industrial zones; an enterprise outside all
+    /// of them is `outside_plan`.
     pub plan: Option<LayerSpec<ZoneFields>>,
+    /// `[layers.protected]`: ecological red line and permanent basic
+    /// farmland (`in_protected`; not effective vacated land).
     pub protected: Option<LayerSpec<ZoneFields>>,
-    /// The district's outline, for maps.
+    /// `[layers.boundary]`: the district's outline, for maps.
     pub boundary: Option<LayerSpec<ZoneFields>>,
+    /// `[layers.buildings]`: building footprints, for floor-area ratios.
     pub buildings: Option<LayerSpec<BuildingFields>>,
+    /// `[layers.parks]`: micro-enterprise parks (小微企业园).
     pub parks: Option<LayerSpec<ParkFields>>,
+    /// `[layers.vacated]`: vacated-land (腾退) records.
     pub vacated: Option<LayerSpec<VacatedFields>>,
+    /// `[layers.townships]`: township polygons, for places whose parcel
+    /// gives no ZLDWDM.
     pub townships: Option<LayerSpec<TownshipFields>>,
 }
 
@@ -136,24 +172,39 @@ impl Layers {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerSpec<F> {
+    /// `path`: the file (GeoPackage, Shapefile, GeoJSON, CSV, FileGDB…);
+    /// relative to the project file's folder as written, absolute once
+    /// parsed.
     pub path: PathBuf,
-    /// Layer name inside a multi-layer source (GeoPackage, FileGDB).
+    /// `layer`: the layer's name inside a multi-layer source (GeoPackage,
+    /// FileGDB); default the file's only layer (more than one is an error).
     pub layer: Option<String>,
-    /// CRS of the coordinates when the file has none, or to override it:
-    /// anything GDAL understands (`EPSG:4549`), or `gcj02` / `bd09`.
+    /// `crs`: CRS of the coordinates when the file has none, or to
+    /// override it: anything GDAL understands (`EPSG:4549`), or `gcj02` /
+    /// `bd09`. Default the file's own (a CSV has none: give `crs` or
+    /// `crs_field`).
     pub crs: Option<String>,
-    /// Coordinate columns of a CSV.
+    /// `x`: the column of a CSV holding the easting or longitude; default
+    /// `lon`.
     pub x: Option<String>,
+    /// `y`: the column of a CSV holding the northing or latitude; default
+    /// `lat`.
     pub y: Option<String>,
-    /// A column naming each row's own CRS (e.g. `gcj02` for geocoded rows,
-    /// `cgcs2000` for surveyed ones); rows with it empty use `crs`.
+    /// `crs_field`: a column naming each row's own CRS (e.g. `gcj02` for
+    /// geocoded rows, `cgcs2000` for surveyed ones); rows with it empty use
+    /// `crs`. Default none.
     pub crs_field: Option<String>,
-    /// Text encoding of the attributes when the file does not say (e.g.
-    /// `GBK` for a Shapefile without `.cpg`, or a CSV saved by Excel).
+    /// `encoding`: text encoding of the attributes, winning over the
+    /// file's own (`.cpg`); e.g. `GBK` for a Shapefile without `.cpg`, or
+    /// a CSV saved by Excel. Default: the file's own, else UTF-8 when the
+    /// text is, else GB18030 with a warning.
     pub encoding: Option<String>,
-    /// Repair invalid polygons (GEOS MakeValid) instead of refusing them.
+    /// `repair`: repair invalid polygons (GEOS MakeValid) instead of
+    /// refusing them. Default `false`.
     #[serde(default)]
     pub repair: bool,
+    /// `[layers.<role>.fields]`: the layer's column names, where they
+    /// differ from the defaults.
     #[serde(default)]
     pub fields: F,
 }
@@ -163,26 +214,45 @@ pub struct LayerSpec<F> {
 /// exist.
 pub type FieldName = Option<String>;
 
+/// `[layers.parcels.fields]`: column names of the parcel layer; the
+/// defaults are the land-survey database's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParcelFields {
+    /// Parcel id; default `BSM`; required.
     pub id: FieldName,
+    /// Land-use code (DLBM, e.g. `0601` industrial); default `DLBM`;
+    /// required.
     pub landuse: FieldName,
+    /// Unit code, whose first 9 digits are the township; default `ZLDWDM`.
     pub unit_code: FieldName,
+    /// Village or unit name; default `ZLDWMC`.
     pub village: FieldName,
+    /// Urban/village attribute (203 = village area); default `CZCSXM`.
     pub settlement: FieldName,
+    /// Official area in m², checked against the measured one; default `TBMJ`.
     pub official_area: FieldName,
 }
 
+/// `[layers.enterprises.fields]`: column names of the enterprise ledger;
+/// each defaults to its own key (`credit_code = "credit_code"`…).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseFields {
+    /// 18-character unified social credit code (GB 32100); required.
     pub credit_code: FieldName,
+    /// Enterprise name; required.
     pub name: FieldName,
+    /// GB/T 4754 industry code, with or without the section letter;
+    /// required.
     pub industry: FieldName,
+    /// Annual revenue, 万元/yr; required.
     pub revenue: FieldName,
+    /// Annual tax, 万元/yr; required.
     pub tax: FieldName,
+    /// Land used, mu (optional; else the parcel's area, shared).
     pub land_mu: FieldName,
+    /// 亩均 grades A–D, oldest first (`"B,C,D"`); required.
     pub grades: FieldName,
     /// Remediation status: `pending` or `done` (optional).
     pub status: FieldName,
@@ -190,52 +260,68 @@ pub struct EnterpriseFields {
     pub deadline: FieldName,
 }
 
+/// Column names of a zone layer (villages, plan, protected, boundary).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneFields {
+    /// The zone's name (optional); default `name`. Only the boundary's
+    /// reaches an output (its layer in `tudi.gpkg`).
     pub name: FieldName,
 }
 
+/// `[layers.buildings.fields]`: column names of the building layer.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BuildingFields {
-    /// Storeys above ground.
+    /// Storeys above ground (1 when missing); default `floors`.
     pub floors: FieldName,
-    /// Total floor area, m²; wins over footprint × storeys.
+    /// Total floor area, m²; wins over footprint × storeys; default
+    /// `floor_area`.
     pub floor_area: FieldName,
 }
 
+/// `[layers.parks.fields]`: column names of the park layer; all optional,
+/// each defaulting to its own key.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParkFields {
+    /// Park name.
     pub name: FieldName,
     /// Star rating, 1–5.
     pub star: FieldName,
     /// Performance grade, A–D.
     pub grade: FieldName,
-    /// Year the park opened.
+    /// Year the park opened (a park opened in the target year is new).
     pub opened: FieldName,
 }
 
+/// `[layers.vacated.fields]`: column names of the vacated-land records;
+/// each defaults to its own key.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VacatedFields {
+    /// Record id; required.
     pub id: FieldName,
-    /// `planned`, `in_progress` or `done` (or 计划 / 实施中 / 已完成).
+    /// `planned`, `in_progress` or `done` (or 计划 / 实施中 / 已完成);
+    /// required.
     pub status: FieldName,
-    /// Date the land was vacated.
+    /// Date the land was vacated (optional; a `done` record without one
+    /// fails the `undated` check).
     pub done_date: FieldName,
-    /// Area claimed in the ledger, mu: compared, never trusted.
+    /// Area claimed in the ledger, mu: compared, never trusted (optional).
     pub claimed_mu: FieldName,
-    /// Township code; else taken from the parcels (ZLDWDM) or townships.
+    /// Township code (optional); else taken from the parcels (ZLDWDM) or
+    /// the townships layer.
     pub township: FieldName,
 }
 
+/// `[layers.townships.fields]`: column names of the township layer.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TownshipFields {
-    /// Township code (the first 9 digits of ZLDWDM).
+    /// Township code, 9 digits as in ZLDWDM; default `code`; required.
     pub code: FieldName,
+    /// Township name (optional); default `name`.
     pub name: FieldName,
 }
 
@@ -257,9 +343,14 @@ pub(crate) struct RuleSpec {
 /// A target group: an enterprise is in it when all its predicates hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetGroup {
+    /// `name`: the group's id in `summary.json` and the outputs' `groups`
+    /// (e.g. `village_small_low`); unique among the groups.
     pub name: String,
+    /// `label`: the Chinese name products show (default: `name`).
     pub label: Option<String>,
+    /// `label_en`: the English name products show (default: `name`).
     pub label_en: Option<String>,
+    /// `all`: the predicates that must all hold (none: every enterprise).
     pub all: Vec<Predicate>,
 }
 
@@ -279,36 +370,51 @@ impl TargetGroup {
 /// hold, the first rule that matches deciding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DispositionRule {
+    /// `name`: what is done with a target the rule matches.
     pub disposition: Disposition,
+    /// `all`: the predicates that must all hold (none: always matches).
     pub all: Vec<Predicate>,
 }
 
-/// The district's rules. Defaults: Xiuzhou district 2020.
+/// The `[rules]` table: the district's thresholds and how targets are
+/// chosen and dealt with. Every key is optional; the defaults are Xiuzhou
+/// district's 2020 criteria. The key in the file is the field's name.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rules {
-    /// DLBM codes of industrial land (三调 0601 工业用地).
+    /// DLBM codes of industrial land (三调 0601 工业用地); at least one.
+    /// Default `["0601"]`.
     pub industrial_codes: Vec<String>,
     /// DLBM codes on which an enterprise has legal land: industrial,
-    /// mining, logistics and warehousing.
+    /// mining, logistics and warehousing. Default
+    /// `["0601", "0602", "0508"]`.
     pub legal_codes: Vec<String>,
-    /// CZCSXM prefixes meaning "village area" (203 村庄, 203A).
+    /// CZCSXM prefixes meaning "village area" (203 村庄, 203A). Default
+    /// `["203"]`.
     pub village_settlement_prefixes: Vec<String>,
-    /// Industrial parcels this close (metres on the ground) form one block.
+    /// Industrial parcels this close (metres on the ground) form one block;
+    /// vacated land is grouped the same way. Default 10.
     pub cluster_gap_m: f64,
-    /// A village industrial block under this many mu is scattered.
+    /// A village industrial block under this many mu is scattered
+    /// (ellipsoidal area). Default 5.
     pub scattered_max_mu: f64,
-    /// Annual revenue (万元) below which a firm is below designated size.
+    /// Annual revenue (万元) below which a firm is below designated size
+    /// (规模以下, predicate `below_scale`). Default 2000 (20 million yuan).
     pub scale_revenue_wan: f64,
-    /// Relative difference between measured area and TBMJ that is reported.
+    /// Relative difference |measured − TBMJ| / TBMJ above which a parcel
+    /// is reported (`area_mismatches.csv`). Default 0.01 (1 %).
     pub area_tolerance: f64,
     /// Tax per mu (万元) under which land is "低产田" to be remediated
-    /// (predicate `tax_per_mu_under_1`).
+    /// (predicate `tax_per_mu_under_1`). Default 1 (10 000 yuan).
     pub tax_per_mu_remediate_wan: f64,
     /// Tax per mu (万元) under which an upgrade must start
-    /// (predicate `tax_per_mu_under_3`).
+    /// (predicate `tax_per_mu_under_3`). Default 3 (30 000 yuan).
     pub tax_per_mu_upgrade_wan: f64,
-    /// GB/T 4754 code prefixes of the six key industries.
+    /// GB/T 4754 code prefixes of the six key industries (printing and
+    /// dyeing, weaving, chemicals, chemical fibres, paper, flat glass;
+    /// predicate `key_industry`). Default `["1712", "1713", "1722", "1723",
+    /// "1732", "1733", "1742", "1743", "1751", "1752", "26", "28", "22",
+    /// "3041"]`.
     pub key_industries: Vec<String>,
     /// Target groups as the file gives them (read into `target`).
     #[serde(rename = "target")]
@@ -316,30 +422,37 @@ pub struct Rules {
     /// Dispositions as the file gives them (read into `disposition`).
     #[serde(rename = "disposition")]
     disposition_spec: Vec<RuleSpec>,
-    /// Target groups: an enterprise is a target when any group matches.
+    /// `[[rules.target]]`: target groups; an enterprise is a target when
+    /// any group matches. Listing any replaces the six default groups
+    /// (`village_small_low`, `d_three_years`, `no_legal_land`,
+    /// `outside_plan`, `protected`, `low_yield`).
     #[serde(skip)]
     pub target: Vec<TargetGroup>,
-    /// Dispositions for targets, first match wins.
+    /// `[[rules.disposition]]`: dispositions for targets, first match
+    /// wins. Listing any replaces the defaults, which end in `upgrade`
+    /// with no predicate (always matches).
     #[serde(skip)]
     pub disposition: Vec<DispositionRule>,
-    /// A park whose floor-area ratio is under this is flagged.
+    /// A park whose floor-area ratio is under this is flagged
+    /// (`far_below_min`). Default 1.2.
     pub min_park_far: f64,
     /// An industrial parcel whose floor-area ratio is under this is
-    /// low-density (提档升级 candidate).
+    /// low-density (提档升级 candidate). Default 0.6.
     pub min_parcel_far: f64,
     /// Vacated land counts as effective only in contiguous blocks of at
-    /// least this many mu (after removing protected land).
+    /// least this many mu (after removing protected land). Default 5.
     pub effective_min_block_mu: f64,
-    /// Blocks of at least this many mu count towards the contiguity rate.
+    /// Vacated blocks of at least this many mu count towards the
+    /// contiguity rate. Default 50.
     pub contiguity_block_mu: f64,
-    /// Relative difference between a vacated record's claimed and measured
-    /// area that is reported.
+    /// Relative difference |claimed − measured| / measured above which a
+    /// vacated record is reported (`claim_mismatch`). Default 0.03.
     pub claim_tolerance: f64,
     /// Overlaps between vacated records smaller than this (m²) are
-    /// digitising slivers, not double claims.
+    /// digitising slivers, not double claims. Default 1.
     pub overlap_min_m2: f64,
-    /// Share of a vacated record lying outside every parcel that is
-    /// reported.
+    /// Share of a vacated record's area lying on no parcel above which it
+    /// is reported (`outside`). Default 0.05.
     pub outside_tolerance: f64,
 }
 
@@ -446,31 +559,35 @@ impl Default for Rules {
     }
 }
 
-/// The year's goals, in the district and optionally per township.
-/// Defaults: Xiuzhou 2020.
+/// The `[targets]` table: the year's goals, in the district and
+/// optionally per township. Each key is the field's name (and
+/// [`Goal::name`]); the defaults are Xiuzhou's 2020 goals. Goals must be
+/// positive.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Targets {
     /// The target year: parks opened in it are new; default the report
     /// date's year.
     pub year: Option<i32>,
-    /// Gross vacated land (腾退), mu.
+    /// Gross vacated land (腾退), mu. Default 2000.
     pub vacated_mu: f64,
-    /// Effective vacated land (有效面积), mu.
+    /// Effective vacated land (有效面积), mu. Default 1500.
     pub effective_mu: f64,
     /// Remediated targets (enterprises and workshops), status `done`.
+    /// Default 400.
     pub remediated: f64,
-    /// Of which enterprises (a company's credit code, `91…`).
+    /// Of which enterprises (a company's credit code, `91…`). Default 200.
     pub remediated_enterprises: f64,
-    /// Done targets whose disposition is `upgrade`.
+    /// Done targets whose disposition is `upgrade`. Default 150.
     pub upgraded: f64,
-    /// Parks opened in the target year.
+    /// Parks opened in the target year. Default 5.
     pub new_parks: f64,
-    /// Floor area of those parks, m².
+    /// Floor area of those parks, m². Default 250 000.
     pub new_park_floor_m2: f64,
-    /// Done targets whose disposition is `into_park`.
+    /// Done targets whose disposition is `into_park`. Default 200.
     pub into_parks: f64,
-    /// Goals per township code, e.g. `[targets.townships.330411101]`.
+    /// Goals per 9-digit township code, e.g.
+    /// `[targets.townships.330411101]`; default none.
     pub townships: std::collections::BTreeMap<String, TownshipGoals>,
 }
 
@@ -507,18 +624,29 @@ impl Targets {
     }
 }
 
-/// A township's goals: only those given are tracked.
+/// A township's goals (`[targets.townships.<code>]`): only those given are
+/// tracked; each means what the district goal of the same key means,
+/// counted in the township.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TownshipGoals {
+    /// The township's name, used where the townships layer gives none.
     pub name: Option<String>,
+    /// Gross vacated land, mu.
     pub vacated_mu: Option<f64>,
+    /// Effective vacated land, mu.
     pub effective_mu: Option<f64>,
+    /// Remediated targets, status `done`.
     pub remediated: Option<f64>,
+    /// Of which enterprises (credit code `91…`).
     pub remediated_enterprises: Option<f64>,
+    /// Done targets whose disposition is `upgrade`.
     pub upgraded: Option<f64>,
+    /// Parks opened in the target year.
     pub new_parks: Option<f64>,
+    /// Floor area of those parks, m².
     pub new_park_floor_m2: Option<f64>,
+    /// Done targets whose disposition is `into_park`.
     pub into_parks: Option<f64>,
 }
 
@@ -629,7 +757,38 @@ impl Project {
         Self::parse(&text, path)
     }
 
-    /// Parses project-file text as if it were read from `path`.
+    /// Parses project-file text as if it were read from `path`. Every
+    /// problem (unknown key, bad value, unknown predicate…) is reported
+    /// at once, each with its place in the file.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tudi_core::config::Project;
+    /// let text = r#"
+    ///     [project]
+    ///     as_of = "2020-12-31"
+    ///     [layers.parcels]
+    ///     path = "parcels.gpkg"
+    ///     [rules]
+    ///     scattered_max_mu = 3
+    /// "#;
+    /// let p = Project::parse(text, Path::new("/data/xiuzhou/project.toml")).unwrap();
+    /// assert_eq!(p.layers.parcels.path, Path::new("/data/xiuzhou/parcels.gpkg"));
+    /// assert_eq!(p.project.as_of.to_string(), "2020-12-31");
+    /// assert_eq!(p.rules.scattered_max_mu, 3.0);
+    /// // everything not given has its documented default
+    /// assert_eq!(p.rules.cluster_gap_m, 10.0);
+    /// assert_eq!(p.rules.target.len(), 6);
+    /// assert_eq!(p.targets.vacated_mu, 2000.0);
+    ///
+    /// let bad = "[layers.parcels]\npath = \"p.gpkg\"\n[rules]\ncluster_gap_m = -1\n";
+    /// let err = Project::parse(bad, Path::new("project.toml")).unwrap_err();
+    /// assert!(err.is_input());
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "file project.toml, field rules.cluster_gap_m: must be a non-negative number, not -1"
+    /// );
+    /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Project> {
         let at = Location::file(path);
         let mut project: Project = toml::from_str(text)

@@ -54,6 +54,12 @@ pub fn check_char(first17: &str) -> Option<char> {
 ///
 /// ```
 /// use tudi_core::credit_code::{check_char, is_valid};
+/// // Alibaba (China) Network Technology Co., as published.
+/// assert!(is_valid("91330100716105852F"));
+/// assert!(is_valid(" 91330100716105852f ")); // trimmed, any case
+/// assert!(!is_valid("91330100716105852G")); // wrong check character
+/// assert_eq!(check_char("91330100716105852"), Some('F'));
+/// // Any 17 characters of the alphabet can be completed into a valid code.
 /// let body = "91330411MA2B00001";
 /// let code = format!("{body}{}", check_char(body).unwrap());
 /// assert!(is_valid(&code));

@@ -7,8 +7,11 @@ use std::fmt;
 /// A day of the proleptic Gregorian calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year, e.g. 2020.
     pub year: i32,
+    /// The month, 1–12.
     pub month: u32,
+    /// The day of the month, 1–31 (never past the month's end).
     pub day: u32,
 }
 

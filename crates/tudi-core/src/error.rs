@@ -7,28 +7,44 @@ use std::path::PathBuf;
 /// as far as each is known.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Location {
+    /// The file: the project file or a layer's source.
     pub file: Option<PathBuf>,
+    /// The layer's name inside a multi-layer source (GeoPackage, FileGDB).
     pub layer: Option<String>,
     /// Feature number (1-based, in file order) and, where known, its id.
     pub feature: Option<String>,
+    /// A field of the layer (`TBMJ`), or a key of the project file
+    /// (`rules.cluster_gap_m`).
     pub field: Option<String>,
 }
 
+/// A location is built from its file down:
+///
+/// ```
+/// use tudi_core::error::Location;
+/// let at = Location::file("parcels.gpkg").layer("DLTB").feature("12").field("TBMJ");
+/// assert_eq!(at.to_string(), "file parcels.gpkg, layer DLTB, feature 12, field TBMJ");
+/// ```
 impl Location {
+    /// A place in the file at `path`.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         Location {
             file: Some(path.into()),
             ..Default::default()
         }
     }
+    /// The same place narrowed to a layer.
     pub fn layer(mut self, layer: impl Into<String>) -> Self {
         self.layer = Some(layer.into());
         self
     }
+    /// The same place narrowed to a feature (its number, maybe with its
+    /// id).
     pub fn feature(mut self, feature: impl Into<String>) -> Self {
         self.feature = Some(feature.into());
         self
     }
+    /// The same place narrowed to a field or project-file key.
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
@@ -57,7 +73,9 @@ impl fmt::Display for Location {
 /// One problem with the input, with its location.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
+    /// Where it was found (all `None` when nowhere in particular).
     pub at: Location,
+    /// What is wrong, in words for the user.
     pub message: String,
 }
 
@@ -71,6 +89,8 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Why a run failed. [`Error::is_input`] tells the user's fault (exit
+/// code 2) from the machine's.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input (project file, layers, fields, geometries) is wrong; every
@@ -84,7 +104,9 @@ pub enum Error {
     /// Writing an output failed.
     #[error("cannot write {}: {source}", .path.display())]
     Write {
+        /// The file that could not be written.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -163,6 +185,7 @@ pub fn lines(problems: &[Problem], all: bool) -> Vec<String> {
 }
 
 impl Error {
+    /// An input error of one problem.
     pub fn input(at: Location, message: impl Into<String>) -> Self {
         Error::Input(vec![Problem {
             at,
@@ -184,6 +207,7 @@ impl Error {
     }
 }
 
+/// A result whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

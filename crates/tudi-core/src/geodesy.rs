@@ -33,7 +33,10 @@ pub(crate) const DENSIFY_M: f64 = 500.0;
 /// Converts square metres to mu (1 mu = 10000/15 m²).
 ///
 /// ```
-/// assert_eq!(tudi_core::geodesy::m2_to_mu(10_000.0), 15.0);
+/// use tudi_core::geodesy::m2_to_mu;
+/// assert_eq!(m2_to_mu(10_000.0), 15.0); // a hectare
+/// assert_eq!(m2_to_mu(1_000_000.0), 1500.0); // a square kilometre
+/// assert!((m2_to_mu(3335.0) - 5.0025).abs() < 1e-12); // just over 5 mu
 /// ```
 pub fn m2_to_mu(m2: f64) -> f64 {
     m2 / M2_PER_MU
@@ -84,6 +87,15 @@ impl VertexMemo {
 }
 
 /// Geodesic distance in metres on GRS80 between two lon/lat points (degrees).
+///
+/// ```
+/// use geo::Coord;
+/// use tudi_core::geodesy::geodesic_distance;
+/// // One degree of the meridian from the equator: 110 574.389 m on GRS80
+/// // (the meridian-arc integral), against 111 195 m on a sphere.
+/// let d = geodesic_distance(Coord { x: 120.0, y: 0.0 }, Coord { x: 120.0, y: 1.0 });
+/// assert!((d - 110_574.389).abs() < 0.001, "{d}");
+/// ```
 pub fn geodesic_distance(a: Coord<f64>, b: Coord<f64>) -> f64 {
     grs80().inverse(a.y, a.x, b.y, b.x)
 }
@@ -104,6 +116,22 @@ const Q_TERMS: usize = 9;
 /// province, which keeps projected straight edges close to geodesics.
 /// Very near the equator (|n| < 1e-3) the cone degenerates and the
 /// cylindrical equal-area limit is used instead.
+///
+/// ```
+/// use geo::{polygon, MultiPolygon, Rect};
+/// use tudi_core::geodesy::{m2_to_mu, EqualArea};
+/// // A 0.01° × 0.01° cell at 120°E, 30°N. The closed-form area of a
+/// // longitude–latitude quadrangle on GRS80 (authalic latitude) is
+/// // 1 069 521.173 m²; the cell's geodesic edges change that by
+/// // under 0.01 m².
+/// let cell = polygon![
+///     (x: 120.0, y: 30.0), (x: 120.01, y: 30.0), (x: 120.01, y: 30.01), (x: 120.0, y: 30.01),
+/// ];
+/// let plane = EqualArea::fitted(Rect::new((119.5, 29.5), (121.5, 31.5)));
+/// let area = plane.multi_polygon_area(&MultiPolygon(vec![cell]));
+/// assert!((area - 1_069_521.173).abs() < 0.01, "{area}");
+/// assert_eq!(format!("{:.2}", m2_to_mu(area)), "1604.28");
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct EqualArea {
     lon0: f64,

@@ -107,6 +107,7 @@ pub struct ZoneIndex<'a> {
 }
 
 impl<'a> ZoneIndex<'a> {
+    /// Indexes the zones' bounding boxes in an R-tree.
     pub fn new(zones: &'a [Zone]) -> Self {
         let index = PolygonIndex::new(zones.iter().map(|z| &z.geometry));
         ZoneIndex { zones, index }

@@ -9,6 +9,7 @@
 //! (tudi-read) comes before this crate and writing (tudi-write) after it;
 //! neither is reachable from here.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod analysis;
 pub mod config;

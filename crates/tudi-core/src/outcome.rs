@@ -23,14 +23,20 @@ use crate::model::{Model, Progress};
 /// The stages a run goes through, for progress and timings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Reading the project file and the layers (tudi-read).
     Read,
+    /// Measuring every polygon on the ellipsoid.
     Measure,
+    /// Building the R-trees.
     Index,
+    /// Running the analyses.
     Analyse,
+    /// Writing the products (tudi-write).
     Write,
 }
 
 impl Stage {
+    /// The stage's name as progress messages and `--timings` show it.
     pub fn name(self) -> &'static str {
         match self {
             Stage::Read => "read",
@@ -43,31 +49,59 @@ impl Stage {
 }
 
 /// Everything a run found.
+///
+/// Per-feature vectors are in model order: `x[i]` is about the `i`-th
+/// item of the matching list in [`Outcome::model`].
 pub struct Outcome {
+    /// The project the run answered: its rules and goals.
     pub project: Project,
+    /// The loaded layers, measured (every `area_m2` and `footprint_m2` set).
     pub model: Model,
+    /// The Albers equal-area projection fitted to the parcels' extent (a
+    /// Jiaxing one without parcels), in which areas, unions and clipping
+    /// were computed.
     pub projection: EqualArea,
-    /// The extent of every parcel (`None` without parcels).
+    /// The extent of every parcel, CGCS2000 lon/lat degrees (`None`
+    /// without parcels).
     pub parcel_bounds: Option<geo::Rect<f64>>,
+    /// Per parcel: in a village area (CZCSXM prefix, else the villages
+    /// layer).
     pub in_village: Vec<bool>,
+    /// Contiguous industrial blocks and the scattered plots among them.
     pub blocks: Blocks,
+    /// Per enterprise: where it stands, its predicates, groups and
+    /// disposition.
     pub assessments: Vec<Assessment>,
+    /// Parcels whose measured area differs from TBMJ by more than
+    /// `area_tolerance`, in model order.
     pub area_mismatches: Vec<AreaMismatch>,
+    /// Floor-area ratios of industrial parcels, blocks and parks.
     pub far: Far,
     /// Present when the project has a vacated layer.
     pub vacated: Option<Vacated>,
+    /// Progress against the year's goals, and the overdue targets.
     pub targets: TargetReport,
-    /// Per enterprise and per park: the township code, when known.
+    /// Per enterprise: its township code, when known (its parcel's ZLDWDM,
+    /// else the townships layer).
     pub enterprise_township: Vec<Option<String>>,
+    /// Per park: its township code, when known, found as for enterprises
+    /// at an interior point of the park.
     pub park_township: Vec<Option<String>>,
-    /// Township names known from the townships layer or the targets.
+    /// Township names by code, from the townships layer or the targets.
     pub township_names: BTreeMap<String, String>,
-    /// The report date and the target year.
+    /// The report date: deadlines before it are overdue.
     pub as_of: Date,
+    /// The target year (`targets.year`, else the report date's): parks
+    /// opened in it are new.
     pub year: i32,
+    /// Wall time of each stage, in run order; [`crate::analysis::run`]
+    /// records Measure, Index and Analyse, the caller adds Read and
+    /// Write. Never written to a product.
     pub timings: Vec<(Stage, Duration)>,
-    /// One row per township (see [`crate::analysis::townships::table`]):
-    /// the CSV, the ledgers, the map and the report all read it.
+    /// One row per township met in the data, the townships layer or the
+    /// targets, then a row with no code for things whose township is
+    /// unknown: `townships.csv`, the ledgers, the map and the report all
+    /// read it.
     pub townships: Vec<TownshipRow>,
 }
 
@@ -100,7 +134,10 @@ fn standings(list: &[(Goal, targets::Standing)]) -> Ordered<StandingSummary> {
 /// A map that keeps its insertion order when serialised (the order the
 /// project file lists groups, dispositions and goals in).
 #[derive(Debug, PartialEq)]
-pub struct Ordered<V>(pub Vec<(String, V)>);
+pub struct Ordered<V>(
+    /// The entries, key and value, in the order they serialise.
+    pub Vec<(String, V)>,
+);
 
 impl<V> Default for Ordered<V> {
     fn default() -> Self {
@@ -123,6 +160,16 @@ impl<V: Serialize> Serialize for Ordered<V> {
 pub type Counts = Ordered<usize>;
 
 impl Counts {
+    /// Adds `n` to `name`'s count, appending `name` if it is new.
+    ///
+    /// ```
+    /// use tudi_core::outcome::Counts;
+    /// let mut c = Counts::default();
+    /// c.add("close", 0);
+    /// c.add("upgrade", 2);
+    /// c.add("close", 1);
+    /// assert_eq!(c.0, [("close".to_string(), 1), ("upgrade".to_string(), 2)]);
+    /// ```
     pub fn add(&mut self, name: &str, n: usize) {
         match self.0.iter_mut().find(|(k, _)| k == name) {
             Some((_, v)) => *v += n,
@@ -131,20 +178,29 @@ impl Counts {
     }
 }
 
+/// `summary.json`: a run's headline figures. Areas are ellipsoidal, in mu
+/// rounded to 4 decimals or m² to 2; ratios to 4 decimals.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Summary {
+    /// `project.name` of the project file.
     pub project: String,
+    /// The land parcels.
     pub parcels: ParcelSummary,
+    /// The contiguous industrial blocks.
     pub blocks: BlockSummary,
+    /// The scattered village industrial plots.
     pub scattered: ScatteredSummary,
+    /// The enterprises, their target groups and dispositions.
     pub enterprises: EnterpriseSummary,
-    /// The report date (deadlines) and the target year (new parks).
+    /// The report date (deadlines), ISO `YYYY-MM-DD`.
     pub as_of: String,
+    /// The target year (new parks).
     pub year: i32,
     /// Floor-area ratio of industrial land; `null` without buildings.
     pub far: Option<FarSummary>,
+    /// The micro-enterprise parks (zeros without a parks layer).
     pub parks: ParkSummary,
-    /// `null` without a vacated layer.
+    /// The vacated land; `null` without a vacated layer.
     pub vacated: Option<VacatedSummary>,
     /// Every goal of the year: `{target, achieved, progress}`.
     pub targets: Ordered<StandingSummary>,
@@ -152,27 +208,38 @@ pub struct Summary {
     pub township_targets: BTreeMap<String, Ordered<StandingSummary>>,
     /// Targets not done whose deadline has passed (限时销号).
     pub overdue: usize,
+    /// Every warning of the run, one per line, none grouped
+    /// ([`Outcome::warnings`] with `all`).
     pub warnings: Vec<String>,
 }
 
+/// `summary.json`'s `far`: built density of the industrial land.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct FarSummary {
+    /// Buildings in the buildings layer.
     pub buildings: usize,
+    /// Industrial parcels (DLBM in `industrial_codes`).
     pub industrial_parcels: usize,
+    /// Floor area standing on industrial parcels, m².
     pub industrial_floor_area_m2: f64,
     /// Total floor area / total land of the industrial parcels.
     pub industrial_aggregate_far: f64,
     /// Industrial parcels under `min_parcel_far`.
     pub low_density_parcels: usize,
+    /// Their area, mu.
     pub low_density_mu: f64,
-    /// Floor area of buildings standing on no parcel.
+    /// Floor area of the parts of buildings standing on no parcel, m².
     pub unplaced_floor_area_m2: f64,
 }
 
+/// `summary.json`'s `parks`: the micro-enterprise parks together.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ParkSummary {
+    /// Parks in the parks layer.
     pub count: usize,
+    /// Their land, mu.
     pub land_mu: f64,
+    /// Floor area standing on them, m² (0 without buildings).
     pub floor_area_m2: f64,
     /// Total floor area / total land.
     pub aggregate_far: f64,
@@ -180,74 +247,118 @@ pub struct ParkSummary {
     pub mean_far: f64,
     /// Parks under `min_park_far`.
     pub below_min: usize,
+    /// Enterprises standing in a park.
     pub enterprises: usize,
+    /// Parks opened in the target year.
     pub opened_in_year: usize,
 }
 
+/// `summary.json`'s `vacated`: the vacated land (腾退) and its checks.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct VacatedSummary {
+    /// Records in the vacated layer, any status.
     pub records: usize,
+    /// Of which `done`.
     pub done: usize,
+    /// Gross vacated land: the union of the `done` records, mu.
     pub gross_mu: f64,
+    /// Effective land (有效面积): usable land in blocks of at least
+    /// `effective_min_block_mu`, mu.
     pub effective_mu: f64,
     /// Share of the gross land in blocks of at least `contiguity_block_mu`.
     pub contiguity_rate: f64,
+    /// Land of the `planned` records (their union), mu.
     pub planned_mu: f64,
+    /// Land of the `in_progress` records (their union), mu.
     pub in_progress_mu: f64,
-    /// Gross land inside protected zones.
+    /// Gross land inside protected zones, mu.
     pub protected_mu: f64,
+    /// Contiguous blocks of usable vacated land.
     pub blocks: usize,
+    /// Of which effective.
     pub effective_blocks: usize,
     /// Pairs of overlapping records.
     pub overlaps: usize,
+    /// Land of those overlaps, mu (summed over pairs).
     pub overlap_mu: f64,
+    /// Records whose claimed area differs from the measured one beyond
+    /// `claim_tolerance`.
     pub claim_mismatches: usize,
     /// Done records with enterprises still on them.
     pub occupied: usize,
+    /// Distinct enterprises standing on done records.
     pub occupying_enterprises: usize,
+    /// Done records without a `done_date`.
     pub undated: usize,
+    /// Records with more than `outside_tolerance` of their area on no parcel.
     pub outside: usize,
 }
 
+/// One goal in `summary.json`: `{target, achieved, progress}`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct StandingSummary {
+    /// The goal, in its unit (mu, m², firms or parks).
     pub target: f64,
+    /// What the data shows achieved; `null` when the data cannot tell
+    /// (e.g. no vacated layer, or a ledger without `status`).
     pub achieved: Option<f64>,
+    /// `achieved / target` (1 = reached), 4 decimals.
     pub progress: Option<f64>,
 }
 
+/// `summary.json`'s `parcels`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ParcelSummary {
+    /// Parcels in the parcel layer.
     pub count: usize,
+    /// Their measured area, mu.
     pub area_mu: f64,
+    /// Their measured area, m² (2 decimals).
     pub area_m2: f64,
+    /// Industrial parcels (DLBM in `industrial_codes`).
     pub industrial: usize,
+    /// Of which in a village area.
     pub village_industrial: usize,
     /// Parcels whose measured area differs from TBMJ beyond the tolerance.
     pub area_mismatches: usize,
 }
 
+/// `summary.json`'s `blocks`: the contiguous industrial blocks.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct BlockSummary {
+    /// Number of blocks.
     pub count: usize,
+    /// Their dissolved area, mu (overlaps counted once).
     pub area_mu: f64,
 }
 
+/// `summary.json`'s `scattered`: the scattered village industrial plots.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ScatteredSummary {
+    /// Scattered parcels.
     pub parcels: usize,
+    /// Blocks holding at least one scattered parcel.
     pub blocks: usize,
+    /// Measured area of the scattered parcels, mu.
     pub area_mu: f64,
 }
 
+/// `summary.json`'s `enterprises`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct EnterpriseSummary {
+    /// Rows of the enterprise ledger.
     pub count: usize,
+    /// Enterprises standing in no parcel (their parcel predicates are
+    /// false).
     pub unlocated: usize,
+    /// Enterprises in at least one target group.
     pub targets: usize,
-    /// Counts in the order the project file lists the groups.
+    /// Targets per group, in the order the project file lists the groups
+    /// (a target may be in several).
     pub by_group: Counts,
+    /// Targets per disposition, in the order the rules first name each.
     pub by_disposition: Counts,
+    /// Rows whose credit code fails the GB 32100 check.
     pub invalid_credit_codes: usize,
 }
 
@@ -326,6 +437,7 @@ impl Outcome {
             .count()
     }
 
+    /// The figures of `summary.json`.
     pub fn summary(&self) -> Summary {
         let parcels = &self.model.parcels;
         let rules = &self.project.rules;

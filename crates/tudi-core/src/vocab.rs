@@ -15,8 +15,10 @@ use crate::model::Progress;
 /// The language of the products a planner reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Lang {
+    /// Simplified Chinese, the default (`--lang zh`).
     #[default]
     Zh,
+    /// English (`--lang en`).
     En,
 }
 
@@ -42,17 +44,31 @@ impl FromStr for Lang {
 }
 
 /// A word or phrase in both languages.
+///
+/// ```
+/// use tudi_core::analysis::enterprises::Disposition;
+/// use tudi_core::vocab::{Lang, Term, MU};
+/// let close = Disposition::Close.term();
+/// assert_eq!(close.get(Lang::Zh), "关停淘汰");
+/// assert_eq!(close.get(Lang::En), "Close");
+/// assert_eq!(MU.get("en".parse().unwrap()), "mu");
+/// assert_eq!(Term::new("亩", "mu"), MU);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Term {
+    /// The Chinese text.
     pub zh: &'static str,
+    /// The English text.
     pub en: &'static str,
 }
 
 impl Term {
+    /// A term from its Chinese and English text.
     pub const fn new(zh: &'static str, en: &'static str) -> Term {
         Term { zh, en }
     }
 
+    /// The text in `lang`.
     pub fn get(self, lang: Lang) -> &'static str {
         lang.pick(self.zh, self.en)
     }
@@ -66,13 +82,16 @@ pub const UNKNOWN_TOWNSHIP: Term = Term::new("（乡镇不明）", "(township un
 /// The whole district, as a scope beside townships.
 pub const DISTRICT: Term = Term::new("全区", "District");
 
-/// Units, as products print them after a number.
+/// Units, as products print them after a number: 亩 (mu, 666.67 m²).
 pub const MU: Term = Term::new("亩", "mu");
+/// Square metres.
 pub const M2: Term = Term::new("㎡", "m²");
 pub(crate) const FIRMS: Term = Term::new("家", "firms");
 pub(crate) const PARKS: Term = Term::new("个", "parks");
+/// Percent, after a share × 100.
 pub const PERCENT: Term = Term::new("%", "%");
 
+/// [`YES`] or no, for a cell holding a flag.
 pub fn yes_no(b: bool) -> Term {
     if b {
         YES
@@ -82,6 +101,7 @@ pub fn yes_no(b: bool) -> Term {
 }
 
 impl Disposition {
+    /// The disposition as products name it (关停淘汰 / Close…).
     pub fn term(self) -> Term {
         match self {
             Disposition::Close => Term::new("关停淘汰", "Close"),
@@ -93,6 +113,7 @@ impl Disposition {
 }
 
 impl Goal {
+    /// The goal as products name it (腾退土地 / Vacated land…).
     pub fn term(self) -> Term {
         match self {
             Goal::VacatedMu => Term::new("腾退土地", "Vacated land"),
@@ -130,6 +151,7 @@ impl Goal {
 }
 
 impl Check {
+    /// The check as products name it (重叠申报 / Overlapping records…).
     pub fn term(self) -> Term {
         match self {
             Check::Overlap => Term::new("重叠申报", "Overlapping records"),
@@ -142,6 +164,7 @@ impl Check {
 }
 
 impl Predicate {
+    /// The predicate as products name it (位于村庄 / In a village…).
     pub fn term(self) -> Term {
         match self {
             Predicate::InVillage => Term::new("位于村庄", "In a village"),
@@ -230,22 +253,36 @@ pub fn check_detail(detail: &CheckDetail, lang: Lang) -> String {
 /// The figures behind a failed check, formatted as products show them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckDetail {
+    /// [`Check::Overlap`]: the record shares land with another.
     Overlap {
+        /// The other record's id.
         other: String,
+        /// The land they share, mu.
         mu: String,
     },
+    /// [`Check::ClaimMismatch`]: the claimed area differs from the measured.
     Claim {
+        /// The ledger's claimed area, mu.
         claimed_mu: String,
+        /// The measured ellipsoidal area, mu.
         measured_mu: String,
+        /// (claimed − measured) / measured, signed, as a percentage.
         difference: String,
     },
+    /// [`Check::Occupied`]: a firm still stands on land marked vacated.
     Occupied {
+        /// The firm's name.
         firm: String,
+        /// Its credit code.
         code: String,
     },
+    /// [`Check::Undated`]: vacated without a completion date.
     Undated,
+    /// [`Check::Outside`]: part of the record lies on no parcel.
     Outside {
+        /// That part, mu.
         mu: String,
+        /// Its share of the record, as a percentage.
         share: String,
     },
 }

@@ -24,15 +24,19 @@ pub struct Block {
     /// Ellipsoidal area of the dissolved outline, m² (land claimed twice by
     /// overlapping parcels counts once).
     pub area_m2: f64,
+    /// At least one of its parcels is in a village area.
     pub in_village: bool,
     /// Holds at least one scattered parcel.
     pub scattered: bool,
 }
 
+/// Every industrial block, and each parcel's place in them.
 #[derive(Debug, Clone, Default)]
 pub struct Blocks {
+    /// The blocks, in order of their `id` (position k holds id k + 1).
     pub blocks: Vec<Block>,
-    /// For each parcel of the model, the position of its block.
+    /// For each parcel of the model, the position of its block in
+    /// `blocks`; `None` when the parcel is not industrial.
     pub block_of: Vec<Option<usize>>,
     /// For each parcel of the model: a scattered village industrial plot.
     pub scattered: Vec<bool>,
@@ -40,8 +44,11 @@ pub struct Blocks {
 
 /// What the block analysis needs to know.
 pub struct BlockRules<'a> {
+    /// DLBM codes of industrial land (`rules.industrial_codes`).
     pub industrial_codes: &'a [String],
+    /// Parcels this close on the ground, metres, join one block.
     pub cluster_gap_m: f64,
+    /// A village block under this many mu is scattered.
     pub scattered_max_mu: f64,
 }
 

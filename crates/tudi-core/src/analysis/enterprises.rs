@@ -17,10 +17,13 @@ use crate::model::{id_order, Grade, Model};
 pub struct Assessment {
     /// Position of its parcel in the model; `None` when unlocated.
     pub parcel: Option<usize>,
+    /// The predicates that hold for it.
     pub facts: Facts,
-    /// Land the tax-per-mu is measured on, mu.
+    /// Land the tax-per-mu is measured on, mu: the ledger's `land_mu` when
+    /// positive, else its parcel's measured area shared equally among the
+    /// firms on it.
     pub land_mu: Option<f64>,
-    /// Tax per mu, 万元.
+    /// Tax per mu, 万元/mu (annual tax / `land_mu`).
     pub tax_per_mu: Option<f64>,
     /// Positions (in the rules' target list) of the groups that match.
     pub groups: Vec<usize>,
@@ -35,6 +38,7 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// True when the enterprise falls in at least one target group.
     pub fn is_target(&self) -> bool {
         !self.groups.is_empty()
     }
@@ -54,6 +58,7 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    /// Every disposition, in the order products list them.
     pub const ALL: [Disposition; 4] = [
         Disposition::Close,
         Disposition::Relocate,
@@ -80,9 +85,13 @@ impl Disposition {
 pub struct Context<'a> {
     /// Index of the model's parcels.
     pub parcel_index: &'a PolygonIndex,
+    /// Per parcel: in a village area.
     pub in_village: &'a [bool],
+    /// Per parcel: a scattered village industrial plot.
     pub scattered: &'a [bool],
+    /// The planned industrial zones, when the project has them.
     pub plan: Option<&'a ZoneIndex<'a>>,
+    /// The protected zones, when the project has them.
     pub protected: Option<&'a ZoneIndex<'a>>,
 }
 

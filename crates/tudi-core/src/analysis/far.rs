@@ -65,27 +65,34 @@ struct Share {
 /// One park's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParkStats {
+    /// The park's land and the buildings on it (floor area and footprint
+    /// zero without a buildings layer).
     pub density: Density,
     /// Positions of the enterprises standing in the park.
     pub enterprises: Vec<usize>,
     /// Their tax, 万元/yr (enterprises without a tax figure count 0).
     pub tax_wan: f64,
-    /// Park tax per mu, 万元.
+    /// Park tax per mu, 万元/mu (`None` on a park of no land).
     pub tax_per_mu: Option<f64>,
+    /// Its FAR is under `min_park_far` (never without a buildings layer).
     pub far_below_min: bool,
 }
 
 /// The park totals, with both ratios named so nobody mixes them up.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ParkTotals {
+    /// Number of parks.
     pub count: usize,
+    /// Their ellipsoidal land area, m².
     pub land_m2: f64,
+    /// Their floor area, m².
     pub floor_area_m2: f64,
     /// Total floor area / total land: the district's built density.
     pub aggregate_far: f64,
     /// The plain mean of the parks' own FARs: small parks weigh as much
     /// as big ones.
     pub mean_far: f64,
+    /// Parks flagged `far_below_min`.
     pub below_min: usize,
 }
 
@@ -100,13 +107,18 @@ pub struct Far {
     pub low_density: Vec<usize>,
     /// Per park of the model.
     pub parks: Vec<ParkStats>,
+    /// All parks together.
     pub park_totals: ParkTotals,
     /// Floor area of the parts of buildings that lie on no parcel, m².
     pub unplaced_floor_area_m2: f64,
 }
 
+/// The thresholds the FAR analysis flags by.
 pub struct FarRules {
+    /// A park under this FAR is flagged (`rules.min_park_far`).
     pub min_park_far: f64,
+    /// An industrial parcel under this FAR is low-density
+    /// (`rules.min_parcel_far`).
     pub min_parcel_far: f64,
 }
 

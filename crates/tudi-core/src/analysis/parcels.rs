@@ -39,7 +39,9 @@ pub(crate) fn projection_over(bounds: Option<Rect<f64>>) -> EqualArea {
     EqualArea::fitted(bounds.unwrap_or(Rect::new((120.0, 30.0), (121.0, 31.0))))
 }
 
-/// [`projection_over`] the extent of some polygons.
+/// The equal-area projection fitted to the extent of some polygons'
+/// exterior rings (lon/lat degrees), or one fitted to Jiaxing (120–121°E,
+/// 30–31°N) when there are none.
 pub fn projection_for<'a>(
     polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
 ) -> EqualArea {
@@ -57,8 +59,11 @@ pub(crate) fn measure(parcels: &mut [Parcel], projection: &EqualArea) {
 /// A parcel whose measured area differs from its official TBMJ.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AreaMismatch {
+    /// Position of the parcel in the model.
     pub parcel: usize,
+    /// Its ellipsoidal area, m².
     pub measured_m2: f64,
+    /// Its TBMJ, m².
     pub official_m2: f64,
     /// (measured − official) / official.
     pub relative: f64,

@@ -7,21 +7,22 @@
 //!
 //! The rules, with their defaults:
 //! - a layer of items (enterprises, buildings, parks, vacated records,
-//!   townships) is off the parcels when more than half ([`MOSTLY`]) of its
-//!   features lie outside the parcels' extent widened by [`MARGIN_DEG`];
+//!   townships) is off the parcels when more than half (`MOSTLY`) of its
+//!   features lie outside the parcels' extent widened by 0.01° (about
+//!   1 km, `MARGIN_DEG`);
 //! - a layer of areas (boundary, villages, plan, protected) may reach
 //!   beyond the district, but is off when none of its features meets that
 //!   extent;
 //! - TBMJ is implausible when more than half of the parcels giving it
 //!   differ from their measured area by more than `area_tolerance` (the
-//!   mismatches of `area_mismatches.csv`), among at least
-//!   [`MIN_OFFICIAL`] parcels. At most [`SAMPLE`] parcels, evenly spread
-//!   in id order, are measured for it, so `tudi check` stays fast on a
-//!   million parcels. A project whose TBMJ is known to be unreliable
+//!   mismatches of `area_mismatches.csv`), among at least 10
+//!   (`MIN_OFFICIAL`) parcels. At most 10 000 (`SAMPLE`) parcels, evenly
+//!   spread in id order, are measured for it, so `tudi check` stays fast
+//!   on a million parcels. A project whose TBMJ is known to be unreliable
 //!   raises `area_tolerance`.
 //!
 //! Duplicate credit codes are warnings: a firm is one firm, so only its
-//! first row in the ledger counts towards the targets ([`duplicate_of`]).
+//! first row in the ledger counts towards the targets.
 
 use std::collections::HashMap;
 
@@ -49,7 +50,10 @@ pub(crate) const SAMPLE: usize = 10_000;
 /// What the checks found: errors (exit 2) and warnings.
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// Problems that stop the run: a layer off the parcels, implausible
+    /// TBMJ.
     pub errors: Vec<Problem>,
+    /// Problems reported but not fatal: duplicate credit codes.
     pub warnings: Vec<Problem>,
 }
 

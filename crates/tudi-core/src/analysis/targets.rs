@@ -71,8 +71,14 @@ impl Goal {
 /// ratio of the two.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Standing {
+    /// The goal, in its unit (mu, m², firms or parks; see
+    /// [`Goal::unit`]).
     pub target: f64,
+    /// What the data shows achieved, in the same unit; `None` when the
+    /// data cannot tell (no vacated layer, a ledger without `status`, no
+    /// buildings for floor area).
     pub achieved: Option<f64>,
+    /// `achieved / target`: 1 when the goal is reached.
     pub progress: Option<f64>,
 }
 
@@ -89,19 +95,27 @@ impl Standing {
 /// What the target analysis reads. Per-enterprise and per-park slices are
 /// in model order.
 pub struct Inputs<'a> {
+    /// The goals of `[targets]`.
     pub targets: &'a Targets,
     /// The target year.
     pub year: i32,
     /// The report date.
     pub as_of: Date,
+    /// The enterprise ledger.
     pub enterprises: &'a [Enterprise],
+    /// Per enterprise: its assessment (target or not, disposition).
     pub assessments: &'a [Assessment],
+    /// Per enterprise: its township code, when known.
     pub enterprise_township: &'a [Option<String>],
+    /// The parks (none without a parks layer).
     pub parks: &'a [Park],
     /// Park figures; floor areas count only when a buildings layer was given.
     pub park_stats: &'a [ParkStats],
+    /// A buildings layer was given, so the new parks' floor area is known.
     pub floor_areas_known: bool,
+    /// Per park: its township code, when known.
     pub park_township: &'a [Option<String>],
+    /// The vacated-land analysis, when the project has a vacated layer.
     pub vacated: Option<&'a Vacated>,
 }
 

@@ -53,6 +53,8 @@ impl<'a> Places<'a> {
             .min()
     }
 
+    /// The township's name, when the townships layer or the targets give
+    /// one (the layer's wins).
     pub fn name(&self, code: &str) -> Option<&str> {
         self.names.get(code).map(String::as_str)
     }
@@ -70,20 +72,33 @@ impl<'a> Places<'a> {
 /// things whose township is unknown.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TownshipRow {
+    /// 9-digit township code (first 9 digits of ZLDWDM); empty on the
+    /// unknown row.
     pub code: String,
     /// The name known from the townships layer or the targets; empty on
     /// the row of things whose township is unknown (`code` empty too).
     pub name: String,
+    /// Parcels whose ZLDWDM names the township.
     pub parcels: usize,
+    /// Their ellipsoidal area, m².
     pub area_m2: f64,
+    /// Of which industrial.
     pub industrial_parcels: usize,
+    /// Of which scattered village industrial plots.
     pub scattered_parcels: usize,
+    /// The scattered plots' area, m².
     pub scattered_m2: f64,
+    /// Enterprises in the township.
     pub enterprises: usize,
+    /// Of which targets.
     pub targets: usize,
+    /// Targets whose status is `done`.
     pub targets_done: usize,
+    /// Targets not done whose deadline has passed.
     pub overdue: usize,
+    /// Parks in the township.
     pub parks: usize,
+    /// Their land, m².
     pub park_land_m2: f64,
     /// `None` when no vacated record lies in it.
     pub vacated: Option<super::vacated::TownshipVacated>,

@@ -29,12 +29,21 @@ use crate::model::{id_order, Enterprise, Parcel, Progress, VacatedRecord, Zone};
 use super::blocks::cluster;
 use super::townships::Places;
 
+/// The thresholds of the vacated-land analysis, from `[rules]` (see
+/// [`crate::config::Rules`] for each one's meaning and default).
 pub struct VacatedRules {
+    /// Usable pieces this close on the ground, metres, join one block.
     pub cluster_gap_m: f64,
+    /// Blocks of at least this many mu are effective.
     pub effective_min_block_mu: f64,
+    /// Blocks of at least this many mu count towards the contiguity rate.
     pub contiguity_block_mu: f64,
+    /// |claimed − measured| / measured above this is a claim mismatch.
     pub claim_tolerance: f64,
+    /// Shared land up to this many m² is a sliver, not an overlap.
     pub overlap_min_m2: f64,
+    /// A record with more than this share of its area on no parcel is
+    /// `outside`.
     pub outside_tolerance: f64,
 }
 
@@ -55,9 +64,11 @@ impl VacatedRules {
 /// Two records claiming the same land.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlap {
-    /// Positions of the records, `a` before `b` in id order.
+    /// Position of the record first in id order.
     pub a: usize,
+    /// Position of the other record.
     pub b: usize,
+    /// The land they share, m² (above `overlap_min_m2`).
     pub area_m2: f64,
 }
 
@@ -75,6 +86,7 @@ pub struct RecordFindings {
     pub township: Option<String>,
     /// (claimed − measured) / measured, when a claim is given.
     pub claim_difference: Option<f64>,
+    /// |`claim_difference`| exceeds `claim_tolerance`.
     pub claim_mismatch: bool,
     /// Positions in [`Vacated::overlaps`].
     pub overlaps: Vec<usize>,
@@ -84,6 +96,7 @@ pub struct RecordFindings {
     pub undated: bool,
     /// Part lying on no parcel of the district, m².
     pub outside_m2: f64,
+    /// `outside_m2` exceeds `outside_tolerance` of the record's area.
     pub outside: bool,
 }
 
@@ -119,6 +132,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in the order products list them.
     pub const ALL: [Check; 5] = [
         Check::Overlap,
         Check::ClaimMismatch,
@@ -148,8 +162,11 @@ pub struct VacatedBlock {
     pub records: Vec<usize>,
     /// CGCS2000 longitude/latitude.
     pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal area, m².
     pub area_m2: f64,
+    /// At least `effective_min_block_mu`: its land counts as effective.
     pub effective: bool,
+    /// At least `contiguity_block_mu`: counts towards the contiguity rate.
     pub contiguous: bool,
 }
 
@@ -168,28 +185,47 @@ pub struct Month {
 
 /// Vacated land of one township.
 #[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Areas are of the union of the township's records of each status, m².
 pub struct TownshipVacated {
+    /// Records in the township, any status.
     pub records: usize,
+    /// Gross vacated land (`done` records).
     pub gross_m2: f64,
+    /// Of which in effective blocks.
     pub effective_m2: f64,
+    /// Land of `planned` records.
     pub planned_m2: f64,
+    /// Land of `in_progress` records.
     pub in_progress_m2: f64,
 }
 
+/// Everything the vacated-land analysis found. Areas are ellipsoidal, m²;
+/// "gross" land is the union of the `done` records.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vacated {
     /// Per record of the model.
     pub records: Vec<RecordFindings>,
+    /// Contiguous blocks of usable land, in order of their `id`.
     pub blocks: Vec<VacatedBlock>,
+    /// Pairs of records (any status) sharing land, in id order.
     pub overlaps: Vec<Overlap>,
+    /// Gross vacated land.
     pub gross_m2: f64,
+    /// Gross land outside protected zones.
     pub usable_m2: f64,
+    /// Usable land in effective blocks (有效面积).
     pub effective_m2: f64,
+    /// Gross land inside protected zones (`gross_m2 − usable_m2`).
     pub protected_m2: f64,
+    /// Land of the `planned` records (their union).
     pub planned_m2: f64,
+    /// Land of the `in_progress` records (their union).
     pub in_progress_m2: f64,
     /// Share of the gross land in blocks of at least `contiguity_block_mu`.
     pub contiguity_rate: f64,
+    /// Vacated land by month of `done_date`, every month from the first to
+    /// the last (undated records left out).
     pub timeline: Vec<Month>,
     /// By township code; records whose township is unknown are under "".
     pub by_township: BTreeMap<String, TownshipVacated>,
@@ -197,14 +233,20 @@ pub struct Vacated {
 
 /// What the vacated-land analysis needs besides the records.
 pub struct VacatedContext<'a> {
+    /// The district's parcels (measured).
     pub parcels: &'a [Parcel],
+    /// Their index.
     pub parcel_index: &'a PolygonIndex,
+    /// The protected zones, when the project has them.
     pub protected: Option<&'a [Zone]>,
+    /// The enterprise ledger.
     pub enterprises: &'a [Enterprise],
     /// Per enterprise: still standing where it is (not closed, relocated
     /// or moved into a park).
     pub standing: &'a [bool],
+    /// The townships, for records whose parcels give none.
     pub places: &'a Places<'a>,
+    /// The run's equal-area plane.
     pub projection: &'a EqualArea,
 }
 

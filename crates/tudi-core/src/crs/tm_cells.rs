@@ -139,6 +139,8 @@ fn evaluate(c: &Coefficients, u: f64, v: f64) -> f64 {
 }
 
 impl CellInverse {
+    /// An empty set of cells for `tm`; cells are fitted as points reach
+    /// them.
     pub fn new(tm: TransverseMercator) -> Self {
         CellInverse {
             tm,
@@ -149,6 +151,7 @@ impl CellInverse {
         }
     }
 
+    /// The projection this inverts.
     pub fn projection(&self) -> &TransverseMercator {
         &self.tm
     }

@@ -20,10 +20,12 @@ const PREFIX_STEP: f64 = 1_000_000.0;
 /// its central meridian at the equator), while another prefix lies a
 /// whole step away.
 const HALF_STEP: f64 = 500_000.0;
-/// Zone numbers of the CGCS2000 Gauss–Krüger zones over China (central
-/// meridians 75°E–135°E). The ranges do not overlap, so a prefix tells
-/// the zone's width.
+/// Zone numbers of the CGCS2000 3° Gauss–Krüger zones over China (central
+/// meridians 75°E–135°E, zone n at 3n°E). The 3° and 6° ranges do not
+/// overlap, so a prefix tells the zone's width.
 pub const ZONES_3DEG: RangeInclusive<u32> = 25..=45;
+/// Zone numbers of the CGCS2000 6° Gauss–Krüger zones over China (central
+/// meridians 75°E–135°E, zone n at 6n − 3 °E).
 pub const ZONES_6DEG: RangeInclusive<u32> = 13..=23;
 
 /// The zone prefix of a Gauss–Krüger-like projection (origin on the

@@ -13,6 +13,7 @@ use crate::error::Problem;
 /// A land parcel (三调 地类图斑).
 #[derive(Debug, Clone)]
 pub struct Parcel {
+    /// The parcel's id (BSM), as text; ids order by [`id_order`].
     pub id: String,
     /// 1-based feature number in its file, for messages.
     pub feature: usize,
@@ -26,8 +27,11 @@ pub struct Parcel {
     pub settlement: Option<String>,
     /// Official area (TBMJ), m²: compared, never trusted.
     pub official_area_m2: Option<f64>,
+    /// The outline in CGCS2000 lon/lat degrees, valid, exterior rings
+    /// counter-clockwise.
     pub geometry: MultiPolygon<f64>,
-    /// Ellipsoidal area, m² (set by measuring).
+    /// Ellipsoidal area on CGCS2000, m² (0 until [`crate::analysis::run`]
+    /// measures it).
     pub area_m2: f64,
 }
 
@@ -41,14 +45,30 @@ impl Parcel {
 
 /// A 亩均 (per-mu performance) grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// Grades order from best to worst (`A < D`), so "C or worse" is `>= C`.
 pub enum Grade {
+    /// The top grade (typically the top 25 % of firms).
     A,
+    /// The second grade (typically the next 45 %).
     B,
+    /// The third grade (typically the next 25 %).
     C,
+    /// The bottom grade (typically the last 5 %), which pays surcharges
+    /// on power and land.
     D,
 }
 
 impl Grade {
+    /// The grade a ledger cell gives: one letter A–D, either case,
+    /// surrounding whitespace ignored; anything else is `None`.
+    ///
+    /// ```
+    /// use tudi_core::model::Grade;
+    /// assert_eq!(Grade::parse(" c "), Some(Grade::C));
+    /// assert!(Grade::parse("B") < Grade::parse("D"));
+    /// assert_eq!(Grade::parse("E"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Grade> {
         match s.trim() {
             "A" | "a" => Some(Grade::A),
@@ -59,6 +79,7 @@ impl Grade {
         }
     }
 
+    /// The grade's capital letter, as outputs write it.
     pub fn letter(self) -> char {
         match self {
             Grade::A => 'A',
@@ -74,8 +95,12 @@ impl Grade {
 pub struct Enterprise {
     /// 1-based feature (row) number in its file, for messages.
     pub feature: usize,
+    /// Unified social credit code as the ledger gives it; may be invalid.
     pub credit_code: String,
+    /// Whether `credit_code` passes the GB 32100 check
+    /// ([`crate::credit_code::is_valid`]); invalid ones are warnings.
     pub credit_code_valid: bool,
+    /// The enterprise's name as the ledger gives it.
     pub name: String,
     /// GB/T 4754 code without the section letter (`C1713` → `1713`).
     pub industry: String,
@@ -85,9 +110,10 @@ pub struct Enterprise {
     pub tax_wan: Option<f64>,
     /// Land used, mu, when the ledger gives it.
     pub land_mu: Option<f64>,
-    /// Grades, oldest first.
+    /// 亩均 grades, oldest first (the last is the latest).
     pub grades: Vec<Grade>,
-    /// CGCS2000 longitude/latitude.
+    /// Position in CGCS2000 longitude/latitude degrees, after any
+    /// GCJ-02/BD-09 correction.
     pub location: Coord<f64>,
     /// Remediation status, when the ledger tracks it.
     pub status: Option<Progress>,
@@ -127,8 +153,11 @@ impl Enterprise {
 /// Where a remediation or a vacating stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Progress {
+    /// Not started (`planned`; an enterprise's `pending`).
     Planned,
+    /// Under way (`in_progress`).
     InProgress,
+    /// Finished (`done`): remediated, or land vacated.
     Done,
 }
 
@@ -169,6 +198,8 @@ impl Progress {
         }
     }
 
+    /// The name machine-readable outputs use: `planned`, `in_progress`,
+    /// `done`.
     pub fn name(self) -> &'static str {
         match self {
             Progress::Planned => "planned",
@@ -181,13 +212,15 @@ impl Progress {
 /// A building footprint.
 #[derive(Debug, Clone)]
 pub struct Building {
+    /// 1-based feature number in its file, for messages.
     pub feature: usize,
     /// Storeys; 1 when the layer says nothing.
     pub floors: Option<f64>,
     /// Floor area given by the layer, m².
     pub given_floor_area_m2: Option<f64>,
+    /// The footprint in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
-    /// Ellipsoidal footprint, m² (set by measuring).
+    /// Ellipsoidal footprint, m² (0 until measured).
     pub footprint_m2: f64,
 }
 
@@ -203,84 +236,114 @@ impl Building {
 /// A micro-enterprise park (小微企业园).
 #[derive(Debug, Clone)]
 pub struct Park {
+    /// 1-based feature number in its file, for messages.
     pub feature: usize,
+    /// The park's name; `park N` (its feature number) when the layer
+    /// gives none.
     pub name: String,
     /// Star rating 1–5.
     pub star: Option<u8>,
+    /// The park's yearly performance grade, A–D.
     pub grade: Option<Grade>,
-    /// Year it opened.
+    /// Year it opened (a park opened in the target year is new).
     pub opened: Option<i32>,
+    /// The park's land in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal land area, m² (0 until measured).
     pub area_m2: f64,
 }
 
 /// A vacated-land (腾退) record.
 #[derive(Debug, Clone)]
 pub struct VacatedRecord {
+    /// 1-based feature number in its file, for messages.
     pub feature: usize,
+    /// The record's id in the ledger.
     pub id: String,
+    /// Where the vacating stands; only `Done` land counts as vacated.
     pub status: Progress,
+    /// The day the land was vacated.
     pub done_date: Option<Date>,
+    /// Area the ledger claims, mu: compared with the measured one.
     pub claimed_mu: Option<f64>,
     /// Township code given by the record.
     pub township: Option<String>,
+    /// The vacated land in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
+    /// Ellipsoidal area, m² (0 until measured).
     pub area_m2: f64,
 }
 
 /// A township polygon (乡镇/街道).
 #[derive(Debug, Clone)]
 pub struct Township {
+    /// 1-based feature number in its file, for messages.
     pub feature: usize,
+    /// 9-digit township code, as the first 9 digits of ZLDWDM.
     pub code: String,
+    /// The township's name.
     pub name: Option<String>,
+    /// The township's area in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
 }
 
-/// A polygon of a zone layer (villages, plan, protected).
+/// A polygon of a zone layer (villages, plan, protected, boundary).
 #[derive(Debug, Clone)]
 pub struct Zone {
+    /// 1-based feature number in its file, for messages.
     pub feature: usize,
+    /// The zone's name, when the layer gives one.
     pub name: Option<String>,
+    /// The zone in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
 }
 
 /// Where a layer came from, for reports.
 #[derive(Debug, Clone)]
 pub struct LayerInfo {
+    /// What the layer is to the run.
     pub role: crate::config::Role,
+    /// Its file and, in a multi-layer source, its layer.
     pub at: crate::error::Location,
     /// The CRS its coordinates were read in.
     pub crs: String,
+    /// Features (or CSV rows) read from it.
     pub features: usize,
 }
 
 /// Everything loaded for one run.
 #[derive(Debug, Clone, Default)]
+///
+/// An optional layer is `None` when the project does not name it. Other
+/// results refer to features by their position in these lists ("model
+/// order").
 pub struct Model {
+    /// Every layer read, with where it came from.
     pub layers: Vec<LayerInfo>,
+    /// The land parcels, in id order.
     pub parcels: Vec<Parcel>,
+    /// The enterprise ledger's rows, in file order (none without the layer).
     pub enterprises: Vec<Enterprise>,
+    /// Village areas, for parcels without CZCSXM.
     pub villages: Option<Vec<Zone>>,
+    /// Planned industrial zones.
     pub plan: Option<Vec<Zone>>,
+    /// Protected zones (red line, basic farmland).
     pub protected: Option<Vec<Zone>>,
+    /// The district's outline.
     pub boundary: Option<Vec<Zone>>,
+    /// Building footprints.
     pub buildings: Option<Vec<Building>>,
+    /// Micro-enterprise parks.
     pub parks: Option<Vec<Park>>,
+    /// Vacated-land records, in id order.
     pub vacated: Option<Vec<VacatedRecord>>,
+    /// Township polygons.
     pub townships: Option<Vec<Township>>,
     /// Problems that do not stop the run (e.g. invalid credit codes).
     pub warnings: Vec<Problem>,
 }
 
-/// Orders ids naturally: numerically when both are whole numbers (survey
-/// BSMs are digit strings of varying length), else as text.
-///
-/// ```
-/// use std::cmp::Ordering;
-/// assert_eq!(tudi_core::model::id_order("9", "10"), Ordering::Less);
-/// assert_eq!(tudi_core::model::id_order("B9", "B10"), Ordering::Greater);
-/// ```
 /// The smallest rectangle holding both.
 pub fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
     Rect::new(
@@ -295,6 +358,14 @@ pub fn union_rect(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
     )
 }
 
+/// Orders ids naturally: numerically when both are whole numbers (survey
+/// BSMs are digit strings of varying length), else as text.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// assert_eq!(tudi_core::model::id_order("9", "10"), Ordering::Less);
+/// assert_eq!(tudi_core::model::id_order("B9", "B10"), Ordering::Greater);
+/// ```
 pub fn id_order(a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
