@@ -13,7 +13,7 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 /// An index of polygons by their envelopes: one R-tree per vertical strip,
 /// as rstar's bulk load is sequential and strips load in parallel. A query
 /// asks every tree; those of other strips answer at their root.
-pub struct PolygonIndex {
+pub(crate) struct PolygonIndex {
     trees: Vec<RTree<Entry>>,
 }
 
@@ -101,7 +101,7 @@ impl PolygonIndex {
 }
 
 /// A zone layer (villages, plan, protected) with its index.
-pub struct ZoneIndex<'a> {
+pub(crate) struct ZoneIndex<'a> {
     zones: &'a [Zone],
     index: PolygonIndex,
 }

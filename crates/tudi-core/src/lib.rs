@@ -3,8 +3,8 @@
 //!
 //! [`config`] is the project file: the layers it names and the rules.
 //! [`model`] holds parcels, enterprises and zones in CGCS2000 lon/lat,
-//! measured on the ellipsoid by [`geodesy`]; [`index`] puts them in
-//! R-trees; [`analysis::run`] turns a loaded model and the rules into an
+//! measured on the ellipsoid by [`geodesy`]; the crate's own R-trees index
+//! them for the analyses; [`analysis::run`] turns a loaded model and the rules into an
 //! [`outcome::Outcome`], which every product is written from. Reading
 //! (tudi-read) comes before this crate and writing (tudi-write) after it;
 //! neither is reachable from here.
@@ -19,7 +19,7 @@ pub mod date;
 pub mod encoding;
 pub mod error;
 pub mod geodesy;
-pub mod index;
+pub(crate) mod index;
 pub mod model;
 pub mod outcome;
 pub mod vocab;

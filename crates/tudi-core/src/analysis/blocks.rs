@@ -43,7 +43,7 @@ pub struct Blocks {
 }
 
 /// What the block analysis needs to know.
-pub struct BlockRules<'a> {
+pub(crate) struct BlockRules<'a> {
     /// DLBM codes of industrial land (`rules.industrial_codes`).
     pub industrial_codes: &'a [String],
     /// Parcels this close on the ground, metres, join one block.

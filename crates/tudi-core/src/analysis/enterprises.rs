@@ -82,7 +82,7 @@ impl Disposition {
 }
 
 /// What the enterprise analysis needs besides the model.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// Index of the model's parcels.
     pub parcel_index: &'a PolygonIndex,
     /// Per parcel: in a village area.

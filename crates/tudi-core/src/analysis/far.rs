@@ -114,7 +114,7 @@ pub struct Far {
 }
 
 /// The thresholds the FAR analysis flags by.
-pub struct FarRules {
+pub(crate) struct FarRules {
     /// A park under this FAR is flagged (`rules.min_park_far`).
     pub min_park_far: f64,
     /// An industrial parcel under this FAR is low-density

@@ -94,7 +94,7 @@ impl Standing {
 
 /// What the target analysis reads. Per-enterprise and per-park slices are
 /// in model order.
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     /// The goals of `[targets]`.
     pub targets: &'a Targets,
     /// The target year.

@@ -15,7 +15,7 @@ use crate::outcome::Outcome;
 use crate::vocab::{self, Lang};
 
 /// The townships layer, indexed, and every name known for a code.
-pub struct Places<'a> {
+pub(crate) struct Places<'a> {
     townships: &'a [Township],
     index: PolygonIndex,
     names: BTreeMap<String, String>,

@@ -31,7 +31,7 @@ use super::townships::Places;
 
 /// The thresholds of the vacated-land analysis, from `[rules]` (see
 /// [`crate::config::Rules`] for each one's meaning and default).
-pub struct VacatedRules {
+pub(crate) struct VacatedRules {
     /// Usable pieces this close on the ground, metres, join one block.
     pub cluster_gap_m: f64,
     /// Blocks of at least this many mu are effective.
@@ -232,7 +232,7 @@ pub struct Vacated {
 }
 
 /// What the vacated-land analysis needs besides the records.
-pub struct VacatedContext<'a> {
+pub(crate) struct VacatedContext<'a> {
     /// The district's parcels (measured).
     pub parcels: &'a [Parcel],
     /// Their index.
