@@ -489,30 +489,105 @@ fn around(at: Coord<f64>, bb: PxBox, text: &str, size: f64) -> Vec<Coord<f64>> {
 
 /// Renders the map of `o`, `width` pixels wide (at least 400).
 pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
-    let width = f64::from(width.max(400));
-    let u = width / 1600.0;
-    let pad = 24.0 * u;
-    let title_h = 64.0 * u;
-    let legend_w = 330.0 * u;
-    let m = &o.model;
-    let rules = &o.project.rules;
-    let parks = m.parks.as_deref().unwrap_or(&[]);
-    let records = m.vacated.as_deref().unwrap_or(&[]);
-    let townships = m.townships.as_deref().unwrap_or(&[]);
-    let far_known = m.buildings.is_some();
+    let page = Page::new(o, width);
+    let mut map = Drawing {
+        o,
+        lang,
+        frame: page.frame,
+        u: page.u,
+        s: String::with_capacity(1 << 16),
+        legend: Legend(Vec::new()),
+    };
+    map.head(&page);
+    // The layers, bottom to top, clipped to the view; each adds its
+    // classes to the legend when it shows any.
+    map.s.push_str("<g clip-path=\"url(#map-clip)\">\n");
+    let district = map.district_fill();
+    map.townships();
+    map.blocks();
+    map.parks();
+    map.vacated();
+    map.scattered();
+    map.targets();
+    map.district_outline(&district);
+    map.s.push_str("</g>\n");
+    let Drawing { mut s, legend, .. } = map;
 
-    let extent = map_extent(o).unwrap_or_else(|| {
-        Rect::new(
-            Coord { x: 120.0, y: 30.0 },
-            Coord {
-                x: 120.01,
-                y: 30.01,
-            },
-        )
-    });
-    // The map's height follows the district's shape, within limits.
-    let map_w = width - legend_w - 3.0 * pad;
-    let probe = Frame::fit(o.projection, extent, [0.0, 0.0, 1000.0, 1000.0]);
+    map_labels(&mut s, o, &page.frame, page.u);
+    furniture(&mut s, &legend, &page.frame, lang, page.u, page.width);
+    s.push_str("</svg>\n");
+
+    let mpp = page.frame.metres_per_px();
+    let bar_m = nice_length(page.map_w * mpp);
+    DistrictMap {
+        svg: s,
+        frame: page.frame,
+        width: page.width,
+        height: page.height,
+        scale_bar_m: bar_m,
+        scale_bar_px: bar_m / mpp,
+    }
+}
+
+/// The page's layout: its size, the unit every size scales with, and
+/// where the map goes.
+struct Page {
+    width: f64,
+    height: f64,
+    /// The scale of every size: 1 on a page 1 600 px wide.
+    u: f64,
+    pad: f64,
+    title_h: f64,
+    map_w: f64,
+    map_h: f64,
+    frame: Frame,
+}
+
+impl Page {
+    /// Lays out a page `width` pixels wide (at least 400) for `o`: the
+    /// title band above, the map, the legend's column right of it.
+    fn new(o: &Outcome, width: u32) -> Page {
+        let width = f64::from(width.max(400));
+        let u = width / 1600.0;
+        let pad = 24.0 * u;
+        let title_h = 64.0 * u;
+        let legend_w = 330.0 * u;
+        let extent = map_extent(o).unwrap_or_else(|| {
+            Rect::new(
+                Coord { x: 120.0, y: 30.0 },
+                Coord {
+                    x: 120.01,
+                    y: 30.01,
+                },
+            )
+        });
+        // The map's height follows the district's shape, within limits.
+        let map_w = width - legend_w - 3.0 * pad;
+        let aspect = map_aspect(o.projection, extent);
+        // The legend's column holds at most one row per class of the
+        // layers present, then the projection, the scale bar and the
+        // north arrow.
+        let row_h = 33.0 * u;
+        let legend_h = 60.0 * u + row_h * legend_rows(o) as f64 + 200.0 * u;
+        let map_h = (map_w * aspect).max(legend_h);
+        let map_box = [pad, title_h, pad + map_w, title_h + map_h];
+        Page {
+            width,
+            height: (title_h + map_h + pad).round(),
+            u,
+            pad,
+            title_h,
+            map_w,
+            map_h,
+            frame: Frame::fit(o.projection, extent, map_box),
+        }
+    }
+}
+
+/// The height over the width of `extent` as projected, clamped to
+/// 0.55–1.35.
+fn map_aspect(projection: EqualArea, extent: Rect<f64>) -> f64 {
+    let probe = Frame::fit(projection, extent, [0.0, 0.0, 1000.0, 1000.0]);
     let corner = probe.px(Coord {
         x: extent.max().x,
         y: extent.min().y,
@@ -521,200 +596,238 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         x: extent.min().x,
         y: extent.max().y,
     });
-    let aspect = ((corner.y - top_left.y) / (corner.x - top_left.x).max(1e-9)).clamp(0.55, 1.35);
+    ((corner.y - top_left.y) / (corner.x - top_left.x).max(1e-9)).clamp(0.55, 1.35)
+}
 
-    // The legend's column holds at most one row per class of the layers
-    // present, then the projection, the scale bar and the north arrow.
-    let far_classes = palette::park_far_classes(rules.min_park_far);
-    let rows = 4
-        + usize::from(!townships.is_empty())
-        + if parks.is_empty() {
+/// The most legend rows the layers of `o` can show.
+fn legend_rows(o: &Outcome) -> usize {
+    let m = &o.model;
+    let far_classes = palette::park_far_classes(o.project.rules.min_park_far);
+    4 + usize::from(m.townships.as_deref().is_some_and(|t| !t.is_empty()))
+        + if m.parks.as_deref().is_none_or(|p| p.is_empty()) {
             0
-        } else if far_known {
+        } else if m.buildings.is_some() {
             far_classes.len()
         } else {
             1
         }
-        + if records.is_empty() { 0 } else { 4 }
-        + palette::dispositions().len();
-    let row_h = 33.0 * u;
-    let legend_h = 60.0 * u + row_h * rows as f64 + 200.0 * u;
-    let map_h = (map_w * aspect).max(legend_h);
-    let height = (title_h + map_h + pad).round();
-    let map_box = [pad, title_h, pad + map_w, title_h + map_h];
-    let frame = Frame::fit(o.projection, extent, map_box);
-    let view = frame.view;
-
-    let mut s = String::with_capacity(1 << 16);
-    let _ = writeln!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="{FONTS}">"##,
-        w = width,
-        h = height,
-    );
-    let _ = writeln!(
-        s,
-        r##"<defs><clipPath id="map-clip"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs>"##,
-        view[0],
-        view[1],
-        view[2] - view[0],
-        view[3] - view[1]
-    );
-    let has_boundary = m.boundary.as_ref().is_some_and(|b| !b.is_empty());
-    let _ = writeln!(
-        s,
-        r##"<rect width="{width}" height="{height}" fill="#ffffff"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" stroke="#d9d9d0"/>"##,
-        map_box[0],
-        map_box[1],
-        map_w,
-        map_h,
-        // beyond the district's outline, when there is one, a shade darker
-        if has_boundary { "#e8e6df" } else { "#f7f7f2" }
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#222222">{}</text><text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="#666666" text-anchor="end">{}</text>"##,
-        pad,
-        title_h - 20.0 * u,
-        28.0 * u,
-        escape(&o.project.project.name),
-        width - pad,
-        title_h - 20.0 * u,
-        16.0 * u,
-        escape(&format!("{} {}", lang.pick("截至", "As of"), o.as_of)),
-    );
-    s.push_str("<g clip-path=\"url(#map-clip)\">\n");
-    let mut legend = Legend(Vec::new());
-
-    // The district, white on the grey beyond it; its outline is listed
-    // when it crosses the view (a district larger than the view shows
-    // none of it).
-    let district = m.boundary.as_deref().map_or(String::new(), |b| {
-        let mut p = PathData::new(&frame);
-        for z in b {
-            p.multi_polygon(&z.geometry);
-        }
-        p.d
-    });
-    if !district.is_empty() {
-        let _ = writeln!(s, r##"<path d="{district}" fill="#ffffff"/>"##);
-    }
-    let view_rect = Rect::new(
-        Coord {
-            x: view[0],
-            y: view[1],
-        },
-        Coord {
-            x: view[2],
-            y: view[3],
-        },
-    );
-    let outline_shown = m.boundary.iter().flatten().any(|z| {
-        z.geometry.0.iter().any(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .any(|ring| {
-                    let px: LineString<f64> = ring.0.iter().map(|&c| frame.px(c)).collect();
-                    px.intersects(&view_rect)
-                })
-        })
-    });
-    if outline_shown {
-        legend.0.push((
-            Swatch::Line(palette::boundary().look.stroke),
-            palette::boundary().label(lang).to_string(),
-        ));
-    }
-
-    // Townships.
-    let township = palette::township();
-    let mut p = PathData::new(&frame);
-    for t in townships {
-        p.multi_polygon(&t.geometry);
-    }
-    if p.visible {
-        let _ = writeln!(
-            s,
-            r#"<path d="{}" fill="{}"{}/>"#,
-            p.d,
-            township.look.fill.map_or("none".into(), Color::hex),
-            stroke_attrs(&township.look, u)
-        );
-        legend.fill(&township, u, lang);
-    }
-
-    // Industrial blocks (dissolved), but the scattered ones: their red
-    // parcels, drawn below, cover them. Blocks under a pixel are dropped,
-    // the scattered parcels among them come back as red dots.
-    let [_, block] = palette::blocks();
-    let mut p = PathData::new(&frame);
-    for b in o.blocks.blocks.iter().filter(|b| !b.scattered) {
-        p.multi_polygon(&b.geometry);
-    }
-    if p.visible {
-        let _ = writeln!(
-            s,
-            r#"<path d="{}" fill="{}" stroke="{}" stroke-width="{:.1}"/>"#,
-            p.d,
-            block.look.fill.map_or("none".into(), Color::hex),
-            block.look.stroke.hex(),
-            0.5 * u
-        );
-        legend.fill(&block, u, lang);
-    }
-
-    // Parks, by FAR class.
-    let unknown = palette::park_unknown();
-    let mut park_drawn = vec![false; far_classes.len()];
-    let mut park_dots: Vec<(Coord<f64>, Color)> = Vec::new();
-    for (park, stats) in parks.iter().zip(&o.far.parks) {
-        let class = if far_known {
-            let far = stats.density.far();
-            far_classes
-                .iter()
-                .position(|c| c.holds(far))
-                .map(|i| (Some(i), &far_classes[i].class))
-                .unwrap_or((None, &unknown))
+        + if m.vacated.as_deref().is_none_or(|v| v.is_empty()) {
+            0
         } else {
-            (None, &unknown)
-        };
-        let (index, look) = (class.0, &class.1.look);
-        let fill = look.fill.unwrap_or(look.stroke);
-        let mut p = PathData::new(&frame);
-        let dot = p.multi_polygon(&park.geometry);
+            4
+        }
+        + palette::dispositions().len()
+}
+
+/// The map being drawn: the outcome, its frame and unit, the SVG so far
+/// and the legend of the classes shown.
+struct Drawing<'a> {
+    o: &'a Outcome,
+    lang: Lang,
+    frame: Frame,
+    u: f64,
+    s: String,
+    legend: Legend,
+}
+
+impl Drawing<'_> {
+    /// The SVG's opening, the view's clip path, the page and map
+    /// backgrounds, and the title band.
+    fn head(&mut self, page: &Page) {
+        let (s, o, u, lang) = (&mut self.s, self.o, self.u, self.lang);
+        let (width, height, pad, title_h) = (page.width, page.height, page.pad, page.title_h);
+        let (map_box, view) = (self.frame.map_box, self.frame.view);
+        let _ = writeln!(
+            s,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="{FONTS}">"##,
+            w = width,
+            h = height,
+        );
+        let _ = writeln!(
+            s,
+            r##"<defs><clipPath id="map-clip"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs>"##,
+            view[0],
+            view[1],
+            view[2] - view[0],
+            view[3] - view[1]
+        );
+        let has_boundary = o.model.boundary.as_ref().is_some_and(|b| !b.is_empty());
+        let _ = writeln!(
+            s,
+            r##"<rect width="{width}" height="{height}" fill="#ffffff"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" stroke="#d9d9d0"/>"##,
+            map_box[0],
+            map_box[1],
+            page.map_w,
+            page.map_h,
+            // beyond the district's outline, when there is one, a shade darker
+            if has_boundary { "#e8e6df" } else { "#f7f7f2" }
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#222222">{}</text><text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="#666666" text-anchor="end">{}</text>"##,
+            pad,
+            title_h - 20.0 * u,
+            28.0 * u,
+            escape(&o.project.project.name),
+            width - pad,
+            title_h - 20.0 * u,
+            16.0 * u,
+            escape(&format!("{} {}", lang.pick("截至", "As of"), o.as_of)),
+        );
+    }
+
+    /// The district, white on the grey beyond it; returns its path data
+    /// for the outline drawn last. The outline is listed in the legend
+    /// when it crosses the view (a district larger than the view shows
+    /// none of it).
+    fn district_fill(&mut self) -> String {
+        let boundary = self.o.model.boundary.as_deref();
+        let district = boundary.map_or(String::new(), |b| {
+            let mut p = PathData::new(&self.frame);
+            for z in b {
+                p.multi_polygon(&z.geometry);
+            }
+            p.d
+        });
+        if !district.is_empty() {
+            let _ = writeln!(self.s, r##"<path d="{district}" fill="#ffffff"/>"##);
+        }
+        let view = self.frame.view;
+        let view_rect = Rect::new(
+            Coord {
+                x: view[0],
+                y: view[1],
+            },
+            Coord {
+                x: view[2],
+                y: view[3],
+            },
+        );
+        let outline_shown = boundary.into_iter().flatten().any(|z| {
+            z.geometry.0.iter().any(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .any(|ring| {
+                        let px: LineString<f64> =
+                            ring.0.iter().map(|&c| self.frame.px(c)).collect();
+                        px.intersects(&view_rect)
+                    })
+            })
+        });
+        if outline_shown {
+            self.legend.0.push((
+                Swatch::Line(palette::boundary().look.stroke),
+                palette::boundary().label(self.lang).to_string(),
+            ));
+        }
+        district
+    }
+
+    /// The townships.
+    fn townships(&mut self) {
+        let township = palette::township();
+        let mut p = PathData::new(&self.frame);
+        for t in self.o.model.townships.iter().flatten() {
+            p.multi_polygon(&t.geometry);
+        }
         if p.visible {
             let _ = writeln!(
-                s,
+                self.s,
                 r#"<path d="{}" fill="{}"{}/>"#,
                 p.d,
-                fill.hex(),
-                stroke_attrs(look, u)
+                township.look.fill.map_or("none".into(), Color::hex),
+                stroke_attrs(&township.look, self.u)
             );
+            self.legend.fill(&township, self.u, self.lang);
         }
-        park_dots.extend(dot.map(|d| (d, fill)));
-        if p.visible || dot.is_some() {
-            match index {
-                Some(i) => park_drawn[i] = true,
-                None => park_drawn.push(true),
-            }
-        }
-    }
-    for (dot, fill) in park_dots {
-        dots_path(&mut s, &[dot], &fill.hex(), 4.0 * u, 1.0 * u);
-    }
-    for (c, _) in far_classes
-        .iter()
-        .zip(&park_drawn)
-        .filter(|(_, &drawn)| drawn)
-    {
-        legend.fill(&c.class, u, lang);
-    }
-    if park_drawn.len() > far_classes.len() {
-        legend.fill(&unknown, u, lang);
     }
 
-    // Vacated land, by status; a record failing a check is outlined.
-    if let Some(v) = &o.vacated {
+    /// Industrial blocks (dissolved), but the scattered ones: their red
+    /// parcels, drawn later, cover them. Blocks under a pixel are
+    /// dropped, the scattered parcels among them come back as red dots.
+    fn blocks(&mut self) {
+        let [_, block] = palette::blocks();
+        let mut p = PathData::new(&self.frame);
+        for b in self.o.blocks.blocks.iter().filter(|b| !b.scattered) {
+            p.multi_polygon(&b.geometry);
+        }
+        if p.visible {
+            let _ = writeln!(
+                self.s,
+                r#"<path d="{}" fill="{}" stroke="{}" stroke-width="{:.1}"/>"#,
+                p.d,
+                block.look.fill.map_or("none".into(), Color::hex),
+                block.look.stroke.hex(),
+                0.5 * self.u
+            );
+            self.legend.fill(&block, self.u, self.lang);
+        }
+    }
+
+    /// Parks, by FAR class (one class when the buildings are unknown);
+    /// a park under a pixel becomes a dot, drawn over them all.
+    fn parks(&mut self) {
+        let (o, u) = (self.o, self.u);
+        let far_known = o.model.buildings.is_some();
+        let far_classes = palette::park_far_classes(o.project.rules.min_park_far);
+        let unknown = palette::park_unknown();
+        let mut park_drawn = vec![false; far_classes.len()];
+        let mut park_dots: Vec<(Coord<f64>, Color)> = Vec::new();
+        for (park, stats) in o.model.parks.iter().flatten().zip(&o.far.parks) {
+            let class = if far_known {
+                let far = stats.density.far();
+                far_classes
+                    .iter()
+                    .position(|c| c.holds(far))
+                    .map(|i| (Some(i), &far_classes[i].class))
+                    .unwrap_or((None, &unknown))
+            } else {
+                (None, &unknown)
+            };
+            let (index, look) = (class.0, &class.1.look);
+            let fill = look.fill.unwrap_or(look.stroke);
+            let mut p = PathData::new(&self.frame);
+            let dot = p.multi_polygon(&park.geometry);
+            if p.visible {
+                let _ = writeln!(
+                    self.s,
+                    r#"<path d="{}" fill="{}"{}/>"#,
+                    p.d,
+                    fill.hex(),
+                    stroke_attrs(look, u)
+                );
+            }
+            park_dots.extend(dot.map(|d| (d, fill)));
+            if p.visible || dot.is_some() {
+                match index {
+                    Some(i) => park_drawn[i] = true,
+                    None => park_drawn.push(true),
+                }
+            }
+        }
+        for (dot, fill) in park_dots {
+            dots_path(&mut self.s, &[dot], &fill.hex(), 4.0 * u, 1.0 * u);
+        }
+        for (c, _) in far_classes
+            .iter()
+            .zip(&park_drawn)
+            .filter(|(_, &drawn)| drawn)
+        {
+            self.legend.fill(&c.class, u, self.lang);
+        }
+        if park_drawn.len() > far_classes.len() {
+            self.legend.fill(&unknown, u, self.lang);
+        }
+    }
+
+    /// Vacated land, by status, planned first so that done lies on top;
+    /// a record failing a check is outlined.
+    fn vacated(&mut self) {
+        let (o, u) = (self.o, self.u);
+        let Some(v) = &o.vacated else {
+            return;
+        };
+        let records = o.model.vacated.as_deref().unwrap_or(&[]);
         let [done, in_progress, planned, _] = palette::vacated_status();
         let failed_class = palette::failed_check();
         let mut any_failed = false;
@@ -725,8 +838,8 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             (Progress::Done, &done),
         ] {
             let fill = class.look.fill.unwrap_or(class.look.stroke).hex();
-            let mut ok = PathData::new(&frame);
-            let mut failed = PathData::new(&frame);
+            let mut ok = PathData::new(&self.frame);
+            let mut failed = PathData::new(&self.frame);
             let mut dots = Vec::new();
             for (r, f) in records.iter().zip(&v.records) {
                 if r.status != status {
@@ -746,14 +859,14 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
             for (p, look) in [(&ok, &class.look), (&failed, &failed_look)] {
                 if p.visible {
                     let _ = writeln!(
-                        s,
+                        self.s,
                         r#"<path d="{}" fill="{fill}" fill-opacity="0.85"{}/>"#,
                         p.d,
                         stroke_attrs(look, u)
                     );
                 }
             }
-            dots_path(&mut s, &dots, &fill, 3.0 * u, 0.0);
+            dots_path(&mut self.s, &dots, &fill, 3.0 * u, 0.0);
             any_failed |= failed.visible;
             if ok.visible || failed.visible || !dots.is_empty() {
                 shown.push(class);
@@ -762,100 +875,96 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
         // the legend in the order of progress: done first
         for class in [&done, &in_progress, &planned] {
             if shown.contains(&class) {
-                legend.fill(class, u, lang);
+                self.legend.fill(class, u, self.lang);
             }
         }
         if any_failed {
-            legend.fill(&failed_class, u, lang);
+            self.legend.fill(&failed_class, u, self.lang);
         }
     }
 
-    // Scattered parcels, on the land left between the blocks and over
-    // any vacated land they hold.
-    let scattered = palette::scattered(rules.scattered_max_mu);
-    let mut p = PathData::new(&frame);
-    let mut dots = Vec::new();
-    for (parcel, _) in m
-        .parcels
-        .iter()
-        .zip(&o.blocks.scattered)
-        .filter(|(_, &s)| s)
-    {
-        dots.extend(p.multi_polygon(&parcel.geometry));
-    }
-    let fill = scattered.look.fill.unwrap_or(scattered.look.stroke);
-    if p.visible {
-        let _ = writeln!(
-            s,
-            r#"<path d="{}" fill="{}"{}/>"#,
-            p.d,
-            fill.hex(),
-            stroke_attrs(&scattered.look, u)
-        );
-    }
-    dots_path(&mut s, &dots, &fill.hex(), 1.5 * u, 0.0);
-    if p.visible || !dots.is_empty() {
-        legend.fill(&scattered, u, lang);
-    }
-
-    // Targets, by disposition; the ones shown later sit on top, so the
-    // gravest (close) is drawn last.
-    let targets = o.assessments.iter().filter(|a| a.is_target()).count();
-    // Dots shrink as they crowd: their total ink stays about that of
-    // 1 500 full-size dots.
-    let radius = (4.5 * (1500.0 / targets.max(1) as f64).sqrt().min(1.0)).max(1.3) * u;
-    let halo = (0.3 * radius).min(1.2 * u);
-    let mut dispositions_drawn: Vec<Disposition> = Vec::new();
-    for (d, _) in o.disposition_counts().into_iter().rev() {
-        let at: Vec<Coord<f64>> = m
-            .enterprises
+    /// Scattered parcels, on the land left between the blocks and over
+    /// any vacated land they hold; those under a pixel as dots.
+    fn scattered(&mut self) {
+        let (o, u) = (self.o, self.u);
+        let scattered = palette::scattered(o.project.rules.scattered_max_mu);
+        let mut p = PathData::new(&self.frame);
+        let mut dots = Vec::new();
+        for (parcel, _) in o
+            .model
+            .parcels
             .iter()
-            .zip(&o.assessments)
-            .filter(|(_, a)| a.disposition == Some(d))
-            .map(|(e, _)| frame.px(e.location))
-            .filter(|&p| frame.inside(p))
-            .collect();
-        let class = palette::disposition(d);
-        let colour = class.look.fill.unwrap_or(class.look.stroke);
-        dots_path(&mut s, &at, &colour.hex(), radius, halo);
-        if !at.is_empty() {
-            dispositions_drawn.push(d);
+            .zip(&o.blocks.scattered)
+            .filter(|(_, &s)| s)
+        {
+            dots.extend(p.multi_polygon(&parcel.geometry));
+        }
+        let fill = scattered.look.fill.unwrap_or(scattered.look.stroke);
+        if p.visible {
+            let _ = writeln!(
+                self.s,
+                r#"<path d="{}" fill="{}"{}/>"#,
+                p.d,
+                fill.hex(),
+                stroke_attrs(&scattered.look, u)
+            );
+        }
+        dots_path(&mut self.s, &dots, &fill.hex(), 1.5 * u, 0.0);
+        if p.visible || !dots.is_empty() {
+            self.legend.fill(&scattered, u, self.lang);
         }
     }
-    for d in Disposition::ALL {
-        if dispositions_drawn.contains(&d) {
+
+    /// Targets as dots, by disposition; the ones shown later sit on top,
+    /// so the gravest (close) is drawn last.
+    fn targets(&mut self) {
+        let (o, u, frame) = (self.o, self.u, &self.frame);
+        let targets = o.assessments.iter().filter(|a| a.is_target()).count();
+        // Dots shrink as they crowd: their total ink stays about that of
+        // 1 500 full-size dots.
+        let radius = (4.5 * (1500.0 / targets.max(1) as f64).sqrt().min(1.0)).max(1.3) * u;
+        let halo = (0.3 * radius).min(1.2 * u);
+        let mut dispositions_drawn: Vec<Disposition> = Vec::new();
+        for (d, _) in o.disposition_counts().into_iter().rev() {
+            let at: Vec<Coord<f64>> = o
+                .model
+                .enterprises
+                .iter()
+                .zip(&o.assessments)
+                .filter(|(_, a)| a.disposition == Some(d))
+                .map(|(e, _)| frame.px(e.location))
+                .filter(|&p| frame.inside(p))
+                .collect();
             let class = palette::disposition(d);
             let colour = class.look.fill.unwrap_or(class.look.stroke);
-            legend
-                .0
-                .push((Swatch::Dot(colour), class.label(lang).to_string()));
+            dots_path(&mut self.s, &at, &colour.hex(), radius, halo);
+            if !at.is_empty() {
+                dispositions_drawn.push(d);
+            }
+        }
+        for d in Disposition::ALL {
+            if dispositions_drawn.contains(&d) {
+                let class = palette::disposition(d);
+                let colour = class.look.fill.unwrap_or(class.look.stroke);
+                self.legend
+                    .0
+                    .push((Swatch::Dot(colour), class.label(self.lang).to_string()));
+            }
         }
     }
 
-    // The district outline on top (its fill went in first).
-    if !district.is_empty() {
-        let boundary = palette::boundary();
-        let _ = writeln!(
-            s,
-            r#"<path d="{district}" fill="none" stroke="{}" stroke-width="{:.1}" stroke-linejoin="round"/>"#,
-            boundary.look.stroke.hex(),
-            2.5 * u
-        );
-    }
-    s.push_str("</g>\n");
-
-    map_labels(&mut s, o, &frame, u);
-    furniture(&mut s, &legend, &frame, lang, u, width);
-
-    let mpp = frame.metres_per_px();
-    let bar_m = nice_length(map_w * mpp);
-    DistrictMap {
-        svg: s,
-        frame,
-        width,
-        height,
-        scale_bar_m: bar_m,
-        scale_bar_px: bar_m / mpp,
+    /// The district outline on top of every layer (`district`: the path
+    /// data its fill drew first).
+    fn district_outline(&mut self, district: &str) {
+        if !district.is_empty() {
+            let boundary = palette::boundary();
+            let _ = writeln!(
+                self.s,
+                r#"<path d="{district}" fill="none" stroke="{}" stroke-width="{:.1}" stroke-linejoin="round"/>"#,
+                boundary.look.stroke.hex(),
+                2.5 * self.u
+            );
+        }
     }
 }
 
@@ -960,7 +1069,22 @@ fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
 fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64, width: f64) {
     let map_box = frame.map_box;
     let lx = map_box[2] + 24.0 * u;
-    let mut ly = map_box[1] + 8.0 * u;
+    let ly = legend_entries(s, legend, lx, map_box[1] + 8.0 * u, lang, u);
+    let _ = writeln!(
+        s,
+        r##"<text x="{lx:.1}" y="{:.1}" font-size="{:.1}" fill="#888888">{}</text>"##,
+        ly + 30.0 * u,
+        12.0 * u,
+        lang.pick("CGCS2000 · Albers 等积投影", "CGCS2000 · Albers equal-area")
+    );
+    let (bx, by) = (lx + 6.0 * u, ly + 78.0 * u);
+    scale_bar(s, frame, bx, by, u, width);
+    north_arrow(s, lx + 20.0 * u, by + 30.0 * u, u);
+}
+
+/// The legend's title and one row per entry, from `ly` down at `lx`;
+/// returns the y under the last row.
+fn legend_entries(s: &mut String, legend: &Legend, lx: f64, ly: f64, lang: Lang, u: f64) -> f64 {
     let _ = writeln!(
         s,
         r##"<g id="legend"><text x="{lx:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#222222">{}</text>"##,
@@ -968,52 +1092,12 @@ fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64,
         19.0 * u,
         lang.pick("图例", "Legend")
     );
-    ly += 44.0 * u;
+    let mut ly = ly + 44.0 * u;
     let row_h = 33.0 * u;
     let sw = 34.0 * u;
     for (swatch, text) in &legend.0 {
         let cy = ly + row_h / 2.0;
-        match swatch {
-            Swatch::Fill {
-                fill,
-                stroke,
-                width,
-                dashed,
-            } => {
-                let dash = if *dashed {
-                    format!(r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u)
-                } else {
-                    String::new()
-                };
-                let _ = write!(
-                    s,
-                    r#"<rect x="{lx:.1}" y="{:.1}" width="{sw:.1}" height="{:.1}" fill="{}" stroke="{}" stroke-width="{width:.1}"{dash}/>"#,
-                    cy - 9.0 * u,
-                    18.0 * u,
-                    fill.map_or("none".into(), Color::hex),
-                    stroke.hex()
-                );
-            }
-            Swatch::Dot(colour) => {
-                let _ = write!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{cy:.1}" r="{:.1}" fill="{}" stroke="#ffffff" stroke-width="{:.1}"/>"##,
-                    lx + sw / 2.0,
-                    6.5 * u,
-                    colour.hex(),
-                    1.5 * u
-                );
-            }
-            Swatch::Line(colour) => {
-                let _ = write!(
-                    s,
-                    r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="{:.1}"/>"#,
-                    lx + sw,
-                    colour.hex(),
-                    2.5 * u
-                );
-            }
-        }
+        swatch_symbol(s, swatch, lx, cy, sw, u);
         let _ = writeln!(
             s,
             r##"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="#333333">{}</text>"##,
@@ -1025,19 +1109,61 @@ fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64,
         ly += row_h;
     }
     s.push_str("</g>\n");
-    let _ = writeln!(
-        s,
-        r##"<text x="{lx:.1}" y="{:.1}" font-size="{:.1}" fill="#888888">{}</text>"##,
-        ly + 30.0 * u,
-        12.0 * u,
-        lang.pick("CGCS2000 · Albers 等积投影", "CGCS2000 · Albers equal-area")
-    );
+    ly
+}
 
-    // Scale bar: four segments, the length a fifth of the map's width.
+/// A legend entry's symbol, `sw` px wide from `lx`, centred on `cy`.
+fn swatch_symbol(s: &mut String, swatch: &Swatch, lx: f64, cy: f64, sw: f64, u: f64) {
+    match swatch {
+        Swatch::Fill {
+            fill,
+            stroke,
+            width,
+            dashed,
+        } => {
+            let dash = if *dashed {
+                format!(r#" stroke-dasharray="{:.1} {:.1}""#, 4.0 * u, 3.0 * u)
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                s,
+                r#"<rect x="{lx:.1}" y="{:.1}" width="{sw:.1}" height="{:.1}" fill="{}" stroke="{}" stroke-width="{width:.1}"{dash}/>"#,
+                cy - 9.0 * u,
+                18.0 * u,
+                fill.map_or("none".into(), Color::hex),
+                stroke.hex()
+            );
+        }
+        Swatch::Dot(colour) => {
+            let _ = write!(
+                s,
+                r##"<circle cx="{:.1}" cy="{cy:.1}" r="{:.1}" fill="{}" stroke="#ffffff" stroke-width="{:.1}"/>"##,
+                lx + sw / 2.0,
+                6.5 * u,
+                colour.hex(),
+                1.5 * u
+            );
+        }
+        Swatch::Line(colour) => {
+            let _ = write!(
+                s,
+                r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="{:.1}"/>"#,
+                lx + sw,
+                colour.hex(),
+                2.5 * u
+            );
+        }
+    }
+}
+
+/// The scale bar at (`bx`, `by`): four segments, the length a fifth of
+/// the map's width, its labels kept inside the page `width` px wide.
+fn scale_bar(s: &mut String, frame: &Frame, bx: f64, by: f64, u: f64, width: f64) {
+    let map_box = frame.map_box;
     let mpp = frame.metres_per_px();
     let bar_m = nice_length((map_box[2] - map_box[0]) * mpp);
     let bar_px = bar_m / mpp;
-    let (bx, by) = (lx + 6.0 * u, ly + 78.0 * u);
     let seg_h = 7.0 * u;
     let _ = write!(
         s,
@@ -1068,9 +1194,10 @@ fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64,
         );
     }
     s.push_str("</g>\n");
+}
 
-    // North arrow, under the scale bar.
-    let (nx, ny) = (lx + 20.0 * u, by + 30.0 * u);
+/// The north arrow, its tip at (`nx`, `ny`).
+fn north_arrow(s: &mut String, nx: f64, ny: f64, u: f64) {
     let _ = writeln!(
         s,
         r##"<g><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#333333"/><path d="M{nx:.1} {ny:.1}l{:.1} {:.1}l{:.1} {:.1}z" fill="#ffffff" stroke="#333333" stroke-width="{:.1}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="700" fill="#333333">N</text></g>"##,
@@ -1087,7 +1214,6 @@ fn furniture(s: &mut String, legend: &Legend, frame: &Frame, lang: Lang, u: f64,
         ny + 36.0 * u,
         16.0 * u,
     );
-    s.push_str("</svg>\n");
 }
 
 /// Renders an SVG to PNG with the system's fonts (labels fall back to any

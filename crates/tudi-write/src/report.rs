@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use tudi_core::analysis::targets::Goal;
-use tudi_core::analysis::vacated::Vacated;
+use tudi_core::analysis::vacated::{Month, Vacated};
 use tudi_core::date::Date;
 use tudi_core::error::Result;
 use tudi_core::geodesy::m2_to_mu;
@@ -515,9 +515,6 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
     table_end(h, more, "townships.csv", lang);
 }
 
-/// The time line: monthly vacated land as bars, the running total as a
-/// line, and the year's goal when it is in sight (else an arrow says how
-/// far off it is).
 /// Vacated records failing at least one check (a record may fail several).
 fn failing_records(o: &Outcome) -> usize {
     o.vacated.as_ref().map_or(0, |v| {
@@ -528,6 +525,9 @@ fn failing_records(o: &Outcome) -> usize {
     })
 }
 
+/// The time line: monthly vacated land as bars, the running total as a
+/// line, and the year's goal when it is in sight (else an arrow says how
+/// far off it is).
 fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let _ = writeln!(
@@ -543,146 +543,23 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
         );
         return;
     }
-    let (w, ht) = (1100.0, 340.0);
-    let (x0, x1, y0, y1) = (70.0, w - 30.0, 30.0, ht - 50.0);
     let months = &v.timeline;
-    let cum_max = months
-        .iter()
-        .map(|m| m2_to_mu(m.cumulative_m2))
-        .fold(0.0, f64::max);
-    let target_shown = target_mu <= 3.0 * cum_max.max(f64::MIN_POSITIVE);
-    let top = if target_shown {
-        target_mu.max(cum_max) * 1.08
-    } else {
-        cum_max * 1.2
-    }
-    .max(1.0);
-    // Round axis steps: 1, 2 or 5 × 10ⁿ, four to eight of them.
-    let raw = top / 5.0;
-    let p = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|k| k * p)
-        .find(|&s| top / s <= 8.0)
-        .unwrap_or(10.0 * p);
-    let top = (top / step).ceil() * step;
-    let y = |mu: f64| y1 - (y1 - y0) * mu / top;
-    let slot = (x1 - x0) / months.len() as f64;
+    let chart = Chart::new(months, target_mu);
     let _ = writeln!(
         h,
-        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {ht}\" font-size=\"13\">"
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" font-size=\"13\">",
+        chart.w, chart.ht
     );
-    let mut k = 0.0;
-    while k <= top + 1e-9 {
-        let _ = writeln!(
-            h,
-            "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e4e7eb\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#52606d\">{}</text>",
-            x0 - 8.0,
-            y(k) + 4.0,
-            num(k, if step < 1.0 { 2 } else { 0 }),
-            y = y(k)
-        );
-        k += step;
-    }
-    let label_every = months.len().div_ceil(12);
-    let mut line = String::new();
-    for (i, m) in months.iter().enumerate() {
-        let cx = x0 + slot * (i as f64 + 0.5);
-        let added = m2_to_mu(m.added_m2);
-        let bw = (slot * 0.6).min(60.0);
-        let _ = writeln!(
-            h,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"#a6d96a\"><title>{} {} {}</title></rect>",
-            cx - bw / 2.0,
-            y(added),
-            y1 - y(added),
-            escape(&m.month),
-            mu(added),
-            t("亩", "mu")
-        );
-        if i % label_every == 0 {
-            let _ = writeln!(
-                h,
-                "<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#52606d\">{}</text>",
-                y1 + 20.0,
-                escape(&m.month)
-            );
-        }
-        let _ = write!(
-            line,
-            "{}{cx:.1} {:.1}",
-            if i == 0 { "M" } else { "L" },
-            y(m2_to_mu(m.cumulative_m2))
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<path d=\"{line}\" fill=\"none\" stroke=\"#1a9641\" stroke-width=\"3\" stroke-linejoin=\"round\"/>"
-    );
-    for (i, m) in months.iter().enumerate() {
-        let cx = x0 + slot * (i as f64 + 0.5);
-        let cum = m2_to_mu(m.cumulative_m2);
-        let _ = writeln!(
-            h,
-            "<circle cx=\"{cx:.1}\" cy=\"{:.1}\" r=\"4.5\" fill=\"#1a9641\" stroke=\"#fff\" stroke-width=\"1.5\"/><text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#0b5e27\" font-weight=\"700\">{}</text>",
-            y(cum),
-            y(cum) - 10.0,
-            mu(cum)
-        );
-    }
-    let goal_text = format!(
-        "{} {} {}",
-        t("年度目标", "Goal"),
-        mu(target_mu),
-        t("亩", "mu")
-    );
-    if target_shown {
-        let _ = writeln!(
-            h,
-            "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" stroke=\"#d7191c\" stroke-width=\"2\" stroke-dasharray=\"8 5\"/><text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">{}</text>",
-            y(target_mu) - 7.0,
-            escape(&goal_text),
-            ty = y(target_mu)
-        );
-    } else {
-        let _ = writeln!(
-            h,
-            "<text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">↑ {} ({} {})</text>",
-            y0 - 10.0,
-            escape(&goal_text),
-            t("已完成", "reached"),
-            percent(cum_max / target_mu)
-        );
-    }
+    chart.grid(h);
+    chart.bars(h, months, lang);
+    chart.cumulative(h, months);
+    chart.goal(h, target_mu, lang);
+    let (x0, x1, y1) = (chart.x0, chart.x1, chart.y1);
     let _ = writeln!(
         h,
         "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y1}\" y2=\"{y1}\" stroke=\"#52606d\"/>"
     );
-    // The line counts done records by their completion date; the headline
-    // counts every done record: say what lies between.
-    let dated_mu = cum_max;
-    let gross_mu = m2_to_mu(v.gross_m2);
-    let undated = v.records.iter().filter(|r| r.undated).count();
-    let between = if undated > 0 && gross_mu - dated_mu >= 0.005 {
-        match lang {
-            Lang::Zh => format!(
-                "时间轴只计有完成日期的已腾退记录（{} 亩）；另有 {} 条已腾退记录缺完成日期，再计 {} 亩，合计 {} 亩，即上方的腾退总量。",
-                mu(dated_mu),
-                undated,
-                mu(gross_mu - dated_mu),
-                mu(gross_mu)
-            ),
-            Lang::En => format!(
-                "The line counts done records with a completion date ({} mu); {} more done records have none and add {} mu, for the {} mu of the headline.",
-                mu(dated_mu),
-                undated,
-                mu(gross_mu - dated_mu),
-                mu(gross_mu)
-            ),
-        }
-    } else {
-        String::new()
-    };
+    let between = undated_note(v, chart.cum_max, lang);
     let _ = writeln!(
         h,
         "</svg></figure><p class=\"note\"><span class=\"dot\" style=\"background:#a6d96a\"></span>{} <span class=\"dot\" style=\"background:#1a9641\"></span>{} {}</p></section>",
@@ -690,6 +567,212 @@ fn timeline(h: &mut String, v: &Vacated, target_mu: f64, lang: Lang) {
         t("累计（亩）", "cumulative (mu)"),
         escape(&between)
     );
+}
+
+/// The time line's chart: its size, the plot area, the value axis and
+/// the slot each month takes.
+struct Chart {
+    w: f64,
+    ht: f64,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    /// The axis's top and step (mu).
+    top: f64,
+    step: f64,
+    slot: f64,
+    /// The running total at its end (mu).
+    cum_max: f64,
+    /// Whether the goal is near enough to draw to scale.
+    target_shown: bool,
+}
+
+impl Chart {
+    /// Scales the chart to the running total, and to the goal when it is
+    /// no more than three times the total.
+    fn new(months: &[Month], target_mu: f64) -> Chart {
+        let (w, ht) = (1100.0, 340.0);
+        let (x0, x1, y0, y1) = (70.0, w - 30.0, 30.0, ht - 50.0);
+        let cum_max = months
+            .iter()
+            .map(|m| m2_to_mu(m.cumulative_m2))
+            .fold(0.0, f64::max);
+        let target_shown = target_mu <= 3.0 * cum_max.max(f64::MIN_POSITIVE);
+        let top = if target_shown {
+            target_mu.max(cum_max) * 1.08
+        } else {
+            cum_max * 1.2
+        }
+        .max(1.0);
+        // Round axis steps: 1, 2 or 5 × 10ⁿ, four to eight of them.
+        let raw = top / 5.0;
+        let p = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|k| k * p)
+            .find(|&s| top / s <= 8.0)
+            .unwrap_or(10.0 * p);
+        Chart {
+            w,
+            ht,
+            x0,
+            x1,
+            y0,
+            y1,
+            top: (top / step).ceil() * step,
+            step,
+            slot: (x1 - x0) / months.len() as f64,
+            cum_max,
+            target_shown,
+        }
+    }
+
+    /// The y of `mu` on the axis.
+    fn y(&self, mu: f64) -> f64 {
+        self.y1 - (self.y1 - self.y0) * mu / self.top
+    }
+
+    /// The x of the middle of month `i`'s slot.
+    fn cx(&self, i: usize) -> f64 {
+        self.x0 + self.slot * (i as f64 + 0.5)
+    }
+
+    /// The value axis: a grid line and a label at each step.
+    fn grid(&self, h: &mut String) {
+        let (x0, x1, step) = (self.x0, self.x1, self.step);
+        let mut k = 0.0;
+        while k <= self.top + 1e-9 {
+            let _ = writeln!(
+                h,
+                "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e4e7eb\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#52606d\">{}</text>",
+                x0 - 8.0,
+                self.y(k) + 4.0,
+                num(k, if step < 1.0 { 2 } else { 0 }),
+                y = self.y(k)
+            );
+            k += step;
+        }
+    }
+
+    /// A bar of the land added each month, and the month under it (every
+    /// nth month when there are over twelve).
+    fn bars(&self, h: &mut String, months: &[Month], lang: Lang) {
+        let label_every = months.len().div_ceil(12);
+        let y1 = self.y1;
+        for (i, m) in months.iter().enumerate() {
+            let cx = self.cx(i);
+            let added = m2_to_mu(m.added_m2);
+            let bw = (self.slot * 0.6).min(60.0);
+            let _ = writeln!(
+                h,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"#a6d96a\"><title>{} {} {}</title></rect>",
+                cx - bw / 2.0,
+                self.y(added),
+                y1 - self.y(added),
+                escape(&m.month),
+                mu(added),
+                lang.pick("亩", "mu")
+            );
+            if i % label_every == 0 {
+                let _ = writeln!(
+                    h,
+                    "<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#52606d\">{}</text>",
+                    y1 + 20.0,
+                    escape(&m.month)
+                );
+            }
+        }
+    }
+
+    /// The running total: a line through the months, a labelled dot on
+    /// each.
+    fn cumulative(&self, h: &mut String, months: &[Month]) {
+        let mut line = String::new();
+        for (i, m) in months.iter().enumerate() {
+            let _ = write!(
+                line,
+                "{}{:.1} {:.1}",
+                if i == 0 { "M" } else { "L" },
+                self.cx(i),
+                self.y(m2_to_mu(m.cumulative_m2))
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<path d=\"{line}\" fill=\"none\" stroke=\"#1a9641\" stroke-width=\"3\" stroke-linejoin=\"round\"/>"
+        );
+        for (i, m) in months.iter().enumerate() {
+            let cx = self.cx(i);
+            let cum = m2_to_mu(m.cumulative_m2);
+            let _ = writeln!(
+                h,
+                "<circle cx=\"{cx:.1}\" cy=\"{:.1}\" r=\"4.5\" fill=\"#1a9641\" stroke=\"#fff\" stroke-width=\"1.5\"/><text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#0b5e27\" font-weight=\"700\">{}</text>",
+                self.y(cum),
+                self.y(cum) - 10.0,
+                mu(cum)
+            );
+        }
+    }
+
+    /// The year's goal: a dashed line when in sight, else an arrow with
+    /// the share reached.
+    fn goal(&self, h: &mut String, target_mu: f64, lang: Lang) {
+        let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+        let (x0, x1) = (self.x0, self.x1);
+        let goal_text = format!(
+            "{} {} {}",
+            t("年度目标", "Goal"),
+            mu(target_mu),
+            t("亩", "mu")
+        );
+        if self.target_shown {
+            let _ = writeln!(
+                h,
+                "<line x1=\"{x0}\" x2=\"{x1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" stroke=\"#d7191c\" stroke-width=\"2\" stroke-dasharray=\"8 5\"/><text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">{}</text>",
+                self.y(target_mu) - 7.0,
+                escape(&goal_text),
+                ty = self.y(target_mu)
+            );
+        } else {
+            let _ = writeln!(
+                h,
+                "<text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#d7191c\" font-weight=\"700\">↑ {} ({} {})</text>",
+                self.y0 - 10.0,
+                escape(&goal_text),
+                t("已完成", "reached"),
+                percent(self.cum_max / target_mu)
+            );
+        }
+    }
+}
+
+/// What lies between the time line's total (`dated_mu`, done records by
+/// their completion date) and the headline's (every done record): empty
+/// when nothing does.
+fn undated_note(v: &Vacated, dated_mu: f64, lang: Lang) -> String {
+    let gross_mu = m2_to_mu(v.gross_m2);
+    let undated = v.records.iter().filter(|r| r.undated).count();
+    if undated > 0 && gross_mu - dated_mu >= 0.005 {
+        match lang {
+        Lang::Zh => format!(
+            "时间轴只计有完成日期的已腾退记录（{} 亩）；另有 {} 条已腾退记录缺完成日期，再计 {} 亩，合计 {} 亩，即上方的腾退总量。",
+            mu(dated_mu),
+            undated,
+            mu(gross_mu - dated_mu),
+            mu(gross_mu)
+        ),
+        Lang::En => format!(
+            "The line counts done records with a completion date ({} mu); {} more done records have none and add {} mu, for the {} mu of the headline.",
+            mu(dated_mu),
+            undated,
+            mu(gross_mu - dated_mu),
+            mu(gross_mu)
+        ),
+        }
+    } else {
+        String::new()
+    }
 }
 
 /// Failed checks of the vacated records, one row each, in the order of
