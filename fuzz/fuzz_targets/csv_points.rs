@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
             name: n.to_string(),
             key: "test",
             required: setting & 32 != 0 && *n == "name",
+            ..FieldRequest::default()
         })
         .collect();
     if let Ok(features) = tudi_read::fuzz::csv(&source, file, &fields) {

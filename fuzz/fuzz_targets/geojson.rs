@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
             name: n.to_string(),
             key: "test",
             required: setting & 4 != 0 && *n == "name",
+            ..FieldRequest::default()
         })
         .collect();
     let Some(Ok(features)) = tudi_read::fuzz::geojson(&source, file, &fields) else {

@@ -20,11 +20,7 @@ pub struct AreaRow {
 /// (default: the feature number).
 pub fn areas(source: &Source, id_field: Option<&str>) -> Result<(Vec<AreaRow>, Vec<Problem>)> {
     let fields: Vec<FieldRequest> = id_field
-        .map(|name| FieldRequest {
-            name: name.to_string(),
-            key: "id",
-            required: true,
-        })
+        .map(|name| FieldRequest::named(name, "id"))
         .into_iter()
         .collect();
     // Each feature's id and polygons, taken as read (not copied).

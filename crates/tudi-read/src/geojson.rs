@@ -620,7 +620,7 @@ mod tests {
             .map(|n| FieldRequest {
                 name: n.to_string(),
                 key: "test",
-                required: false,
+                ..FieldRequest::default()
             })
             .collect()
     }

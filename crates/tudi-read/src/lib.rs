@@ -15,7 +15,10 @@ mod dbf;
 pub mod fuzz;
 mod geojson;
 mod gpkg;
+pub mod headers;
 pub mod load;
+mod sheet;
+mod table;
 pub mod text;
 pub mod wkb;
 
@@ -103,7 +106,7 @@ pub struct Source {
 }
 
 /// A field the caller wants.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FieldRequest {
     /// The name to look for.
     pub name: String,
@@ -111,6 +114,27 @@ pub struct FieldRequest {
     pub key: &'static str,
     /// Missing is an error (the user named it, or the analysis needs it).
     pub required: bool,
+    /// Other names a table may give it when the user named none (Chinese
+    /// ledger headers); only tables read them.
+    pub aliases: &'static [&'static str],
+    /// A table may give it as one column per year (`2019年评价等级`,
+    /// `2020年评价等级`), read as one list, oldest first.
+    pub yearly: bool,
+    /// A figure a table's header may give in another unit (`营业收入（元）`):
+    /// read scaled to the unit tudi counts in.
+    pub quantity: Option<headers::Quantity>,
+}
+
+impl FieldRequest {
+    /// A field the user named: it must be there, under that name.
+    pub fn named(name: &str, key: &'static str) -> FieldRequest {
+        FieldRequest {
+            name: name.to_string(),
+            key,
+            required: true,
+            ..FieldRequest::default()
+        }
+    }
 }
 
 /// One feature: its 1-based number in file order, its geometry in CGCS2000
@@ -387,6 +411,8 @@ pub fn read_layer_with<T: Send>(
     let decoder = decoder(source);
     let layer = if is_csv(&source.path) {
         csv_points::read(source, fields, decoder)?
+    } else if sheet::is_sheet(&source.path) {
+        sheet::read(source, fields)?
     } else if let Some(layer) = geojson::read(source, fields, decoder) {
         layer?
     } else {
@@ -625,6 +651,23 @@ fn read_gdal_with<T: Send>(
     };
     let layer_name = layer.name();
     let at = file_at.layer(&layer_name);
+    // a table (a `.dbf`, a sheet GDAL reads) has its places in columns
+    if layer.defn().geom_fields().count() == 0 || source.x.is_some() || source.y.is_some() {
+        let headers: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+        let all: Vec<Option<usize>> = (0..headers.len()).map(Some).collect();
+        let rows = read_features(&mut layer, &all, false)
+            .into_iter()
+            .map(|(number, _, values)| (number, Ok(values)))
+            .collect();
+        let table = table::Table {
+            at,
+            headers,
+            rows,
+            notes,
+        };
+        let layer = table::points(source, table, fields)?;
+        return Ok(Gathered::made_from(layer, decoder, make));
+    }
     let crs = layer_crs(source, layer.spatial_ref().as_ref(), &at).map_err(|p| vec![p])?;
 
     let available: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
@@ -806,10 +849,6 @@ fn polygon_runs(p: &mut geo::Polygon<f64>, f: &mut impl FnMut(&mut [Coord<f64>])
     p.interiors_mut(|rings| rings.iter_mut().for_each(|r| f(&mut r.0)));
 }
 
-/// The default CSV coordinate columns.
-pub const DEFAULT_X: &str = "lon";
-pub const DEFAULT_Y: &str = "lat";
-
 /// True when the path is read by the CSV reader rather than GDAL.
 pub fn is_csv(path: &Path) -> bool {
     path.extension()
@@ -832,7 +871,7 @@ mod tests {
             .map(|n| FieldRequest {
                 name: n.to_string(),
                 key: "test",
-                required: false,
+                ..FieldRequest::default()
             })
             .collect();
         let direct = read_gdal_raw(&source, &fields, true).unwrap();

@@ -8,6 +8,7 @@ use geo::winding_order::Winding;
 use geo::{Geometry, MultiPolygon};
 use rayon::prelude::*;
 
+use crate::headers::Quantity;
 use crate::{Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
 use tudi_core::config::{
     BuildingFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields, ParkFields,
@@ -47,6 +48,27 @@ fn field(key: &'static str, name: &FieldName, default: &str, required: bool) -> 
         name: name.clone().unwrap_or_else(|| default.to_string()),
         key,
         required: required || name.is_some(),
+        ..FieldRequest::default()
+    }
+}
+
+/// A field a ledger may give under Chinese headers: read under `aliases`
+/// (year and bracketed unit taken off) when the project file names none.
+fn ledger_field(
+    key: &'static str,
+    name: &FieldName,
+    required: bool,
+    aliases: &'static [&'static str],
+) -> FieldRequest {
+    FieldRequest {
+        aliases: if name.is_some() { &[] } else { aliases },
+        yearly: key == "grades",
+        quantity: match key {
+            "revenue" | "tax" => Some(Quantity::Money),
+            "land_mu" => Some(Quantity::Area),
+            _ => None,
+        },
+        ..field(key, name, key, required)
     }
 }
 
@@ -78,17 +100,63 @@ const ENT_GRADES: usize = 6;
 const ENT_STATUS: usize = 7;
 const ENT_DEADLINE: usize = 8;
 
+/// The headers of 亩均效益 ledgers (经信局) and their usual variants, in
+/// order of preference, for each enterprise field.
+const CREDIT_CODE_HEADERS: &[&str] = &[
+    "统一社会信用代码",
+    "社会信用代码",
+    "统一信用代码",
+    "信用代码",
+    "纳税人识别号",
+];
+const NAME_HEADERS: &[&str] = &["企业名称", "单位名称", "纳税人名称", "企业名", "名称"];
+const INDUSTRY_HEADERS: &[&str] = &[
+    "行业代码",
+    "国民经济行业代码",
+    "行业分类代码",
+    "所属行业代码",
+    "国标行业代码",
+];
+const REVENUE_HEADERS: &[&str] = &["营业收入", "主营业务收入", "销售收入", "营业总收入"];
+const TAX_HEADERS: &[&str] = &[
+    "实缴税金",
+    "实缴税收",
+    "实缴税额",
+    "税收实际贡献",
+    "实际缴纳税金",
+    "纳税额",
+    "税收",
+];
+const LAND_HEADERS: &[&str] = &["用地面积", "占地面积", "实际用地面积", "土地面积"];
+const GRADE_HEADERS: &[&str] = &[
+    "亩均效益评价等级",
+    "亩均效益综合评价等级",
+    "亩均评价等级",
+    "综合评价等级",
+    "评价等级",
+    "评价结果",
+    "等级",
+];
+const STATUS_HEADERS: &[&str] = &["整治状态", "整治进度", "销号状态", "状态"];
+const DEADLINE_HEADERS: &[&str] = &[
+    "销号期限",
+    "整治期限",
+    "整治时限",
+    "完成时限",
+    "计划完成时间",
+];
+
 fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
     vec![
-        field("credit_code", &f.credit_code, "credit_code", true),
-        field("name", &f.name, "name", true),
-        field("industry", &f.industry, "industry", true),
-        field("revenue", &f.revenue, "revenue", true),
-        field("tax", &f.tax, "tax", true),
-        field("land_mu", &f.land_mu, "land_mu", false),
-        field("grades", &f.grades, "grades", true),
-        field("status", &f.status, "status", false),
-        field("deadline", &f.deadline, "deadline", false),
+        ledger_field("credit_code", &f.credit_code, true, CREDIT_CODE_HEADERS),
+        ledger_field("name", &f.name, true, NAME_HEADERS),
+        ledger_field("industry", &f.industry, true, INDUSTRY_HEADERS),
+        ledger_field("revenue", &f.revenue, true, REVENUE_HEADERS),
+        ledger_field("tax", &f.tax, true, TAX_HEADERS),
+        ledger_field("land_mu", &f.land_mu, false, LAND_HEADERS),
+        ledger_field("grades", &f.grades, true, GRADE_HEADERS),
+        ledger_field("status", &f.status, false, STATUS_HEADERS),
+        ledger_field("deadline", &f.deadline, false, DEADLINE_HEADERS),
     ]
 }
 
@@ -737,7 +805,11 @@ fn parse_grades(s: &str) -> Option<Vec<Grade>> {
     } else {
         s.split("").filter(|p| !p.is_empty()).collect()
     };
-    parts.into_iter().map(Grade::parse).collect()
+    // ledgers write the class as 类, 档 or 级 after the letter (A类)
+    parts
+        .into_iter()
+        .map(|p| Grade::parse(p.trim().trim_end_matches(['类', '档', '级'])))
+        .collect()
 }
 
 /// GB/T 4754 code without the section letter.
