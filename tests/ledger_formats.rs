@@ -333,3 +333,104 @@ fn dbf(fields: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     b.push(0x1A);
     b
 }
+
+/// A ledger that gives each firm's parcel number (图斑编号) instead of
+/// coordinates: every firm lands in the parcel named, and so has the
+/// parcel-based facts it had at its surveyed point; firms without either
+/// stay as they were, and a number no parcel has names its row.
+#[test]
+fn a_ledger_of_parcel_numbers_places_each_firm_on_its_parcel() {
+    let csv_out = run_ok(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
+        "ledger-parcel-csv",
+    );
+    let placed = json(&csv_out.join("enterprises.geojson"));
+    let placed = placed["features"].as_array().unwrap();
+    let (header, rows) = sample_rows();
+    assert_eq!(placed.len(), rows.len());
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let write = |d: &Path, rows: &[Vec<String>]| {
+        let mut w = csv::Writer::from_path(d.join("enterprises.csv")).unwrap();
+        let mut h = header.clone();
+        h.push("图斑编号".into());
+        w.write_record(&h).unwrap();
+        for (row, f) in rows.iter().zip(placed) {
+            assert_eq!(
+                f["properties"]["name"].as_str().unwrap(),
+                row[col("name")].trim()
+            );
+            let mut row = row.clone();
+            let parcel = f["properties"]["parcel_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            // a firm on a parcel loses its coordinates
+            if !parcel.is_empty() {
+                row[col("lon")].clear();
+                row[col("lat")].clear();
+            }
+            row.push(parcel);
+            w.write_record(&row).unwrap();
+        }
+    };
+    let dir = sample("ledger-parcel", |d| {
+        write(d, &rows);
+        replace(
+            &d.join("project.toml"),
+            "crs_field = \"coord_sys\"",
+            "crs_field = \"coord_sys\"\nparcel = \"图斑编号\"",
+        );
+    });
+    let out = run_ok(&dir.join("project.toml"), "ledger-parcel-run");
+    let again = json(&out.join("enterprises.geojson"));
+    let again = again["features"].as_array().unwrap();
+    let mut moved = 0;
+    for (a, b) in placed.iter().zip(again) {
+        let (a, b) = (&a["properties"], &b["properties"]);
+        assert_eq!(a["parcel_id"], b["parcel_id"], "{}", a["name"]);
+        for fact in [
+            "township",
+            "in_village",
+            "scattered_plot",
+            "no_legal_land",
+            "land_mu",
+        ] {
+            assert_eq!(a[fact], b[fact], "{} {fact}", a["name"]);
+        }
+        moved += usize::from(!a["parcel_id"].is_null());
+    }
+    assert!(moved > 500, "{moved} firms placed by parcel");
+    assert_eq!(
+        json(&out.join("summary.json"))["enterprises"]["unlocated"],
+        json(&csv_out.join("summary.json"))["enterprises"]["unlocated"]
+    );
+
+    // a parcel number that is not in the parcels layer
+    let first = placed
+        .iter()
+        .position(|f| !f["properties"]["parcel_id"].is_null())
+        .unwrap();
+    let dir = sample("ledger-parcel-bad", |d| {
+        write(d, &rows);
+        let text = std::fs::read_to_string(d.join("enterprises.csv")).unwrap();
+        let id = placed[first]["properties"]["parcel_id"].as_str().unwrap();
+        std::fs::write(
+            d.join("enterprises.csv"),
+            text.replacen(id, "3304119999999999", 1),
+        )
+        .unwrap();
+        replace(
+            &d.join("project.toml"),
+            "crs_field = \"coord_sys\"",
+            "crs_field = \"coord_sys\"\nparcel = \"图斑编号\"",
+        );
+    });
+    let (code, err, _) = run_in(&dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("feature {}, field 图斑编号", first + 1))
+            && err.contains("'3304119999999999'")
+            && err.contains("BSM"),
+        "{err}"
+    );
+}

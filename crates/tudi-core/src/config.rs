@@ -194,6 +194,11 @@ pub struct LayerSpec<F> {
     /// geocoded rows, `cgcs2000` for surveyed ones); rows with it empty use
     /// `crs`. Default none.
     pub crs_field: Option<String>,
+    /// `parcel` (enterprises only): a column giving the id of the parcel
+    /// each row stands on, as the parcels layer's `id` field holds it
+    /// (图斑编号, 宗地号); a row without coordinates is placed at a point
+    /// inside that parcel. Default none.
+    pub parcel: Option<String>,
     /// `encoding`: text encoding of the attributes, winning over the
     /// file's own (`.cpg`); e.g. `GBK` for a Shapefile without `.cpg`, or
     /// a CSV saved by Excel. Default: the file's own, else UTF-8 when the
@@ -695,6 +700,50 @@ impl TownshipGoals {
 
 impl Layers {
     /// Every layer's `encoding` must name a known encoding.
+    /// `parcel` places the rows of a ledger; no other layer takes it.
+    fn parcel_problems(&self, file: &Path) -> Vec<Problem> {
+        let l = self;
+        [
+            ("parcels", l.parcels.parcel.is_some()),
+            (
+                "villages",
+                l.villages.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            ("plan", l.plan.as_ref().is_some_and(|s| s.parcel.is_some())),
+            (
+                "protected",
+                l.protected.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            (
+                "boundary",
+                l.boundary.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            (
+                "buildings",
+                l.buildings.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            (
+                "parks",
+                l.parks.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            (
+                "vacated",
+                l.vacated.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+            (
+                "townships",
+                l.townships.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(key, _)| Problem {
+            at: Location::file(file).field(format!("layers.{key}.parcel")),
+            message: "only the enterprises layer is placed on parcels by a parcel column".into(),
+        })
+        .collect()
+    }
+
     fn encoding_problems(&self, file: &Path) -> Vec<Problem> {
         let l = self;
         [
@@ -804,6 +853,7 @@ impl Project {
         let mut problems = project.rules.read_specs(path);
         problems.extend(project.rules.problems(path));
         problems.extend(project.layers.encoding_problems(path));
+        problems.extend(project.layers.parcel_problems(path));
         problems.extend(project.targets.problems(path));
         if let Some(d) = &project.project.as_of_text {
             match Date::parse(d) {
@@ -1076,6 +1126,25 @@ mod tests {
         );
         assert!(
             err.contains("field layers.villages.encoding: unknown encoding 'utf9'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_the_enterprises_are_placed_by_a_parcel_column() {
+        let p = parse(
+            "[layers.parcels]\npath = \"p.shp\"\n[layers.enterprises]\npath = \"e.xlsx\"\nparcel = \"图斑编号\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.layers.enterprises.unwrap().parcel.as_deref(),
+            Some("图斑编号")
+        );
+        let err = parse("[layers.parcels]\npath = \"p.shp\"\n[layers.parks]\npath = \"k.shp\"\nparcel = \"BSM\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("field layers.parks.parcel: only the enterprises layer"),
             "{err}"
         );
     }

@@ -102,6 +102,9 @@ pub struct Source {
     pub x: Option<String>,
     pub y: Option<String>,
     pub crs_field: Option<String>,
+    /// A column giving the parcel a row stands on: rows without
+    /// coordinates are read without a geometry, to be placed on it.
+    pub parcel: Option<String>,
     pub encoding: Option<String>,
 }
 

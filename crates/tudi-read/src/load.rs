@@ -5,7 +5,7 @@
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
 use geo::winding_order::Winding;
-use geo::{Geometry, MultiPolygon};
+use geo::{Coord, Geometry, MultiPolygon};
 use rayon::prelude::*;
 
 use crate::headers::Quantity;
@@ -37,6 +37,7 @@ fn source<F>(spec: &LayerSpec<F>) -> Source {
         x: spec.x.clone(),
         y: spec.y.clone(),
         crs_field: spec.crs_field.clone(),
+        parcel: spec.parcel.clone(),
         encoding: spec.encoding.clone(),
     }
 }
@@ -99,6 +100,8 @@ const ENT_LAND: usize = 5;
 const ENT_GRADES: usize = 6;
 const ENT_STATUS: usize = 7;
 const ENT_DEADLINE: usize = 8;
+/// Requested only when the layer names a `parcel` column.
+const ENT_PARCEL: usize = 9;
 
 /// The headers of 亩均效益 ledgers (经信局) and their usual variants, in
 /// order of preference, for each enterprise field.
@@ -146,8 +149,8 @@ const DEADLINE_HEADERS: &[&str] = &[
     "计划完成时间",
 ];
 
-fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
-    vec![
+fn enterprise_fields(f: &EnterpriseFields, parcel: Option<&str>) -> Vec<FieldRequest> {
+    let mut fields = vec![
         ledger_field("credit_code", &f.credit_code, true, CREDIT_CODE_HEADERS),
         ledger_field("name", &f.name, true, NAME_HEADERS),
         ledger_field("industry", &f.industry, true, INDUSTRY_HEADERS),
@@ -157,7 +160,11 @@ fn enterprise_fields(f: &EnterpriseFields) -> Vec<FieldRequest> {
         ledger_field("grades", &f.grades, true, GRADE_HEADERS),
         ledger_field("status", &f.status, false, STATUS_HEADERS),
         ledger_field("deadline", &f.deadline, false, DEADLINE_HEADERS),
-    ]
+    ];
+    if let Some(name) = parcel {
+        fields.push(FieldRequest::named(name, "parcel"));
+    }
+    fields
 }
 
 fn zone_fields(f: &ZoneFields) -> Vec<FieldRequest> {
@@ -219,7 +226,8 @@ fn requests(layers: &Layers) -> Vec<(Role, Source, Vec<FieldRequest>)> {
         parcel_fields(&layers.parcels.fields),
     )];
     if let Some(s) = &layers.enterprises {
-        out.push((Role::Enterprises, source(s), enterprise_fields(&s.fields)));
+        let fields = enterprise_fields(&s.fields, s.parcel.as_deref());
+        out.push((Role::Enterprises, source(s), fields));
     }
     for (role, spec) in [
         (Role::Villages, &layers.villages),
@@ -256,6 +264,7 @@ pub fn load(project: &Project) -> Result<Model> {
     let layers = &project.layers;
     let requests = requests(layers);
     let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
+    let requests_parcel_id = requests[0].2[PARCEL_ID].name.clone();
     // Every layer is read at once, the big ones in parallel inside, and
     // built as soon as it is read: the small layers are built while the
     // parcels are still being read.
@@ -266,13 +275,17 @@ pub fn load(project: &Project) -> Result<Model> {
 
     // Reading problems first, then building ones, each in layer order.
     let mut model = Model::default();
-    let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
+    let (mut problems, mut build_problems, mut pending) = (Vec::new(), Vec::new(), Vec::new());
     for l in loaded {
         model.layers.extend(l.info);
         problems.extend(l.read_problems);
         build_problems.extend(l.build_problems);
         model.warnings.extend(l.warnings);
+        pending.extend(l.pending);
         absorb(&mut model, l.part);
+    }
+    if problems.is_empty() && build_problems.is_empty() {
+        build_problems.extend(place_on_parcels(&mut model, pending, &requests_parcel_id));
     }
     problems.extend(build_problems);
     let found = tudi_core::analysis::plausibility::check(&model, project);
@@ -285,9 +298,47 @@ pub fn load(project: &Project) -> Result<Model> {
     }
 }
 
+/// An enterprise a ledger places by its parcel's id.
+struct Pending {
+    /// Its index among the enterprises.
+    index: usize,
+    /// The parcel's id, as the parcels' id field holds it.
+    id: String,
+    /// The ledger's row and parcel column, for messages.
+    at: Location,
+}
+
+/// Places each pending enterprise at a point inside its parcel (the
+/// point the analyses take as the parcel's: its centroid when inside);
+/// an id no parcel has is a problem naming the row.
+fn place_on_parcels(model: &mut Model, pending: Vec<Pending>, id_field: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for p in pending {
+        // parcels are in id order (checked unique when read)
+        let found = model
+            .parcels
+            .binary_search_by(|parcel| id_order(&parcel.id, &p.id))
+            .ok()
+            .and_then(|i| tudi_core::analysis::parcels::inside_point(&model.parcels[i].geometry));
+        match found {
+            Some(c) => model.enterprises[p.index].location = c,
+            None => problems.push(problem(
+                p.at,
+                format!(
+                    "no parcel has the id '{}' (field {id_field} of the parcels layer)",
+                    p.id
+                ),
+            )),
+        }
+    }
+    problems
+}
+
 /// One layer read and built: what it adds to the model.
 #[derive(Default)]
 struct Loaded {
+    /// Enterprises to be placed on their parcels, once those are read.
+    pending: Vec<Pending>,
     info: Option<LayerInfo>,
     read_problems: Vec<Problem>,
     build_problems: Vec<Problem>,
@@ -326,8 +377,23 @@ fn load_layer(
             }
         }
         Role::Enterprises => {
-            if let Some((head, items)) = read_items(role, source, fields, l, enterprise) {
+            if let Some((head, rows)) = read_items(role, source, fields, l, enterprise) {
                 if l.build_problems.is_empty() {
+                    let mut items = Vec::with_capacity(rows.len());
+                    for (i, (e, parcel)) in rows.into_iter().enumerate() {
+                        if let Some(id) = parcel {
+                            l.pending.push(Pending {
+                                index: i,
+                                id,
+                                at: head
+                                    .at
+                                    .clone()
+                                    .feature(e.feature.to_string())
+                                    .field(field_name(&head.found[ENT_PARCEL])),
+                            });
+                        }
+                        items.push(e);
+                    }
                     l.warnings.extend(credit_code_warnings(&items, &head));
                     l.part.enterprises = items;
                 }
@@ -821,9 +887,12 @@ fn industry_code(s: &str) -> String {
 }
 
 /// An enterprise of a feature.
-fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<Enterprise> {
+/// An enterprise of a feature, and the id of the parcel to place it on
+/// when the row gives that instead of coordinates.
+fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<(Enterprise, Option<String>)> {
     let (at, found) = (&head.at, &head.found);
     let fat = || at.clone().feature(f.number.to_string());
+    let mut parcel = None;
     let location = match f.geometry {
         Some(Geometry::Point(p)) => p.0,
         Some(Geometry::MultiPoint(mp)) if mp.0.len() == 1 => mp.0[0].0,
@@ -833,7 +902,23 @@ fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<Enterprise> {
                 format!("a {} where a point was expected", geometry_name(&other)),
             ))
         }
-        None => return Err(problem(fat(), "no location")),
+        // to be placed on its parcel, once the parcels are read
+        None => match f.values.get_mut(ENT_PARCEL).and_then(Value::take_text) {
+            Some(id) => {
+                parcel = Some(id);
+                Coord {
+                    x: f64::NAN,
+                    y: f64::NAN,
+                }
+            }
+            None if f.values.len() > ENT_PARCEL => {
+                return Err(problem(
+                    fat(),
+                    "no location: neither coordinates nor a parcel",
+                ))
+            }
+            None => return Err(problem(fat(), "no location")),
+        },
     };
     let credit_code = f.values[ENT_CODE].take_text().unwrap_or_default();
     let grades_text = f.values[ENT_GRADES].take_text().unwrap_or_default();
@@ -857,7 +942,7 @@ fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<Enterprise> {
         status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
         deadline: date(&f.values[ENT_DEADLINE], &fat, &found[ENT_DEADLINE])?,
     };
-    Ok((enterprise, None))
+    Ok(((enterprise, parcel), None))
 }
 
 /// A warning for each invalid credit code: a typo in a ledger, not a
@@ -1011,7 +1096,7 @@ mod tests {
         ] {
             assert_eq!(key(parcel(), at), want);
         }
-        let ent = || enterprise_fields(&EnterpriseFields::default());
+        let ent = || enterprise_fields(&EnterpriseFields::default(), Some("图斑编号"));
         for (at, want) in [
             (ENT_CODE, "credit_code"),
             (ENT_NAME, "name"),
@@ -1022,6 +1107,7 @@ mod tests {
             (ENT_GRADES, "grades"),
             (ENT_STATUS, "status"),
             (ENT_DEADLINE, "deadline"),
+            (ENT_PARCEL, "parcel"),
         ] {
             assert_eq!(key(ent(), at), want);
         }

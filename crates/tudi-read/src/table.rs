@@ -76,6 +76,8 @@ pub(crate) fn points(
             };
             match column(&headers, &request) {
                 Some(Column::One(i)) => Some(i),
+                // a ledger placed by parcel may have no coordinates at all
+                _ if given.is_none() && source.parcel.is_some() => None,
                 _ => {
                     problems.push(missing_field(&at, &request, &headers));
                     None
@@ -129,10 +131,12 @@ pub(crate) fn points(
         },
         None => None,
     };
+    let located = x.is_some() && y.is_some();
     let crs = match (&source.crs, &source.crs_field) {
         (Some(c), Some(f)) => format!("{c} (rows may override in column {f})"),
         (Some(c), None) => c.clone(),
         (None, Some(f)) => format!("per row, column {f}"),
+        (None, None) if !located => "none: rows placed on their parcels".to_string(),
         (None, None) => {
             problems.push(problem(
                 &at,
@@ -140,9 +144,6 @@ pub(crate) fn points(
             ));
             String::new()
         }
-    };
-    let (Some(x), Some(y)) = (x, y) else {
-        return Err(problems);
     };
     if !problems.is_empty() {
         return Err(problems);
@@ -160,44 +161,60 @@ pub(crate) fn points(
         }
     }
     let crs_field_name = source.crs_field.clone().unwrap_or_default();
+    // a row's point, from its coordinates in its CRS
+    let point = |x: usize,
+                 y: usize,
+                 values: &[Value],
+                 fat: &dyn Fn() -> Location|
+     -> Result<Geometry<f64>, Problem> {
+        let row_crs = match crs_col.and_then(|c| values[c].text()) {
+            Some(name) => crs_by_name[&name]
+                .as_ref()
+                .map_err(|e| problem(&fat().field(&crs_field_name), e.clone()))?,
+            None => default_crs.as_ref().ok_or_else(|| {
+                problem(
+                    &fat().field(&crs_field_name),
+                    "no CRS for this row and no crs for the layer",
+                )
+            })?,
+        };
+        let coordinate = |i: usize| -> Result<f64, Problem> {
+            let at = || fat().field(&headers[i]);
+            let n = values[i]
+                .number()
+                .map_err(|v| problem(&at(), format!("not a number: '{v}'")))?
+                .ok_or_else(|| problem(&at(), "no coordinate"))?;
+            if n.abs() > super::MAX_COORDINATE {
+                return Err(problem(
+                    &at(),
+                    format!("{} is out of range for {}", super::compact(n), row_crs.name),
+                ));
+            }
+            Ok(n)
+        };
+        let mut g = Geometry::Point(Point::new(coordinate(x)?, coordinate(y)?));
+        super::to_cgcs2000(&mut g, row_crs).map_err(|e| problem(&fat(), e))?;
+        Ok(g)
+    };
     let features = rows
         .into_par_iter()
         .map(|(number, values)| {
             let values = values?;
             let fat = || at.clone().feature(number.to_string());
-            let row_crs = match crs_col.and_then(|c| values[c].text()) {
-                Some(name) => crs_by_name[&name]
-                    .as_ref()
-                    .map_err(|e| problem(&fat().field(&crs_field_name), e.clone()))?,
-                None => default_crs.as_ref().ok_or_else(|| {
-                    problem(
-                        &fat().field(&crs_field_name),
-                        "no CRS for this row and no crs for the layer",
-                    )
-                })?,
-            };
-            if values[x].text().is_none() && values[y].text().is_none() {
-                return Err(problem(
-                    &fat().field(&headers[x]),
-                    format!("no location: {} and {} are empty", headers[x], headers[y]),
-                ));
-            }
-            let coordinate = |i: usize| -> Result<f64, Problem> {
-                let at = || fat().field(&headers[i]);
-                let n = values[i]
-                    .number()
-                    .map_err(|v| problem(&at(), format!("not a number: '{v}'")))?
-                    .ok_or_else(|| problem(&at(), "no coordinate"))?;
-                if n.abs() > super::MAX_COORDINATE {
-                    return Err(problem(
-                        &at(),
-                        format!("{} is out of range for {}", super::compact(n), row_crs.name),
-                    ));
+            let geometry = match (x, y) {
+                (Some(x), Some(y)) if values[x].text().is_some() || values[y].text().is_some() => {
+                    Some(point(x, y, &values, &fat)?)
                 }
-                Ok(n)
+                // placed on its parcel once the parcels are read
+                _ if source.parcel.is_some() => None,
+                (Some(x), Some(y)) => {
+                    return Err(problem(
+                        &fat().field(&headers[x]),
+                        format!("no location: {} and {} are empty", headers[x], headers[y]),
+                    ))
+                }
+                _ => None,
             };
-            let mut g = Geometry::Point(Point::new(coordinate(x)?, coordinate(y)?));
-            super::to_cgcs2000(&mut g, row_crs).map_err(|e| problem(&fat(), e))?;
             let values = columns
                 .iter()
                 .zip(&scales)
@@ -221,7 +238,7 @@ pub(crate) fn points(
                 .collect();
             Ok(RawFeature {
                 number,
-                geometry: Some(g),
+                geometry,
                 values,
                 guessed: None,
             })

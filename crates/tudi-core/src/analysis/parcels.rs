@@ -100,7 +100,7 @@ pub(crate) fn area_mismatches(parcels: &[Parcel], tolerance: f64) -> Vec<AreaMis
 
 /// A point inside the polygon: its centroid when that lies inside (nearly
 /// always, for parcels, and far cheaper), else `geo`'s interior point.
-fn inside_point(mp: &MultiPolygon<f64>) -> Option<geo::Coord<f64>> {
+pub fn inside_point(mp: &MultiPolygon<f64>) -> Option<geo::Coord<f64>> {
     mp.centroid()
         .filter(|c| mp.contains(c))
         .or_else(|| mp.interior_point())
