@@ -76,6 +76,7 @@ enum Command {
     /// Check a project's layers, CRSs, fields and geometries; print every
     /// problem at once (many alike as one line).
     Check {
+        /// The project file (TOML).
         project: PathBuf,
         /// List every problem and warning on its own line, none grouped.
         #[arg(long)]
@@ -83,7 +84,10 @@ enum Command {
     },
     /// Ellipsoidal area (CGCS2000) of each polygon of a file, as CSV.
     Area {
+        /// A polygon layer: GeoPackage, Shapefile, GeoJSON, FileGDB, any
+        /// format GDAL reads.
         file: PathBuf,
+        /// The layer inside a multi-layer file (default: its only layer).
         #[arg(long)]
         layer: Option<String>,
         /// CRS when the file has none, or to override it.
@@ -95,6 +99,7 @@ enum Command {
     },
     /// Run the whole analysis on the sample district in data/.
     Demo {
+        /// Output folder (created; files in it are replaced atomically).
         #[arg(long, short, default_value = "tudi-demo")]
         out: PathBuf,
         /// Report date for deadlines (default: the sample's, 2020-12-31).
@@ -106,6 +111,8 @@ enum Command {
     },
     /// Generate a seeded synthetic district (for samples and benchmarks).
     Synth {
+        /// Seed of the generator: the same seed and sizes give the same
+        /// district, byte for byte.
         #[arg(long, default_value_t = 2020)]
         seed: u64,
         /// Number of parcels (at least 1000).
@@ -114,6 +121,7 @@ enum Command {
         /// Number of enterprises (default: a tenth of the parcels).
         #[arg(long)]
         enterprises: Option<usize>,
+        /// Folder to write the district's layers and project.toml into.
         #[arg(long, short)]
         out: PathBuf,
     },
@@ -457,6 +465,7 @@ fn area(
         path: file,
         layer,
         crs,
+        given_by: tudi_read::GivenBy::Flags,
         ..Default::default()
     };
     let (rows, warnings) = tudi_read::area::areas(&source, id.as_deref())?;
@@ -483,5 +492,28 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument of every command says what it is in `--help`.
+    #[test]
+    fn every_argument_has_a_help_text() {
+        let cli = Cli::command();
+        let mut missing = Vec::new();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} {}", command.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }

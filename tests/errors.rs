@@ -103,7 +103,17 @@ fn shapefile_without_prj_is_refused_not_guessed() {
         )
         .unwrap();
     });
-    assert_clean_failure(code, &err, &out, &["plan.shp", "layer plan", "has no CRS"]);
+    assert_clean_failure(
+        code,
+        &err,
+        &out,
+        &[
+            "plan.shp",
+            "layer plan",
+            "has no CRS",
+            "in the project file",
+        ],
+    );
 }
 
 #[test]

@@ -87,6 +87,7 @@ impl Crs {
         } else {
             t.to_string()
         };
+        crate::silence_gdal();
         let srs = SpatialRef::from_definition(&definition)
             .map_err(|e| format!("unknown CRS '{t}': {e}"))?;
         Crs::from_srs(&srs, t)

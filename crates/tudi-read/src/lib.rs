@@ -106,6 +106,31 @@ pub struct Source {
     /// coordinates are read without a geometry, to be placed on it.
     pub parcel: Option<String>,
     pub encoding: Option<String>,
+    /// How the user gives a layer's settings, for the fixes messages
+    /// suggest: a project file's keys, or a command's flags.
+    pub given_by: GivenBy,
+}
+
+/// Where a layer's settings come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GivenBy {
+    /// Keys of the layer in a project file (`crs = "EPSG:4549"`).
+    #[default]
+    ProjectFile,
+    /// Flags of a command (`--crs EPSG:4549`).
+    Flags,
+}
+
+impl Source {
+    /// How to give this layer a CRS, as a fix to suggest.
+    fn crs_fix(&self) -> &'static str {
+        match self.given_by {
+            GivenBy::ProjectFile => {
+                "set crs = \"EPSG:....\" (or gcj02 / bd09) for this layer in the project file"
+            }
+            GivenBy::Flags => "give it with --crs EPSG:.... (or gcj02 / bd09)",
+        }
+    }
 }
 
 /// A field the caller wants.
@@ -169,13 +194,14 @@ fn problem(at: &Location, message: impl Into<String>) -> Problem {
     }
 }
 
-/// Finds a field by exact name, else ignoring case (Shapefiles upper-case
-/// and truncate names; GeoJSON from other tools may not).
-/// Stops GDAL printing its own messages (e.g. "GeoPackage version may
-/// only be partially supported"): they are noise to a planner, and GDAL's
-/// failures reach tudi as errors anyway.
+/// Stops GDAL and PROJ printing their own messages (e.g. "GeoPackage
+/// version may only be partially supported", "proj_create_from_database:
+/// crs not found" for a code tudi then reports): they are noise to a
+/// planner, and their failures reach tudi as errors anyway. Done once, by
+/// every entry into GDAL, so that tests are as quiet as the program.
 pub fn silence_gdal() {
-    gdal::config::set_error_handler(|_, _, _| {});
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| gdal::config::set_error_handler(|_, _, _| {}));
 }
 
 /// An SQL identifier, double-quoted (table and column names in
@@ -184,6 +210,8 @@ pub(crate) fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Finds a field by exact name, else ignoring case (Shapefiles upper-case
+/// and truncate names; GeoJSON from other tools may not).
 pub(crate) fn find_field(available: &[String], wanted: &str) -> Option<usize> {
     available.iter().position(|a| a == wanted).or_else(|| {
         available
@@ -519,6 +547,7 @@ fn opening(source: &Source, decoder: Decoder) -> Result<Opening, Problem> {
 
 /// Opens `path` (the source's file, or its copy in GDAL's memory).
 fn open(source: &Source, path: &Path, options: &[String]) -> Result<Dataset, Problem> {
+    silence_gdal();
     let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
     Dataset::open_ex(
         path,
@@ -754,7 +783,7 @@ fn layer_crs(
         }
         (None, None) => Err(problem(
             at,
-            "the layer has no CRS: set crs = \"EPSG:....\" (or gcj02 / bd09) for this layer in the project file",
+            format!("the layer has no CRS: {}", source.crs_fix()),
         )),
     }
 }

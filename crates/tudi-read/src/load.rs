@@ -39,6 +39,7 @@ fn source<F>(spec: &LayerSpec<F>) -> Source {
         crs_field: spec.crs_field.clone(),
         parcel: spec.parcel.clone(),
         encoding: spec.encoding.clone(),
+        given_by: crate::GivenBy::ProjectFile,
     }
 }
 
@@ -953,14 +954,13 @@ fn credit_code_warnings(enterprises: &[Enterprise], head: &LayerHead) -> Vec<Pro
         .filter(|e| !e.credit_code_valid)
         .map(|e| {
             problem(
+                // the code beside the row, so that a ledger's many typos
+                // are one line of the report (`tudi check --all` lists each)
                 head.at
                     .clone()
-                    .feature(e.feature.to_string())
+                    .feature(format!("{} ({})", e.feature, e.credit_code))
                     .field(field_name(&head.found[ENT_CODE])),
-                format!(
-                    "'{}' is not a valid unified social credit code (GB 32100 check character)",
-                    e.credit_code
-                ),
+                "not a valid unified social credit code (GB 32100 check character)",
             )
         })
         .collect()

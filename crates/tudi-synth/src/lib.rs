@@ -910,7 +910,7 @@ fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<St
     output::write_project(
         &dir.join(names[5]),
         seed,
-        &goals(layout, &parks, &blds, &vac),
+        &goals(layout, &parks, &blds, &vac, ents.len()),
     )?;
     trace("zones, parks, vacated land, townships");
     let inv = inventory(layout, &parcels, &ents, &zones, &parks, &blds, &vac);
@@ -957,6 +957,7 @@ fn goals(
     parks: &[buildings::Park],
     blds: &[buildings::Building],
     vac: &vacated::Vacated,
+    firms: usize,
 ) -> output::Goals {
     let tens = |x: f64| (x / 10.0).ceil() * 10.0;
     let done: Vec<&vacated::Record> = vac
@@ -991,6 +992,13 @@ fn goals(
         effective_mu: tens(done_mu * 1.2 * 0.75),
         new_parks: new.len() + 1,
         new_park_floor_m2: (new_floor * 1.2 / 10_000.0).ceil() * 10_000.0,
+        // about what a year's campaign aims at in a ledger of this size
+        // (the defaults are Xiuzhou's whole-district figures, far above a
+        // sample's): 600 firms give 240, 150, 6 and 3
+        remediated: tens(firms as f64 * 0.4) as usize,
+        remediated_enterprises: tens(firms as f64 * 0.25) as usize,
+        upgraded: (firms / 100).max(1),
+        into_parks: (firms / 200).max(1),
         township,
     }
 }

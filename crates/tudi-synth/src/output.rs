@@ -381,6 +381,12 @@ pub struct Goals {
     pub effective_mu: f64,
     pub new_parks: usize,
     pub new_park_floor_m2: f64,
+    /// Firms' goals, scaled to the ledger: remediated targets, of which
+    /// companies, upgraded ones and ones moved into parks.
+    pub remediated: usize,
+    pub remediated_enterprises: usize,
+    pub upgraded: usize,
+    pub into_parks: usize,
     /// One township's goal, as an example: code, name, vacated mu.
     pub township: Option<(String, String, f64)>,
 }
@@ -433,8 +439,19 @@ vacated_mu = {:.0}
 effective_mu = {:.0}
 new_parks = {}
 new_park_floor_m2 = {:.0}
+remediated = {}
+remediated_enterprises = {}
+upgraded = {}
+into_parks = {}
 "#,
-        goals.vacated_mu, goals.effective_mu, goals.new_parks, goals.new_park_floor_m2
+        goals.vacated_mu,
+        goals.effective_mu,
+        goals.new_parks,
+        goals.new_park_floor_m2,
+        goals.remediated,
+        goals.remediated_enterprises,
+        goals.upgraded,
+        goals.into_parks
     );
     if let Some((code, name, mu)) = &goals.township {
         text.push_str(&format!(
