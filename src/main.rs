@@ -16,6 +16,8 @@ use tudi_core::outcome::{Outcome, Stage};
 use tudi_core::vocab::Lang;
 use tudi_write::report::ReportOptions;
 
+mod init;
+
 // A million parcels are millions of small allocations, freed from other
 // threads than made them; mimalloc handles that pattern better than glibc.
 #[global_allocator]
@@ -81,6 +83,17 @@ enum Command {
         /// List every problem and warning on its own line, none grouped.
         #[arg(long)]
         all: bool,
+    },
+    /// Write DIR/project.toml from the files in DIR: which is the parcel
+    /// layer, the ledger and the others, each one's CRS, encoding and
+    /// fields; what it cannot tell it asks in `# ?` comments.
+    Init {
+        /// The folder holding the layers (GeoPackage, Shapefile, GeoJSON,
+        /// FileGDB .gdb, CSV, Excel…).
+        dir: PathBuf,
+        /// Replace an existing project.toml.
+        #[arg(long)]
+        force: bool,
     },
     /// Ellipsoidal area (CGCS2000) of each polygon of a file, as CSV.
     Area {
@@ -188,6 +201,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
         } => run_project(&project, &out, cli.quiet, timings, as_of, lang),
         Command::Check { project, all } => check(&project, all, cli.quiet),
+        Command::Init { dir, force } => {
+            let written = init::init(&dir, force)?;
+            if !cli.quiet {
+                for (role, file) in &written.found {
+                    eprintln!("{role}: {file}");
+                }
+                let p = written.path.display();
+                if written.questions > 0 {
+                    eprintln!(
+                        "wrote {p} with {} question(s) (lines starting \"# ?\"): answer them, then tudi check {p}",
+                        written.questions
+                    );
+                } else {
+                    eprintln!("wrote {p}; read it through, then: tudi check {p}");
+                }
+            }
+            Ok(())
+        }
         Command::Area {
             file,
             layer,
@@ -436,6 +467,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn check(project: &Path, all: bool, quiet: bool) -> anyhow::Result<()> {
     let in_full = |e: tudi_core::error::Error| if all { e.listed_in_full() } else { e };
+    // the questions `tudi init` left are what to fix first
+    let text = std::fs::read_to_string(project).unwrap_or_default();
+    for (n, q) in text.lines().enumerate() {
+        if let Some(q) = q.strip_prefix(init::QUESTION) {
+            eprintln!(
+                "tudi: {}, line {}: tudi init asks:{q}",
+                project.display(),
+                n + 1
+            );
+        }
+    }
     let project = Project::load(project).map_err(in_full)?;
     let model = tudi_read::load::load(&project).map_err(in_full)?;
     if !quiet {

@@ -16,6 +16,7 @@ pub mod fuzz;
 mod geojson;
 mod gpkg;
 pub mod headers;
+pub mod inspect;
 pub mod load;
 mod sheet;
 mod table;

@@ -150,7 +150,7 @@ const DEADLINE_HEADERS: &[&str] = &[
     "计划完成时间",
 ];
 
-fn enterprise_fields(f: &EnterpriseFields, parcel: Option<&str>) -> Vec<FieldRequest> {
+pub(crate) fn enterprise_fields(f: &EnterpriseFields, parcel: Option<&str>) -> Vec<FieldRequest> {
     let mut fields = vec![
         ledger_field("credit_code", &f.credit_code, true, CREDIT_CODE_HEADERS),
         ledger_field("name", &f.name, true, NAME_HEADERS),

@@ -71,6 +71,25 @@ pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer,
     table::points(source, table(range, at, source, fields)?, fields)
 }
 
+/// Every sheet of a workbook that holds anything, as a table whose
+/// header row names the most of `fields` (for `tudi init`).
+pub(crate) fn tables(path: &Path, fields: &[FieldRequest]) -> Result<Vec<Table>, Problem> {
+    let file_at = Location::file(path);
+    let mut book = open_workbook_auto(path)
+        .map_err(|e| problem(&file_at, format!("cannot read the workbook: {e}")))?;
+    let source = Source::default();
+    let mut tables = Vec::new();
+    for name in book.sheet_names() {
+        let Ok(range) = book.worksheet_range(&name) else {
+            continue;
+        };
+        if let Ok(t) = table(range, file_at.clone().layer(&name), &source, fields) {
+            tables.push(t);
+        }
+    }
+    Ok(tables)
+}
+
 /// The sheet as a table: the header row is the first of the top rows that
 /// names the most of the wanted fields (a title row names none).
 fn table(
