@@ -231,4 +231,39 @@ class DistrictMap(TudiAlgorithm):
         return {"OUTPUT": out}
 
 
-ALGORITHMS = [RunProject, CheckProject, AreasInMu, DistrictMap]
+class InitProject(TudiAlgorithm):
+    def name(self):
+        return "init"
+
+    def displayName(self):
+        return "Initialise a project from a folder"
+
+    def shortHelpString(self):
+        return (
+            "Looks at every file in a folder (the survey's parcels, the enterprise ledger, buildings, "
+            "parks, vacated land, zones) and writes the folder's project.toml (tudi init): each layer's "
+            "role, CRS, encoding and field names, the rules and goals as lines to edit. What it cannot "
+            "decide it writes as a question starting '# ?'. Then check the project."
+        )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(
+            QgsProcessingParameterFile("FOLDER", "Folder of the district's files", QgsProcessingParameterFile.Folder)
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean("FORCE", "Replace the folder's project.toml if there is one", False)
+        )
+        self.addOutput(QgsProcessingOutputFile("PROJECT", "Project file (project.toml)"))
+
+    def processAlgorithm(self, parameters, context, feedback):
+        folder = self.parameterAsFile(parameters, "FOLDER", context)
+        args = ["init", folder]
+        if self.parameterAsBoolean(parameters, "FORCE", context):
+            args.append("--force")
+        if tudi.run(args, feedback) is None:
+            return {}
+        feedback.setProgress(100)
+        return {"PROJECT": os.path.join(folder, "project.toml")}
+
+
+ALGORITHMS = [RunProject, CheckProject, AreasInMu, DistrictMap, InitProject]
