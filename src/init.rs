@@ -193,10 +193,9 @@ fn project_text(
         .filter(|(_, r)| r.is_none())
         .map(|(l, _)| {
             format!(
-                "#   {}: {} {}; fields {}",
+                "#   {}: {}; fields {}",
                 l.label(),
-                l.features,
-                l.shape.name(),
+                l.shape.count(l.features),
                 l.fields.join(", ")
             )
         })
@@ -225,10 +224,9 @@ fn section(role: Role, l: &Layer) -> String {
     let more = if l.fields.len() > 8 { ", …" } else { "" };
     let _ = writeln!(
         out,
-        "[layers.{}]  # {} {}; fields {}{more}",
+        "[layers.{}]  # {}; fields {}{more}",
         role.name(),
-        l.features,
-        l.shape.name(),
+        l.shape.count(l.features),
         fields.join(", ")
     );
     line(&mut out, "path", &quote(&file_name(&l.path)), "");

@@ -434,3 +434,110 @@ fn a_ledger_of_parcel_numbers_places_each_firm_on_its_parcel() {
         "{err}"
     );
 }
+
+/// The sample ledger as an OpenDocument spreadsheet (LibreOffice, WPS),
+/// written by hand: a zip of `mimetype`, the manifest and `content.xml`, numbers and
+/// dates in typed cells, gives the sample CSV's figures.
+#[test]
+fn an_ods_ledger_gives_the_figures_of_the_sample_csv() {
+    use std::io::Write;
+    let (header, rows) = sample_rows();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let text = |s: &str| {
+        format!(
+            "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>",
+            escape(s)
+        )
+    };
+    let number = |s: &str| {
+        match s.parse::<f64>() {
+        Ok(v) => format!(
+            "<table:table-cell office:value-type=\"float\" office:value=\"{v}\"><text:p>{s}</text:p></table:table-cell>"
+        ),
+        Err(_) if s.is_empty() => "<table:table-cell/>".to_string(),
+        Err(_) => text(s),
+    }
+    };
+    let date = |s: &str| {
+        if s.is_empty() {
+            "<table:table-cell/>".to_string()
+        } else {
+            format!(
+                "<table:table-cell office:value-type=\"date\" office:date-value=\"{s}\"><text:p>{s}</text:p></table:table-cell>"
+            )
+        }
+    };
+    let heads = [
+        ("统一社会信用代码", "credit_code"),
+        ("企业名称", "name"),
+        ("行业代码", "industry"),
+        ("营业收入（万元）", "revenue"),
+        ("实缴税金（万元）", "tax"),
+        ("用地面积（亩）", "land_mu"),
+        ("亩均效益评价等级", "grades"),
+        ("经度", "lon"),
+        ("纬度", "lat"),
+        ("坐标系", "coord_sys"),
+        ("整治状态", "status"),
+        ("销号期限", "deadline"),
+    ];
+    let mut body = String::from("<table:table-row>");
+    for (h, _) in heads {
+        body.push_str(&text(h));
+    }
+    body.push_str("</table:table-row>");
+    for row in &rows {
+        body.push_str("<table:table-row>");
+        for (_, c) in heads {
+            let v = row[col(c)].trim();
+            body.push_str(&match c {
+                "industry" | "revenue" | "tax" | "land_mu" | "lon" | "lat" => number(v),
+                "deadline" => date(v),
+                _ => text(v),
+            });
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="台账">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let dir = sample("ledger-ods", |d| {
+        let file = std::fs::File::create(d.join("台账.ods")).unwrap();
+        let mut z = zip::ZipWriter::new(file);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("mimetype", stored).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        z.start_file(
+            "META-INF/manifest.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(
+            br#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+        )
+        .unwrap();
+        z.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(content.as_bytes()).unwrap();
+        z.finish().unwrap();
+        enterprises_layer(
+            &d.join("project.toml"),
+            "[layers.enterprises]\npath = \"台账.ods\"\ncrs = \"EPSG:4490\"\ncrs_field = \"坐标系\"\n",
+        );
+    });
+    let csv_out = run_ok(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
+        "ledger-ods-csv",
+    );
+    let ods_out = run_ok(&dir.join("project.toml"), "ledger-ods-run");
+    assert_eq!(figures(&ods_out), figures(&csv_out));
+}

@@ -44,6 +44,16 @@ impl Shape {
             Shape::Empty => "features without geometry",
         }
     }
+
+    /// `n` of this shape, in words: "1 polygon", "6000 polygons".
+    pub fn count(self, n: usize) -> String {
+        let name = self.name();
+        match (n, self) {
+            (1, Shape::Empty) => "1 feature without geometry".to_string(),
+            (1, _) => format!("1 {}", name.trim_end_matches('s')),
+            _ => format!("{n} {name}"),
+        }
+    }
 }
 
 /// One layer of a file.
@@ -732,6 +742,14 @@ pub fn guess_crs(e: [f64; 4]) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_in_the_singular_for_one() {
+        assert_eq!(Shape::Polygons.count(1), "1 polygon");
+        assert_eq!(Shape::Table.count(600), "600 rows");
+        assert_eq!(Shape::Table.count(1), "1 row");
+        assert_eq!(Shape::Empty.count(1), "1 feature without geometry");
+    }
 
     #[test]
     fn crs_guesses_from_degrees_and_zone_prefixes_and_nothing_else() {
