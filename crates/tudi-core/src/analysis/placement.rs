@@ -52,7 +52,7 @@ pub const EXACT_MAX_FIRMS: usize = 20;
 
 /// The branch-and-bound gives up (keeping its best so far, unproved) after
 /// this many nodes.
-const EXACT_NODE_BUDGET: u64 = 2_000_000;
+const EXACT_NODE_BUDGET: u64 = 200_000;
 
 /// A firm to be placed.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +225,12 @@ fn lagrangian_bound(
 ) -> f64 {
     let n = candidates.len() as f64;
     let k = k as f64;
-    let g = |r: &Relaxed, lambda: f64| r.cost - lambda * (n - k);
+    // Each evaluation less a margin for the flow's rounding, relative to
+    // the terms that cancel.
+    let g = |r: &Relaxed, lambda: f64| {
+        let penalty = lambda * (n - k);
+        r.cost - penalty - 1e-9 * (1.0 + r.cost.abs() + penalty.abs())
+    };
     let mut best = g(top, big).max(0.0);
     if top.count > k + 1e-9 {
         // The slope k − count(λ) is negative at `big`: look lower. The
@@ -245,8 +250,7 @@ fn lagrangian_bound(
             }
         }
     }
-    // Leave room for the flow's rounding.
-    (best - 1e-9 * (1.0 + best.abs())).max(0.0)
+    best
 }
 
 /// A solved relaxation.
@@ -1035,6 +1039,28 @@ mod tests {
         }
         // capacity bites in some: the relaxation is not always tight
         assert!(fractional > 0);
+    }
+
+    #[test]
+    fn twenty_firms_go_through_the_branch_and_bound() {
+        let mut rng = Rng(20);
+        for _ in 0..3 {
+            let parks: Vec<Park> = (0..8)
+                .map(|_| Park {
+                    capacity_m2: (rng.below(40) * 100) as f64,
+                })
+                .collect();
+            let firms: Vec<Firm> = (0..EXACT_MAX_FIRMS)
+                .map(|_| Firm {
+                    demand_m2: ((1 + rng.below(10)) * 100) as f64,
+                    allowed: (0..8).map(|p| (p, rng.below(5000) as f64)).collect(),
+                })
+                .collect();
+            let r = solve(&firms, &parks);
+            assert!(r.proved_optimal);
+            assert_eq!(r.lower_bound_m, r.distance_m);
+            assert_eq!(r.gap_m, 0.0);
+        }
     }
 
     #[test]
