@@ -12,7 +12,9 @@
 //! **Method.**
 //! 1. The LP relaxation (a firm may be split among parks) is solved as a
 //!    min-cost flow by successive shortest paths with potentials
-//!    (Dijkstra, ties broken by node index): a firm supplies its demand;
+//!    (Dijkstra, ties broken by node index; the firms, in index order, each
+//!    send their demand from themselves to the sink): a firm supplies its
+//!    demand;
 //!    a unit of it sent to a park costs `distance / demand`, so a whole
 //!    firm costs its distance; a unit left unplaced costs `λ / demand`, so
 //!    a whole firm left out costs `λ`. The flow's cost is
@@ -23,9 +25,11 @@
 //!    allowed park). [`Placement::relaxation_bound_m`] is the best of these
 //!    over the `λ` tried (a geometric bisection on the sign of the slope
 //!    `k − fractional count`, below a `λ` above any distance sum; 40 solves
-//!    on small instances, 4 on large ones), at `k` = the count
-//!    placed: it bounds the distance of *every assignment that places at
-//!    least as many firms as the one returned*.
+//!    up to 500 allowed pairs, 4 beyond), at `k` = the count placed: it
+//!    bounds the distance of *every assignment that places at least as
+//!    many firms as the one returned*. It is tight when capacity does not
+//!    bind; when it does, the relaxation may fill parks with fractions of
+//!    nearer firms and the gap widens.
 //! 3. **An integral solution**: each firm, in order of how much of it the
 //!    relaxation placed (then larger demand, then index), goes to the park
 //!    carrying most of its flow if it fits there, else to its next one;
@@ -37,7 +41,8 @@
 //! 4. **Exactness for small cases**: when at most [`EXACT_MAX_FIRMS`] firms
 //!    have an allowed park, a depth-first branch-and-bound (bounded by the
 //!    unplaceable firms and the nearest parks with room) searches from the
-//!    local-search solution; finishing within its node budget proves the
+//!    local-search solution; finishing within its node budget (200 000
+//!    nodes, so the time stays bounded) proves the
 //!    result optimal, and the bound is then the distance itself.
 //!
 //! Every loop runs in index order and no hash map is iterated, so the same
