@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod enterprises;
 pub mod far;
 pub mod parcels;
+pub mod placement;
 pub mod plausibility;
 pub mod predicates;
 pub mod targets;
