@@ -541,3 +541,81 @@ fn an_ods_ledger_gives_the_figures_of_the_sample_csv() {
     let ods_out = run_ok(&dir.join("project.toml"), "ledger-ods-run");
     assert_eq!(figures(&ods_out), figures(&csv_out));
 }
+
+/// A point GeoPackage ledger, read through GDAL, with the Chinese headers
+/// and no field mapping: revenue in 元 and land in ㎡ are read in 万元 and
+/// mu as in a table, so every format counts a figure in one unit.
+#[test]
+fn a_point_geopackage_ledger_with_chinese_headers_reads_its_units() {
+    use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType};
+    let csv_out = run_ok(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/project.toml"),
+        "ledger-gpkg-csv",
+    );
+    // the firms' places as the CSV run corrected them (CGCS2000, 7 decimals)
+    let placed = json(&csv_out.join("enterprises.geojson"));
+    let placed = placed["features"].as_array().unwrap();
+    let (header, rows) = sample_rows();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let dir = sample("ledger-gpkg", |d| {
+        let driver = gdal::DriverManager::get_driver_by_name("GPKG").unwrap();
+        let mut ds = driver.create_vector_only(d.join("台账.gpkg")).unwrap();
+        let srs = gdal::spatial_ref::SpatialRef::from_epsg(4490).unwrap();
+        let layer = ds
+            .create_layer(LayerOptions {
+                name: "台账",
+                srs: Some(&srs),
+                ty: gdal_sys::OGRwkbGeometryType::wkbPoint,
+                ..Default::default()
+            })
+            .unwrap();
+        let text = [
+            ("统一社会信用代码", "credit_code"),
+            ("企业名称", "name"),
+            ("行业代码", "industry"),
+            ("亩均效益评价等级", "grades"),
+            ("整治状态", "status"),
+            ("销号期限", "deadline"),
+        ];
+        for (h, _) in text {
+            layer
+                .create_defn_fields(&[(h, OGRFieldType::OFTString)])
+                .unwrap();
+        }
+        for h in ["营业收入（元）", "实缴税金", "用地面积（平方米）"] {
+            layer
+                .create_defn_fields(&[(h, OGRFieldType::OFTReal)])
+                .unwrap();
+        }
+        for (row, f) in rows.iter().zip(placed) {
+            let c = f["geometry"]["coordinates"].as_array().unwrap();
+            let mut feature = Feature::new(layer.defn()).unwrap();
+            for (i, (_, c)) in text.iter().enumerate() {
+                feature.set_field_string(i, row[col(c)].trim()).unwrap();
+            }
+            let number = |n: &str| row[col(n)].trim().parse::<f64>().ok();
+            feature
+                .set_field_double(6, (number("revenue").unwrap() * 10_000.0).round())
+                .unwrap();
+            feature.set_field_double(7, number("tax").unwrap()).unwrap();
+            if let Some(mu) = number("land_mu") {
+                feature.set_field_double(8, mu * 10_000.0 / 15.0).unwrap();
+            }
+            let wkt = format!("POINT ({} {})", c[0], c[1]);
+            feature
+                .set_geometry(gdal::vector::Geometry::from_wkt(&wkt).unwrap())
+                .unwrap();
+            feature.create(&layer).unwrap();
+        }
+        drop(ds);
+        enterprises_layer(
+            &d.join("project.toml"),
+            "[layers.enterprises]\npath = \"台账.gpkg\"\n",
+        );
+    });
+    let gpkg_out = run_ok(&dir.join("project.toml"), "ledger-gpkg-run");
+    let (a, b) = (figures(&gpkg_out), figures(&csv_out));
+    for key in ["enterprises", "targets", "overdue", "parks"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}

@@ -6,6 +6,9 @@
 //! year and unit taken off; the unit is read so that figures are scaled
 //! to the unit tudi counts in, and an unknown unit is refused, not guessed.
 
+use super::{FieldRequest, Value};
+use tudi_core::error::{Location, Problem};
+
 /// A header taken apart for matching.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Header {
@@ -105,15 +108,60 @@ pub enum Quantity {
     Area,
 }
 
+/// How a figure read under a header is brought to tudi's unit: `(times,
+/// over)`, so that a figure in 元 divided by 10 000 is the very number
+/// its 万元 would read as.
+pub(crate) type Scale = (f64, f64);
+
+/// Each requested field's scale, from the unit the header it was found
+/// under gives (every format alike); an unknown unit of money or area is a
+/// problem naming the header, once for the layer.
+pub(crate) fn scales(
+    at: &Location,
+    fields: &[FieldRequest],
+    found: &[Option<String>],
+) -> Result<Vec<Scale>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let scales = fields
+        .iter()
+        .zip(found)
+        .map(|(f, name)| match (f.quantity, name) {
+            (Some(q), Some(name)) => scale(name, q).unwrap_or_else(|e| {
+                problems.push(Problem {
+                    at: at.clone().field(name),
+                    message: e,
+                });
+                (1.0, 1.0)
+            }),
+            _ => (1.0, 1.0),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(scales)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Brings a feature's figures to tudi's units; text that is no number
+/// stays as it is, for the reader's message.
+pub(crate) fn apply(values: &mut [Value], scales: &[Scale]) {
+    for (v, &(times, over)) in values.iter_mut().zip(scales) {
+        if (times, over) != (1.0, 1.0) {
+            if let Ok(Some(n)) = v.number() {
+                *v = Value::Real(n * times / over);
+            }
+        }
+    }
+}
+
 /// A unit's name and the fraction that brings it to tudi's unit.
 type Unit = (&'static str, f64, f64);
 
 /// The scale that brings a column's figures to the unit tudi counts in,
-/// from the unit its header gives, as a fraction `(multiply, divide)` so
-/// that a figure in 元 divided by 10 000 is the very number its 万元
-/// would read as; `(1, 1)` when the header gives no unit. A bracket that
+/// from the unit its header gives; `(1, 1)` when it gives none. A bracket that
 /// names another unit of the same kind is an error, never a guess.
-pub(crate) fn scale(header: &str, quantity: Quantity) -> Result<(f64, f64), String> {
+pub(crate) fn scale(header: &str, quantity: Quantity) -> Result<Scale, String> {
     let Some(unit) = Header::parse(header).unit else {
         return Ok((1.0, 1.0));
     };

@@ -143,14 +143,14 @@ pub struct FieldRequest {
     pub key: &'static str,
     /// Missing is an error (the user named it, or the analysis needs it).
     pub required: bool,
-    /// Other names a table may give it when the user named none (Chinese
-    /// ledger headers); only tables read them.
+    /// Other names a layer may give it when the user named none (Chinese
+    /// ledger headers).
     pub aliases: &'static [&'static str],
     /// A table may give it as one column per year (`2019年评价等级`,
     /// `2020年评价等级`), read as one list, oldest first.
     pub yearly: bool,
-    /// A figure a table's header may give in another unit (`营业收入（元）`):
-    /// read scaled to the unit tudi counts in.
+    /// A figure a header may give in another unit (`营业收入（元）`): read
+    /// scaled to the unit tudi counts in, whatever the format.
     pub quantity: Option<headers::Quantity>,
 }
 
@@ -211,6 +211,16 @@ pub(crate) fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The one column a requested field is read from: its name, else (when
+/// the user named none) an alias; grades given one column per year are
+/// gathered by tables only ([`table::column`]).
+fn find_request(available: &[String], f: &FieldRequest) -> Option<usize> {
+    match table::column(available, f)? {
+        headers::Column::One(i) => Some(i),
+        headers::Column::Years(_) => None,
+    }
+}
+
 /// Finds a field by exact name, else ignoring case (Shapefiles upper-case
 /// and truncate names; GeoJSON from other tools may not).
 pub(crate) fn find_field(available: &[String], wanted: &str) -> Option<usize> {
@@ -232,7 +242,7 @@ fn match_fields(
     let indexes = fields
         .iter()
         .map(|f| {
-            let idx = find_field(available, &f.name);
+            let idx = find_request(available, f);
             if idx.is_none() && f.required {
                 problems.push(missing_field(at, f, available));
             }
@@ -450,7 +460,20 @@ pub fn read_layer_with<T: Send>(
     } else {
         return read_gdal_with(source, fields, decoder, true, make);
     };
-    Ok(Gathered::made_from(layer, decoder, make))
+    Ok(Gathered::made_from(in_units(layer, fields)?, decoder, make))
+}
+
+/// A layer of tudi's own readers with its figures in tudi's units, as the
+/// headers they were found under give them (GDAL's layers are scaled as
+/// they are decoded, by the same [`headers::scales`]).
+fn in_units(mut layer: RawLayer, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
+    let scales = headers::scales(&layer.head.at, fields, &layer.head.found)?;
+    if scales.iter().any(|&s| s != (1.0, 1.0)) {
+        for f in layer.features.iter_mut().flatten() {
+            headers::apply(&mut f.values, &scales);
+        }
+    }
+    Ok(layer)
 }
 
 /// A Shapefile is several files; GDAL reads a `.shp` without its `.dbf`
@@ -698,7 +721,7 @@ fn read_gdal_with<T: Send>(
             rows,
             notes,
         };
-        let layer = table::points(source, table, fields)?;
+        let layer = in_units(table::points(source, table, fields)?, fields)?;
         return Ok(Gathered::made_from(layer, decoder, make));
     }
     let crs = layer_crs(source, layer.spatial_ref().as_ref(), &at).map_err(|p| vec![p])?;
@@ -710,28 +733,31 @@ fn read_gdal_with<T: Send>(
         crs: crs.name.clone(),
         found: found_names(&indexes, &available),
     };
+    let scales = headers::scales(&head.at, fields, &head.found)?;
 
     let is_gpkg = dataset.driver().short_name() == "GPKG";
     let at = head.at.clone();
-    let decode = |(number, wkb, values, guessed): Undecoded<'_>| -> Result<RawFeature, Problem> {
-        // built only on failure: most features have no problem
-        let fat = || at.clone().feature(number.to_string());
-        let geometry = match wkb {
-            Ok(Some(bytes)) => {
-                let mut g = wkb::parse(bytes).map_err(|e| problem(&fat(), e))?;
-                to_cgcs2000(&mut g, &crs).map_err(|e| problem(&fat(), e))?;
-                Some(g)
-            }
-            Ok(None) => None,
-            Err(e) => return Err(problem(&fat(), format!("unreadable geometry: {e}"))),
+    let decode =
+        |(number, wkb, mut values, guessed): Undecoded<'_>| -> Result<RawFeature, Problem> {
+            headers::apply(&mut values, &scales);
+            // built only on failure: most features have no problem
+            let fat = || at.clone().feature(number.to_string());
+            let geometry = match wkb {
+                Ok(Some(bytes)) => {
+                    let mut g = wkb::parse(bytes).map_err(|e| problem(&fat(), e))?;
+                    to_cgcs2000(&mut g, &crs).map_err(|e| problem(&fat(), e))?;
+                    Some(g)
+                }
+                Ok(None) => None,
+                Err(e) => return Err(problem(&fat(), format!("unreadable geometry: {e}"))),
+            };
+            Ok(RawFeature {
+                number,
+                geometry,
+                values,
+                guessed,
+            })
         };
-        Ok(RawFeature {
-            number,
-            geometry,
-            values,
-            guessed,
-        })
-    };
     // GeoPackages are read straight from SQLite when they are plain
     // features tables, each row made into an item on the thread that read
     // it; GDAL reads everything else.

@@ -107,20 +107,6 @@ pub(crate) fn points(
             c
         })
         .collect();
-    // each figure's scale, from the unit its header gives
-    let scales: Vec<(f64, f64)> = fields
-        .iter()
-        .zip(&columns)
-        .map(|(f, c)| match (f.quantity, c) {
-            (Some(q), Some(Column::One(i))) => {
-                headers::scale(&headers[*i], q).unwrap_or_else(|e| {
-                    problems.push(problem(&at.clone().field(&headers[*i]), e));
-                    (1.0, 1.0)
-                })
-            }
-            _ => (1.0, 1.0),
-        })
-        .collect();
     let default_crs = match &source.crs {
         Some(text) => match Crs::parse(text) {
             Ok(c) => Some(c),
@@ -217,16 +203,8 @@ pub(crate) fn points(
             };
             let values = columns
                 .iter()
-                .zip(&scales)
-                .map(|(c, &(times, over))| match c {
+                .map(|c| match c {
                     None => Value::Null,
-                    Some(Column::One(i)) if (times, over) != (1.0, 1.0) => {
-                        match values[*i].number() {
-                            Ok(Some(n)) => Value::Real(n * times / over),
-                            // text that is no number stays, for the reader's message
-                            _ => values[*i].clone(),
-                        }
-                    }
                     Some(Column::One(i)) => values[*i].clone(),
                     Some(Column::Years(cols)) => Value::Text(
                         cols.iter()
