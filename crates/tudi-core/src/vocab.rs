@@ -90,6 +90,12 @@ pub(crate) const FIRMS: Term = Term::new("家", "firms");
 pub(crate) const PARKS: Term = Term::new("个", "parks");
 /// Percent, after a share × 100.
 pub const PERCENT: Term = Term::new("%", "%");
+/// Kilometres and metres, as a scale bar labels its segments.
+pub const KM: Term = Term::new("公里", "km");
+/// Metres (see [`KM`]).
+pub const METRES: Term = Term::new("米", "m");
+/// Floor-area ratio (容积率), as a column, a label or a class names it.
+pub const FAR: Term = Term::new("容积率", "FAR");
 
 /// [`YES`] or no, for a cell holding a flag.
 pub fn yes_no(b: bool) -> Term {

@@ -64,12 +64,6 @@ fn ledger_field(
 ) -> FieldRequest {
     FieldRequest {
         aliases: if name.is_some() { &[] } else { aliases },
-        yearly: key == "grades",
-        quantity: match key {
-            "revenue" | "tax" => Some(Quantity::Money),
-            "land_mu" => Some(Quantity::Area),
-            _ => None,
-        },
         ..field(key, name, key, required)
     }
 }
@@ -155,10 +149,22 @@ pub(crate) fn enterprise_fields(f: &EnterpriseFields, parcel: Option<&str>) -> V
         ledger_field("credit_code", &f.credit_code, true, CREDIT_CODE_HEADERS),
         ledger_field("name", &f.name, true, NAME_HEADERS),
         ledger_field("industry", &f.industry, true, INDUSTRY_HEADERS),
-        ledger_field("revenue", &f.revenue, true, REVENUE_HEADERS),
-        ledger_field("tax", &f.tax, true, TAX_HEADERS),
-        ledger_field("land_mu", &f.land_mu, false, LAND_HEADERS),
-        ledger_field("grades", &f.grades, true, GRADE_HEADERS),
+        FieldRequest {
+            quantity: Some(Quantity::Money),
+            ..ledger_field("revenue", &f.revenue, true, REVENUE_HEADERS)
+        },
+        FieldRequest {
+            quantity: Some(Quantity::Money),
+            ..ledger_field("tax", &f.tax, true, TAX_HEADERS)
+        },
+        FieldRequest {
+            quantity: Some(Quantity::Area),
+            ..ledger_field("land_mu", &f.land_mu, false, LAND_HEADERS)
+        },
+        FieldRequest {
+            yearly: true,
+            ..ledger_field("grades", &f.grades, true, GRADE_HEADERS)
+        },
         ledger_field("status", &f.status, false, STATUS_HEADERS),
         ledger_field("deadline", &f.deadline, false, DEADLINE_HEADERS),
     ];

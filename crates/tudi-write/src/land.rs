@@ -107,12 +107,9 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
             move |&k: &usize| Value::opt_num(density(k).map(|d| d.floor_area_m2)),
         )
         .width(12.0),
-        col(
-            "far",
-            term("容积率", "FAR"),
-            Kind::real(4),
-            move |&k: &usize| Value::opt_num(density(k).map(|d| d.far())),
-        )
+        col("far", vocab::FAR, Kind::real(4), move |&k: &usize| {
+            Value::opt_num(density(k).map(|d| d.far()))
+        })
         .width(8.0),
         col(
             "building_density",
@@ -218,12 +215,9 @@ fn density_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
             Kind::M2,
             move |&i: &usize| Value::Num(density(i).footprint_m2),
         ),
-        col(
-            "far",
-            term("容积率", "FAR"),
-            Kind::real(4),
-            move |&i: &usize| Value::Num(density(i).far()),
-        ),
+        col("far", vocab::FAR, Kind::real(4), move |&i: &usize| {
+            Value::Num(density(i).far())
+        }),
         col(
             "building_density",
             term("建筑密度", "Building density"),

@@ -321,6 +321,15 @@ fn stroke_px(weight: Weight, u: f64) -> f64 {
     }
 }
 
+/// A filled SVG path, outlined in a class's look.
+fn outlined_path(out: &mut String, d: &str, fill: &str, look: &Look, u: f64) {
+    let _ = writeln!(
+        out,
+        r#"<path d="{d}" fill="{fill}"{}/>"#,
+        stroke_attrs(look, u)
+    );
+}
+
 /// SVG attributes for a class's outline: colour, width, dash.
 fn stroke_attrs(look: &Look, u: f64) -> String {
     let mut a = format!(
@@ -731,12 +740,12 @@ impl Drawing<'_> {
             p.multi_polygon(&t.geometry);
         }
         if p.visible {
-            let _ = writeln!(
-                self.s,
-                r#"<path d="{}" fill="{}"{}/>"#,
-                p.d,
-                township.look.fill.map_or("none".into(), Color::hex),
-                stroke_attrs(&township.look, self.u)
+            outlined_path(
+                &mut self.s,
+                &p.d,
+                &township.look.fill.map_or("none".into(), Color::hex),
+                &township.look,
+                self.u,
             );
             self.legend.fill(&township, self.u, self.lang);
         }
@@ -789,13 +798,7 @@ impl Drawing<'_> {
             let mut p = PathData::new(&self.frame);
             let dot = p.multi_polygon(&park.geometry);
             if p.visible {
-                let _ = writeln!(
-                    self.s,
-                    r#"<path d="{}" fill="{}"{}/>"#,
-                    p.d,
-                    fill.hex(),
-                    stroke_attrs(look, u)
-                );
+                outlined_path(&mut self.s, &p.d, &fill.hex(), look, u);
             }
             park_dots.extend(dot.map(|d| (d, fill)));
             if p.visible || dot.is_some() {
@@ -901,13 +904,7 @@ impl Drawing<'_> {
         }
         let fill = scattered.look.fill.unwrap_or(scattered.look.stroke);
         if p.visible {
-            let _ = writeln!(
-                self.s,
-                r#"<path d="{}" fill="{}"{}/>"#,
-                p.d,
-                fill.hex(),
-                stroke_attrs(&scattered.look, u)
-            );
+            outlined_path(&mut self.s, &p.d, &fill.hex(), &scattered.look, u);
         }
         dots_path(&mut self.s, &dots, &fill.hex(), 1.5 * u, 0.0);
         if p.visible || !dots.is_empty() {

@@ -11,7 +11,7 @@ use tudi_core::error::{Error, Result};
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::model::Progress;
 use tudi_core::outcome::{Outcome, Summary};
-use tudi_core::vocab::Lang;
+use tudi_core::vocab::{self, Lang};
 
 use crate::geojson::Shape;
 use crate::gpkg::GeometryKind;
@@ -173,12 +173,9 @@ pub fn scattered_parcels(o: &Outcome) -> Table<'_, usize> {
             move |&i: &usize| Value::Num(m2_to_mu(block(i).area_m2)),
         )
         .width(12.0),
-        col(
-            "far",
-            term("容积率", "FAR"),
-            Kind::real(4),
-            |&i: &usize| Value::opt_num(o.far.parcels.get(i).and_then(|d| d.map(|d| d.far()))),
-        )
+        col("far", vocab::FAR, Kind::real(4), |&i: &usize| {
+            Value::opt_num(o.far.parcels.get(i).and_then(|d| d.map(|d| d.far())))
+        })
         .width(8.0),
     ]);
     let rows = (0..o.model.parcels.len())
@@ -234,12 +231,9 @@ pub fn blocks(o: &Outcome) -> Table<'_, usize> {
             Kind::M2,
             move |&k: &usize| Value::opt_num(density(k).map(|d| d.floor_area_m2)),
         ),
-        col(
-            "far",
-            term("容积率", "FAR"),
-            Kind::real(4),
-            move |&k: &usize| Value::opt_num(density(k).map(|d| d.far())),
-        ),
+        col("far", vocab::FAR, Kind::real(4), move |&k: &usize| {
+            Value::opt_num(density(k).map(|d| d.far()))
+        }),
     ];
     Table::new(
         "blocks",

@@ -14,7 +14,7 @@ use super::styles::{qml, qml_body, Alias, FONT};
 use tudi_core::crs::tm::TransverseMercator;
 use tudi_core::error::{Error, Result};
 use tudi_core::model::union_rect;
-use tudi_core::vocab::Lang;
+use tudi_core::vocab::{self, Lang};
 
 /// The CGCS2000 3-degree Gauss–Krüger CRS (no zone prefix, EPSG:4534 at
 /// 75°E … EPSG:4554 at 135°E) whose central meridian is nearest `lon`:
@@ -431,9 +431,9 @@ fn layout_xml(x: &mut String, p: &ProjectInput, epsg: u32, view: &Rect<f64>) -> 
     let map_width_m = view.width();
     let segment = nice(map_width_m / 10.0);
     let (unit, per_unit, label) = if segment >= 1000.0 {
-        ("kilometers", 1000.0, lang.pick("公里", "km"))
+        ("kilometers", 1000.0, vocab::KM.get(lang))
     } else {
-        ("meters", 1.0, lang.pick("米", "m"))
+        ("meters", 1.0, vocab::METRES.get(lang))
     };
     item_open(
         x,

@@ -474,7 +474,7 @@ pub fn low_density_parcels(min_far: f64, lang: Lang) -> Style {
         label: Some(Label {
             expression: format!(
                 "CASE WHEN \"far\" > 0 THEN {} END",
-                number_label("far", 2, lang.pick("容积率", "FAR"), "")
+                number_label("far", 2, vocab::FAR.get(lang), "")
             ),
             size_pt: 7.0,
             color: Color::rgb(1, 70, 64),
