@@ -26,57 +26,73 @@ pub(super) fn is_sheet(path: &Path) -> bool {
 
 pub(super) fn read(source: &Source, fields: &[FieldRequest]) -> Result<RawLayer, Vec<Problem>> {
     let file_at = Location::file(&source.path);
-    let mut book = open_workbook_auto(&source.path)
-        .map_err(|e| vec![problem(&file_at, format!("cannot read the workbook: {e}"))])?;
+    let mut book = open(&source.path).map_err(|p| vec![p])?;
     let names = book.sheet_names();
-    let name = match &source.layer {
-        Some(name) => names.iter().find(|n| *n == name).cloned().ok_or_else(|| {
-            vec![problem(
-                &file_at.clone().layer(name),
-                format!("no such sheet; the workbook has: {}", names.join(", ")),
-            )]
-        })?,
+    let (name, range) = match &source.layer {
+        Some(name) => {
+            if !names.contains(name) {
+                return Err(vec![problem(
+                    &file_at.clone().layer(name),
+                    format!("no such sheet; the workbook has: {}", names.join(", ")),
+                )]);
+            }
+            let range = book.worksheet_range(name).map_err(|e| {
+                vec![problem(
+                    &file_at.clone().layer(name),
+                    format!("cannot read the sheet: {e}"),
+                )]
+            })?;
+            (name.clone(), range)
+        }
         None => {
-            // the one sheet that holds anything
-            let filled: Vec<String> = names
+            // the one sheet that holds anything, each sheet read once
+            let mut filled: Vec<(String, Range<Data>)> = names
                 .iter()
-                .filter(|n| book.worksheet_range(n).is_ok_and(|r| !r.is_empty()))
-                .cloned()
+                .filter_map(|n| {
+                    let range = book.worksheet_range(n).ok()?;
+                    (!range.is_empty()).then(|| (n.clone(), range))
+                })
                 .collect();
-            match filled.as_slice() {
-                [one] => one.clone(),
-                [] => {
+            match filled.len() {
+                1 => filled.pop().expect("one sheet"),
+                0 => {
                     return Err(vec![problem(
                         &file_at,
                         "every sheet of the workbook is empty",
                     )])
                 }
-                _ => {
+                n => {
+                    let names: Vec<&str> = filled.iter().map(|(n, _)| n.as_str()).collect();
                     return Err(vec![problem(
                         &file_at,
                         format!(
-                        "the workbook has {} sheets with data ({}); say which with layer = \"...\"",
-                        filled.len(),
-                        filled.join(", ")
-                    ),
-                    )])
+                            "the workbook has {n} sheets with data ({}); say which with layer = \"...\"",
+                            names.join(", ")
+                        ),
+                    )]);
                 }
             }
         }
     };
     let at = file_at.layer(&name);
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| vec![problem(&at, format!("cannot read the sheet: {e}"))])?;
     table::points(source, table(range, at, source, fields)?, fields)
+}
+
+/// The workbook at `path`, whatever its kind.
+fn open(path: &Path) -> Result<calamine::Sheets<std::io::BufReader<std::fs::File>>, Problem> {
+    open_workbook_auto(path).map_err(|e| {
+        problem(
+            &Location::file(path),
+            format!("cannot read the workbook: {e}"),
+        )
+    })
 }
 
 /// Every sheet of a workbook that holds anything, as a table whose
 /// header row names the most of `fields` (for `tudi init`).
 pub(crate) fn tables(path: &Path, fields: &[FieldRequest]) -> Result<Vec<Table>, Problem> {
     let file_at = Location::file(path);
-    let mut book = open_workbook_auto(path)
-        .map_err(|e| problem(&file_at, format!("cannot read the workbook: {e}")))?;
+    let mut book = open(path)?;
     let source = Source::default();
     let mut tables = Vec::new();
     for name in book.sheet_names() {
