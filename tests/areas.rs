@@ -231,21 +231,7 @@ fn gcj02_input_lands_on_the_converted_boundary() {
 fn a_file_without_a_crs_is_given_one_with_the_crs_flag() {
     let dir = scratch("area-no-crs");
     let path = dir.join("plan.shp");
-    let driver = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
-    let mut ds = driver.create_vector_only(&path).unwrap();
-    let mut layer = ds
-        .create_layer(LayerOptions {
-            name: "plan",
-            ty: gdal_sys::OGRwkbGeometryType::wkbPolygon,
-            ..Default::default()
-        })
-        .unwrap();
-    let g = gdal::vector::Geometry::from_wkt(
-        "POLYGON((520000 3400000,521000 3400000,521000 3400600,520000 3400000))",
-    )
-    .unwrap();
-    layer.create_feature(g).unwrap();
-    drop(ds);
+    shapefile_without_prj(&path);
     let o = tudi(&["area", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -74,23 +74,8 @@ fn csv_without_crs() {
 
 #[test]
 fn shapefile_without_prj_is_refused_not_guessed() {
-    use gdal::vector::{LayerAccess, LayerOptions};
     let (code, err, out) = run_broken("no-prj", |d| {
-        let driver = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
-        let mut ds = driver.create_vector_only(d.join("plan.shp")).unwrap();
-        let mut layer = ds
-            .create_layer(LayerOptions {
-                name: "plan",
-                ty: gdal_sys::OGRwkbGeometryType::wkbPolygon,
-                ..Default::default()
-            })
-            .unwrap();
-        let g = gdal::vector::Geometry::from_wkt(
-            "POLYGON((520000 3400000,521000 3400000,521000 3400600,520000 3400000))",
-        )
-        .unwrap();
-        layer.create_feature(g).unwrap();
-        drop(ds);
+        shapefile_without_prj(&d.join("plan.shp"));
         let p = d.join("project.toml");
         let text = fs::read_to_string(&p).unwrap();
         fs::write(

@@ -102,3 +102,24 @@ pub fn replace(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "{from} not in {}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
+
+/// A one-polygon Shapefile in Gauss–Krüger metres with no `.prj`: a
+/// layer whose CRS nobody gave.
+pub fn shapefile_without_prj(path: &Path) {
+    use gdal::vector::{LayerAccess, LayerOptions};
+    let driver = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
+    let mut ds = driver.create_vector_only(path).unwrap();
+    let name = path.file_stem().unwrap().to_str().unwrap();
+    let mut layer = ds
+        .create_layer(LayerOptions {
+            name,
+            ty: gdal_sys::OGRwkbGeometryType::wkbPolygon,
+            ..Default::default()
+        })
+        .unwrap();
+    let g = gdal::vector::Geometry::from_wkt(
+        "POLYGON((520000 3400000,521000 3400000,521000 3400600,520000 3400000))",
+    )
+    .unwrap();
+    layer.create_feature(g).unwrap();
+}
