@@ -463,21 +463,7 @@ pub(crate) mod tests {
                 .sum::<f64>()
     }
 
-    /// Tiny seeded PRNG (splitmix64) so the random cases are reproducible.
-    pub(crate) struct SplitMix64(pub u64);
-    impl SplitMix64 {
-        pub fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        /// Uniform in [lo, hi).
-        pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-            lo + (hi - lo) * (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    pub(crate) use crate::test_rng::SplitMix64;
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Rect<f64> {
         Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 })

@@ -22,4 +22,6 @@ pub mod geodesy;
 pub(crate) mod index;
 pub mod model;
 pub mod outcome;
+#[cfg(test)]
+mod test_rng;
 pub mod vocab;

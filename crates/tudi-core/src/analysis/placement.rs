@@ -791,6 +791,7 @@ impl Search<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::SplitMix64 as Rng;
 
     fn firm(demand_m2: f64, allowed: &[(usize, f64)]) -> Firm {
         Firm {
@@ -939,24 +940,6 @@ mod tests {
         let r = solve(&firms, &parks(&[100.0, 100.0]));
         assert_eq!(r.assignment, vec![Some(1), None, None]);
         assert!((r.distance_m - 30.0).abs() < 1e-9);
-    }
-
-    /// splitmix64
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
     }
 
     /// The optimum by trying every assignment: (placed, least distance).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_rng::SplitMix64 as Rng;
 use geo::{polygon, Polygon, Validation};
 
 fn mp(p: Polygon<f64>) -> MultiPolygon<f64> {
@@ -180,27 +181,6 @@ fn places_are_short() {
         }),
         "(120.6376986, 0)"
     );
-}
-
-/// splitmix64: small, seeded, good enough to draw test shapes
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
 }
 
 /// A star-shaped ring around (cx, cy), snapped to a grid, so that touching,
