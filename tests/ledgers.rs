@@ -48,10 +48,24 @@ fn every_sheet_agrees_with_the_summary_and_the_hand_worked_answers() {
             "整治对象台账",
             "零散地块",
             "小微园",
+            "入园安置方案",
+            "园区安置容量",
             "腾退核查",
             "目标进度",
             "乡镇汇总"
         ]
+    );
+
+    // one row per firm that sought a park, one per park
+    let placements = wb.worksheet_range("入园安置方案").unwrap();
+    assert_eq!(
+        placements.height().saturating_sub(1),
+        s["placement"]["sought"].as_u64().unwrap() as usize
+    );
+    let rooms = wb.worksheet_range("园区安置容量").unwrap();
+    assert_eq!(
+        rooms.height() - 1,
+        s["parks"]["count"].as_u64().unwrap() as usize
     );
 
     let targets = wb.worksheet_range("整治对象台账").unwrap();

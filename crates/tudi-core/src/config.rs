@@ -257,6 +257,10 @@ pub struct EnterpriseFields {
     pub tax: FieldName,
     /// Land used, mu (optional; else the parcel's area, shared).
     pub land_mu: FieldName,
+    /// Floor area in use (用房面积), m² (optional): the room a move into a
+    /// park needs; else the buildings on its parcel, shared, else its land
+    /// × `rules.placement.demand_far`.
+    pub floor_m2: FieldName,
     /// 亩均 grades A–D, oldest first (`"B,C,D"`); required.
     pub grades: FieldName,
     /// Remediation status: `pending` or `done` (optional).
@@ -296,8 +300,18 @@ pub struct ParkFields {
     pub star: FieldName,
     /// Performance grade, A–D.
     pub grade: FieldName,
-    /// Year the park opened (a park opened in the target year is new).
+    /// Year the park opened (a park opened in the target year is new; one
+    /// opening after the report date's year is planned).
     pub opened: FieldName,
+    /// Built or not: 已建成 / 在建 / 规划 (`done`, `in_progress`,
+    /// `planned`); a park not built is planned supply.
+    pub status: FieldName,
+    /// Room for new firms (可入驻面积), m²; else the floor area less what
+    /// its present firms use.
+    pub vacant_m2: FieldName,
+    /// GB/T 4754 code prefixes of the industries it takes (入驻行业),
+    /// separated by commas; empty: any.
+    pub industries: FieldName,
 }
 
 /// `[layers.vacated.fields]`: column names of the vacated-land records;
@@ -459,6 +473,60 @@ pub struct Rules {
     /// Share of a vacated record's area lying on no parcel above which it
     /// is reported (`outside`). Default 0.05.
     pub outside_tolerance: f64,
+    /// `[rules.placement]`: how targets are placed into parks.
+    pub placement: PlacementRules,
+}
+
+/// `[rules.placement]`: which targets seek a park and which parks they may
+/// go to (入园安置). Every key is optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlacementRules {
+    /// A firm moves at most this far, km on the ellipsoid from where it
+    /// stands to the park. Default 15 (a county's reach: a workforce that
+    /// can still commute).
+    pub max_move_km: f64,
+    /// A move out of the firm's own township counts this many km more when
+    /// choosing (a preference, not a ban; the distances reported are the
+    /// real ones). Default 0: townships do not matter.
+    pub other_township_km: f64,
+    /// The floor-area ratio a firm's land is taken at when neither the
+    /// ledger (`floor_m2`) nor buildings on its parcel tell its floor area:
+    /// demand = land × this. Default 1.0 (one storey covering the plot,
+    /// the village workshop).
+    pub demand_far: f64,
+    /// Dispositions as the file names them (read into `seek`).
+    #[serde(rename = "seek")]
+    seek_spec: Vec<String>,
+    /// Predicates as the file names them (read into `exclude`).
+    #[serde(rename = "exclude")]
+    exclude_spec: Vec<String>,
+    /// `seek`: the dispositions whose firms seek a park, in priority order:
+    /// every firm of the first is placed before any of the next gets the
+    /// room left. A placed firm becomes `into_park`; an unplaced one
+    /// falls to its next disposition. Default `["into_park",
+    /// "relocate"]`.
+    #[serde(skip)]
+    pub seek: Vec<Disposition>,
+    /// `exclude`: a firm for which any of these predicates holds goes into
+    /// no park. Default `["key_industry"]` (the polluting key industries
+    /// are closed or moved out, never into a multi-storey park).
+    #[serde(skip)]
+    pub exclude: Vec<Predicate>,
+}
+
+impl Default for PlacementRules {
+    fn default() -> Self {
+        PlacementRules {
+            max_move_km: 15.0,
+            other_township_km: 0.0,
+            demand_far: 1.0,
+            seek_spec: strings(&["into_park", "relocate"]),
+            exclude_spec: strings(&["key_industry"]),
+            seek: vec![Disposition::IntoPark, Disposition::Relocate],
+            exclude: vec![Predicate::KeyIndustry],
+        }
+    }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -543,9 +611,9 @@ impl Default for Rules {
                 rule("close", &["d_three_years"]),
                 rule("close", &["key_industry", "grade_d"]),
                 rule("close", &["in_protected"]),
-                rule("relocate", &["outside_plan"]),
                 rule("into_park", &["scattered_plot"]),
                 rule("into_park", &["no_legal_land"]),
+                rule("relocate", &["outside_plan"]),
                 rule("upgrade", &[]),
             ],
             target: Vec::new(),
@@ -557,6 +625,7 @@ impl Default for Rules {
             claim_tolerance: 0.03,
             overlap_min_m2: 1.0,
             outside_tolerance: 0.05,
+            placement: PlacementRules::default(),
         };
         let problems = rules.read_specs(Path::new(""));
         debug_assert!(problems.is_empty(), "{problems:?}");
@@ -952,6 +1021,38 @@ impl Rules {
                 })
             })
             .collect();
+        let placement = &mut self.placement;
+        placement.seek = placement
+            .seek_spec
+            .iter()
+            .filter_map(|name| {
+                let d = Disposition::from_name(name);
+                if d.is_none() {
+                    say(
+                        "placement.seek".into(),
+                        format!(
+                            "unknown disposition '{name}'; known: {}",
+                            Disposition::ALL.map(|d| d.name()).join(", ")
+                        ),
+                    );
+                }
+                d
+            })
+            .collect();
+        placement.exclude = placement
+            .exclude_spec
+            .iter()
+            .filter_map(|name| {
+                let p = Predicate::from_name(name);
+                if p.is_none() {
+                    say(
+                        "placement.exclude".into(),
+                        format!("unknown predicate '{name}'; known predicates: {known}"),
+                    );
+                }
+                p
+            })
+            .collect();
         problems
     }
 
@@ -973,6 +1074,12 @@ impl Rules {
             ("claim_tolerance", self.claim_tolerance),
             ("overlap_min_m2", self.overlap_min_m2),
             ("outside_tolerance", self.outside_tolerance),
+            ("placement.max_move_km", self.placement.max_move_km),
+            (
+                "placement.other_township_km",
+                self.placement.other_township_km,
+            ),
+            ("placement.demand_far", self.placement.demand_far),
             ("scattered_max_mu", self.scattered_max_mu),
             ("scale_revenue_wan", self.scale_revenue_wan),
             ("area_tolerance", self.area_tolerance),

@@ -77,6 +77,9 @@ pub struct Outcome {
     pub area_mismatches: Vec<AreaMismatch>,
     /// Floor-area ratios of industrial parcels, blocks and parks.
     pub far: Far,
+    /// The placement plan (入园安置方案); `None` without a parks layer, when
+    /// dispositions stay as the rules gave them.
+    pub placement: Option<crate::analysis::placement::Plan>,
     /// Present when the project has a vacated layer.
     pub vacated: Option<Vacated>,
     /// Progress against the year's goals, and the overdue targets.
@@ -200,6 +203,8 @@ pub struct Summary {
     pub far: Option<FarSummary>,
     /// The micro-enterprise parks (zeros without a parks layer).
     pub parks: ParkSummary,
+    /// The placement of targets into parks; `null` without a parks layer.
+    pub placement: Option<PlacementSummary>,
     /// The vacated land; `null` without a vacated layer.
     pub vacated: Option<VacatedSummary>,
     /// Every goal of the year: `{target, achieved, progress}`.
@@ -251,6 +256,42 @@ pub struct ParkSummary {
     pub enterprises: usize,
     /// Parks opened in the target year.
     pub opened_in_year: usize,
+    /// Parks not yet open on the report date (planned supply).
+    pub planned: usize,
+}
+
+/// `summary.json`'s `placement`: the targets that sought a park
+/// (入园安置方案).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PlacementSummary {
+    /// Targets that sought a park.
+    pub sought: usize,
+    /// Of which placed.
+    pub placed: usize,
+    /// Of which not placed.
+    pub unplaced: usize,
+    /// Unplaced firms by reason, every reason listed.
+    pub by_reason: Counts,
+    /// Total geodesic move distance of the placed firms, km.
+    pub distance_km: f64,
+    /// The cost made least: the distance plus `other_township_km` per move
+    /// out of a firm's township, km.
+    pub cost_km: f64,
+    /// A lower bound on that cost for as many firms placed, km.
+    pub lower_bound_km: f64,
+    /// `(cost − bound) / cost`.
+    pub gap: f64,
+    /// Every tier's assignment proved optimal.
+    pub proved_optimal: bool,
+    /// Room in the parks before placement, m² (planned parks included).
+    pub room_m2: f64,
+    /// Of which in planned parks, m².
+    pub planned_room_m2: f64,
+    /// Floor area placed, m².
+    pub placed_m2: f64,
+    /// Floor area of new parks still needed for the `into_park` firms
+    /// left without a park (no room, reach or industry), m².
+    pub new_floor_needed_m2: f64,
 }
 
 /// `summary.json`'s `vacated`: the vacated land (腾退) and its checks.
@@ -363,8 +404,8 @@ pub struct EnterpriseSummary {
 }
 
 impl Outcome {
-    /// Targets per disposition, every disposition of the rules in the
-    /// order the rules first name it.
+    /// Targets per disposition (after placement), every disposition of
+    /// the rules in the order the rules first name it.
     pub fn disposition_counts(&self) -> Vec<(Disposition, usize)> {
         let mut counts: Vec<(Disposition, usize)> = Vec::new();
         for r in &self.project.rules.disposition {
@@ -372,9 +413,12 @@ impl Outcome {
                 counts.push((r.disposition, 0));
             }
         }
+        // placement may give a disposition the rules never name
+        // (`relocate` firms placed in a park are `into_park`)
         for d in self.assessments.iter().filter_map(|a| a.disposition) {
-            if let Some((_, n)) = counts.iter_mut().find(|(x, _)| *x == d) {
-                *n += 1;
+            match counts.iter_mut().find(|(x, _)| *x == d) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((d, 1)),
             }
         }
         counts
@@ -509,6 +553,7 @@ impl Outcome {
             year: self.year,
             far: self.far_summary(),
             parks: self.park_summary(),
+            placement: self.placement_summary(),
             vacated: self.vacated_summary(),
             targets: standings(&self.targets.district),
             township_targets: self
@@ -557,7 +602,40 @@ impl Outcome {
             below_min: t.below_min,
             enterprises: self.far.parks.iter().map(|p| p.enterprises.len()).sum(),
             opened_in_year: parks.iter().filter(|p| p.opened == Some(self.year)).count(),
+            planned: parks.iter().filter(|p| p.planned(self.as_of)).count(),
         }
+    }
+
+    fn placement_summary(&self) -> Option<PlacementSummary> {
+        let plan = self.placement.as_ref()?;
+        let mut by_reason = Counts::default();
+        for (r, n) in plan.by_reason() {
+            by_reason.add(r.name(), n);
+        }
+        let km = |m: f64| round4(m / 1000.0);
+        let room = |planned: bool| {
+            plan.parks
+                .iter()
+                .filter(|p| planned || !p.planned)
+                .map(|p| p.room_m2)
+                .sum::<f64>()
+        };
+        let all_room = room(true);
+        Some(PlacementSummary {
+            sought: plan.moves.len(),
+            placed: plan.placed,
+            unplaced: plan.moves.len() - plan.placed,
+            by_reason,
+            distance_km: km(plan.distance_m),
+            cost_km: km(plan.cost_m),
+            lower_bound_km: km(plan.lower_bound_m),
+            gap: round4(plan.gap),
+            proved_optimal: plan.proved_optimal,
+            room_m2: round2(all_room),
+            planned_room_m2: round2(all_room - room(false)),
+            placed_m2: round2(plan.parks.iter().map(|p| p.placed_m2).sum()),
+            new_floor_needed_m2: round2(plan.new_floor_needed_m2),
+        })
     }
 
     fn vacated_summary(&self) -> Option<VacatedSummary> {

@@ -7,6 +7,7 @@
 use std::str::FromStr;
 
 use crate::analysis::enterprises::Disposition;
+use crate::analysis::placement::{DemandSource, RoomSource, Unplaced};
 use crate::analysis::predicates::Predicate;
 use crate::analysis::targets::Goal;
 use crate::analysis::vacated::Check;
@@ -190,6 +191,44 @@ impl Predicate {
                 Term::new("亩均税收低于提升线", "Tax per mu under the upgrade line")
             }
             Predicate::KeyIndustry => Term::new("重点行业", "Key industry"),
+        }
+    }
+}
+
+impl Unplaced {
+    /// Why a firm has no park, as products say it.
+    pub fn term(self) -> Term {
+        match self {
+            Unplaced::NoRoom => Term::new("园区空间不足", "No room left"),
+            Unplaced::Industry => Term::new("行业不符入园条件", "Industry not taken"),
+            Unplaced::Distance => Term::new("超出搬迁距离", "Beyond the move distance"),
+            Unplaced::Excluded => Term::new("重点行业不入园", "Key industry, kept out"),
+            Unplaced::UnknownFloor => Term::new("用房面积不明", "Floor area unknown"),
+            Unplaced::Unlocated => Term::new("位置不明", "No position"),
+        }
+    }
+}
+
+impl DemandSource {
+    /// Where a firm's floor-area need comes from, as products say it.
+    pub fn term(self) -> Term {
+        match self {
+            DemandSource::Ledger => Term::new("台账用房面积", "Ledger floor area"),
+            DemandSource::Buildings => Term::new("地块建筑分摊", "Buildings on its parcel"),
+            DemandSource::Land => Term::new("用地面积×容积率", "Land × FAR"),
+        }
+    }
+}
+
+impl RoomSource {
+    /// Where a park's room comes from, as products say it.
+    pub fn term(self) -> Term {
+        match self {
+            RoomSource::Vacant => Term::new("可入驻面积", "Vacant floor area"),
+            RoomSource::FloorLessFirms => {
+                Term::new("建筑面积减在园企业用房", "Floor area less firms' use")
+            }
+            RoomSource::Unknown => Term::new("不明", "Unknown"),
         }
     }
 }

@@ -106,6 +106,8 @@ pub enum Quantity {
     Money,
     /// Land area, counted in mu.
     Area,
+    /// Floor area, counted in m².
+    Floor,
 }
 
 /// How a figure read under a header is brought to tudi's unit: `(times,
@@ -191,6 +193,20 @@ pub(crate) fn scale(header: &str, quantity: Quantity) -> Result<Scale, String> {
             ],
             |u| {
                 ["亩", "米", "平方", "公里", "㎡", "m2", "m²", "公顷", "ha"]
+                    .iter()
+                    .any(|k| u.contains(k))
+            },
+        ),
+        Quantity::Floor => (
+            &[
+                ("平方米", 1.0, 1.0),
+                ("㎡", 1.0, 1.0),
+                ("m2", 1.0, 1.0),
+                ("m²", 1.0, 1.0),
+                ("万平方米", 10_000.0, 1.0),
+            ],
+            |u| {
+                ["米", "平方", "㎡", "m2", "m²", "亩", "公顷"]
                     .iter()
                     .any(|k| u.contains(k))
             },

@@ -809,9 +809,10 @@ mod tests {
         assert_eq!(ledger.xy, Some(("lon".into(), "lat".into())));
         assert_eq!(ledger.crs_field(), Some("coord_sys"));
         assert_eq!(ledger.credit_code_field(), Some("credit_code"));
+        // nothing to name in the project file
         assert!(columns(Role::Enterprises, ledger)
             .iter()
-            .all(|w| w.column == Column::Default));
+            .all(|w| !matches!(w.column, Column::Named(_))));
         let townships = &layers[6];
         assert_eq!(townships.code_field(9, true), Some("code"));
     }

@@ -95,8 +95,9 @@ const ENT_LAND: usize = 5;
 const ENT_GRADES: usize = 6;
 const ENT_STATUS: usize = 7;
 const ENT_DEADLINE: usize = 8;
+const ENT_FLOOR: usize = 9;
 /// Requested only when the layer names a `parcel` column.
-const ENT_PARCEL: usize = 9;
+const ENT_PARCEL: usize = 10;
 
 /// The headers of 亩均效益 ledgers (经信局) and their usual variants, in
 /// order of preference, for each enterprise field.
@@ -135,6 +136,14 @@ const GRADE_HEADERS: &[&str] = &[
     "评价结果",
     "等级",
 ];
+const FLOOR_HEADERS: &[&str] = &[
+    "用房面积",
+    "厂房面积",
+    "使用面积",
+    "生产用房面积",
+    "租用面积",
+    "建筑面积",
+];
 const STATUS_HEADERS: &[&str] = &["整治状态", "整治进度", "销号状态", "状态"];
 const DEADLINE_HEADERS: &[&str] = &[
     "销号期限",
@@ -167,6 +176,10 @@ pub(crate) fn enterprise_fields(f: &EnterpriseFields, parcel: Option<&str>) -> V
         },
         ledger_field("status", &f.status, false, STATUS_HEADERS),
         ledger_field("deadline", &f.deadline, false, DEADLINE_HEADERS),
+        FieldRequest {
+            quantity: Some(Quantity::Floor),
+            ..ledger_field("floor_m2", &f.floor_m2, false, FLOOR_HEADERS)
+        },
     ];
     if let Some(name) = parcel {
         fields.push(FieldRequest::named(name, "parcel"));
@@ -192,6 +205,9 @@ const PARK_NAME: usize = 0;
 const PARK_STAR: usize = 1;
 const PARK_GRADE: usize = 2;
 const PARK_OPENED: usize = 3;
+const PARK_STATUS: usize = 4;
+const PARK_VACANT: usize = 5;
+const PARK_INDUSTRIES: usize = 6;
 
 fn park_fields(f: &ParkFields) -> Vec<FieldRequest> {
     vec![
@@ -199,6 +215,22 @@ fn park_fields(f: &ParkFields) -> Vec<FieldRequest> {
         field("star", &f.star, "star", false),
         field("grade", &f.grade, "grade", false),
         field("opened", &f.opened, "opened", false),
+        ledger_field("status", &f.status, false, &["建设状态", "状态"]),
+        FieldRequest {
+            quantity: Some(Quantity::Floor),
+            ..ledger_field(
+                "vacant_m2",
+                &f.vacant_m2,
+                false,
+                &["可入驻面积", "空置面积", "可招商面积", "剩余面积"],
+            )
+        },
+        ledger_field(
+            "industries",
+            &f.industries,
+            false,
+            &["入驻行业", "准入行业", "主导产业"],
+        ),
     ]
 }
 
@@ -944,6 +976,7 @@ fn enterprise(head: &LayerHead, mut f: RawFeature) -> Built<(Enterprise, Option<
         revenue_wan: number(&f.values[ENT_REVENUE], &fat, &found[ENT_REVENUE])?,
         tax_wan: number(&f.values[ENT_TAX], &fat, &found[ENT_TAX])?,
         land_mu: number(&f.values[ENT_LAND], &fat, &found[ENT_LAND])?,
+        floor_m2: non_negative(&f.values[ENT_FLOOR], &fat, &found[ENT_FLOOR])?,
         grades,
         location,
         status: progress(&f.values[ENT_STATUS], &fat, &found[ENT_STATUS])?,
@@ -1022,6 +1055,17 @@ fn park(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Park> {
         &found[PARK_OPENED],
         1900..=2200,
     )?;
+    let status = progress(&f.values[PARK_STATUS], &fat, &found[PARK_STATUS])?;
+    let vacant_m2 = non_negative(&f.values[PARK_VACANT], &fat, &found[PARK_VACANT])?;
+    let industries = f.values[PARK_INDUSTRIES]
+        .take_text()
+        .map(|t| {
+            t.split([',', '，', '、', ';', '；', '/', ' '])
+                .map(industry_code)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
     let park = Park {
         feature: f.number,
@@ -1031,6 +1075,9 @@ fn park(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Park> {
         star: star.map(|s| s as u8),
         grade,
         opened: opened.map(|y| y as i32),
+        status,
+        vacant_m2,
+        industries,
         geometry,
         area_m2: 0.0,
     };
@@ -1113,6 +1160,7 @@ mod tests {
             (ENT_GRADES, "grades"),
             (ENT_STATUS, "status"),
             (ENT_DEADLINE, "deadline"),
+            (ENT_FLOOR, "floor_m2"),
             (ENT_PARCEL, "parcel"),
         ] {
             assert_eq!(key(ent(), at), want);
@@ -1126,6 +1174,9 @@ mod tests {
             (PARK_STAR, "star"),
             (PARK_GRADE, "grade"),
             (PARK_OPENED, "opened"),
+            (PARK_STATUS, "status"),
+            (PARK_VACANT, "vacant_m2"),
+            (PARK_INDUSTRIES, "industries"),
         ] {
             assert_eq!(key(park(), at), want);
         }

@@ -13,6 +13,7 @@ pub mod map;
 pub mod maps;
 pub mod outputs;
 pub mod palette;
+pub mod placement;
 pub mod qgis;
 pub mod report;
 mod rtree;

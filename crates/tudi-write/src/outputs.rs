@@ -87,6 +87,9 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary, lang: Lang) -> 
         enterprises(o, lang).write_geojson(w)
     })?;
     staging.write("targets.csv", |w| targets(o, lang).write_csv(w))?;
+    staging.write("placements.csv", |w| {
+        crate::placement::placements(o, lang).write_csv(w)
+    })?;
     staging.write("area_mismatches.csv", |w| area_mismatches(o).write_csv(w))
 }
 
@@ -251,7 +254,7 @@ type Firm<'a> = Column<'a, usize>;
 
 /// The columns the enterprises layer and the targets ledger share, each
 /// spelled once.
-mod firm {
+pub(crate) mod firm {
     use super::*;
     use tudi_core::model::Parcel;
 

@@ -27,8 +27,13 @@ pub struct Assessment {
     pub tax_per_mu: Option<f64>,
     /// Positions (in the rules' target list) of the groups that match.
     pub groups: Vec<usize>,
-    /// The disposition of the first rule that matches; targets only.
+    /// The disposition of the first rule that matches; targets only. A
+    /// firm sent to a park is `into_park` only when placement found it
+    /// room (see [`super::placement`]); else it has its `fallback`.
     pub disposition: Option<Disposition>,
+    /// The disposition of the next rule that matches and gives another
+    /// disposition: what a firm that cannot be placed in a park gets.
+    pub fallback: Option<Disposition>,
     /// Feature number of the ledger's first row with the same credit code.
     /// A firm is one firm: this row is assessed and shown, but is no target
     /// and shares no parcel's land.
@@ -58,11 +63,12 @@ pub enum Disposition {
 }
 
 impl Disposition {
-    /// Every disposition, in the order products list them.
+    /// Every disposition, in the order products list them: the policy's
+    /// order, from the firm that must go to the firm that may stay.
     pub const ALL: [Disposition; 4] = [
         Disposition::Close,
-        Disposition::Relocate,
         Disposition::IntoPark,
+        Disposition::Relocate,
         Disposition::Upgrade,
     ];
 
@@ -191,14 +197,12 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
                 .filter(|(_, r)| first.is_none() && f.all(&r.all))
                 .map(|(i, _)| i)
                 .collect();
-            let disposition = if groups.is_empty() {
-                None
-            } else {
-                dispositions
-                    .iter()
-                    .find(|r| f.all(&r.all))
-                    .map(|r| r.disposition)
-            };
+            let mut matching = dispositions
+                .iter()
+                .filter(|r| !groups.is_empty() && f.all(&r.all))
+                .map(|r| r.disposition);
+            let disposition = matching.next();
+            let fallback = matching.find(|&d| Some(d) != disposition);
             Assessment {
                 parcel,
                 facts: f,
@@ -206,6 +210,7 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
                 tax_per_mu,
                 groups,
                 disposition,
+                fallback,
                 duplicate_of: first.map(|f| model.enterprises[f].feature),
                 duplicate_rows,
             }

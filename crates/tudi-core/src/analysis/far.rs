@@ -120,6 +120,8 @@ pub(crate) struct FarRules {
     /// An industrial parcel under this FAR is low-density
     /// (`rules.min_parcel_far`).
     pub min_parcel_far: f64,
+    /// The report date: parks planned on it are not flagged.
+    pub as_of: crate::date::Date,
 }
 
 /// Sets every building's ellipsoidal footprint (m²).
@@ -228,7 +230,10 @@ fn park_stats(
                 .sum();
             let land_mu = crate::geodesy::m2_to_mu(park.area_m2);
             ParkStats {
-                far_below_min: shares.is_some() && density.far() < rules.min_park_far,
+                // a park not yet built has no FAR to fall short of
+                far_below_min: shares.is_some()
+                    && !park.planned(rules.as_of)
+                    && density.far() < rules.min_park_far,
                 density,
                 tax_per_mu: (land_mu > 0.0).then(|| tax_wan / land_mu),
                 tax_wan,

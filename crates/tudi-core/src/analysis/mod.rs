@@ -74,7 +74,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
             scattered_max_mu: rules.scattered_max_mu,
         },
     );
-    let assessments = enterprises::assess(
+    let mut assessments = enterprises::assess(
         &model,
         &Context {
             parcel_index: &parcel_index,
@@ -98,11 +98,26 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         &FarRules {
             min_park_far: rules.min_park_far,
             min_parcel_far: rules.min_parcel_far,
+            as_of,
         },
     );
     let places = Places::new(model.townships.as_deref(), &project.targets);
     let (enterprise_township, park_township) =
         townships_of(&model, &assessments, &parcel_index, &places);
+    let placement = model.parks.is_some().then(|| {
+        let plan = placement::plan(&placement::Inputs {
+            model: &model,
+            assessments: &assessments,
+            far: &far,
+            buildings_known: model.buildings.is_some(),
+            enterprise_township: &enterprise_township,
+            park_township: &park_township,
+            as_of,
+            rules: &rules.placement,
+        });
+        placement::settle(&plan, &mut assessments);
+        plan
+    });
     let vacated = model.vacated.as_deref().map(|records| {
         // An enterprise marked done has been dealt with: on vacated land
         // that means it has left. Pending ones still stand where they are.
@@ -151,6 +166,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         assessments,
         area_mismatches,
         far,
+        placement,
         vacated,
         targets: target_report,
         enterprise_township,

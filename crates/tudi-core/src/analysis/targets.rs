@@ -282,6 +282,7 @@ mod tests {
             revenue_wan: None,
             tax_wan: None,
             land_mu: None,
+            floor_m2: None,
             grades: vec![],
             location: geo::Coord { x: 0.0, y: 0.0 },
             status,
@@ -297,6 +298,7 @@ mod tests {
             tax_per_mu: None,
             groups: if target { vec![0] } else { vec![] },
             disposition,
+            fallback: None,
             duplicate_of: None,
             duplicate_rows: vec![],
         }

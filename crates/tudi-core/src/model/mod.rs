@@ -110,6 +110,9 @@ pub struct Enterprise {
     pub tax_wan: Option<f64>,
     /// Land used, mu, when the ledger gives it.
     pub land_mu: Option<f64>,
+    /// Floor area in use (用房面积), m², when the ledger gives it: what a
+    /// move into a park must find room for.
+    pub floor_m2: Option<f64>,
     /// 亩均 grades, oldest first (the last is the latest).
     pub grades: Vec<Grade>,
     /// Position in CGCS2000 longitude/latitude degrees, after any
@@ -134,6 +137,7 @@ impl Enterprise {
             revenue_wan: None,
             tax_wan: None,
             land_mu: None,
+            floor_m2: None,
             grades: vec![],
             location,
             status: None,
@@ -181,10 +185,13 @@ impl Progress {
         {
             "planned" | "plan" | "pending" | "todo" | "计划" | "规划" | "未开始" | "待整治"
             | "未销号" => Some(Progress::Planned),
-            "in_progress" | "inprogress" | "ongoing" | "实施中" | "进行中" | "推进中"
-            | "整治中" => Some(Progress::InProgress),
-            "done" | "completed" | "complete" | "finished" | "已完成" | "完成" | "已腾退"
-            | "已销号" | "已整治" => Some(Progress::Done),
+            "in_progress" | "inprogress" | "ongoing" | "under_construction" | "实施中"
+            | "进行中" | "推进中" | "整治中" | "在建" | "建设中" => {
+                Some(Progress::InProgress)
+            }
+            "done" | "completed" | "complete" | "finished" | "built" | "open" | "已完成"
+            | "完成" | "已腾退" | "已销号" | "已整治" | "已建成" | "建成" | "已投用" | "运营"
+            | "运营中" => Some(Progress::Done),
             _ => None,
         }
     }
@@ -245,12 +252,43 @@ pub struct Park {
     pub star: Option<u8>,
     /// The park's yearly performance grade, A–D.
     pub grade: Option<Grade>,
-    /// Year it opened (a park opened in the target year is new).
+    /// Year it opened (a park opened in the target year is new; one
+    /// opening after the report date's year is planned).
     pub opened: Option<i32>,
+    /// Whether it is built (`Done`, 已建成) or still planned or under
+    /// construction (`Planned`, `InProgress`: 规划, 在建), when the layer
+    /// says.
+    pub status: Option<Progress>,
+    /// Its room for new firms (可入驻面积), m², when the layer gives it.
+    pub vacant_m2: Option<f64>,
+    /// The GB/T 4754 code prefixes of the industries it takes (入驻行业),
+    /// without section letters; empty: any industry.
+    pub industries: Vec<String>,
     /// The park's land in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
     /// Ellipsoidal land area, m² (0 until measured).
     pub area_m2: f64,
+}
+
+impl Park {
+    /// Not yet open on `as_of`: its status says planned or under
+    /// construction, or it opens in a later year. A planned park is supply
+    /// for placement, reported apart, and has no FAR to flag.
+    pub fn planned(&self, as_of: Date) -> bool {
+        matches!(self.status, Some(Progress::Planned | Progress::InProgress))
+            || self.opened.is_some_and(|y| y > as_of.year)
+    }
+
+    /// Whether the park takes a firm of GB/T 4754 code `industry`: it lists
+    /// no industries, or one of them is a prefix of the code.
+    pub fn takes(&self, industry: &str) -> bool {
+        self.industries.is_empty()
+            || (!industry.is_empty()
+                && self
+                    .industries
+                    .iter()
+                    .any(|p| industry.starts_with(p.as_str())))
+    }
 }
 
 /// A vacated-land (腾退) record.

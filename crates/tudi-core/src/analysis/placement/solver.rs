@@ -1,4 +1,4 @@
-//! Placement (入园安置): which scattered firm moves into which park.
+//! The placement solver: firms into parks, least total distance.
 //!
 //! The solver core only: the caller has already measured the move
 //! distances and kept, for each firm, the parks it may go to (industry fit,
