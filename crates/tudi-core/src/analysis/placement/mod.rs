@@ -27,7 +27,7 @@
 //! total cost least; its bound and gap are summed over the tiers (a tier's
 //! bound holds given the tiers before it).
 //!
-//! **Dispositions follow** ([`settle`]): a placed firm is `into_park`; an
+//! **Dispositions follow**: a placed firm is `into_park`; an
 //! unplaced `into_park` firm falls to its next matching disposition
 //! ([`Assessment::fallback`]); an unplaced firm of a later tier keeps its
 //! own.
