@@ -112,6 +112,30 @@ fn the_optimal_placement_is_found_and_every_unplaced_firm_says_why() {
     assert_eq!(s["enterprises"]["by_disposition"]["into_park"], 10);
     assert_eq!(s["enterprises"]["by_disposition"]["upgrade"], 5);
     assert_eq!(s["enterprises"]["by_disposition"]["relocate"], 1);
+
+    // where the plan takes the goals: the eight parcels it empties (3.75 mu
+    // each: F01–F04, F09, F13, F16 and the one F14 and F15 share; F05–F08
+    // stay to upgrade, F10 has gone already) are vacated, none in a block
+    // of 5 mu; every target is remediated; ten firms are in parks
+    let goal = |g: &str, key: &str| s["targets"][g][key].as_f64();
+    assert_eq!(goal("vacated_mu", "achieved"), None, "no vacated layer");
+    assert!((goal("vacated_mu", "projected").unwrap() - 30.0).abs() < 0.01);
+    assert_eq!(goal("effective_mu", "projected"), Some(0.0));
+    assert_eq!(goal("remediated", "achieved"), Some(1.0));
+    assert_eq!(goal("remediated", "projected"), Some(16.0));
+    assert_eq!(goal("into_parks", "projected"), Some(10.0));
+    assert_eq!(goal("upgraded", "projected"), Some(5.0));
+    // the planned park opens in 2021, after the target year
+    assert_eq!(goal("new_parks", "projected"), Some(0.0));
+
+    // the report says it in words, beside the parks' room
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("安置入园 <b>9</b> 家"), "placement sentence");
+    assert!(html.contains("仍需新建园区用房 <b>13,500</b> ㎡"));
+    assert!(
+        html.contains("按方案 <b>16</b>（4.0%）"),
+        "remediated, projected"
+    );
 }
 
 /// The fixture with `from` replaced by `to` in one of its files, run.

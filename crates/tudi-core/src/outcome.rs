@@ -127,6 +127,8 @@ fn standings(list: &[(Goal, targets::Standing)]) -> Ordered<StandingSummary> {
                         target: s.target,
                         achieved: s.achieved.map(round4),
                         progress: s.progress.map(round4),
+                        projected: s.projected.map(round4),
+                        projected_progress: s.projected_progress.map(round4),
                     },
                 )
             })
@@ -345,6 +347,11 @@ pub struct StandingSummary {
     pub achieved: Option<f64>,
     /// `achieved / target` (1 = reached), 4 decimals.
     pub progress: Option<f64>,
+    /// What the plan delivers once carried out (see
+    /// [`crate::analysis::targets`]); `null` when the data cannot tell.
+    pub projected: Option<f64>,
+    /// `projected / target`, 4 decimals.
+    pub projected_progress: Option<f64>,
 }
 
 /// `summary.json`'s `parcels`.

@@ -201,6 +201,19 @@ fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
             Kind::SHARE,
             |g: &G| Value::opt_num(g.standing.progress),
         ),
+        col(
+            "projected",
+            Term::new("按方案可达", "Plan delivers"),
+            Kind::real(2),
+            |g: &G| Value::opt_num(g.standing.projected),
+        )
+        .width(12.0),
+        col(
+            "projected_progress",
+            Term::new("按方案进度", "Plan's progress"),
+            Kind::SHARE,
+            |g: &G| Value::opt_num(g.standing.projected_progress),
+        ),
     ];
     Table::new(
         "goals",

@@ -16,6 +16,7 @@ use tudi_core::outcome::{Ordered, Outcome, StandingSummary, Summary};
 use super::escape;
 use super::map::{district_map, DistrictMap};
 use super::palette::disposition_colour;
+use super::table::{Kind, Shown, Table, Value};
 use super::{fixed, grouped, percent, Staging};
 use tudi_core::analysis::townships::TownshipRow;
 
@@ -87,7 +88,8 @@ h3{font-size:16px;margin:18px 0 8px;color:#334e68}
 .goal{display:grid;grid-template-columns:210px 1fr 250px;align-items:center;gap:14px;padding:7px 0;border-bottom:1px solid #f0f2f4}
 .goal .name{font-weight:600}
 .bar{position:relative;height:18px;background:#e9edf1;border-radius:9px;overflow:hidden}
-.bar .fill{height:100%;border-radius:9px}
+.bar .fill{position:absolute;top:0;left:0;height:100%;border-radius:9px}
+.bar .plan{position:absolute;top:0;left:0;height:100%;border-radius:9px;background:repeating-linear-gradient(45deg,#b9c9d8,#b9c9d8 4px,#d5e0ea 4px,#d5e0ea 8px)}
 .bar .time{position:absolute;top:0;bottom:0;width:2px;background:#102a43;opacity:.55}
 .bar.nodata{background:repeating-linear-gradient(45deg,#eef0f2,#eef0f2 6px,#e1e4e8 6px,#e1e4e8 12px)}
 .goal .fig{text-align:right;font-variant-numeric:tabular-nums;color:#334e68}
@@ -141,6 +143,7 @@ pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap
         t("全区作战图", "District map"),
         map.svg
     );
+    placement(&mut h, o, summary, lang);
     townships(&mut h, o, lang);
     if let Some(v) = &o.vacated {
         timeline(&mut h, v, o.project.targets.vacated_mu, lang);
@@ -311,6 +314,21 @@ fn goal_row(h: &mut String, goal: Goal, label: &str, g: &StandingSummary, time: 
         "<div class=\"time\" style=\"left:{}%\"></div>",
         fixed(time * 100.0, 1)
     );
+    // what the plan delivers: a hatched bar under the achieved one, and
+    // its figure after the achieved one
+    let (plan_bar, plan_fig) = match (g.projected, g.projected_progress) {
+        (Some(v), Some(p)) => (
+            format!(
+                "<div class=\"plan\" style=\"width:{}%\"></div>",
+                fixed((p * 100.0).clamp(0.0, 100.0), 1)
+            ),
+            match lang {
+                Lang::Zh => format!(" · 按方案 <b>{}</b>（{}）", num(v, decimals), percent(p)),
+                Lang::En => format!(" · plan: <b>{}</b> ({})", num(v, decimals), percent(p)),
+            },
+        ),
+        _ => (String::new(), String::new()),
+    };
     match (g.achieved, g.progress) {
         (Some(a), Some(p)) => {
             let colour = if p >= 1.0 {
@@ -324,7 +342,7 @@ fn goal_row(h: &mut String, goal: Goal, label: &str, g: &StandingSummary, time: 
             };
             let _ = writeln!(
                 h,
-                "<div class=\"bar\"><div class=\"fill\" style=\"width:{}%;background:{colour}\"></div>{marker}</div><div class=\"fig\"><b>{}</b> / {} {} · <b>{}</b></div></div>",
+                "<div class=\"bar\">{plan_bar}<div class=\"fill\" style=\"width:{}%;background:{colour}\"></div>{marker}</div><div class=\"fig\"><b>{}</b> / {} {} · <b>{}</b>{plan_fig}</div></div>",
                 fixed((p * 100.0).clamp(0.0, 100.0), 1),
                 num(a, decimals),
                 target,
@@ -335,7 +353,7 @@ fn goal_row(h: &mut String, goal: Goal, label: &str, g: &StandingSummary, time: 
         _ => {
             let _ = writeln!(
                 h,
-                "<div class=\"bar nodata\">{marker}</div><div class=\"fig\">{} / {} {}</div></div>",
+                "<div class=\"bar nodata\">{plan_bar}{marker}</div><div class=\"fig\">{} / {} {}{plan_fig}</div></div>",
                 lang.pick("无数据", "no data"),
                 target,
                 unit
@@ -393,8 +411,8 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         ),
         percent(time),
         t(
-            "；绿色为已完成，蓝色为快于时间进度，橙色与红色为滞后。",
-            "; green: done, blue: ahead of time, orange and red: behind."
+            "；绿色为已完成，蓝色为快于时间进度，橙色与红色为滞后；斜纹为按整治与入园安置方案全部实施后可达到的进度。",
+            "; green: done, blue: ahead of time, orange and red: behind; hatched: where the remediation and placement plan takes it once carried out."
         )
     );
 }
@@ -824,6 +842,145 @@ fn checks(h: &mut String, o: &Outcome, lang: Lang) {
         );
     }
     table_end(h, more, "vacated_checks.csv", lang);
+}
+
+/// A cell of an output table as the report shows it.
+fn shown(v: &Value, kind: Kind, lang: Lang) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => vocab::yes_no(*b).get(lang).to_string(),
+        Value::Int(i) => num(*i as f64, 0),
+        Value::Num(x) | Value::NumAs(x, _) => match kind {
+            Kind::Real {
+                shown: Shown::Percent,
+                ..
+            } => percent(*x),
+            Kind::Real {
+                shown: Shown::Thousands,
+                ..
+            } => num(*x, 0),
+            Kind::Real { decimals, .. } => num(*x, decimals.min(2)),
+            _ => num(*x, 2),
+        },
+        Value::Text(t) | Value::Code(_, t) => escape(t),
+        Value::Date(d) => d.to_string(),
+        Value::List(items) => escape(
+            &items
+                .iter()
+                .map(|(_, label)| label.as_ref())
+                .collect::<Vec<_>>()
+                .join(lang.pick("、", ", ")),
+        ),
+    }
+}
+
+/// An output table as an HTML table: its labels, its rows (numbers right
+/// aligned), the columns `skip` names left out.
+fn html_table<R: Sync>(h: &mut String, table: &Table<R>, skip: &[&str], lang: Lang) {
+    let columns: Vec<_> = table
+        .columns
+        .iter()
+        .filter(|c| !skip.contains(&c.name))
+        .collect();
+    let numeric = |k: Kind| matches!(k, Kind::Int | Kind::Real { .. });
+    h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for c in &columns {
+        let _ = write!(
+            h,
+            "<th{}>{}</th>",
+            if numeric(c.kind) { " class=\"n\"" } else { "" },
+            escape(c.label.get(lang))
+        );
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for row in &table.rows {
+        h.push_str("<tr>");
+        for c in &columns {
+            let _ = write!(
+                h,
+                "<td{}>{}</td>",
+                if numeric(c.kind) { " class=\"n\"" } else { "" },
+                shown(&c.value(row), c.kind, lang)
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table></div>");
+}
+
+/// The placement plan: who goes into which park, what is left over, and
+/// the parks' room before and after.
+fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
+    let (Some(p), Some(plan)) = (&s.placement, &o.placement) else {
+        return;
+    };
+    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let _ = writeln!(
+        h,
+        "<section id=\"placement\"><h2>{}</h2>",
+        t("入园安置方案", "Placement plan")
+    );
+    let reasons: Vec<String> = plan
+        .by_reason()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| match lang {
+            Lang::Zh => format!("{} {n} 家", r.term().get(lang)),
+            Lang::En => format!("{}: {n}", r.term().get(lang).to_lowercase()),
+        })
+        .collect();
+    let proof = match (p.proved_optimal, lang) {
+        (true, Lang::Zh) => "已证明为最优".to_string(),
+        (true, Lang::En) => "proved optimal".to_string(),
+        (false, Lang::Zh) => format!(
+            "下界 {} 公里，与最优至多相差 {}",
+            num(p.lower_bound_km, 1),
+            percent(p.gap)
+        ),
+        (false, Lang::En) => format!(
+            "lower bound {} km, at most {} above the optimum",
+            num(p.lower_bound_km, 1),
+            percent(p.gap)
+        ),
+    };
+    let reach = o.project.rules.placement.max_move_km;
+    let _ = match lang {
+        Lang::Zh => writeln!(
+            h,
+            "<p>拟入园（含可入园的搬迁）整治对象 <b>{}</b> 家，安置入园 <b>{}</b> 家，用房 {} ㎡，搬迁总距离 {} 公里（{}，最远 {} 公里内）；未安置 <b>{}</b> 家{}。仍需新建园区用房 <b>{}</b> ㎡。</p>",
+            p.sought,
+            p.placed,
+            num(p.placed_m2, 0),
+            num(p.distance_km, 1),
+            proof,
+            num(reach, 0),
+            p.unplaced,
+            if reasons.is_empty() { String::new() } else { format!("：{}", reasons.join("，")) },
+            num(p.new_floor_needed_m2, 0)
+        ),
+        Lang::En => writeln!(
+            h,
+            "<p>Targets seeking a park (relocations included): <b>{}</b>; placed: <b>{}</b>, needing {} m², moved {} km in all ({}, none beyond {} km); not placed: <b>{}</b>{}. New park floor still needed: <b>{}</b> m².</p>",
+            p.sought,
+            p.placed,
+            num(p.placed_m2, 0),
+            num(p.distance_km, 1),
+            proof,
+            num(reach, 0),
+            p.unplaced,
+            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) },
+            num(p.new_floor_needed_m2, 0)
+        ),
+    };
+    html_table(h, &crate::placement::park_rooms(o, lang), &[], lang);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p></section>",
+        t(
+            "逐家安置去向、搬迁距离、用房面积及其来源、未安置原因见台账“入园安置方案”表。",
+            "Each firm's park, distance, floor area and its source, or why it has none: placements.csv and the ledger's Placement plan sheet."
+        )
+    );
 }
 
 /// Rows a list shows; the rest are in the CSV it names.

@@ -118,25 +118,48 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         placement::settle(&plan, &mut assessments);
         plan
     });
-    let vacated = model.vacated.as_deref().map(|records| {
-        // An enterprise marked done has been dealt with: on vacated land
-        // that means it has left. Pending ones still stand where they are.
-        let standing: Vec<bool> = model
-            .enterprises
-            .iter()
-            .map(|e| e.status != Some(Progress::Done))
-            .collect();
-        let ctx = VacatedContext {
-            parcels: &model.parcels,
-            parcel_index: &parcel_index,
-            protected: model.protected.as_deref(),
-            enterprises: &model.enterprises,
-            standing: &standing,
-            places: &places,
-            projection: &projection,
-        };
-        vacated::vacated(records, &ctx, &VacatedRules::of(rules))
+    // An enterprise marked done has been dealt with: on vacated land that
+    // means it has left. Pending ones still stand where they are.
+    let standing: Vec<bool> = model
+        .enterprises
+        .iter()
+        .map(|e| e.status != Some(Progress::Done))
+        .collect();
+    let vacated_ctx = VacatedContext {
+        parcels: &model.parcels,
+        parcel_index: &parcel_index,
+        protected: model.protected.as_deref(),
+        enterprises: &model.enterprises,
+        standing: &standing,
+        places: &places,
+        projection: &projection,
+    };
+    let vacated_rules = VacatedRules::of(rules);
+    let vacated = model
+        .vacated
+        .as_deref()
+        .map(|records| vacated::vacated(records, &vacated_ctx, &vacated_rules));
+    // what the plan delivers: the vacated records and the land it empties
+    let emptied = targets::emptied_parcels(
+        &model.parcels,
+        |p| blocks.block_of[p].is_some(),
+        &model.enterprises,
+        &assessments,
+    );
+    let projected_vacated = (model.vacated.is_some() || !emptied.is_empty()).then(|| {
+        let mut records = model.vacated.clone().unwrap_or_default();
+        records.extend(
+            emptied
+                .iter()
+                .map(|&p| targets::plan_record(&model.parcels[p])),
+        );
+        vacated::vacated(&records, &vacated_ctx, &vacated_rules)
     });
+    let planned_parks: Vec<bool> = parks.iter().map(|p| p.planned(as_of)).collect();
+    let planned_floor_m2: Vec<Option<f64>> = match &placement {
+        Some(plan) => plan.parks.iter().map(|r| r.capacity_m2).collect(),
+        None => parks.iter().map(|p| p.vacant_m2).collect(),
+    };
     let target_report = targets::report(&targets::Inputs {
         targets: &project.targets,
         year,
@@ -149,6 +172,9 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         floor_areas_known: model.buildings.is_some(),
         park_township: &park_township,
         vacated: vacated.as_ref(),
+        projected_vacated: projected_vacated.as_ref(),
+        planned_parks: &planned_parks,
+        planned_floor_m2: &planned_floor_m2,
     });
     let township_names: BTreeMap<String, String> = places
         .known_codes()

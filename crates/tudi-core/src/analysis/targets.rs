@@ -4,15 +4,23 @@
 //!
 //! Achieved counts come from the data: vacated land from the vacated
 //! records, remediations from enterprises whose `status` is done (by their
-//! disposition), new parks from parks whose `opened` year is the target
-//! year.
+//! disposition), new parks from parks open on the report date whose
+//! `opened` year is the target year.
+//!
+//! **Projected** counts are what the plan delivers once carried out: every
+//! target remediated by its disposition after placement (a placed firm
+//! into a park), the parks planned to open in the target year opened with
+//! their room as floor area, and the land of the industrial parcels the
+//! plan empties (every firm on them closed, moved into a park or
+//! relocated) vacated, joined to the vacated records under the same
+//! contiguity rules.
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::config::Targets;
 use crate::date::Date;
 use crate::geodesy::m2_to_mu;
-use crate::model::{Enterprise, Park, Progress};
+use crate::model::{Enterprise, Parcel, Park, Progress, VacatedRecord};
 
 use super::enterprises::{Assessment, Disposition};
 use super::far::ParkStats;
@@ -80,14 +88,21 @@ pub struct Standing {
     pub achieved: Option<f64>,
     /// `achieved / target`: 1 when the goal is reached.
     pub progress: Option<f64>,
+    /// What the plan delivers once carried out, in the same unit; `None`
+    /// when the data cannot tell.
+    pub projected: Option<f64>,
+    /// `projected / target`.
+    pub projected_progress: Option<f64>,
 }
 
 impl Standing {
-    fn new(target: f64, achieved: Option<f64>) -> Self {
+    fn new(target: f64, achieved: Option<f64>, projected: Option<f64>) -> Self {
         Standing {
             target,
             achieved,
             progress: achieved.map(|a| a / target),
+            projected,
+            projected_progress: projected.map(|p| p / target),
         }
     }
 }
@@ -117,6 +132,13 @@ pub(crate) struct Inputs<'a> {
     pub park_township: &'a [Option<String>],
     /// The vacated-land analysis, when the project has a vacated layer.
     pub vacated: Option<&'a Vacated>,
+    /// The same analysis over the vacated records and the parcels the
+    /// plan empties.
+    pub projected_vacated: Option<&'a Vacated>,
+    /// Per park: not open on the report date.
+    pub planned_parks: &'a [bool],
+    /// Per park: the floor area a planned park brings (its room), m².
+    pub planned_floor_m2: &'a [Option<f64>],
 }
 
 /// Everything the target analysis found.
@@ -154,36 +176,12 @@ impl Inputs<'_> {
                 .then(|| done.iter().filter(|&&e| f(e)).count() as f64)
         };
         let new_parks: Vec<usize> = (0..self.parks.len())
-            .filter(|&p| in_t(&self.park_township[p]) && self.parks[p].opened == Some(self.year))
+            .filter(|&p| self.new_park(p, township) && !self.planned_parks[p])
             .collect();
-        let vacated = |f: &dyn Fn(&Vacated) -> f64| self.vacated.map(|v| m2_to_mu(f(v)));
-        let township_vacated = |pick: fn(&super::vacated::TownshipVacated) -> f64| match township {
-            None => None,
-            Some(code) => self.vacated.map(|v| {
-                v.by_township
-                    .get(code)
-                    .map(pick)
-                    .map(m2_to_mu)
-                    .unwrap_or(0.0)
-            }),
-        };
+        let (gross, effective) = land(self.vacated, township);
         BTreeMap::from([
-            (
-                Goal::VacatedMu,
-                if township.is_some() {
-                    township_vacated(|t| t.gross_m2)
-                } else {
-                    vacated(&|v| v.gross_m2)
-                },
-            ),
-            (
-                Goal::EffectiveMu,
-                if township.is_some() {
-                    township_vacated(|t| t.effective_m2)
-                } else {
-                    vacated(&|v| v.effective_m2)
-                },
-            ),
+            (Goal::VacatedMu, gross),
+            (Goal::EffectiveMu, effective),
             (Goal::Remediated, count(&|_| true)),
             (
                 Goal::RemediatedEnterprises,
@@ -210,6 +208,50 @@ impl Inputs<'_> {
         ])
     }
 
+    /// A park opening in the target year, in `township` (or anywhere).
+    fn new_park(&self, p: usize, township: Option<&str>) -> bool {
+        township.is_none_or(|code| self.park_township[p].as_deref() == Some(code))
+            && self.parks[p].opened == Some(self.year)
+    }
+
+    /// What the plan delivers for each goal once carried out, in
+    /// `township` or the whole district.
+    pub fn projected(&self, township: Option<&str>) -> BTreeMap<Goal, Option<f64>> {
+        let in_t = |t: &Option<String>| township.is_none_or(|code| t.as_deref() == Some(code));
+        let targets: Vec<usize> = (0..self.enterprises.len())
+            .filter(|&e| in_t(&self.enterprise_township[e]) && self.assessments[e].is_target())
+            .collect();
+        let count =
+            |f: &dyn Fn(usize) -> bool| Some(targets.iter().filter(|&&e| f(e)).count() as f64);
+        let with = |d: Disposition| move |e: usize| self.assessments[e].disposition == Some(d);
+        let new_parks: Vec<usize> = (0..self.parks.len())
+            .filter(|&p| self.new_park(p, township))
+            .collect();
+        let (gross, effective) = land(self.projected_vacated, township);
+        let achieved_floor = self.achieved(township)[&Goal::NewParkFloorM2];
+        let planned_floor: Option<f64> = new_parks
+            .iter()
+            .filter(|&&p| self.planned_parks[p])
+            .map(|&p| self.planned_floor_m2[p])
+            .sum();
+        BTreeMap::from([
+            (Goal::VacatedMu, gross),
+            (Goal::EffectiveMu, effective),
+            (Goal::Remediated, count(&|_| true)),
+            (
+                Goal::RemediatedEnterprises,
+                count(&|e| self.enterprises[e].is_company()),
+            ),
+            (Goal::Upgraded, count(&with(Disposition::Upgrade))),
+            (Goal::IntoParks, count(&with(Disposition::IntoPark))),
+            (Goal::NewParks, Some(new_parks.len() as f64)),
+            (
+                Goal::NewParkFloorM2,
+                achieved_floor.zip(planned_floor).map(|(a, b)| a + b),
+            ),
+        ])
+    }
+
     /// Targets not done whose deadline is before the report date.
     pub fn overdue(&self) -> Vec<usize> {
         (0..self.enterprises.len())
@@ -223,33 +265,100 @@ impl Inputs<'_> {
     }
 }
 
+/// Gross and effective vacated land, mu, of `vacated` in `township` (or the
+/// whole district).
+fn land(vacated: Option<&Vacated>, township: Option<&str>) -> (Option<f64>, Option<f64>) {
+    let Some(v) = vacated else {
+        return (None, None);
+    };
+    let (gross, effective) = match township {
+        None => (v.gross_m2, v.effective_m2),
+        Some(code) => v
+            .by_township
+            .get(code)
+            .map_or((0.0, 0.0), |t| (t.gross_m2, t.effective_m2)),
+    };
+    (Some(m2_to_mu(gross)), Some(m2_to_mu(effective)))
+}
+
 /// Progress against every goal.
 pub(crate) fn report(inputs: &Inputs) -> TargetReport {
-    let district_achieved = inputs.achieved(None);
-    let district = inputs
-        .targets
-        .named()
-        .into_iter()
-        .map(|(name, target)| (name, Standing::new(target, district_achieved[&name])))
-        .collect();
+    let standings = |goals: Vec<(Goal, f64)>, township: Option<&str>| -> Vec<(Goal, Standing)> {
+        let achieved = inputs.achieved(township);
+        let projected = inputs.projected(township);
+        goals
+            .into_iter()
+            .map(|(name, target)| {
+                (
+                    name,
+                    Standing::new(target, achieved[&name], projected[&name]),
+                )
+            })
+            .collect()
+    };
+    let district = standings(inputs.targets.named().to_vec(), None);
     let townships = inputs
         .targets
         .townships
         .iter()
         .map(|(code, goals)| {
-            let achieved = inputs.achieved(Some(code));
-            let standings = goals
-                .named()
-                .into_iter()
-                .map(|(name, target)| (name, Standing::new(target, achieved[&name])))
-                .collect();
-            (code.clone(), standings)
+            (
+                code.clone(),
+                standings(goals.named().into_iter().collect(), Some(code)),
+            )
         })
         .collect();
     TargetReport {
         district,
         townships,
         overdue: inputs.overdue(),
+    }
+}
+
+/// The industrial parcels the plan empties: at least one target not yet
+/// done is closed, moved into a park or relocated from it, and no firm
+/// stays on it (a firm that is no target, is upgraded in place, or is
+/// done but upgraded). Ledger rows repeating a firm count as that firm.
+pub(crate) fn emptied_parcels(
+    parcels: &[Parcel],
+    industrial: impl Fn(usize) -> bool,
+    enterprises: &[Enterprise],
+    assessments: &[Assessment],
+) -> Vec<usize> {
+    // per parcel: (a firm leaves under the plan, a firm stays)
+    let mut state = vec![(false, false); parcels.len()];
+    for (e, a) in enterprises.iter().zip(assessments) {
+        let (Some(p), None) = (a.parcel, a.duplicate_of) else {
+            continue;
+        };
+        let leaves = a.is_target()
+            && matches!(
+                a.disposition,
+                Some(Disposition::Close | Disposition::IntoPark | Disposition::Relocate)
+            );
+        match (leaves, e.status == Some(Progress::Done)) {
+            (true, false) => state[p].0 = true,
+            // gone already
+            (true, true) => {}
+            (false, _) => state[p].1 = true,
+        }
+    }
+    (0..parcels.len())
+        .filter(|&p| state[p] == (true, false) && industrial(p))
+        .collect()
+}
+
+/// A parcel the plan empties, as a vacated record done (`plan-<id>`).
+pub(crate) fn plan_record(parcel: &Parcel) -> VacatedRecord {
+    VacatedRecord {
+        feature: 0,
+        id: format!("plan-{}", parcel.id),
+        status: Progress::Done,
+        done_date: None,
+        claimed_mu: None,
+        township: parcel.township().map(String::from),
+        geometry: parcel.geometry.clone(),
+        area_m2: parcel.area_m2,
     }
 }
 
@@ -348,6 +457,9 @@ mod tests {
             floor_areas_known: false,
             park_township: &[],
             vacated: None,
+            projected_vacated: None,
+            planned_parks: &[],
+            planned_floor_m2: &[],
         };
         let a = inputs.achieved(None);
         assert_eq!(a[&Goal::Remediated], Some(2.0));
