@@ -281,7 +281,7 @@ fn a_ledger_of_parcel_numbers_gets_its_parcel_column() {
                 continue;
             };
             // credit_code, name, industry, revenue, tax, grades
-            let mut out: Vec<&str> = [0, 1, 2, 3, 4, 6].iter().map(|&i| &row[i]).collect();
+            let mut out: Vec<&str> = [0, 1, 2, 3, 4, 7].iter().map(|&i| &row[i]).collect();
             out.push(parcel);
             w.write_record(out).unwrap();
         }

@@ -118,7 +118,7 @@ fn enterprises_in_a_wrong_crs_are_refused_naming_the_layer() {
     let zone40 = tudi_core::crs::tm::TransverseMercator::gauss_kruger_3deg(40, false);
     let dir = sample("ent-crs", |d| {
         let mut rows = ledger(d);
-        let (lon, lat) = (7, 8);
+        let (lon, lat) = (8, 9);
         assert_eq!(
             (rows[0][lon].as_str(), rows[0][lat].as_str()),
             ("lon", "lat")

@@ -62,8 +62,10 @@ fn check_seed(seed: u64, parcels: usize) {
         inv.parks_new,
         "seed {seed}: new parks"
     );
+    // opened parks under FAR 1.2 (a park under construction has no
+    // buildings: issue 14's analysis stops flagging it)
     assert_eq!(
-        pk("below_min"),
+        opened_below_min(&out),
         inv.parks_low_far,
         "seed {seed}: parks under 1.2"
     );
@@ -127,6 +129,20 @@ fn check_seed(seed: u64, parcels: usize) {
     );
 }
 
+/// Parks of a run's parks.geojson flagged under the minimum FAR that were
+/// opened by the target year (2020).
+fn opened_below_min(out: &std::path::Path) -> usize {
+    json(&out.join("parks.geojson"))["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let p = &f["properties"];
+            p["far_below_min"] == true && p["opened"].as_i64().unwrap() <= 2020
+        })
+        .count()
+}
+
 #[test]
 fn planted_scenarios_are_found_for_several_seeds() {
     for seed in [1, 7, 2020] {
@@ -151,16 +167,38 @@ fn the_committed_sample_matches_its_readme() {
     assert_eq!(s["enterprises"]["invalid_credit_codes"], 12);
     assert_eq!(s["parcels"]["area_mismatches"], 45);
     assert_eq!(s["enterprises"]["by_group"]["d_three_years"], 25);
-    // issue 3's layers: 12 parks (3 new, 3 under FAR 1.2), 77 low-FAR and
-    // 110 bare industrial parcels, 73 vacated records with 2 overlapping
+    // issue 3's layers: 12 parks (3 new, 3 opened ones under FAR 1.2, 2
+    // under construction), 77 low-FAR and 112 bare industrial parcels (2
+    // under the parks being built), 73 vacated records with 2 overlapping
     // pairs, 3 wrong claims, 3 records with 6 firms still on them
     assert_eq!(s["parks"]["count"], 12);
     assert_eq!(s["parks"]["opened_in_year"], 3);
-    assert_eq!(s["parks"]["below_min"], 3);
-    assert_eq!(s["far"]["low_density_parcels"], 187);
+    assert_eq!(opened_below_min(&out), 3);
+    assert_eq!(s["far"]["low_density_parcels"], 189);
     assert_eq!(s["vacated"]["records"], 73);
     assert_eq!(s["vacated"]["overlaps"], 2);
     assert_eq!(s["vacated"]["claim_mismatches"], 3);
     assert_eq!(s["vacated"]["occupied"], 3);
     assert_eq!(s["vacated"]["occupying_enterprises"], 6);
+}
+
+#[test]
+#[ignore = "needs the placement analysis (issue 14)"]
+fn parks_under_construction_are_planned_supply() {
+    // a park opened after the target year is counted apart and, having no
+    // buildings yet, is not flagged under the minimum FAR
+    let dir = scratch("synth-planned");
+    let report = generate(&SynthOptions {
+        seed: 7,
+        parcels: 3000,
+        enterprises: None,
+        out: dir.join("district"),
+    })
+    .unwrap();
+    let inv = &report.inventory;
+    assert!(inv.parks_planned >= 1);
+    let out = run_ok(&dir.join("district/project.toml"), "synth-planned-run");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["parks"]["planned"], inv.parks_planned);
+    assert_eq!(s["parks"]["below_min"], inv.parks_low_far);
 }

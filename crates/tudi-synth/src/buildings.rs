@@ -38,6 +38,24 @@ pub struct Park {
     /// Ellipsoidal area, m².
     pub area: f64,
     target_far: f64,
+    /// Not yet opened (under construction): no buildings, no firms.
+    pub planned: bool,
+    /// GB/T 4754 code prefixes the park takes, comma-separated; empty =
+    /// any industry.
+    pub industries: String,
+    /// Room for new firms (可入驻面积), m²; None leaves the reader to
+    /// compute it (floor area less its firms' floor area).
+    pub vacant_m2: Option<f64>,
+}
+
+impl Park {
+    pub fn status(&self) -> &'static str {
+        if self.planned {
+            "在建"
+        } else {
+            "已建成"
+        }
+    }
 }
 
 pub struct Building {
@@ -174,9 +192,98 @@ pub fn parks(
                 } else {
                     rng.uniform(1.28, 2.0)
                 },
+                planned: false,
+                industries: String::new(),
+                vacant_m2: None,
             }
         })
         .collect()
+}
+
+/// Industry themes of parks that restrict whom they take (GB/T 4754
+/// prefixes): knitwear and apparel, plastics and machinery, equipment and
+/// car parts, electrical and electronics, furniture, printing and crafts,
+/// plastics and new materials. None takes food (13), paper (22),
+/// chemicals (26), chemical fibres (28), cement and glass (302x–304x) or
+/// the dyeing and weaving classes (171x–175x).
+const THEMES: [&str; 6] = [
+    "1763,18",
+    "29,33,34,38",
+    "33,34,36",
+    "38,39",
+    "21,23,41",
+    "29,3099",
+];
+
+/// What the parks offer new firms (issue 14's placement), on a stream of
+/// its own so that every other draw stays as it was: about one park in
+/// six (at least one of three or more) becomes planned — opened next year,
+/// with a planned floor area of its land × 1.5–2.0 as its room — chosen
+/// among single zone-parcel parks not new and not under FAR 1.2 first;
+/// half the parks (rounded) restrict their industries to a theme.
+pub fn plan_supply(seed: u64, layout: &Layout, parks: &mut [Park]) {
+    let mut rng = Rng::derive(seed, &[0x5A1E]);
+    let n = parks.len();
+    let want = if n >= 3 {
+        ((n as f64 / 6.0).round() as usize).max(1)
+    } else {
+        0
+    };
+    let zone = |p: &Park| {
+        p.blocks.len() == 1 && matches!(layout.blocks[p.blocks[0] as usize].role, Role::Zone(_))
+    };
+    let mut tiers: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    for (k, p) in parks.iter().enumerate() {
+        if zone(p) && p.opened != YEAR {
+            tiers[usize::from(p.target_far < PARK_FAR)].push(k);
+        }
+    }
+    let mut order = Vec::new();
+    for mut tier in tiers {
+        rng.shuffle(&mut tier);
+        order.extend(tier);
+    }
+    for &k in order.iter().take(want) {
+        let p = &mut parks[k];
+        p.planned = true;
+        p.opened = YEAR + 1;
+        p.vacant_m2 = Some((p.area * rng.uniform(1.5, 2.0)).round());
+    }
+    let mut all: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut all);
+    for &k in &all[..(n as f64 / 2.0).round() as usize] {
+        parks[k].industries = rng.pick(&THEMES).to_string();
+    }
+}
+
+/// The room of the opened parks: 5–25 % of their floor area (`floor`, per
+/// park), left out on about one in four (at least one of two or more).
+pub fn fill_vacancy(seed: u64, parks: &mut [Park], floor: &[f64]) {
+    let mut rng = Rng::derive(seed, &[0x5A1F]);
+    let mut opened: Vec<usize> = (0..parks.len()).filter(|&k| !parks[k].planned).collect();
+    let n_unknown = if opened.len() >= 2 {
+        ((opened.len() as f64 / 4.0).round() as usize).max(1)
+    } else {
+        0
+    };
+    for &k in &opened {
+        parks[k].vacant_m2 = Some((floor[k] * rng.uniform(0.05, 0.25)).round());
+    }
+    rng.shuffle(&mut opened);
+    for &k in &opened[..n_unknown] {
+        parks[k].vacant_m2 = None;
+    }
+}
+
+/// Each park's floor area (its buildings').
+pub fn park_floor(parks: &[Park], blds: &[Building]) -> Vec<f64> {
+    let mut floor = vec![0.0; parks.len()];
+    for b in blds {
+        if let Some(p) = b.park {
+            floor[p as usize] += b.floor_area_m2();
+        }
+    }
+    floor
 }
 
 /// A building across the shared line of two adjacent zone parcels.

@@ -40,6 +40,11 @@ pub struct Enterprise {
     pub revenue: f64,
     pub tax: f64,
     pub land_mu: Option<f64>,
+    /// Floor area in use (用房面积), m², for about a third (every firm in
+    /// an opened park).
+    pub floor_m2: Option<f64>,
+    /// The firm's share of its parcel (or a drawn land area), mu.
+    pub share_mu: f64,
     pub grades: Vec<char>,
     /// True position, GK metres.
     pub gk: [f64; 2],
@@ -51,6 +56,17 @@ pub struct Enterprise {
     pub block: Option<u32>,
     pub code_invalid: bool,
     pub code_padded: bool,
+}
+
+/// A random point of a parcel, as `generate` places firms: inside a
+/// random cell of it, 20–80 % across.
+fn point_in(r: &mut Rng, layout: &Layout, block: u32) -> [f64; 2] {
+    let b = &layout.blocks[block as usize];
+    let c = b.c0 as usize + r.below((b.c1 - b.c0) as usize);
+    let rr = b.r0 as usize + r.below((b.r1 - b.r0) as usize);
+    layout
+        .lat
+        .cell_point(c, rr, r.uniform(0.2, 0.8), r.uniform(0.2, 0.8))
 }
 
 /// GB 11714 organisation-code check character of 8 body characters.
@@ -322,12 +338,7 @@ pub fn generate(seed: u64, layout: &Layout, areas: &[f64], m: usize) -> Vec<Ente
         let p = profile(slot.site);
         // position
         let gk = match slot.block {
-            Some(b) => {
-                let b = &blocks[b as usize];
-                let c = b.c0 as usize + r.below((b.c1 - b.c0) as usize);
-                let rr = b.r0 as usize + r.below((b.r1 - b.r0) as usize);
-                lat.cell_point(c, rr, r.uniform(0.2, 0.8), r.uniform(0.2, 0.8))
-            }
+            Some(b) => point_in(&mut r, layout, b),
             None => {
                 // 300 m – 2 km beyond a window edge
                 let d = r.uniform(300.0, 2000.0);
@@ -447,6 +458,8 @@ pub fn generate(seed: u64, layout: &Layout, areas: &[f64], m: usize) -> Vec<Ente
             revenue,
             tax,
             land_mu,
+            floor_m2: None,
+            share_mu,
             grades,
             gk,
             coord_sys,
@@ -503,4 +516,74 @@ pub fn generate(seed: u64, layout: &Layout, areas: &[f64], m: usize) -> Vec<Ente
     let mut out2 = out;
     rng.shuffle(&mut out2);
     out2
+}
+
+/// Firms standing on `cleared` parcels (a park under construction) move to
+/// a random parcel of `onto`, keeping everything but their position.
+pub fn move_off(
+    seed: u64,
+    layout: &Layout,
+    ents: &mut [Enterprise],
+    cleared: &[u32],
+    onto: &[u32],
+) {
+    if onto.is_empty() {
+        return;
+    }
+    for (i, e) in ents.iter_mut().enumerate() {
+        if e.block.is_some_and(|b| cleared.contains(&b)) {
+            let mut r = Rng::derive(seed, &[0xE3, i as u64]);
+            let b = *r.pick(onto);
+            e.block = Some(b);
+            e.gk = point_in(&mut r, layout, b);
+        }
+    }
+}
+
+/// The floor area firms use (用房面积). Firms inside an opened park all
+/// have one: together 75–92 % of the park's floor area (`park_floor`),
+/// split in proportions of 0.5–1.5, so what is left is like the room the
+/// other parks state. Elsewhere about one firm in three: its land × 0.8–1.6
+/// (sheds on homesteads, fields and cropland × 0.2–0.6).
+pub fn floor_areas(
+    seed: u64,
+    ents: &mut [Enterprise],
+    parks: &[super::buildings::Park],
+    park_floor: &[f64],
+) {
+    let mut in_park: Vec<Vec<usize>> = vec![Vec::new(); parks.len()];
+    for (i, e) in ents.iter().enumerate() {
+        if let Some(p) = parks
+            .iter()
+            .position(|p| !p.planned && crate::point_in_rings(std::slice::from_ref(&p.ring), e.gk))
+        {
+            in_park[p].push(i);
+        }
+    }
+    let mut placed = vec![false; ents.len()];
+    for (p, firms) in in_park.iter().enumerate() {
+        if firms.is_empty() {
+            continue;
+        }
+        let mut r = Rng::derive(seed, &[0xF1, p as u64]);
+        let used = park_floor[p] * r.uniform(0.75, 0.92);
+        let w: Vec<f64> = firms.iter().map(|_| r.uniform(0.5, 1.5)).collect();
+        let sum: f64 = w.iter().sum();
+        for (&i, w) in firms.iter().zip(&w) {
+            // rounded down, so the total stays under `used`
+            ents[i].floor_m2 = Some((used * w / sum).floor());
+            placed[i] = true;
+        }
+    }
+    for (i, e) in ents.iter_mut().enumerate() {
+        let mut r = Rng::derive(seed, &[0xF2, i as u64]);
+        if placed[i] || !r.chance(0.3) {
+            continue;
+        }
+        let far = match e.site {
+            Site::Homestead | Site::Field | Site::Cropland => r.uniform(0.2, 0.6),
+            _ => r.uniform(0.8, 1.6),
+        };
+        e.floor_m2 = Some((e.share_mu * MU * far).round().max(20.0));
+    }
 }

@@ -23,9 +23,11 @@
 //!
 //! On top of the parcels: factory buildings on industrial parcels (some
 //! straddling two of them), micro-enterprise parks with multi-storey
-//! buildings (the `buildings` submodule), a 2020 ledger of vacated land
-//! with its usual faults (`vacated`), township outlines (`townships`) and
-//! the district boundary; see [`Inventory`] for what is planted.
+//! buildings, their room for new firms and the industries they take, a
+//! few still under construction (the `buildings` submodule), a 2020
+//! ledger of vacated land with its usual faults (`vacated`), township
+//! outlines (`townships`) and the district boundary; see [`Inventory`]
+//! for what is planted.
 //!
 //! # Scale and placement
 //!
@@ -190,6 +192,8 @@ pub struct Inventory {
     pub ent_below_size: usize,
     pub ent_done: usize,
     pub ent_with_land_mu: usize,
+    /// Firms with a floor area in use (every firm in an opened park).
+    pub ent_with_floor_m2: usize,
     // buildings and parks
     pub buildings: usize,
     /// Buildings with a ledger `floor_area`.
@@ -209,8 +213,11 @@ pub struct Inventory {
     pub parks: usize,
     /// Parks opened in 2020 (new parks of the target year).
     pub parks_new: usize,
-    /// Parks whose FAR is under 1.2; none is within 5 % of 1.2.
+    /// Opened parks whose FAR is under 1.2; none is within 5 % of 1.2.
     pub parks_low_far: usize,
+    /// Parks under construction (opened next year, status 在建): no
+    /// buildings, no firms; their room is their planned floor area.
+    pub parks_planned: usize,
     // vacated land
     pub vacated_records: usize,
     pub vacated_done: usize,
@@ -873,7 +880,29 @@ fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<St
             buildings::tile_of(b.c0, b.r0)
         })
         .collect();
-    let parks = buildings::parks(seed, layout, areas, &cluster_tiles);
+    let mut parks = buildings::parks(seed, layout, areas, &cluster_tiles);
+    buildings::plan_supply(seed, layout, &mut parks);
+    // a park under construction holds no firm: they move to other zone
+    // parcels (outside parks and the vacated clusters' tiles)
+    let cleared: Vec<u32> = parks
+        .iter()
+        .filter(|p| p.planned)
+        .flat_map(|p| p.blocks.iter().copied())
+        .collect();
+    let in_park: std::collections::HashSet<u32> = parks
+        .iter()
+        .flat_map(|p| p.blocks.iter().copied())
+        .collect();
+    let onto: Vec<u32> = (0..n as u32)
+        .filter(|&k| {
+            let b = &layout.blocks[k as usize];
+            matches!(b.role, Role::Zone(_))
+                && b.dlbm == "0601"
+                && !in_park.contains(&k)
+                && !cluster_tiles.contains(&buildings::tile_of(b.c0, b.r0))
+        })
+        .collect();
+    enterprises::move_off(seed, layout, &mut ents, &cleared, &onto);
     let vac = vacated::plan(
         seed,
         layout,
@@ -884,14 +913,15 @@ fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<St
         &to_ll,
     )?;
     zones.protected.extend(vac.strips.iter().cloned());
-    let blds = buildings::generate(
-        seed,
-        layout,
-        areas,
-        &parks,
-        &vac.demolished(n),
-        &vac.covered(n),
-    );
+    // no building on vacated land nor in a park under construction
+    let mut cleared_land = vac.demolished(n);
+    for &k in &cleared {
+        cleared_land[k as usize] = true;
+    }
+    let blds = buildings::generate(seed, layout, areas, &parks, &cleared_land, &vac.covered(n));
+    let park_floor = buildings::park_floor(&parks, &blds);
+    buildings::fill_vacancy(seed, &mut parks, &park_floor);
+    enterprises::floor_areas(seed, &mut ents, &parks, &park_floor);
     trace("buildings and vacated land");
     let mut lonlat: Vec<[f64; 2]> = ents.iter().map(|e| e.gk).collect();
     gk::apply(&to_ll, &mut lonlat)?;
@@ -928,6 +958,9 @@ fn park_features(parks: &[buildings::Park]) -> Vec<GeoFeature> {
                 ("star", p.star.into()),
                 ("grade", p.grade.to_string().into()),
                 ("opened", p.opened.into()),
+                ("status", p.status().into()),
+                ("vacant_m2", p.vacant_m2.map(|v| v as i64).into()),
+                ("industries", p.industries.clone().into()),
             ],
         })
         .collect()
@@ -1174,6 +1207,7 @@ fn inventory(
         ent_below_size: ents.iter().filter(|e| e.revenue < 2000.0).count(),
         ent_done: ents.iter().filter(|e| e.done).count(),
         ent_with_land_mu: ents.iter().filter(|e| e.land_mu.is_some()).count(),
+        ent_with_floor_m2: ents.iter().filter(|e| e.floor_m2.is_some()).count(),
         buildings: blds.len(),
         buildings_with_floor_area: blds.iter().filter(|b| b.floor_area.is_some()).count(),
         straddling_buildings: blds.iter().filter(|b| b.straddles.is_some()).count(),
@@ -1188,8 +1222,9 @@ fn inventory(
         parks_low_far: parks
             .iter()
             .zip(&park_floor)
-            .filter(|(p, f)| *f / p.area < buildings::PARK_FAR)
+            .filter(|(p, f)| !p.planned && *f / p.area < buildings::PARK_FAR)
             .count(),
+        parks_planned: parks.iter().filter(|p| p.planned).count(),
         vacated_records: records.len(),
         vacated_done: count(&done),
         vacated_in_progress: count(&|r| r.status == Status::InProgress),

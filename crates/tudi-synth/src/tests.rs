@@ -349,6 +349,7 @@ fn sweep_seeds() {
             eprintln!("seed {seed} n {n}: {:?}", report.inventory);
             check_scenarios(&out, &report);
             check_buildings(&out, &report);
+            check_supply(&out, &report);
             check_vacated(&out, &report);
             check_townships(&out, &report);
             let _ = std::fs::remove_dir_all(&out);
@@ -474,10 +475,7 @@ fn invert(f: impl Fn(f64, f64) -> (f64, f64), x: f64, y: f64) -> (f64, f64) {
 fn enterprises_ledger() {
     let (dir, report) = sample();
     let inv = &report.inventory;
-    let bytes = std::fs::read(dir.join("enterprises.csv")).unwrap();
-    assert!(bytes.starts_with("\u{FEFF}credit_code,name,".as_bytes()));
-    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
-    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let rows = read_ledger(dir);
     assert_eq!(rows.len(), N / 10);
     assert_eq!(report.enterprises, N / 10);
     let invalid = rows
@@ -488,14 +486,23 @@ fn enterprises_ledger() {
     assert!(invalid >= 1);
     let mut per_cs: HashMap<String, usize> = HashMap::new();
     for r in &rows {
-        *per_cs.entry(r[9].to_string()).or_default() += 1;
-        let g: Vec<&str> = r[6].split(',').collect();
+        *per_cs.entry(r[10].to_string()).or_default() += 1;
+        let g: Vec<&str> = r[7].split(',').collect();
         assert!((3..=4).contains(&g.len()) && g.iter().all(|x| ["A", "B", "C", "D"].contains(x)));
         let ind = r[2].trim_start_matches('C');
         assert!(ind.len() == 4 && ind.bytes().all(|b| b.is_ascii_digit()));
-        assert!(r[11].is_empty() || r[11].starts_with("2020-") || r[11].starts_with("2021-"));
-        assert!(["pending", "done"].contains(&&r[10]));
+        assert!(r[12].is_empty() || r[12].starts_with("2020-") || r[12].starts_with("2021-"));
+        assert!(["pending", "done"].contains(&&r[11]));
     }
+    // floor area in use: whole m², for about a third of the firms
+    let floors: Vec<f64> = rows
+        .iter()
+        .filter(|r| !r[6].is_empty())
+        .map(|r| r[6].parse().unwrap())
+        .collect();
+    assert_eq!(floors.len(), inv.ent_with_floor_m2);
+    assert!((rows.len() / 4..rows.len() / 2).contains(&floors.len()));
+    assert!(floors.iter().all(|&f| f >= 20.0 && f == f.round()));
     assert!(per_cs["gcj02"] > per_cs["cgcs2000"] && per_cs["cgcs2000"] > 0 && per_cs["bd09"] > 0);
     assert_eq!(per_cs.len(), 3);
 
@@ -508,19 +515,9 @@ fn enterprises_ledger() {
             .map(|(i, p)| Env(p.poly.clone(), i))
             .collect(),
     );
-    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
     let mut located: HashMap<String, usize> = HashMap::new();
     let mut outside = 0;
-    for r in &rows {
-        let (x, y): (f64, f64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
-        let (lon, lat) = match &r[9] {
-            "gcj02" => invert(wgs84_to_gcj02, x, y),
-            "bd09" => invert(wgs84_to_bd09, x, y),
-            _ => (x, y),
-        };
-        let mut p = [[lon, lat]];
-        gk::apply(&ct, &mut p).unwrap();
-        let pt = Point::new(p[0][0] - LOCAL[0], p[0][1] - LOCAL[1]);
+    for pt in firm_points(&rows) {
         let hit = tree
             .locate_in_envelope_intersecting(&AABB::from_point([pt.x(), pt.y()]))
             .find(|e| e.0.contains(&pt));
@@ -543,6 +540,36 @@ fn enterprises_ledger() {
     assert_eq!(on("0602"), inv.ent_quarry);
     assert!(on("0101") + on("0103") >= inv.ent_cropland);
     assert!(on("0702") >= inv.ent_homestead && inv.ent_homestead >= 1);
+}
+
+/// The enterprise ledger's rows (header checked).
+fn read_ledger(dir: &Path) -> Vec<csv::StringRecord> {
+    let bytes = std::fs::read(dir.join("enterprises.csv")).unwrap();
+    assert!(bytes.starts_with(
+        "\u{FEFF}credit_code,name,industry,revenue,tax,land_mu,floor_m2,grades,lon,lat,coord_sys,status,deadline\r\n"
+            .as_bytes()
+    ));
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    rdr.records().map(|r| r.unwrap()).collect()
+}
+
+/// The firms' true positions (GK, shifted by `LOCAL`), converted back
+/// from their `coord_sys`.
+fn firm_points(rows: &[csv::StringRecord]) -> Vec<Point<f64>> {
+    let ct = gk::transform(gk::EPSG_CGCS2000, gk::EPSG_GK40).unwrap();
+    rows.iter()
+        .map(|r| {
+            let (x, y): (f64, f64) = (r[8].parse().unwrap(), r[9].parse().unwrap());
+            let (lon, lat) = match &r[10] {
+                "gcj02" => invert(wgs84_to_gcj02, x, y),
+                "bd09" => invert(wgs84_to_bd09, x, y),
+                _ => (x, y),
+            };
+            let mut p = [[lon, lat]];
+            gk::apply(&ct, &mut p).unwrap();
+            Point::new(p[0][0] - LOCAL[0], p[0][1] - LOCAL[1])
+        })
+        .collect()
 }
 
 #[test]
@@ -791,10 +818,19 @@ fn check_buildings(dir: &Path, report: &SynthReport) {
     // parks: their buildings lie inside, 4–8 storeys; FARs clear of 1.2
     let parks = read_features(&dir.join("parks.geojson"));
     assert_eq!(parks.len(), inv.parks);
-    let (mut new, mut low_parks, mut in_parks) = (0, 0, 0);
+    let (mut new, mut low_parks, mut in_parks, mut planned) = (0, 0, 0, 0);
     let mut names = std::collections::HashSet::new();
     for (mp, _, props) in &parks {
         let park = &mp.0[0];
+        let opened = props["opened"].as_i64().unwrap();
+        if props["status"] == "在建" {
+            // under construction: not a single building touches it
+            planned += 1;
+            assert_eq!(opened, 2021);
+            assert!(blds.iter().all(|b| !park.intersects(&b.poly)));
+            continue;
+        }
+        assert_eq!(props["status"], "已建成");
         let inside: Vec<&Bldg> = blds.iter().filter(|b| park.contains(&b.poly)).collect();
         assert!(inside.iter().all(|b| b.floors >= 4.0));
         assert!(blds
@@ -805,7 +841,6 @@ fn check_buildings(dir: &Path, report: &SynthReport) {
         assert!((0.8..2.2).contains(&far), "park FAR {far}");
         assert!((far / 1.2 - 1.0).abs() > 0.04, "park FAR {far}");
         low_parks += usize::from(far < 1.2);
-        let opened = props["opened"].as_i64().unwrap();
         assert!((2016..=2020).contains(&opened));
         new += usize::from(opened == 2020);
         assert!((1..=5).contains(&props["star"].as_i64().unwrap()));
@@ -816,6 +851,86 @@ fn check_buildings(dir: &Path, report: &SynthReport) {
     assert_eq!(in_parks, inv.park_buildings);
     assert_eq!((new, low_parks), (inv.parks_new, inv.parks_low_far));
     assert!(new >= 1 && low_parks >= 1 && low_parks < parks.len());
+    assert_eq!(planned, inv.parks_planned);
+    assert!(planned >= 1 && planned <= parks.len().div_ceil(6));
+}
+
+#[test]
+fn parks_offer_room_to_new_firms() {
+    let (dir, report) = sample();
+    check_supply(dir, report);
+}
+
+/// What issue 14's placement reads: each park's room (`vacant_m2`), the
+/// industries it takes, its status, and the floor area its firms use.
+fn check_supply(dir: &Path, report: &SynthReport) {
+    let inv = &report.inventory;
+    let parks = read_features(&dir.join("parks.geojson"));
+    let blds = read_buildings(&dir.join("buildings.gpkg"));
+    let rows = read_ledger(dir);
+    let firms = firm_points(&rows);
+    let floor = |b: &Bldg| b.floor_area.unwrap_or(b.poly.unsigned_area() * b.floors);
+    let (mut unknown, mut opened, mut restrict) = (0, 0, 0);
+    let mut prefixes: Vec<String> = Vec::new();
+    for (mp, _, props) in &parks {
+        let park = &mp.0[0];
+        let name = props["name"].as_str().unwrap();
+        let land = park.unsigned_area();
+        let built: f64 = blds
+            .iter()
+            .filter(|b| park.contains(&b.poly))
+            .map(floor)
+            .sum();
+        let vacant = props["vacant_m2"].as_f64();
+        assert!(vacant.is_none_or(|v| v == v.round()), "{name}: {vacant:?}");
+        let inside: Vec<usize> = (0..rows.len())
+            .filter(|&i| park.contains(&firms[i]))
+            .collect();
+        if props["status"] == "在建" {
+            // its room is its planned floor area, land × 1.5–2.0
+            let far = vacant.unwrap() / land;
+            assert!((1.49..2.01).contains(&far), "{name}: planned FAR {far}");
+            assert!(inside.is_empty(), "{name}: firms on a building site");
+        } else {
+            opened += 1;
+            match vacant {
+                Some(v) => assert!(
+                    (0.049..0.251).contains(&(v / built)),
+                    "{name}: {v} of {built}"
+                ),
+                None => unknown += 1,
+            }
+            // every firm in it says its floor area, together under the park's
+            let used: f64 = inside
+                .iter()
+                .map(|&i| rows[i][6].parse::<f64>().unwrap())
+                .sum();
+            assert!(
+                used < 0.93 * built,
+                "{name}: firms use {used} of {built} m²"
+            );
+        }
+        let ind = props["industries"].as_str().unwrap();
+        if !ind.is_empty() {
+            restrict += 1;
+            for p in ind.split(',') {
+                assert!((2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+                prefixes.push(p.to_string());
+            }
+        }
+    }
+    assert_eq!(parks.len() - opened, inv.parks_planned);
+    assert!(
+        unknown >= 1 && unknown <= opened.div_ceil(3),
+        "{unknown} of {opened}"
+    );
+    assert!(restrict >= 1 && restrict < parks.len());
+    // some firms fit a restricting park, some (chemicals, paper, ...) none
+    let fits = |r: &csv::StringRecord| {
+        let code = r[2].trim_start_matches('C');
+        prefixes.iter().any(|p| code.starts_with(p.as_str()))
+    };
+    assert!(rows.iter().any(fits) && !rows.iter().all(fits));
 }
 
 #[test]
@@ -975,29 +1090,16 @@ fn check_vacated(dir: &Path, report: &SynthReport) {
 
     // firms on done land: pending only on the occupied records; no
     // buildings on cleared land
-    let bytes = std::fs::read(dir.join("enterprises.csv")).unwrap();
-    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..])
-        .records()
-        .map(|r| r.unwrap())
-        .collect();
+    let rows = read_ledger(dir);
     let mut occupied = std::collections::HashSet::new();
     let mut pending_on_done = 0;
-    for r in &rows {
-        let (x, y): (f64, f64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
-        let (lon, lat) = match &r[9] {
-            "gcj02" => invert(wgs84_to_gcj02, x, y),
-            "bd09" => invert(wgs84_to_bd09, x, y),
-            _ => (x, y),
-        };
-        let mut p = [[lon, lat]];
-        gk::apply(&ct, &mut p).unwrap();
-        let pt = Point::new(p[0][0] - LOCAL[0], p[0][1] - LOCAL[1]);
+    for (r, pt) in rows.iter().zip(firm_points(&rows)) {
         let on: Vec<usize> = done
             .iter()
             .copied()
             .filter(|&i| recs[i].0.contains(&pt))
             .collect();
-        if !on.is_empty() && &r[10] == "pending" {
+        if !on.is_empty() && &r[11] == "pending" {
             pending_on_done += 1;
             occupied.extend(on);
         }
