@@ -1027,11 +1027,13 @@ fn goals(
         new_park_floor_m2: (new_floor * 1.2 / 10_000.0).ceil() * 10_000.0,
         // about what a year's campaign aims at in a ledger of this size
         // (the defaults are Xiuzhou's whole-district figures, far above a
-        // sample's): 600 firms give 240, 150, 6 and 3
+        // sample's): 600 firms give 240, 150, 6 and 90 — a village firm is
+        // offered a park before it is relocated (issue 14), so moves into
+        // parks are a good part of the year's remediations
         remediated: tens(firms as f64 * 0.4) as usize,
         remediated_enterprises: tens(firms as f64 * 0.25) as usize,
         upgraded: (firms / 100).max(1),
-        into_parks: (firms / 200).max(1),
+        into_parks: (tens(firms as f64 * 0.15) as usize).max(1),
         township,
     }
 }
