@@ -411,6 +411,21 @@ fn defaults() -> String {
     }
     let groups: Vec<String> = rules.target.iter().map(|g| g.name.clone()).collect();
     let _ = writeln!(out, "# (target groups: {})", groups.join(", "));
+    let placement = &rules.placement;
+    let names = |v: Vec<&str>| list(&v.into_iter().map(String::from).collect::<Vec<_>>());
+    out.push_str("\n# Placement into parks (入园安置): who seeks a park, and where it may go.\n[rules.placement]\n");
+    for (key, value) in [
+        ("seek", names(placement.seek.iter().map(|d| d.name()).collect())),
+        (
+            "exclude",
+            names(placement.exclude.iter().map(|p| p.name()).collect()),
+        ),
+        ("max_move_km", num(placement.max_move_km)),
+        ("other_township_km", num(placement.other_township_km)),
+        ("demand_far", num(placement.demand_far)),
+    ] {
+        let _ = writeln!(out, "# {key} = {value}");
+    }
     out.push_str(
         "\n# The year's goals, at their defaults, which are Xiuzhou's 2020 goals and not\n\
          # this district's: uncomment and set this year's.\n[targets]\n",
@@ -461,7 +476,12 @@ mod tests {
         assert_eq!(p.rules.area_tolerance, d.area_tolerance);
         assert_eq!(p.rules.outside_tolerance, d.outside_tolerance);
         assert_eq!(p.rules.scale_revenue_wan, d.scale_revenue_wan);
-        assert!(text.matches(" = ").count() >= 17 + 9);
+        let (got, want) = (&p.rules.placement, &d.placement);
+        assert_eq!(
+            (&got.seek, &got.exclude, got.max_move_km, got.demand_far),
+            (&want.seek, &want.exclude, want.max_move_km, want.demand_far)
+        );
+        assert!(text.matches(" = ").count() >= 17 + 5 + 9);
     }
 
     #[test]

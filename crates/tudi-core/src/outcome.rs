@@ -31,6 +31,8 @@ pub enum Stage {
     Index,
     /// Running the analyses.
     Analyse,
+    /// Placing targets into parks (a part of the analyses, timed apart).
+    Place,
     /// Writing the products (tudi-write).
     Write,
 }
@@ -43,6 +45,7 @@ impl Stage {
             Stage::Measure => "measure",
             Stage::Index => "index",
             Stage::Analyse => "analyse",
+            Stage::Place => "place",
             Stage::Write => "write",
         }
     }

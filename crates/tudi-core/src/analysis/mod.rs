@@ -104,6 +104,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     let places = Places::new(model.townships.as_deref(), &project.targets);
     let (enterprise_township, park_township) =
         townships_of(&model, &assessments, &parcel_index, &places);
+    let placing = Instant::now();
     let placement = model.parks.is_some().then(|| {
         let plan = placement::plan(&placement::Inputs {
             model: &model,
@@ -118,6 +119,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         placement::settle(&plan, &mut assessments);
         plan
     });
+    let placing = placing.elapsed();
     // An enterprise marked done has been dealt with: on vacated land that
     // means it has left. Pending ones still stand where they are.
     let standing: Vec<bool> = model
@@ -181,6 +183,11 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         .filter_map(|c| places.name(c).map(|n| (c.to_string(), n.to_string())))
         .collect();
     lap(Stage::Analyse, &mut timings);
+    // placement is timed apart from the analyses around it
+    if let Some((_, analyse)) = timings.last_mut() {
+        *analyse = analyse.saturating_sub(placing);
+    }
+    timings.push((Stage::Place, placing));
 
     let mut outcome = Outcome {
         project,
