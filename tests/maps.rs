@@ -130,6 +130,7 @@ fn parks_vacated_land_and_low_density_parcels_are_in_the_geopackage_too() {
         defaults,
         [
             "enterprises:disposition",
+            "placements:sought",
             "parks:far",
             "vacated:status",
             "vacated_blocks:effective",
@@ -216,13 +217,18 @@ fn parse_xml(text: &str) -> roxmltree::Document<'_> {
     .unwrap()
 }
 
-/// A QGIS style's categories: label → (fill, outline) of its symbol.
+/// A QGIS style's categories: label → (fill, outline) of its symbol (a
+/// line's colour for both).
 fn qml_classes(qml: &str) -> Vec<(String, Rgb, Rgb)> {
     let doc = parse_xml(qml);
     let option = |symbol: roxmltree::Node, name: &str| {
-        rgb(symbol
-            .descendants()
-            .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+        let find = |name: &str| {
+            symbol
+                .descendants()
+                .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+        };
+        let line = symbol.attribute("type") == Some("line");
+        rgb(find(if line { "line_color" } else { name })
             .unwrap()
             .attribute("value")
             .unwrap())
@@ -551,6 +557,15 @@ fn each_placed_firm_has_a_line_from_where_it_stands_into_its_park() {
         .map(|n| n.attribute("label").unwrap())
         .collect();
     assert_eq!(labels, ["整合入园", "搬迁转移"]);
+    // the report map's move lines and the firms going into a park are the
+    // style's colour
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    let legend = svg_legend(&svg);
+    let colour_of = |label: &str| legend.iter().find(|(l, _, _)| l == label).unwrap().1;
+    for (_, line, _) in qml_classes(&qml) {
+        assert_eq!(line, colour_of("入园安置路线"));
+        assert_eq!(line, colour_of("整合入园"));
+    }
     let geometry_type: String = db
         .query_row(
             "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'placements'",
