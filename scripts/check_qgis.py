@@ -7,12 +7,15 @@ usage: check_qgis.py RUN_DIR ARTEFACT_DIR
   output, Chinese aliases, and the default style from `layer_styles`
   loaded (renderer type, attribute, categories, colours; each feature drawn
   in its category's colour), the other styles listed.
+- the placements layer (move lines, when there are parks): one line per
+  firm placements.csv places, its style (by `sought`, arrow heads) loaded.
 - tudi.qgs: opens with the CRS written in it, every layer valid with the
   same counts and styles, grouped; the second style selectable; the print
   layout exports a non-empty PNG with the map drawn (red scattered
   parcels) and a PDF, kept in ARTEFACT_DIR.
 """
 
+import csv
 import json
 import os
 import re
@@ -31,10 +34,12 @@ from qgis.core import (
     QgsLayoutExporter,
     QgsProject,
     QgsRenderContext,
+    QgsSimpleMarkerSymbolLayerBase,
+    QgsTemplatedLineSymbolLayerBase,
     QgsVectorLayer,
 )
 from osgeo import gdal
-from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtCore import QDate, Qt, QVariant
 from qgis.PyQt.QtGui import QColor, QImage
 
 FONT = "Noto Sans CJK SC"
@@ -216,6 +221,38 @@ def check_styles(lyr, name, where):
               f"{where} low_density_parcels: {len(built)} FAR labels such as {built[:1]}, none on bare parcels")
 
 
+def check_moves(lyr, count, where):
+    """The placement plan's move lines: one per placed firm, drawn by the
+    disposition that sent the firm (into_park solid, relocate dashed), in the
+    into_park colour, with an arrow head at the park's end."""
+    check(lyr.isValid() and lyr.featureCount() == count,
+          f"{where} placements: valid, {lyr.featureCount()} lines, placements.csv places {count}")
+    check(lyr.geometryType() == 1, f"{where} placements: a line layer ({lyr.geometryType()})")
+    r = lyr.renderer()
+    check(r.type() == "categorizedSymbol" and r.classAttribute() == "sought",
+          f"{where} placements: drawn by sought ({r.type()})")
+    categories = r.categories()  # kept: each symbol belongs to its category
+    cats = [(c.value(), c.label(), c.symbol()) for c in categories]
+    check([v for v, _, _ in cats] == ["into_park", "relocate"] and [l for _, l, _ in cats] == ["整合入园", "搬迁转移"],
+          f"{where} placements: categories {[(v, l) for v, l, _ in cats]}")
+    for value, _, symbol in cats:
+        layers = [symbol.symbolLayer(i) for i in range(symbol.symbolLayerCount())]
+        kinds = [l.layerType() for l in layers]
+        line = layers[0]
+        arrow = layers[1].subSymbol().symbolLayer(0) if len(layers) > 1 else None
+        check(kinds == ["SimpleLine", "MarkerLine"]
+              and line.color().getRgb()[:3] == DISPOSITION["into_park"]
+              and (line.penStyle() == Qt.SolidLine) == (value == "into_park")
+              and layers[1].placement() == QgsTemplatedLineSymbolLayerBase.LastVertex
+              and arrow.shape() == QgsSimpleMarkerSymbolLayerBase.ArrowHeadFilled
+              and arrow.color().getRgb()[:3] == DISPOSITION["into_park"],
+              f"{where} placements {value}: {kinds}, colour {line.color().getRgb()[:3]}, pen {line.penStyle()}, "
+              f"arrow {arrow.shape() if arrow else None} at placement {layers[1].placement() if len(layers) > 1 else None}")
+    drawn = drawn_colours(lyr, "sought")
+    wrong = [(v, c) for v, c in drawn if c != DISPOSITION["into_park"]]
+    check(not wrong, f"{where} placements: each line drawn ({len(drawn)}), none in another colour ({wrong[:3]})")
+
+
 def main():
     run, artefacts = sys.argv[1], sys.argv[2]
     app = QgsApplication([], False)
@@ -236,6 +273,11 @@ def main():
         layers["vacated"] = (summary["vacated"]["records"], "vacated.geojson", "腾退地块")
         layers["vacated_blocks"] = (summary["vacated"]["blocks"], "vacated_blocks.geojson", "腾退连片区块")
     gpkg = os.path.join(run, "tudi.gpkg")
+    moves = None
+    if summary["parks"]["count"]:
+        with open(os.path.join(run, "placements.csv"), encoding="utf-8-sig") as f:
+            moves = sum(1 for row in csv.DictReader(f) if row["park"])
+        check_moves(QgsVectorLayer(f"{gpkg}|layername=placements", "placements", "ogr"), moves, "gpkg")
     for name, (count, geojson, _) in layers.items():
         features = json.load(open(os.path.join(run, geojson), encoding="utf-8"))["features"]
         lyr = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
@@ -278,6 +320,14 @@ def main():
             wrong = [(v, c) for v, c in drawn_colours(lyr, "grade") if c != grades[v]]
             check(not wrong, f"tudi.qgs enterprises: each drawn in its grade's colour ({len(wrong)} not)")
             sm.setCurrentStyle("disposition")
+
+    if moves is not None:
+        found = project.mapLayersByName("入园安置方案")
+        if check(len(found) == 1, "tudi.qgs: layer 入园安置方案"):
+            check_moves(found[0], moves, "qgs")
+        tree = [n.layerId() for n in project.layerTreeRoot().findLayers()]
+        check(tree.index("tudi_layer_placements") < tree.index("tudi_layer_parks"),
+              "tudi.qgs: the move lines above the parks")
 
     layouts = project.layoutManager().layouts()
     check(len(layouts) == 1, f"tudi.qgs: {len(layouts)} layout")

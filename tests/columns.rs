@@ -15,7 +15,7 @@ use gdal::vector::LayerAccess;
 use tudi_core::outcome::Outcome;
 use tudi_core::vocab::Lang;
 use tudi_write::table::Table;
-use tudi_write::{land, outputs};
+use tudi_write::{land, outputs, placement};
 
 /// A layer's formats: its GeoJSON and CSV files, whether the GeoPackage
 /// holds it, and its sheet in the workbook (Chinese name).
@@ -27,7 +27,7 @@ struct Formats {
     sheet: Option<(&'static str, &'static str)>,
 }
 
-const LAYERS: [Formats; 10] = [
+const LAYERS: [Formats; 11] = [
     Formats {
         table: "enterprises",
         geojson: Some("enterprises.geojson"),
@@ -92,6 +92,13 @@ const LAYERS: [Formats; 10] = [
         sheet: None,
     },
     Formats {
+        table: "placements",
+        geojson: None,
+        csv: Some("placements.csv"),
+        gpkg: true,
+        sheet: Some(("入园安置方案", "Placement plan")),
+    },
+    Formats {
         table: "low_density_parcels",
         geojson: Some("low_density_parcels.geojson"),
         csv: None,
@@ -120,6 +127,7 @@ fn table(o: &Outcome, name: &str, lang: Lang) -> Vec<(String, String)> {
         "vacated_blocks" => columns(land::vacated_blocks(o), lang),
         "vacated_checks" => columns(land::vacated_checks(o, lang), lang),
         "low_density_parcels" => columns(land::low_density_parcels(o), lang),
+        "placements" => columns(placement::placements(o, lang), lang),
         other => panic!("no table {other}"),
     }
 }
@@ -229,4 +237,37 @@ fn every_format_of_a_layer_has_the_same_columns_in_the_same_order() {
             assert_eq!(distinct.len(), labels.len(), "{}: {labels:?}", l.table);
         }
     }
+}
+
+/// The rows a GeoPackage table holds.
+fn gpkg_count(db: &rusqlite::Connection, table: &str) -> i64 {
+    db.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_placement_plan_keeps_every_firm_in_its_tables_and_maps_the_placed_ones() {
+    // the placement fixture: 14 firms sought a park, 9 were placed; the
+    // CSV and the sheet list all 14, the GeoPackage's layer (lines) the 9,
+    // with the CSV's columns
+    let out = run_ok(&fixture("placement/project.toml"), "columns-placement");
+    let mut csv = csv::Reader::from_path(out.join("placements.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 14);
+    let header = csv_header(&out.join("placements.csv"));
+    let park = header.iter().position(|h| h == "park").unwrap();
+    let placed = rows.iter().filter(|r| !r[park].is_empty()).count();
+    assert_eq!(placed, 9);
+    let mut wb: Xlsx<_> = open_workbook(out.join("ledgers.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("入园安置方案").unwrap();
+    assert_eq!(sheet.height() - 1, 14);
+    let db = rusqlite::Connection::open(out.join("tudi.gpkg")).unwrap();
+    assert_eq!(gpkg_count(&db, "placements"), 9);
+    let names: Vec<String> = gpkg_columns(&db, "placements")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, header);
 }

@@ -130,6 +130,7 @@ fn parks_vacated_land_and_low_density_parcels_are_in_the_geopackage_too() {
         defaults,
         [
             "enterprises:disposition",
+            "placements:sought",
             "parks:far",
             "vacated:status",
             "vacated_blocks:effective",
@@ -216,13 +217,18 @@ fn parse_xml(text: &str) -> roxmltree::Document<'_> {
     .unwrap()
 }
 
-/// A QGIS style's categories: label → (fill, outline) of its symbol.
+/// A QGIS style's categories: label → (fill, outline) of its symbol (a
+/// line's colour for both).
 fn qml_classes(qml: &str) -> Vec<(String, Rgb, Rgb)> {
     let doc = parse_xml(qml);
     let option = |symbol: roxmltree::Node, name: &str| {
-        rgb(symbol
-            .descendants()
-            .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+        let find = |name: &str| {
+            symbol
+                .descendants()
+                .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+        };
+        let line = symbol.attribute("type") == Some("line");
+        rgb(find(if line { "line_color" } else { name })
             .unwrap()
             .attribute("value")
             .unwrap())
@@ -426,4 +432,173 @@ fn no_two_labels_of_the_sample_map_overlap_and_all_lie_inside_their_frame() {
             }
         }
     }
+}
+
+/// placements.csv's rows, as text by column name.
+fn csv_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    r.records()
+        .map(|row| {
+            header
+                .iter()
+                .cloned()
+                .zip(row.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn each_placed_firm_has_a_line_from_where_it_stands_into_its_park() {
+    // the placement fixture (9 of 14 firms placed): the GeoPackage's
+    // placements layer has one LineString per placed firm, in the CSV's
+    // order and with its values, starting at the firm, ending inside its
+    // park, as long (GeographicLib, on CGCS2000's ellipsoid) as the
+    // distance reported; drawn by its style in the GeoPackage and in the
+    // QGIS project, above the parks
+    let out = run_ok(&fixture("placement/project.toml"), "maps-moves");
+    let rows = csv_rows(&out.join("placements.csv"));
+    assert_eq!(rows.len(), 14);
+    let placed: Vec<_> = rows.iter().filter(|r| !r["park"].is_empty()).collect();
+    assert_eq!(placed.len(), 9);
+
+    let firms = json(&out.join("enterprises.geojson"));
+    let firm_at = |code: &str| -> (f64, f64) {
+        let f = firms["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["credit_code"] == code)
+            .unwrap();
+        let c = &f["geometry"]["coordinates"];
+        (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+    };
+    let ds = gdal::Dataset::open(out.join("tudi.gpkg")).unwrap();
+    let mut parks = ds.layer_by_name("parks").unwrap();
+    let park_shapes: Vec<(String, gdal::vector::Geometry)> = parks
+        .features()
+        .map(|f| {
+            (
+                f.field_as_string(f.field_index("name").unwrap())
+                    .unwrap()
+                    .unwrap(),
+                f.geometry().unwrap().clone(),
+            )
+        })
+        .collect();
+    let mut lyr = ds.layer_by_name("placements").unwrap();
+    assert_eq!(lyr.feature_count(), 9);
+    assert_eq!(lyr.spatial_ref().unwrap().auth_code().unwrap(), 4490);
+    let g = geographiclib_rs::Geodesic::new(6_378_137.0, 1.0 / 298.257_222_101);
+    for (f, row) in lyr.features().zip(&placed) {
+        for key in ["credit_code", "sought", "park", "disposition"] {
+            let got = f
+                .field_as_string(f.field_index(key).unwrap())
+                .unwrap()
+                .unwrap_or_default();
+            assert_eq!(&got, &row[key], "{key}");
+        }
+        let line = f.geometry().unwrap();
+        assert_eq!(
+            line.geometry_type(),
+            gdal_sys::OGRwkbGeometryType::wkbLineString
+        );
+        let mut points = Vec::new();
+        line.get_points(&mut points);
+        assert_eq!(points.len(), 2);
+        let (from, to) = ((points[0].0, points[0].1), (points[1].0, points[1].1));
+        let firm = firm_at(&row["credit_code"]);
+        assert!(
+            (from.0 - firm.0).abs() < 1e-7 && (from.1 - firm.1).abs() < 1e-7,
+            "{}: {from:?} vs {firm:?}",
+            row["name"]
+        );
+        let park = &park_shapes
+            .iter()
+            .find(|(n, _)| n == &row["park"])
+            .unwrap()
+            .1;
+        let end = gdal::vector::Geometry::from_wkt(&format!("POINT ({} {})", to.0, to.1)).unwrap();
+        assert!(
+            park.contains(&end),
+            "{} ends outside {}",
+            row["name"],
+            row["park"]
+        );
+        let metres: f64 =
+            geographiclib_rs::InverseGeodesic::inverse(&g, from.1, from.0, to.1, to.0);
+        let km: f64 = row["distance_km"].parse().unwrap();
+        assert!(
+            (metres / 1000.0 - km).abs() < 0.0006,
+            "{}: {metres} m vs {km} km",
+            row["name"]
+        );
+    }
+
+    let db = rusqlite::Connection::open(out.join("tudi.gpkg")).unwrap();
+    let (style, qml): (String, String) = db
+        .query_row(
+            "SELECT styleName, styleQML FROM layer_styles WHERE f_table_name = 'placements' AND useAsDefault",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(style, "sought");
+    let doc = parse_xml(&qml);
+    let labels: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("category"))
+        .map(|n| n.attribute("label").unwrap())
+        .collect();
+    assert_eq!(labels, ["整合入园", "搬迁转移"]);
+    // the report map's move lines and the firms going into a park are the
+    // style's colour
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    let legend = svg_legend(&svg);
+    let colour_of = |label: &str| legend.iter().find(|(l, _, _)| l == label).unwrap().1;
+    for (_, line, _) in qml_classes(&qml) {
+        assert_eq!(line, colour_of("入园安置路线"));
+        assert_eq!(line, colour_of("整合入园"));
+    }
+    let geometry_type: String = db
+        .query_row(
+            "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'placements'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(geometry_type, "LINESTRING");
+
+    let qgs = std::fs::read_to_string(out.join("tudi.qgs")).unwrap();
+    let doc = parse_xml(&qgs);
+    let group = doc
+        .descendants()
+        .find(|n| n.has_tag_name("layer-tree-group") && n.attribute("name") == Some("小微园与腾退"))
+        .unwrap();
+    let order: Vec<&str> = group
+        .children()
+        .filter(|n| n.has_tag_name("layer-tree-layer"))
+        .map(|n| n.attribute("id").unwrap())
+        .collect();
+    assert_eq!(order[..2], ["tudi_layer_placements", "tudi_layer_parks"]);
+    let layer = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("maplayer")
+                && n.children()
+                    .any(|c| c.has_tag_name("id") && c.text() == Some("tudi_layer_placements"))
+        })
+        .unwrap();
+    assert_eq!(layer.attribute("wkbType"), Some("LineString"));
+    let title = layer
+        .children()
+        .find(|c| c.has_tag_name("layername"))
+        .unwrap();
+    assert_eq!(title.text(), Some("入园安置方案"));
 }

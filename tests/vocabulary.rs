@@ -1,5 +1,6 @@
 //! One vocabulary: a Chinese run shows a planner no English word and no
-//! internal id in the ledgers' text cells, the report or the map, and an
+//! internal id in the ledgers' text cells, the report, the map or what
+//! QGIS shows of the GeoPackage (titles, aliases, legends), and an
 //! English run no Chinese — the district's own names (firms, villages,
 //! townships, parks, records, credit codes, the project's name) aside.
 
@@ -92,6 +93,42 @@ fn markup_texts(path: &Path) -> Vec<String> {
     out
 }
 
+/// What QGIS shows of tudi.gpkg: the layers' titles and descriptions,
+/// the fields' aliases, and the styles' descriptions and legend labels.
+fn gpkg_texts(path: &Path) -> Vec<String> {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let column = |sql: &str| -> Vec<String> {
+        db.prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut out = column(
+        "SELECT identifier FROM gpkg_contents WHERE table_name != 'layer_styles' \
+         UNION ALL SELECT description FROM gpkg_contents WHERE table_name != 'layer_styles' \
+         UNION ALL SELECT title FROM gpkg_data_columns \
+         UNION ALL SELECT description FROM layer_styles",
+    );
+    for qml in column("SELECT styleQML FROM layer_styles") {
+        let doc = roxmltree::Document::parse_with_options(
+            &qml,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        out.extend(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("category"))
+                .map(|n| n.attribute("label").unwrap().to_string()),
+        );
+    }
+    out
+}
+
 fn between_tags(s: &str) -> Vec<String> {
     s.split('<')
         .filter_map(|piece| piece.split_once('>').map(|(_, t)| t))
@@ -155,6 +192,7 @@ fn speaks_only_itself(data: &Path, name: &str) {
             ("ledgers.xlsx", workbook_texts(&out.join("ledgers.xlsx"))),
             ("report.html", markup_texts(&out.join("report.html"))),
             ("map.svg", markup_texts(&out.join("map.svg"))),
+            ("tudi.gpkg", gpkg_texts(&out.join("tudi.gpkg"))),
         ] {
             assert!(
                 texts.len() > 20,

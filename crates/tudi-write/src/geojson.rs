@@ -70,6 +70,8 @@ fn push_prop(out: &mut Vec<u8>, p: &Prop) {
 
 pub enum Shape<'a> {
     Point(Coord<f64>),
+    /// Two or more positions.
+    Line(LineString<f64>),
     Polygons(&'a MultiPolygon<f64>),
 }
 
@@ -81,6 +83,7 @@ fn push_coord(out: &mut Vec<u8>, c: Coord<f64>) {
     out.push(b']');
 }
 
+/// A ring's or a line's positions.
 fn push_ring(out: &mut Vec<u8>, ring: &LineString<f64>) {
     out.push(b'[');
     for (i, c) in ring.0.iter().enumerate() {
@@ -107,6 +110,11 @@ fn push_shape(out: &mut Vec<u8>, shape: &Shape) {
         Shape::Point(c) => {
             out.extend_from_slice(br#"{"type":"Point","coordinates":"#);
             push_coord(out, *c);
+            out.push(b'}');
+        }
+        Shape::Line(line) => {
+            out.extend_from_slice(br#"{"type":"LineString","coordinates":"#);
+            push_ring(out, line);
             out.push(b'}');
         }
         Shape::Polygons(mp) if mp.0.len() == 1 => {
@@ -238,5 +246,24 @@ mod tests {
         assert!(text.contains("[120.0010000,30.0000000]"));
         assert_eq!(v["features"][1]["geometry"]["type"], "Point");
         assert!(v.get("crs").is_none());
+    }
+
+    #[test]
+    fn a_line_is_a_linestring_of_its_positions_in_order() {
+        let line = LineString::from(vec![(120.5, 30.25), (120.123_456_78, 30.0)]);
+        let mut out = Vec::new();
+        write_collection(&mut out, 1, |_| (Shape::Line(line.clone()), vec![])).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                r#""geometry":{"type":"LineString","coordinates":[[120.5000000,30.2500000],[120.1234568,30.0000000]]}"#
+            ),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["features"][0]["geometry"]["coordinates"][1][0],
+            120.1234568
+        );
     }
 }

@@ -15,7 +15,7 @@ use gdal::vector::sql::Dialect;
 use gdal::vector::LayerOptions;
 use gdal::DriverManager;
 use gdal_sys::OGRwkbGeometryType;
-use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{params, Connection, ToSql};
@@ -81,6 +81,8 @@ impl Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GeometryKind {
     Point,
+    /// A line of two or more points (a move, firm → park).
+    LineString,
     /// Polygons are always written as multipolygons, so a layer has one type.
     MultiPolygon,
 }
@@ -89,6 +91,7 @@ impl GeometryKind {
     pub fn symbols(self) -> SymbolKind {
         match self {
             GeometryKind::Point => SymbolKind::Marker,
+            GeometryKind::LineString => SymbolKind::Line,
             GeometryKind::MultiPolygon => SymbolKind::Fill,
         }
     }
@@ -97,6 +100,8 @@ impl GeometryKind {
 /// One feature's geometry, CGCS2000 longitude/latitude.
 pub enum Geometry<'a> {
     Point(Coord<f64>),
+    /// Two or more points.
+    Line(LineString<f64>),
     Polygons(&'a MultiPolygon<f64>),
 }
 
@@ -163,7 +168,8 @@ impl Drop for ThreadOption {
     }
 }
 
-fn push_ring(wkb: &mut Vec<u8>, ring: &geo::LineString<f64>) {
+/// A ring's or a line's points: their count, then each.
+fn push_ring(wkb: &mut Vec<u8>, ring: &LineString<f64>) {
     wkb.extend_from_slice(&(ring.0.len() as u32).to_le_bytes());
     for c in &ring.0 {
         wkb.extend_from_slice(&c.x.to_le_bytes());
@@ -180,6 +186,11 @@ fn wkb(g: &Geometry) -> Vec<u8> {
             w.extend_from_slice(&1u32.to_le_bytes());
             w.extend_from_slice(&c.x.to_le_bytes());
             w.extend_from_slice(&c.y.to_le_bytes());
+        }
+        Geometry::Line(line) => {
+            w.push(1);
+            w.extend_from_slice(&2u32.to_le_bytes());
+            push_ring(&mut w, line);
         }
         Geometry::Polygons(mp) => {
             w.push(1);
@@ -251,7 +262,7 @@ pub fn write_gpkg(path: &Path, layers: &[Layer]) -> Result<Vec<Option<Rect<f64>>
 }
 
 /// A GeoPackage geometry blob: the "GP" header (little-endian, SRS 4490,
-/// an xy envelope for polygons as GDAL writes) then the WKB.
+/// an xy envelope for lines and polygons as GDAL writes) then the WKB.
 fn gpkg_blob(geometry: &Geometry, bounds: Rect<f64>) -> Vec<u8> {
     let wkb = wkb(geometry);
     let mut blob = Vec::with_capacity(wkb.len() + 40);
@@ -261,7 +272,7 @@ fn gpkg_blob(geometry: &Geometry, bounds: Rect<f64>) -> Vec<u8> {
             blob.push(0b0000_0001);
             blob.extend_from_slice(&SRS_ID.to_le_bytes());
         }
-        Geometry::Polygons(_) => {
+        Geometry::Line(_) | Geometry::Polygons(_) => {
             blob.push(0b0000_0011);
             blob.extend_from_slice(&SRS_ID.to_le_bytes());
             for v in [
@@ -365,6 +376,7 @@ fn render(layer: &Layer, i: usize) -> Rendered {
     debug_assert_eq!(values.len(), layer.fields.len(), "{}", layer.name);
     let bounds = match &geometry {
         Geometry::Point(c) => Rect::new(*c, *c),
+        Geometry::Line(line) => line.bounding_rect().expect("output lines are never empty"),
         Geometry::Polygons(mp) => mp.bounding_rect().expect("output polygons are never empty"),
     };
     let values = values
@@ -396,6 +408,7 @@ fn create_schema(path: &Path, layers: &[Layer]) -> gdal::errors::Result<()> {
             srs: Some(&srs),
             ty: match layer.geometry {
                 GeometryKind::Point => OGRwkbGeometryType::wkbPoint,
+                GeometryKind::LineString => OGRwkbGeometryType::wkbLineString,
                 GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,
             },
             options: Some(&[&identifier, &description, &geometry_name, "FID=fid"]),
@@ -507,6 +520,7 @@ mod tests {
     use gdal::vector::{FieldValue, LayerAccess};
     use gdal_sys::OGRFieldType;
     use geo::{polygon, MultiPolygon};
+    use tudi_core::analysis::enterprises::Disposition;
     use tudi_core::vocab::Lang;
 
     fn sample<'a>(squares: &'a [MultiPolygon<f64>]) -> Vec<Layer<'a>> {
@@ -562,6 +576,29 @@ mod tests {
                 }),
                 styles: vec![styles::enterprises_by_disposition(Lang::Zh)],
             },
+            Layer {
+                name: "moves",
+                title: "搬迁".into(),
+                description: "测试搬迁路线".into(),
+                group: "企业",
+                geometry: GeometryKind::LineString,
+                fields: vec![Field::new("sought", "原处置方式", FieldKind::Text)],
+                count: 1,
+                feature: Box::new(|_| {
+                    (
+                        Geometry::Line(LineString::from(vec![
+                            (120.5, 30.5),
+                            (120.52, 30.49),
+                            (120.53, 30.51),
+                        ])),
+                        vec![Value::Text("into_park".into())],
+                    )
+                }),
+                styles: vec![styles::move_lines(
+                    &[Disposition::IntoPark, Disposition::Relocate],
+                    Lang::Zh,
+                )],
+            },
         ]
     }
 
@@ -593,6 +630,16 @@ mod tests {
         assert_eq!(e.min().x, 120.0);
         assert!((e.max().x - 120.011).abs() < 1e-12);
         assert_eq!(extents[1].unwrap().min(), Coord { x: 120.5, y: 30.5 });
+        assert_eq!(
+            extents[2],
+            Some(Rect::new(
+                Coord { x: 120.5, y: 30.49 },
+                Coord {
+                    x: 120.53,
+                    y: 30.51
+                }
+            ))
+        );
 
         let ds = gdal::Dataset::open(&path).unwrap();
         let lyr = ds.layer_by_name("plots").unwrap();
@@ -634,6 +681,22 @@ mod tests {
         assert_eq!(g.geometry_type(), OGRwkbGeometryType::wkbMultiPolygon);
         assert!((g.area() - 0.0000005).abs() < 1e-12);
         drop(f);
+        // a line reads back as a LineString of its points, in order
+        let mut moves = ds.layer_by_name("moves").unwrap();
+        let f = moves.features().next().unwrap();
+        let g = f.geometry().unwrap();
+        assert_eq!(g.geometry_type(), OGRwkbGeometryType::wkbLineString);
+        let mut points = Vec::new();
+        g.get_points(&mut points);
+        assert_eq!(
+            points,
+            [
+                (120.5, 30.5, 0.0),
+                (120.52, 30.49, 0.0),
+                (120.53, 30.51, 0.0)
+            ]
+        );
+        drop(f);
         // booleans are GeoPackage BOOLEAN columns (OGR's boolean subtype)
         let db = rusqlite::Connection::open(&path).unwrap();
         let declared: String = db
@@ -644,6 +707,24 @@ mod tests {
             )
             .unwrap();
         assert_eq!(declared, "BOOLEAN");
+        let line_type: String = db
+            .query_row(
+                "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'moves'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(line_type, "LINESTRING");
+        // the blob's envelope (min x, max x, min y, max y) is the line's box
+        let blob: Vec<u8> = db
+            .query_row("SELECT geom FROM moves", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(&blob[..4], b"GP\0\x03");
+        let envelope: Vec<f64> = blob[8..40]
+            .chunks(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(envelope, [120.5, 120.53, 30.49, 30.51]);
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
@@ -669,9 +750,13 @@ mod tests {
             [
                 ("plots", "scattered", 1),
                 ("plots", "scattered", 0),
-                ("firms", "disposition", 1)
+                ("firms", "disposition", 1),
+                ("moves", "sought", 1)
             ]
         );
+        assert!(rows[3]
+            .3
+            .contains("<layerGeometryType>1</layerGeometryType>"));
         assert!(rows[0]
             .3
             .contains(r#"<alias field="area_mu" index="1" name="面积（亩）"/>"#));
@@ -695,7 +780,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(alias, "企业名称");
-        for (table, n) in [("plots", 2), ("firms", 1)] {
+        for (table, n) in [("plots", 2), ("firms", 1), ("moves", 1)] {
             let rtree = format!("rtree_{table}_geom");
             let (count, check): (i64, String) = db
                 .query_row(

@@ -292,7 +292,8 @@ enum Swatch {
         dashed: bool,
     },
     Dot(Color),
-    Line(Color),
+    /// A line: colour, width.
+    Line(Color, f64),
 }
 
 /// The legend: the classes drawn, in order.
@@ -517,6 +518,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     map.parks();
     map.vacated();
     map.scattered();
+    map.moves();
     map.targets();
     map.district_outline(&district);
     map.s.push_str("</g>\n");
@@ -616,9 +618,10 @@ fn legend_rows(o: &Outcome) -> usize {
         + if m.parks.as_deref().is_none_or(|p| p.is_empty()) {
             0
         } else if m.buildings.is_some() {
-            far_classes.len()
+            // the FAR classes and the move lines
+            far_classes.len() + 1
         } else {
-            1
+            2
         }
         + if m.vacated.as_deref().is_none_or(|v| v.is_empty()) {
             0
@@ -725,7 +728,7 @@ impl Drawing<'_> {
         });
         if outline_shown {
             self.legend.0.push((
-                Swatch::Line(palette::boundary().look.stroke),
+                Swatch::Line(palette::boundary().look.stroke, 2.5 * self.u),
                 palette::boundary().label(self.lang).to_string(),
             ));
         }
@@ -910,6 +913,60 @@ impl Drawing<'_> {
         if p.visible || !dots.is_empty() {
             self.legend.fill(&scattered, u, self.lang);
         }
+    }
+
+    /// The placement plan's moves, each a thin line from the firm to its
+    /// park's anchor, under the firms' dots and over the land; a move
+    /// under a pixel, or wholly beyond the view, is left out.
+    fn moves(&mut self) {
+        let (o, u, frame) = (self.o, self.u, &self.frame);
+        let Some(plan) = &o.placement else {
+            return;
+        };
+        let [x0, y0, x1, y1] = frame.view;
+        let mut d = String::new();
+        for m in &plan.moves {
+            let Some(to) = m.park.and_then(|p| plan.parks[p].anchor) else {
+                continue;
+            };
+            let (a, b) = (
+                frame.px(o.model.enterprises[m.enterprise].location),
+                frame.px(to),
+            );
+            let beyond =
+                a.x.max(b.x) < x0 || a.x.min(b.x) > x1 || a.y.max(b.y) < y0 || a.y.min(b.y) > y1;
+            let (a, b) = (
+                (to_tenths(a.x), to_tenths(a.y)),
+                (to_tenths(b.x), to_tenths(b.y)),
+            );
+            if beyond || (b.0 - a.0).abs().max((b.1 - a.1).abs()) < 10 {
+                continue;
+            }
+            d.push('M');
+            tenths(&mut d, a.0);
+            d.push(' ');
+            tenths(&mut d, a.1);
+            d.push('l');
+            tenths(&mut d, b.0 - a.0);
+            if b.1 >= a.1 {
+                d.push(' ');
+            }
+            tenths(&mut d, b.1 - a.1);
+        }
+        if d.is_empty() {
+            return;
+        }
+        let class = palette::move_line();
+        let width = stroke_px(class.look.weight, u);
+        let _ = writeln!(
+            self.s,
+            r#"<path d="{d}" fill="none" stroke="{}" stroke-width="{width:.1}" stroke-linecap="round"/>"#,
+            class.look.stroke.hex()
+        );
+        self.legend.0.push((
+            Swatch::Line(class.look.stroke, width),
+            class.label(self.lang).to_string(),
+        ));
     }
 
     /// Targets as dots, by disposition; the ones shown later sit on top,
@@ -1142,13 +1199,12 @@ fn swatch_symbol(s: &mut String, swatch: &Swatch, lx: f64, cy: f64, sw: f64, u: 
                 1.5 * u
             );
         }
-        Swatch::Line(colour) => {
+        Swatch::Line(colour, width) => {
             let _ = write!(
                 s,
-                r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="{:.1}"/>"#,
+                r#"<line x1="{lx:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="{width:.1}"/>"#,
                 lx + sw,
                 colour.hex(),
-                2.5 * u
             );
         }
     }
@@ -1655,6 +1711,80 @@ mod tests {
         }
     }
 
+    /// The hand-made placement fixture (9 firms placed), analysed.
+    fn placement_fixture() -> Outcome {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/placement/project.toml");
+        let project = tudi_core::config::Project::load(&path).unwrap();
+        let model = tudi_read::load::load(&project).unwrap();
+        tudi_core::analysis::run(project, model, &mut |_| {})
+    }
+
+    #[test]
+    fn each_placed_firm_has_a_line_to_its_park_under_the_dots_over_the_parks() {
+        let o = placement_fixture();
+        let plan = o.placement.as_ref().unwrap();
+        let m = district_map(&o, Lang::Zh, 1600);
+        let blue = palette::move_line().look.stroke.hex();
+        let tag = format!(r#"fill="none" stroke="{blue}""#);
+        let at = m.svg.find(&tag).expect("a path of move lines");
+        let start = m.svg[..at].rfind(" d=\"").unwrap() + 4;
+        let d = &m.svg[start..start + m.svg[start..].find('"').unwrap()];
+        // each line from the firm to its park's anchor, in the plan's
+        // order, to the tenth of a pixel
+        let rounded = |c: Coord<f64>| {
+            let p = m.frame.px(c);
+            Coord {
+                x: (p.x * 10.0).round() / 10.0,
+                y: (p.y * 10.0).round() / 10.0,
+            }
+        };
+        let want: Vec<Coord<f64>> = plan
+            .moves
+            .iter()
+            .filter_map(|mv| {
+                let to = plan.parks[mv.park?].anchor.unwrap();
+                Some([o.model.enterprises[mv.enterprise].location, to])
+            })
+            .flatten()
+            .map(rounded)
+            .collect();
+        assert_eq!(want.len(), 2 * 9);
+        let got = path_points(d);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g.x - w.x).abs() < 0.11 && (g.y - w.y).abs() < 0.11,
+                "{g:?} vs {w:?}"
+            );
+        }
+        // over the parks, under the firms' dots
+        let into_park = palette::disposition(Disposition::IntoPark);
+        let dots = m
+            .svg
+            .find(&format!(
+                r#"stroke="{}" stroke-width"#,
+                into_park.look.fill.unwrap().hex()
+            ))
+            .unwrap();
+        let park_fill = palette::park_far_classes(o.project.rules.min_park_far)[0]
+            .class
+            .look
+            .fill
+            .unwrap()
+            .hex();
+        let parks = m.svg.find(&park_fill).unwrap();
+        assert!(parks < at && at < dots, "{parks} < {at} < {dots}");
+        let legend = &m.svg[m.svg.find("<g id=\"legend\">").unwrap()..];
+        assert!(legend.contains(&format!(r#"stroke="{blue}" stroke-width="1.2"/>"#)));
+        assert!(legend.contains(">入园安置路线<"));
+        assert!(district_map(&o, Lang::En, 1600)
+            .svg
+            .contains(">Move into a park<"));
+        // the same outcome draws the same bytes
+        assert_eq!(district_map(&o, Lang::Zh, 1600).svg, m.svg);
+    }
+
     #[test]
     fn the_legend_lists_only_what_is_drawn() {
         let o = land_fixture();
@@ -1664,6 +1794,11 @@ mod tests {
         // no boundary in the fixture: no 区界; each disposition listed
         // has a dot of its colour on the map
         assert!(!legend.contains("区界"));
+        let moves = m.svg.contains(&format!(
+            r#"fill="none" stroke="{}""#,
+            palette::move_line().look.stroke.hex()
+        ));
+        assert_eq!(legend.contains(">入园安置路线<"), moves);
         for class in palette::dispositions() {
             let colour = class.look.fill.unwrap().hex();
             let dots = m.svg.contains(&format!("stroke=\"{colour}\" stroke-width"));

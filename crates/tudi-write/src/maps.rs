@@ -116,8 +116,8 @@ fn boundary_layer(zones: &[Zone], lang: Lang) -> Layer<'_> {
     )
 }
 
-/// The parks, floor-area, vacated-land and township layers, each when its
-/// input layer is given.
+/// The parks (and the moves into them), floor-area, vacated-land and
+/// township layers, each when its input layer is given.
 fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
     let rules = &o.project.rules;
     let m = &o.model;
@@ -125,6 +125,19 @@ fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
     let vacated = o.vacated.is_some();
     let mut out = Vec::new();
     if m.parks.is_some() {
+        // the moves over the parks they go to
+        out.push(
+            crate::placement::placements(o, lang).layer(
+                lang,
+                GROUPS[PARKS_AND_VACATED].get(lang),
+                lang.pick(
+                    "入园安置路线：企业现址至安置园区",
+                    "Moves into parks: each placed firm to its park",
+                )
+                .into(),
+                vec![styles::move_lines(&rules.placement.seek, lang)],
+            ),
+        );
         out.push(land::parks(o).layer(
             lang,
             GROUPS[PARKS_AND_VACATED].get(lang),

@@ -374,6 +374,36 @@ pub fn disposition_colour(d: Disposition) -> String {
     look.fill.unwrap_or(look.stroke).hex()
 }
 
+/// The colour of a firm's move into a park: the `into_park` dots'.
+fn move_colour() -> Color {
+    let look = disposition(Disposition::IntoPark).look;
+    look.fill.unwrap_or(look.stroke)
+}
+
+/// The placement plan's move lines (firm → park) by the disposition that
+/// sent the firm to seek a park, keyed by its name and in `seek`'s order:
+/// thin lines in the colour of firms going into a park, solid for
+/// `into_park` and dashed for any other (a firm the rules would have
+/// relocated).
+pub fn move_lines(seek: &[Disposition]) -> Vec<Class> {
+    seek.iter()
+        .map(|&d| {
+            let look = hollow(move_colour(), Weight::Thin, d != Disposition::IntoPark);
+            Class::term(d.name(), look, d.term())
+        })
+        .collect()
+}
+
+/// The report map's one class of move lines.
+pub fn move_line() -> Class {
+    Class::new(
+        "",
+        hollow(move_colour(), Weight::Thin, false),
+        "入园安置路线",
+        "Move into a park",
+    )
+}
+
 /// Enterprises by their latest 亩均 grade, in the evaluation's own
 /// colours (A green, B blue, C yellow, D red; ungraded grey). A style of
 /// its own, never shown with the dispositions.
@@ -514,6 +544,32 @@ mod tests {
         assert_eq!(top.len(), 3);
         assert_eq!(top[2].class.look.fill, Some(PARK_FILLS[3]));
         assert_eq!(top[0].class.look.stroke, WARNING);
+    }
+
+    #[test]
+    fn move_lines_are_the_into_park_colour_dashed_unless_into_park() {
+        let blue = disposition(Disposition::IntoPark).look.fill;
+        let lines = move_lines(&[Disposition::IntoPark, Disposition::Relocate]);
+        let got: Vec<(&str, bool, &str)> = lines
+            .iter()
+            .map(|c| (c.key, c.look.dashed, c.label(Lang::Zh)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("into_park", false, "整合入园"),
+                ("relocate", true, "搬迁转移")
+            ]
+        );
+        for c in lines.iter().chain([&move_line()]) {
+            assert_eq!((Some(c.look.stroke), c.look.fill), (blue, None));
+        }
+        // the rules' order is kept
+        let keys: Vec<&str> = move_lines(&[Disposition::Relocate, Disposition::IntoPark])
+            .iter()
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(keys, ["relocate", "into_park"]);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The placement plan's tables (入园安置方案): one row per firm that sought
 //! a park, and one per park with its room before and after.
 
+use geo::LineString;
 use tudi_core::analysis::placement::{Move, Plan};
 use tudi_core::outcome::Outcome;
 use tudi_core::vocab::Lang;
 
+use crate::geojson::Shape;
+use crate::gpkg::GeometryKind;
 use crate::outputs::{firm, township};
 use crate::table::{col, term, Kind, Table, Value};
 
@@ -15,7 +18,9 @@ fn plan(o: &Outcome) -> Option<&Plan> {
 
 /// Every firm that sought a park: where from, where to, how far, how much
 /// floor area and why not when it has no park. Rows are the firms'
-/// positions in the model (as the enterprise columns take them).
+/// positions in the model (as the enterprise columns take them); a placed
+/// firm lies on the line of its move, from where it stands to the point
+/// of its park the distance is measured to.
 pub fn placements(o: &Outcome, lang: Lang) -> Table<'_, usize> {
     let moves = plan(o).map_or(&[][..], |p| &p.moves[..]);
     let parks = o.model.parks.as_deref().unwrap_or(&[]);
@@ -101,12 +106,18 @@ pub fn placements(o: &Outcome, lang: Lang) -> Table<'_, usize> {
         )
         .width(16.0),
     ];
+    let rooms = plan(o).map_or(&[][..], |p| &p.parks[..]);
+    let firms = &o.model.enterprises;
     Table::new(
         "placements",
         term("入园安置方案", "Placement plan"),
         columns,
         moves.iter().map(|m| m.enterprise).collect(),
     )
+    .located(GeometryKind::LineString, move |&k: &usize| {
+        let to = rooms[mv(k).park?].anchor?;
+        Some(Shape::Line(LineString::from(vec![firms[k].location, to])))
+    })
 }
 
 /// Each park's room for new firms, before and after placement.

@@ -237,10 +237,12 @@ pub fn project_xml(p: &ProjectInput<'_, '_>) -> Result<(String, u32)> {
 <provider encoding="UTF-8">ogr</provider>"#,
             match l.geometry {
                 GeometryKind::Point => "Point",
+                GeometryKind::LineString => "Line",
                 GeometryKind::MultiPolygon => "Polygon",
             },
             match l.geometry {
                 GeometryKind::Point => "Point",
+                GeometryKind::LineString => "LineString",
                 GeometryKind::MultiPolygon => "MultiPolygon",
             },
             u8::from(default.label.is_some()),
@@ -636,6 +638,47 @@ mod tests {
                 y: 30.81,
             },
         )
+    }
+
+    #[test]
+    fn a_line_layer_is_a_linestring_layer_drawn_with_line_symbols() {
+        let lines = Layer {
+            name: "placements",
+            geometry: GeometryKind::LineString,
+            styles: vec![styles::move_lines(
+                &[
+                    tudi_core::analysis::enterprises::Disposition::IntoPark,
+                    tudi_core::analysis::enterprises::Disposition::Relocate,
+                ],
+                Lang::Zh,
+            )],
+            ..layers().remove(0)
+        };
+        let (xml, _) = project_xml(&ProjectInput {
+            title: "t",
+            gpkg: "tudi.gpkg",
+            layers: &[lines],
+            extents: &[Some(fixture_extent())],
+            frame: None,
+            lang: Lang::Zh,
+            date: "2020-12-31",
+        })
+        .unwrap();
+        let d = doc(&xml);
+        let ml = d
+            .descendants()
+            .find(|n| n.has_tag_name("maplayer"))
+            .unwrap();
+        assert_eq!(ml.attribute("geometry"), Some("Line"));
+        assert_eq!(ml.attribute("wkbType"), Some("LineString"));
+        let types: Vec<&str> = ml
+            .descendants()
+            .filter(|n| {
+                n.has_tag_name("symbol") && n.attribute("name").is_some_and(|n| !n.starts_with('@'))
+            })
+            .map(|n| n.attribute("type").unwrap())
+            .collect();
+        assert_eq!(types, ["line", "line"]);
     }
 
     #[test]

@@ -13,20 +13,23 @@ use std::fmt::Write as _;
 use super::escape;
 use super::palette::{self, Class, Look, Weight};
 pub use super::palette::{Color, DARK};
+use tudi_core::analysis::enterprises::Disposition;
 use tudi_core::vocab::{self, Lang};
 
 /// A font every label and layout text names: Debian's `fonts-noto-cjk`.
 pub const FONT: &str = "Noto Sans CJK SC";
 
-/// How one feature is drawn: a filled polygon or a circle marker, by the
-/// layer's geometry.
+/// How one feature is drawn: a filled polygon, a circle marker or a line,
+/// by the layer's geometry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Symbol {
     /// `None`: hollow.
     pub fill: Option<Color>,
+    /// The outline's colour, or a line's.
     pub stroke: Color,
     pub stroke_mm: f64,
-    /// Marker diameter (points only).
+    /// Marker diameter (points); the width of the arrow head at a line's
+    /// end (lines; 0, none).
     pub size_mm: f64,
     /// Dashed stroke (planned land, townships, small vacated blocks).
     pub dashed: bool,
@@ -106,6 +109,7 @@ pub struct Style {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {
     Marker,
+    Line,
     Fill,
 }
 
@@ -141,6 +145,7 @@ fn no_data_defined(out: &mut String) {
 fn symbol_xml(out: &mut String, name: &str, kind: SymbolKind, s: &Symbol) {
     let (type_, class) = match kind {
         SymbolKind::Marker => ("marker", "SimpleMarker"),
+        SymbolKind::Line => return line_symbol_xml(out, name, s),
         SymbolKind::Fill => ("fill", "SimpleFill"),
     };
     let _ = writeln!(
@@ -175,6 +180,56 @@ fn symbol_xml(out: &mut String, name: &str, kind: SymbolKind, s: &Symbol) {
     out.push_str("</layer>\n</symbol>\n");
 }
 
+/// A line symbol, in QGIS 3.22's symbol layers: a simple line and, when
+/// `size_mm` is set, a filled arrow head at its last vertex (a marker line
+/// whose marker turns with the line; the arrow head's tip is the marker's
+/// anchor, so it ends where the line does).
+fn line_symbol_xml(out: &mut String, name: &str, s: &Symbol) {
+    let _ = writeln!(
+        out,
+        r#"<symbol name="{name}" type="line" alpha="1" clip_to_extent="1" force_rhr="0">"#
+    );
+    no_data_defined(out);
+    out.push_str(
+        "<layer class=\"SimpleLine\" pass=\"0\" enabled=\"1\" locked=\"0\"><Option type=\"Map\">\n",
+    );
+    option(out, "line_color", &s.stroke.qgis());
+    option(out, "line_style", if s.dashed { "dash" } else { "solid" });
+    option(out, "line_width", &num(s.stroke_mm));
+    option(out, "line_width_unit", "MM");
+    option(out, "capstyle", "round");
+    option(out, "joinstyle", "round");
+    out.push_str("</Option>\n");
+    no_data_defined(out);
+    out.push_str("</layer>\n");
+    if s.size_mm > 0.0 {
+        out.push_str("<layer class=\"MarkerLine\" pass=\"0\" enabled=\"1\" locked=\"0\"><Option type=\"Map\">\n");
+        option(out, "placement", "lastvertex");
+        option(out, "rotate", "1");
+        option(out, "offset", "0");
+        option(out, "offset_unit", "MM");
+        out.push_str("</Option>\n");
+        no_data_defined(out);
+        let _ = writeln!(
+            out,
+            r#"<symbol name="@{name}@1" type="marker" alpha="1" clip_to_extent="1" force_rhr="0">"#
+        );
+        no_data_defined(out);
+        out.push_str("<layer class=\"SimpleMarker\" pass=\"0\" enabled=\"1\" locked=\"0\"><Option type=\"Map\">\n");
+        option(out, "name", "filled_arrowhead");
+        option(out, "color", &s.stroke.qgis());
+        option(out, "outline_style", "no");
+        option(out, "angle", "0");
+        option(out, "size", &num(s.size_mm));
+        option(out, "size_unit", "MM");
+        option(out, "scale_method", "diameter");
+        out.push_str("</Option>\n");
+        no_data_defined(out);
+        out.push_str("</layer>\n</symbol>\n</layer>\n");
+    }
+    out.push_str("</symbol>\n");
+}
+
 /// QGIS's simple labeling, in the element and attribute names of QGIS
 /// 3.22's `QgsPalLayerSettings::writeXml`: each label tried at eight
 /// places around its feature's centroid (placement 0, `AroundPoint`;
@@ -200,12 +255,13 @@ fn labeling_xml(out: &mut String, label: &Label, kind: SymbolKind) {
         label.priority.min(10),
         match kind {
             SymbolKind::Fill => "PolygonGeometry",
+            SymbolKind::Line => "LineGeometry",
             SymbolKind::Marker => "PointGeometry",
         },
         // polygons: labels may lie over the interior, not across edges
         match kind {
             SymbolKind::Fill => 1,
-            SymbolKind::Marker => 0,
+            SymbolKind::Marker | SymbolKind::Line => 0,
         },
     );
 }
@@ -283,6 +339,7 @@ pub fn qml_body(style: &Style, kind: SymbolKind, aliases: &[Alias]) -> String {
         "<layerGeometryType>{}</layerGeometryType>",
         match kind {
             SymbolKind::Marker => 0,
+            SymbolKind::Line => 1,
             SymbolKind::Fill => 2,
         }
     );
@@ -501,6 +558,28 @@ pub fn vacated_blocks(lang: Lang) -> Style {
     }
 }
 
+/// The placement plan's move lines, firm → park: thin lines in the colour
+/// of firms going into a park, an arrow head at the park, by the
+/// disposition that sent the firm to seek one (`seek`, the rules' order):
+/// `into_park` solid, any other dashed. No labels: a district has
+/// hundreds.
+pub fn move_lines(seek: &[Disposition], lang: Lang) -> Style {
+    let mut renderer = categorized("sought", &palette::move_lines(seek), lang);
+    if let Renderer::Categorized { categories, .. } = &mut renderer {
+        for c in categories {
+            c.symbol.size_mm = 2.0;
+        }
+    }
+    Style {
+        name: "sought",
+        description: lang
+            .pick("按原处置方式", "By the disposition that sent the firm")
+            .into(),
+        renderer,
+        label: None,
+    }
+}
+
 /// Townships: a pale ground, dashed outline, labelled with the name.
 pub fn townships(lang: Lang) -> Style {
     let class = palette::township();
@@ -589,6 +668,86 @@ mod tests {
             &[],
         );
         assert!(en.contains(r#"value="close" label="Close""#), "{en}");
+    }
+
+    #[test]
+    fn move_lines_are_blue_lines_with_an_arrow_at_the_park_dashed_unless_into_park() {
+        let seek = [Disposition::IntoPark, Disposition::Relocate];
+        let xml = qml(&move_lines(&seek, Lang::Zh), SymbolKind::Line, &[]);
+        let doc = parse(&xml);
+        let r = doc
+            .descendants()
+            .find(|n| n.has_tag_name("renderer-v2"))
+            .unwrap();
+        assert_eq!(r.attribute("attr"), Some("sought"));
+        let cats: Vec<(&str, &str)> = r
+            .descendants()
+            .filter(|n| n.has_tag_name("category"))
+            .map(|n| (n.attribute("value").unwrap(), n.attribute("label").unwrap()))
+            .collect();
+        assert_eq!(cats, [("into_park", "整合入园"), ("relocate", "搬迁转移")]);
+        // a symbol layer's options (not its data-defined properties')
+        let option = |symbol: roxmltree::Node, name: &str| -> Vec<String> {
+            symbol
+                .descendants()
+                .filter(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+                .filter(|n| {
+                    n.parent()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|l| l.has_tag_name("layer"))
+                })
+                .map(|n| n.attribute("value").unwrap().to_string())
+                .collect()
+        };
+        let blue = palette::disposition(Disposition::IntoPark)
+            .look
+            .fill
+            .unwrap()
+            .qgis();
+        let lines: Vec<roxmltree::Node> = r
+            .descendants()
+            .filter(|n| n.has_tag_name("symbol") && n.attribute("type") == Some("line"))
+            .collect();
+        assert_eq!(lines.len(), 2);
+        for (line, style) in lines.iter().zip(["solid", "dash"]) {
+            let classes: Vec<&str> = line
+                .children()
+                .filter(|n| n.has_tag_name("layer"))
+                .map(|n| n.attribute("class").unwrap())
+                .collect();
+            assert_eq!(classes, ["SimpleLine", "MarkerLine"]);
+            assert_eq!(option(*line, "line_style"), [style]);
+            assert_eq!(option(*line, "line_color"), [blue.as_str()]);
+            assert_eq!(option(*line, "line_width"), ["0.25"]);
+            // the arrow head, turned along the line, at its last vertex
+            assert_eq!(option(*line, "placement"), ["lastvertex"]);
+            assert_eq!(option(*line, "rotate"), ["1"]);
+            assert_eq!(option(*line, "name"), ["filled_arrowhead"]);
+            assert_eq!(option(*line, "color"), [blue.as_str()]);
+            let arrow = line
+                .descendants()
+                .find(|n| n.has_tag_name("symbol") && n.attribute("type") == Some("marker"))
+                .unwrap();
+            assert_eq!(
+                arrow.attribute("name"),
+                Some(format!("@{}@1", line.attribute("name").unwrap()).as_str())
+            );
+        }
+        assert!(xml.contains("<layerGeometryType>1</layerGeometryType>"));
+        assert!(xml.contains(r#"labelsEnabled="0""#));
+        // English labels; a line without an arrow head has the line alone
+        let en = qml(&move_lines(&seek, Lang::En), SymbolKind::Line, &[]);
+        assert!(
+            en.contains(r#"value="into_park" label="Into a park""#),
+            "{en}"
+        );
+        let mut plain = String::new();
+        let symbol = Symbol {
+            size_mm: 0.0,
+            ..Symbol::of(&palette::move_line().look)
+        };
+        symbol_xml(&mut plain, "0", SymbolKind::Line, &symbol);
+        assert!(plain.contains("SimpleLine") && !plain.contains("MarkerLine"));
     }
 
     #[test]

@@ -349,6 +349,7 @@ impl<'a, R: Sync> Table<'a, R> {
 fn gpkg_geometry(s: Shape<'_>) -> Geometry<'_> {
     match s {
         Shape::Point(c) => Geometry::Point(c),
+        Shape::Line(line) => Geometry::Line(line),
         Shape::Polygons(mp) => Geometry::Polygons(mp),
     }
 }
