@@ -415,7 +415,10 @@ fn defaults() -> String {
     let names = |v: Vec<&str>| list(&v.into_iter().map(String::from).collect::<Vec<_>>());
     out.push_str("\n# Placement into parks (入园安置): who seeks a park, and where it may go.\n[rules.placement]\n");
     for (key, value) in [
-        ("seek", names(placement.seek.iter().map(|d| d.name()).collect())),
+        (
+            "seek",
+            names(placement.seek.iter().map(|d| d.name()).collect()),
+        ),
         (
             "exclude",
             names(placement.exclude.iter().map(|p| p.name()).collect()),

@@ -50,7 +50,7 @@ fn write_workbook(path: &Path) {
         .map(|i| format!("{}年亩均效益评价等级", 2017 + i))
         .collect();
     headers.extend(grade_headers.iter().map(String::as_str));
-    headers.extend(["经度", "纬度", "坐标系", "整治状态", "销号期限"]);
+    headers.extend(["经度", "纬度", "坐标系", "整治状态", "销号期限", "厂房面积（平方米）"]);
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string(2, c as u16, *h).unwrap();
     }
@@ -104,6 +104,9 @@ fn write_workbook(path: &Path) {
             sheet
                 .write_datetime_with_format(r, c + 4, &dt, &date)
                 .unwrap();
+        }
+        if !cell("floor_m2").is_empty() {
+            sheet.write_number(r, c + 5, number("floor_m2")).unwrap();
         }
     }
     let notes = book.add_worksheet();
@@ -266,6 +269,7 @@ fn a_dbf_table_through_gdal_takes_x_and_y_columns() {
             ("REVENUE", "revenue"),
             ("TAX", "tax"),
             ("LAND_MU", "land_mu"),
+            ("FLOOR_M2", "floor_m2"),
             ("GRADES", "grades"),
             ("X", "lon"),
             ("Y", "lat"),
@@ -287,7 +291,7 @@ fn a_dbf_table_through_gdal_takes_x_and_y_columns() {
         std::fs::write(d.join("ledger.cpg"), "UTF-8").unwrap();
         enterprises_layer(
             &d.join("project.toml"),
-            "[layers.enterprises]\npath = \"ledger.dbf\"\ncrs = \"EPSG:4490\"\nx = \"X\"\ny = \"Y\"\ncrs_field = \"CRS\"\n[layers.enterprises.fields]\ncredit_code = \"CODE\"\nname = \"NAME\"\nindustry = \"INDUSTRY\"\nrevenue = \"REVENUE\"\ntax = \"TAX\"\nland_mu = \"LAND_MU\"\ngrades = \"GRADES\"\nstatus = \"STATUS\"\ndeadline = \"DEADLINE\"\n",
+            "[layers.enterprises]\npath = \"ledger.dbf\"\ncrs = \"EPSG:4490\"\nx = \"X\"\ny = \"Y\"\ncrs_field = \"CRS\"\n[layers.enterprises.fields]\ncredit_code = \"CODE\"\nname = \"NAME\"\nindustry = \"INDUSTRY\"\nrevenue = \"REVENUE\"\ntax = \"TAX\"\nland_mu = \"LAND_MU\"\nfloor_m2 = \"FLOOR_M2\"\ngrades = \"GRADES\"\nstatus = \"STATUS\"\ndeadline = \"DEADLINE\"\n",
         );
     });
     let csv_out = run_ok(
@@ -479,6 +483,7 @@ fn an_ods_ledger_gives_the_figures_of_the_sample_csv() {
         ("营业收入（万元）", "revenue"),
         ("实缴税金（万元）", "tax"),
         ("用地面积（亩）", "land_mu"),
+        ("用房面积", "floor_m2"),
         ("亩均效益评价等级", "grades"),
         ("经度", "lon"),
         ("纬度", "lat"),
@@ -496,7 +501,9 @@ fn an_ods_ledger_gives_the_figures_of_the_sample_csv() {
         for (_, c) in heads {
             let v = row[col(c)].trim();
             body.push_str(&match c {
-                "industry" | "revenue" | "tax" | "land_mu" | "lon" | "lat" => number(v),
+                "industry" | "revenue" | "tax" | "land_mu" | "floor_m2" | "lon" | "lat" => {
+                    number(v)
+                }
                 "deadline" => date(v),
                 _ => text(v),
             });
