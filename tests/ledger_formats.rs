@@ -50,7 +50,14 @@ fn write_workbook(path: &Path) {
         .map(|i| format!("{}年亩均效益评价等级", 2017 + i))
         .collect();
     headers.extend(grade_headers.iter().map(String::as_str));
-    headers.extend(["经度", "纬度", "坐标系", "整治状态", "销号期限", "厂房面积（平方米）"]);
+    headers.extend([
+        "经度",
+        "纬度",
+        "坐标系",
+        "整治状态",
+        "销号期限",
+        "厂房面积（平方米）",
+    ]);
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string(2, c as u16, *h).unwrap();
     }
