@@ -128,6 +128,21 @@ fn the_optimal_placement_is_found_and_every_unplaced_firm_says_why() {
     // the planned park opens in 2021, after the target year
     assert_eq!(goal("new_parks", "projected"), Some(0.0));
 
+    // the planned park: no FAR yet, not flagged, drawn as planned
+    let parks = json(&out.join("parks.geojson"));
+    let ding = parks["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|p| p["name"] == "丁园")
+        .unwrap();
+    assert_eq!(ding["planned"], true);
+    assert_eq!(ding["far"], serde_json::Value::Null);
+    assert_eq!(ding["far_below_min"], false);
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    assert!(svg.contains("规划在建小微园"), "the map's legend");
+
     // the report says it in words, beside the parks' room
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("安置入园 <b>9</b> 家"), "placement sentence");

@@ -54,7 +54,9 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
     let stats = &o.far.parks;
     // without buildings a park's density is unknown, not zero
     let known = o.model.buildings.is_some();
-    let density = move |k: usize| known.then_some(&stats[k].density);
+    // nor is a park's that is not built yet
+    let planned = move |k: usize| parks[k].planned(o.as_of);
+    let density = move |k: usize| (known && !planned(k)).then_some(&stats[k].density);
     let min = o.project.rules.min_park_far;
     let columns = vec![
         col(
@@ -93,6 +95,12 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
             term("当年新建", "New this year"),
             Kind::Bool,
             |&k: &usize| Value::Bool(parks[k].opened == Some(o.year)),
+        ),
+        col(
+            "planned",
+            term("规划在建", "Planned"),
+            Kind::Bool,
+            move |&k: &usize| Value::Bool(planned(k)),
         ),
         col(
             "land_mu",

@@ -618,10 +618,10 @@ fn legend_rows(o: &Outcome) -> usize {
         + if m.parks.as_deref().is_none_or(|p| p.is_empty()) {
             0
         } else if m.buildings.is_some() {
-            // the FAR classes and the move lines
-            far_classes.len() + 1
+            // the FAR classes, planned parks and the move lines
+            far_classes.len() + 2
         } else {
-            2
+            3
         }
         + if m.vacated.as_deref().is_none_or(|v| v.is_empty()) {
             0
@@ -783,10 +783,15 @@ impl Drawing<'_> {
         let far_known = o.model.buildings.is_some();
         let far_classes = palette::park_far_classes(o.project.rules.min_park_far);
         let unknown = palette::park_unknown();
+        let planned = palette::park_planned();
         let mut park_drawn = vec![false; far_classes.len()];
+        let mut planned_drawn = false;
         let mut park_dots: Vec<(Coord<f64>, Color)> = Vec::new();
         for (park, stats) in o.model.parks.iter().flatten().zip(&o.far.parks) {
-            let class = if far_known {
+            let is_planned = park.planned(o.as_of);
+            let class = if is_planned {
+                (None, &planned)
+            } else if far_known {
                 let far = stats.density.far();
                 far_classes
                     .iter()
@@ -807,6 +812,7 @@ impl Drawing<'_> {
             if p.visible || dot.is_some() {
                 match index {
                     Some(i) => park_drawn[i] = true,
+                    None if is_planned => planned_drawn = true,
                     None => park_drawn.push(true),
                 }
             }
@@ -823,6 +829,9 @@ impl Drawing<'_> {
         }
         if park_drawn.len() > far_classes.len() {
             self.legend.fill(&unknown, u, self.lang);
+        }
+        if planned_drawn {
+            self.legend.fill(&planned, u, self.lang);
         }
     }
 

@@ -254,6 +254,20 @@ pub fn park_far_classes(min_far: f64) -> Vec<FarClass> {
         .collect()
 }
 
+/// Parks not open on the report date (planned or being built): no FAR
+/// yet, the lightest fill, dashed.
+pub fn park_planned() -> Class {
+    Class::new(
+        "planned",
+        Look {
+            dashed: true,
+            ..look(Color::rgb(239, 237, 245), PARK_EDGE)
+        },
+        "规划在建小微园",
+        "Park planned or being built",
+    )
+}
+
 /// Parks when the run has no building footprints (FAR unknown).
 pub fn park_unknown() -> Class {
     Class::new(

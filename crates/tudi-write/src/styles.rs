@@ -460,7 +460,8 @@ pub fn boundary(lang: Lang) -> Style {
 pub fn parks_by_far(min_far: f64, far_known: bool, lang: Lang) -> Style {
     let renderer = if far_known {
         let classes = palette::park_far_classes(min_far);
-        let mut e = String::from("CASE");
+        let planned = palette::park_planned();
+        let mut e = format!("CASE WHEN \"planned\" THEN '{}'", planned.key);
         for c in &classes {
             match c.upper {
                 Some(u) => {
@@ -472,10 +473,16 @@ pub fn parks_by_far(min_far: f64, far_known: bool, lang: Lang) -> Style {
             }
         }
         e.push_str(" END");
-        let classes: Vec<Class> = classes.into_iter().map(|c| c.class).collect();
+        let mut classes: Vec<Class> = classes.into_iter().map(|c| c.class).collect();
+        classes.push(planned);
         categorized(&e, &classes, lang)
     } else {
-        Renderer::Single(Symbol::of(&palette::park_unknown().look))
+        let planned = palette::park_planned();
+        categorized(
+            &format!("CASE WHEN \"planned\" THEN '{}' ELSE '' END", planned.key),
+            &[palette::park_unknown(), planned],
+            lang,
+        )
     };
     Style {
         name: "far",
@@ -859,8 +866,9 @@ mod tests {
         assert_eq!(
             r.attribute("attr"),
             Some(
-                "CASE WHEN \"far\" < 1.2 THEN 'far_0' WHEN \"far\" < 2 THEN 'far_1' \
-                 WHEN \"far\" < 3 THEN 'far_2' WHEN \"far\" IS NOT NULL THEN 'far_3' END"
+                "CASE WHEN \"planned\" THEN 'planned' WHEN \"far\" < 1.2 THEN 'far_0' \
+                 WHEN \"far\" < 2 THEN 'far_1' WHEN \"far\" < 3 THEN 'far_2' \
+                 WHEN \"far\" IS NOT NULL THEN 'far_3' END"
             )
         );
         let cats: Vec<(&str, &str)> = r
@@ -874,7 +882,9 @@ mod tests {
                 ("far_0", "小微园 容积率 < 1.2（未达标）"),
                 ("far_1", "小微园 容积率 1.2–2.0"),
                 ("far_2", "小微园 容积率 2.0–3.0"),
-                ("far_3", "小微园 容积率 ≥ 3.0")
+                ("far_3", "小微园 容积率 ≥ 3.0"),
+                // a park not built has no FAR to class
+                ("planned", "规划在建小微园")
             ]
         );
         let outlines: Vec<&str> = doc
@@ -888,16 +898,21 @@ mod tests {
                 "215,25,28,255",
                 "63,0,125,255",
                 "63,0,125,255",
+                "63,0,125,255",
                 "63,0,125,255"
             ]
         );
-        // a stricter minimum moves the first break; no FAR, one symbol
+        // a stricter minimum moves the first break
         assert!(
             qml(&parks_by_far(2.5, true, Lang::En), SymbolKind::Fill, &[])
-                .contains("CASE WHEN &quot;far&quot; &lt; 2.5 THEN &#39;far_0&#39; WHEN")
+                .contains("WHEN &quot;far&quot; &lt; 2.5 THEN &#39;far_0&#39; WHEN")
         );
+        // no FAR: one class, and the planned parks apart
         let unknown = qml(&parks_by_far(1.2, false, Lang::Zh), SymbolKind::Fill, &[]);
-        assert!(unknown.contains(r#"type="singleSymbol""#));
+        assert!(
+            unknown.contains(r#"label="小微企业园""#)
+                && unknown.contains(r#"label="规划在建小微园""#)
+        );
     }
 
     #[test]
