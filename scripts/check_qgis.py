@@ -167,12 +167,14 @@ def check_styles(lyr, name, where):
         check("area_mu" in s.fieldName and s.isExpression, f"{where} scattered_parcels: label {s.fieldName}")
         check(s.format().font().family() == FONT, f"{where} scattered_parcels: label font {s.format().font().family()}")
     elif name == "parks":
-        check(r.type() == "categorizedSymbol" and r.classAttribute().startswith("CASE WHEN \"far\" <"),
-              f"{where} parks: classed by FAR ({r.type()})")
+        check(r.type() == "categorizedSymbol"
+              and r.classAttribute().startswith("CASE WHEN \"planned\" THEN 'planned' WHEN \"far\" <"),
+              f"{where} parks: classed by FAR, planned ones apart ({r.type()}, {r.classAttribute()})")
         colours = dict(renderer_colours(lyr))
         wrong = []
         for f in lyr.getFeatures():
-            want = colours[far_class(f["far"], f["min_far"])]
+            # a park not yet built has no FAR: its own class
+            want = colours["planned" if f["planned"] else far_class(f["far"], f["min_far"])]
             ctx = QgsRenderContext()
             # the expression reads the layer's fields, as when QGIS draws it
             ctx.setExpressionContext(QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(lyr)))

@@ -94,6 +94,7 @@ h3{font-size:16px;margin:18px 0 8px;color:#334e68}
 .bar.nodata{background:repeating-linear-gradient(45deg,#eef0f2,#eef0f2 6px,#e1e4e8 6px,#e1e4e8 12px)}
 .goal .fig{text-align:right;font-variant-numeric:tabular-nums;color:#334e68}
 .goal .fig b{color:#102a43}
+.goal .fig .pf{display:block;color:#52606d;font-size:.92em}
 .note{color:#7b8794;font-size:13px;margin:10px 0 0}
 figure{margin:0}
 figure svg{width:100%;height:auto;display:block}
@@ -323,8 +324,16 @@ fn goal_row(h: &mut String, goal: Goal, label: &str, g: &StandingSummary, time: 
                 fixed((p * 100.0).clamp(0.0, 100.0), 1)
             ),
             match lang {
-                Lang::Zh => format!(" · 按方案 <b>{}</b>（{}）", num(v, decimals), percent(p)),
-                Lang::En => format!(" · plan: <b>{}</b> ({})", num(v, decimals), percent(p)),
+                Lang::Zh => format!(
+                    "<span class=\"pf\">按方案 <b>{}</b>（{}）</span>",
+                    num(v, decimals),
+                    percent(p)
+                ),
+                Lang::En => format!(
+                    "<span class=\"pf\">plan: <b>{}</b> ({})</span>",
+                    num(v, decimals),
+                    percent(p)
+                ),
             },
         ),
         _ => (String::new(), String::new()),
