@@ -155,7 +155,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
                 .iter()
                 .map(|&p| targets::plan_record(&model.parcels[p])),
         );
-        vacated::vacated(&records, &vacated_ctx, &vacated_rules)
+        vacated::land(&records, &vacated_ctx, &vacated_rules)
     });
     let planned_parks: Vec<bool> = parks.iter().map(|p| p.planned(as_of)).collect();
     let planned_floor_m2: Vec<Option<f64>> = match &placement {

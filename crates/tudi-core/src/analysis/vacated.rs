@@ -297,6 +297,27 @@ pub(crate) fn vacated(
     ctx: &VacatedContext,
     rules: &VacatedRules,
 ) -> Vacated {
+    analyse(records, ctx, rules, true)
+}
+
+/// The land alone: gross, usable and effective land, its blocks and its
+/// townships, without the records' checks (overlaps, off-parcel land,
+/// occupants) or the time line, which a projection has no use for and
+/// which cost the most when the records are many.
+pub(crate) fn land(
+    records: &[VacatedRecord],
+    ctx: &VacatedContext,
+    rules: &VacatedRules,
+) -> Vacated {
+    analyse(records, ctx, rules, false)
+}
+
+fn analyse(
+    records: &[VacatedRecord],
+    ctx: &VacatedContext,
+    rules: &VacatedRules,
+    checks: bool,
+) -> Vacated {
     let projection = ctx.projection;
     let projected: Vec<MultiPolygon<f64>> = records
         .par_iter()
@@ -401,13 +422,22 @@ pub(crate) fn vacated(
         .sum();
 
     // Per record.
-    let overlaps = overlaps(records, &projected, rules.overlap_min_m2);
+    let overlaps = if checks {
+        overlaps(records, &projected, rules.overlap_min_m2)
+    } else {
+        Vec::new()
+    };
     let firms = firm_index(ctx.enterprises);
     let mut findings: Vec<RecordFindings> = records
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            let (outside_m2, parcel_township) = on_parcels(&projected[i], r, ctx);
+            // the parcels also give a record its township when it names none
+            let (outside_m2, parcel_township) = if checks || r.township.is_none() {
+                on_parcels(&projected[i], r, ctx)
+            } else {
+                (0.0, None)
+            };
             let is_done = r.status == Progress::Done;
             let claim_difference = r.claimed_mu.filter(|_| r.area_m2 > 0.0).map(|c| {
                 let claimed_m2 = c * crate::geodesy::M2_PER_MU;
@@ -433,7 +463,7 @@ pub(crate) fn vacated(
                 claim_mismatch: claim_difference.is_some_and(|d| d.abs() > rules.claim_tolerance),
                 claim_difference,
                 overlaps: Vec::new(),
-                occupants: if is_done {
+                occupants: if is_done && checks {
                     occupants(r, ctx, &firms)
                 } else {
                     Vec::new()
@@ -451,7 +481,11 @@ pub(crate) fn vacated(
 
     let by_township = by_township(records, &projected, &findings, &blocks);
     Vacated {
-        timeline: timeline(records, &projected),
+        timeline: if checks {
+            timeline(records, &projected)
+        } else {
+            Vec::new()
+        },
         planned_m2: union_of(&projected, &with_status(Progress::Planned)).unsigned_area(),
         in_progress_m2: union_of(&projected, &with_status(Progress::InProgress)).unsigned_area(),
         contiguity_rate: if gross_m2 > 0.0 {

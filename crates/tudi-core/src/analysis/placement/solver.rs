@@ -59,6 +59,22 @@ pub const EXACT_MAX_FIRMS: usize = 20;
 /// this many nodes.
 const EXACT_NODE_BUDGET: u64 = 200_000;
 
+/// Beyond this many firms with an allowed park the min-cost-flow
+/// relaxation (whose augmenting paths grow with the whole graph once
+/// capacity binds) is not run: see [`place_large`].
+pub const FLOW_MAX_FIRMS: usize = 2_000;
+
+/// In a large instance, the parks a firm's assignment is searched among:
+/// its nearest this many (the bound still reads every allowed pair).
+const NEAREST_PARKS: usize = 16;
+
+/// Local-search passes in a large instance: each pass is linear in the
+/// firms, and later passes rarely find anything.
+const LARGE_PASSES: usize = 30;
+
+/// Subgradient steps for the large instance's bound.
+const PRICE_STEPS: usize = 80;
+
 /// A firm to be placed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Firm {
@@ -171,6 +187,9 @@ pub fn place(firms: &[Firm], parks: &[Park]) -> Placement {
     let candidates: Vec<usize> = (0..firms.len())
         .filter(|&f| !pairs.by_park[f].is_empty())
         .collect();
+    if candidates.len() > FLOW_MAX_FIRMS {
+        return place_large(firms, parks, &pairs, &demand, &capacity, &candidates);
+    }
 
     // λ above any sum of distances: one firm more always outweighs them.
     let big = 1.0
@@ -214,6 +233,161 @@ pub fn place(firms: &[Firm], parks: &[Park]) -> Placement {
         },
         proved_optimal,
     }
+}
+
+/// A large instance (more than [`FLOW_MAX_FIRMS`] firms with an allowed
+/// park), in time linear in the allowed pairs:
+/// 1. each firm, smallest demand first (placing the most firms a park's
+///    room allows), goes to the nearest of its [`NEAREST_PARKS`] nearest
+///    parks with room; then the local search of the small case, over
+///    those parks, for at most [`LARGE_PASSES`] passes;
+/// 2. the bound is Lagrangian in the parks' capacities: for prices
+///    `π ≥ 0` per m² of a park's room, every assignment placing at least
+///    `k` firms moves at least `Σ(k smallest r_f) − Σ π_p·C_p`, where
+///    `r_f = min over the firm's allowed parks (distance + π_p·demand)`
+///    (a placed firm costs at least its `r_f`, and the prices earn at
+///    most each park's room); the prices are raised by Polyak subgradient
+///    steps from zero (whose bound is the sum of the `k` smallest nearest
+///    distances), reading every allowed pair.
+fn place_large(
+    firms: &[Firm],
+    parks: &[Park],
+    pairs: &Pairs,
+    demand: &[f64],
+    capacity: &[f64],
+    candidates: &[usize],
+) -> Placement {
+    let nearest: Vec<Firm> = firms
+        .iter()
+        .enumerate()
+        .map(|(f, firm)| Firm {
+            demand_m2: firm.demand_m2,
+            allowed: pairs.by_distance[f]
+                .iter()
+                .take(NEAREST_PARKS)
+                .copied()
+                .collect(),
+        })
+        .collect();
+    let near = Pairs::new(&nearest, parks);
+    let mut state = State::new(&near, demand, capacity, firms.len());
+    let mut order = candidates.to_vec();
+    order.sort_by(|&a, &b| {
+        demand[a]
+            .total_cmp(&demand[b])
+            .then(
+                near.by_distance[a][0]
+                    .1
+                    .total_cmp(&near.by_distance[b][0].1),
+            )
+            .then(a.cmp(&b))
+    });
+    for f in order {
+        if let Some(&(p, _)) = near.by_distance[f]
+            .iter()
+            .find(|x| state.room(x.0, demand[f]))
+        {
+            state.put(f, p);
+        }
+    }
+    for _ in 0..LARGE_PASSES {
+        if !(state.insert()
+            || state.insert_by_moving()
+            || state.replace()
+            || state.relocate()
+            || state.swap())
+        {
+            break;
+        }
+    }
+    let placed = state.placed();
+    let distance_m = state.distance();
+    let lower_bound_m =
+        price_bound(pairs, demand, capacity, candidates, placed, distance_m).min(distance_m);
+    let gap_m = (distance_m - lower_bound_m).max(0.0);
+    Placement {
+        assignment: state.assignment,
+        placed,
+        distance_m,
+        lower_bound_m,
+        relaxation_bound_m: lower_bound_m,
+        gap_m,
+        gap_rel: if distance_m > 0.0 {
+            gap_m / distance_m
+        } else {
+            0.0
+        },
+        proved_optimal: false,
+    }
+}
+
+/// The best capacity-price bound (see [`place_large`]) on the distance of
+/// an assignment placing at least `k` firms; `upper` (a feasible
+/// distance) sizes the steps.
+fn price_bound(
+    pairs: &Pairs,
+    demand: &[f64],
+    capacity: &[f64],
+    candidates: &[usize],
+    k: usize,
+    upper: f64,
+) -> f64 {
+    if k == 0 {
+        return 0.0;
+    }
+    let mut prices = vec![0.0; capacity.len()];
+    let mut best = 0.0_f64;
+    let mut theta = 2.0;
+    let mut since_better = 0;
+    let mut reduced: Vec<(f64, usize, usize)> = Vec::with_capacity(candidates.len());
+    for _ in 0..PRICE_STEPS {
+        reduced.clear();
+        reduced.extend(candidates.iter().map(|&f| {
+            let (p, r) = pairs.by_distance[f]
+                .iter()
+                .map(|&(p, d)| (p, d + prices[p] * demand[f]))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+                .expect("a candidate has an allowed park");
+            (r, p, f)
+        }));
+        let k = k.min(reduced.len());
+        reduced.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        let earned: f64 = prices.iter().zip(capacity).map(|(p, c)| p * c).sum();
+        let value = reduced[..k].iter().map(|x| x.0).sum::<f64>() - earned;
+        // a margin for the sums' rounding
+        let value = value - 1e-9 * (1.0 + value.abs() + earned);
+        if value > best {
+            best = value;
+            since_better = 0;
+        } else {
+            since_better += 1;
+            if since_better >= 5 {
+                theta /= 2.0;
+                since_better = 0;
+            }
+        }
+        // subgradient: the room the k cheapest firms would take, less the
+        // room there is
+        let mut g: Vec<f64> = capacity.iter().map(|c| -c).collect();
+        for &(_, p, f) in &reduced[..k] {
+            g[p] += demand[f];
+        }
+        // a price already at zero cannot fall
+        for (gp, &pp) in g.iter_mut().zip(&prices) {
+            if pp <= 0.0 && *gp < 0.0 {
+                *gp = 0.0;
+            }
+        }
+        let norm: f64 = g.iter().map(|x| x * x).sum();
+        if norm <= 0.0 || upper <= value {
+            break;
+        }
+        let step = theta * (upper - value) / norm;
+        for (pp, gp) in prices.iter_mut().zip(&g) {
+            *pp = (*pp + step * gp).max(0.0);
+        }
+    }
+    best
 }
 
 /// The best Lagrangian bound found for assignments placing at least `k`
@@ -1024,6 +1198,23 @@ mod tests {
             }
             // the same input, the same answer
             assert_eq!(place(&firms, &parks), r);
+            // the large instances' price bound never passes the optimum
+            let pairs = Pairs::new(&firms, &parks);
+            let demand: Vec<f64> = firms.iter().map(|f| f.demand_m2).collect();
+            let capacity: Vec<f64> = parks.iter().map(|p| p.capacity_m2).collect();
+            let candidates: Vec<usize> = (0..n).filter(|&f| !pairs.by_park[f].is_empty()).collect();
+            let priced = price_bound(
+                &pairs,
+                &demand,
+                &capacity,
+                &candidates,
+                placed,
+                distance + 1.0,
+            );
+            assert!(
+                priced <= distance + 1e-6,
+                "case {case}: {priced} > {distance}"
+            );
         }
         // capacity bites in some: the relaxation is not always tight
         assert!(fractional > 0);
@@ -1049,6 +1240,56 @@ mod tests {
             assert_eq!(r.lower_bound_m, r.distance_m);
             assert_eq!(r.gap_m, 0.0);
         }
+    }
+
+    #[test]
+    fn a_large_instance_is_placed_in_linear_time_with_a_valid_bound() {
+        // more firms than the flow relaxation takes: the large path
+        let mut rng = Rng(7);
+        let side = 30_000.0;
+        let parks_xy: Vec<(f64, f64)> = (0..60)
+            .map(|_| (rng.unit() * side, rng.unit() * side))
+            .collect();
+        let parks: Vec<Park> = (0..60)
+            .map(|_| Park {
+                capacity_m2: 5_000.0 + rng.unit() * 40_000.0,
+            })
+            .collect();
+        let firms: Vec<Firm> = (0..3 * FLOW_MAX_FIRMS)
+            .map(|_| {
+                let (x, y) = (rng.unit() * side, rng.unit() * side);
+                Firm {
+                    demand_m2: 200.0 + rng.unit() * 2_800.0,
+                    allowed: parks_xy
+                        .iter()
+                        .enumerate()
+                        .map(|(p, &(px, py))| (p, ((px - x).powi(2) + (py - y).powi(2)).sqrt()))
+                        .filter(|x| x.1 <= 15_000.0)
+                        .collect(),
+                }
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let r = solve(&firms, &parks);
+        eprintln!(
+            "{} firms, 60 parks: {} placed, {:.0} m, bound {:.0} m, gap {:.2}%, {:?}",
+            firms.len(),
+            r.placed,
+            r.distance_m,
+            r.lower_bound_m,
+            100.0 * r.gap_rel,
+            start.elapsed()
+        );
+        // capacity binds: not every firm fits, and the parks are nearly full
+        assert!(r.placed > 0 && r.placed < firms.len());
+        let room: f64 = parks.iter().map(|p| p.capacity_m2).sum();
+        let used: f64 = (r.assignment.iter().enumerate())
+            .filter_map(|(f, a)| a.map(|_| firms[f].demand_m2))
+            .sum();
+        assert!(used > 0.9 * room, "{used} of {room}");
+        // a bound, not nothing (check() holds it under the distance)
+        assert!(r.lower_bound_m > 0.5 * r.distance_m);
+        assert_eq!(place(&firms, &parks), r);
     }
 
     #[test]
