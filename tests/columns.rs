@@ -93,7 +93,7 @@ const LAYERS: [Formats; 11] = [
     },
     Formats {
         table: "placements",
-        geojson: None,
+        geojson: Some("placements.geojson"),
         csv: Some("placements.csv"),
         gpkg: true,
         sheet: Some(("入园安置方案", "Placement plan")),
@@ -265,6 +265,10 @@ fn the_placement_plan_keeps_every_firm_in_its_tables_and_maps_the_placed_ones() 
     assert_eq!(sheet.height() - 1, 14);
     let db = rusqlite::Connection::open(out.join("tudi.gpkg")).unwrap();
     assert_eq!(gpkg_count(&db, "placements"), 9);
+    let lines = json(&out.join("placements.geojson"));
+    let lines = lines["features"].as_array().unwrap();
+    assert_eq!(lines.len(), 9);
+    assert!(lines.iter().all(|f| f["geometry"]["type"] == "LineString"));
     let names: Vec<String> = gpkg_columns(&db, "placements")
         .into_iter()
         .map(|(n, _)| n)

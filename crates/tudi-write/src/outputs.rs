@@ -87,9 +87,10 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary, lang: Lang) -> 
         enterprises(o, lang).write_geojson(w)
     })?;
     staging.write("targets.csv", |w| targets(o, lang).write_csv(w))?;
-    staging.write("placements.csv", |w| {
-        crate::placement::placements(o, lang).write_csv(w)
-    })?;
+    let placements = crate::placement::placements(o, lang);
+    staging.write("placements.csv", |w| placements.write_csv(w))?;
+    // the map layer: a line from each placed firm to its park
+    staging.write("placements.geojson", |w| placements.write_geojson(w))?;
     staging.write("area_mismatches.csv", |w| area_mismatches(o).write_csv(w))
 }
 
