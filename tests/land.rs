@@ -253,7 +253,7 @@ fn targets_progress_and_overdue_come_from_the_data() {
     assert_eq!(towns[1][..2], ["330411101", "新城街道"]);
     assert_eq!(towns[1][10], "1", "one overdue target");
     assert_eq!(towns[1][14..16], ["69.7500", "60.7500"]);
-    assert_eq!(towns[1][18..], ["100.00", "0.6975"]);
+    assert_eq!(towns[1][18..20], ["100.00", "0.6975"]);
     assert_eq!(towns[2][..2], ["330411102", "塘汇街道"]);
     assert_eq!(towns[2][14..18], ["19.8000", "15.0000", "4.5000", "0.0000"]);
     let targets = csv_rows(&out.join("targets.csv"));

@@ -143,6 +143,26 @@ fn the_optimal_placement_is_found_and_every_unplaced_firm_says_why() {
     let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
     assert!(svg.contains("规划在建小微园"), "the map's legend");
 
+    // and per township: F01–F04, F13 and F16 stand in 330411101, F09,
+    // F14 and F15 in 330411102; the parcels they leave (3.75 mu each: six
+    // in the first, F09's and the one F14 and F15 share in the second)
+    let towns = std::fs::read_to_string(out.join("townships.csv")).unwrap();
+    let mut lines = towns.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let by_code: BTreeMap<String, Vec<String>> = lines
+        .map(|l| {
+            let row: Vec<String> = l.split(',').map(String::from).collect();
+            (row[at("code")].clone(), row)
+        })
+        .collect();
+    for (code, placed, mu) in [("330411101", "6", 22.5), ("330411102", "3", 7.5)] {
+        let row = &by_code[code];
+        assert_eq!(row[at("placed")], placed, "{code}");
+        let got: f64 = row[at("plan_vacated_mu")].parse().unwrap();
+        assert!((got - mu).abs() < 0.01, "{code}: {got} mu");
+    }
+
     // the report says it in words, beside the parks' room
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("安置入园 <b>9</b> 家"), "placement sentence");

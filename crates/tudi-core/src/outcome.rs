@@ -85,6 +85,10 @@ pub struct Outcome {
     pub placement: Option<crate::analysis::placement::Plan>,
     /// Present when the project has a vacated layer.
     pub vacated: Option<Vacated>,
+    /// The vacated land once the plan is carried out: the records and the
+    /// parcels the plan empties (land only, no checks; see
+    /// [`crate::analysis::targets`]); `None` when there is neither.
+    pub projected_vacated: Option<Vacated>,
     /// Progress against the year's goals, and the overdue targets.
     pub targets: TargetReport,
     /// Per enterprise: its township code, when known (its parcel's ZLDWDM,

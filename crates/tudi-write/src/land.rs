@@ -905,6 +905,20 @@ pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
             |r: &TownRow| Value::opt_num(r.row.vacated_progress()),
         )
         .width(9.0),
+        // where the plan takes the township
+        count("placed", term("安置入园", "Placed in parks"), |t| {
+            t.placed
+        }),
+        area(
+            "plan_vacated_mu",
+            term("按方案腾退（亩）", "Plan: vacated (mu)"),
+            |t| t.plan_vacated.as_ref().map(|v| v.gross_m2),
+        ),
+        area(
+            "plan_effective_mu",
+            term("按方案有效（亩）", "Plan: effective (mu)"),
+            |t| t.plan_vacated.as_ref().map(|v| v.effective_m2),
+        ),
     ];
     Table::new(
         "townships",

@@ -457,6 +457,14 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
             (t("进度", "Progress"), true),
         ]);
     }
+    // where the plan takes each township
+    let has_plan = o.placement.is_some() || o.projected_vacated.is_some();
+    if has_plan {
+        headers.extend([
+            (t("安置入园", "Placed"), true),
+            (t("按方案腾退（亩）", "Plan: vacated (mu)"), true),
+        ]);
+    }
     for (name, numeric) in &headers {
         let _ = write!(
             h,
@@ -501,10 +509,20 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
             cell(h, r.vacated_target_mu.map(mu).unwrap_or_default());
             cell(h, r.vacated_progress().map(percent).unwrap_or_default());
         }
+        if has_plan {
+            cell(h, num(r.placed as f64, 0));
+            cell(
+                h,
+                mu(m2_to_mu(
+                    r.plan_vacated.as_ref().map_or(0.0, |v| v.gross_m2),
+                )),
+            );
+        }
         h.push_str("</tr>\n");
     };
     let mut total = TownshipRow {
         vacated: o.vacated.as_ref().map(|_| Default::default()),
+        plan_vacated: o.projected_vacated.as_ref().map(|_| Default::default()),
         ..Default::default()
     };
     // A real district has a score of townships; past MAX_ROWS (synthetic
@@ -536,6 +554,10 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         if let (Some(sum), Some(v)) = (total.vacated.as_mut(), r.vacated.as_ref()) {
             sum.gross_m2 += v.gross_m2;
             sum.effective_m2 += v.effective_m2;
+        }
+        total.placed += r.placed;
+        if let (Some(sum), Some(v)) = (total.plan_vacated.as_mut(), r.plan_vacated.as_ref()) {
+            sum.gross_m2 += v.gross_m2;
         }
     }
     row(h, &total, t("合计", "Total"), "", true);

@@ -201,6 +201,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         far,
         placement,
         vacated,
+        projected_vacated,
         targets: target_report,
         enterprise_township,
         park_township,

@@ -104,6 +104,10 @@ pub struct TownshipRow {
     pub vacated: Option<super::vacated::TownshipVacated>,
     /// The township's vacated-land goal, mu.
     pub vacated_target_mu: Option<f64>,
+    /// Its firms the placement plan puts into a park.
+    pub placed: usize,
+    /// Its vacated land once the plan is carried out; `None` when none.
+    pub plan_vacated: Option<super::vacated::TownshipVacated>,
 }
 
 impl TownshipRow {
@@ -162,7 +166,12 @@ pub(crate) fn table(o: &Outcome) -> Vec<TownshipRow> {
                 .vacated
                 .as_ref()
                 .and_then(|v| v.by_township.get(code.as_str()).cloned());
+            let plan_vacated = o
+                .projected_vacated
+                .as_ref()
+                .and_then(|v| v.by_township.get(code.as_str()).cloned());
             TownshipRow {
+                plan_vacated,
                 name: o
                     .township_names
                     .get(code.as_str())
@@ -223,6 +232,13 @@ pub(crate) fn table(o: &Outcome) -> Vec<TownshipRow> {
                 r.targets += 1;
                 r.targets_done += usize::from(ents[e].status == Some(Progress::Done));
                 r.overdue += usize::from(overdue.contains(&e));
+            }
+        }
+    }
+    for m in o.placement.iter().flat_map(|p| &p.moves) {
+        if m.park.is_some() {
+            if let Some(k) = row(o.enterprise_township[m.enterprise].as_deref()) {
+                rows[k].placed += 1;
             }
         }
     }
