@@ -10,21 +10,36 @@ use std::path::Path;
 
 use common::*;
 
-/// One row of placements.csv, by the firm's name.
-fn placements(out: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
+/// placements.csv's rows, by the firm's name.
+struct Rows(BTreeMap<String, BTreeMap<String, String>>);
+
+impl Rows {
+    /// The `key` cell of firm `firm` (企业`firm`).
+    fn get(&self, firm: &str, key: &str) -> &str {
+        &self.0[&format!("企业{firm}")][key]
+    }
+
+    fn has(&self, firm: &str) -> bool {
+        self.0.contains_key(&format!("企业{firm}"))
+    }
+}
+
+fn placements(out: &Path) -> Rows {
     let text = std::fs::read_to_string(out.join("placements.csv")).unwrap();
     let mut lines = text.trim_start_matches('\u{feff}').lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .map(|l| {
-            let row: BTreeMap<String, String> = header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect();
-            (row["name"].clone(), row)
-        })
-        .collect()
+    Rows(
+        lines
+            .map(|l| {
+                let row: BTreeMap<String, String> = header
+                    .iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect();
+                (row["name"].clone(), row)
+            })
+            .collect(),
+    )
 }
 
 fn fixture_project() -> std::path::PathBuf {
@@ -35,29 +50,28 @@ fn fixture_project() -> std::path::PathBuf {
 fn the_optimal_placement_is_found_and_every_unplaced_firm_says_why() {
     let out = run_ok(&fixture_project(), "placement");
     let rows = placements(&out);
-    let get = |firm: &str, key: &str| rows[&format!("企业{firm}")][key].clone();
     // 甲园 has room for one of F01, F02 (600 m² each) and F03 (450 m²).
     // Greedy would give it F01 (1 km); the optimum gives it F03 (6 km),
     // whose only other park is the planned 丁园 10 km away, and sends F01
     // and F02 to 乙园 (4 + 3.5 km): 13.5 km against 14.5.
-    assert_eq!(get("F03", "park"), "甲园");
-    assert_eq!(get("F01", "park"), "乙园");
-    assert_eq!(get("F02", "park"), "乙园");
+    assert_eq!(rows.get("F03", "park"), "甲园");
+    assert_eq!(rows.get("F01", "park"), "乙园");
+    assert_eq!(rows.get("F02", "park"), "乙园");
     // the planned park (opens 2021, 在建) is supply
-    assert_eq!(get("F04", "park"), "丁园");
+    assert_eq!(rows.get("F04", "park"), "丁园");
     // land × demand_far: a 2 500 m² plot × 0.4
-    assert_eq!(get("F13", "floor_m2"), "1000.00");
-    assert_eq!(get("F13", "floor_source"), "land_far");
+    assert_eq!(rows.get("F13", "floor_m2"), "1000.00");
+    assert_eq!(rows.get("F13", "floor_source"), "land_far");
     // two firms share one 800 m² building on their parcel
-    assert_eq!(get("F14", "floor_source"), "buildings");
-    assert!((get("F14", "floor_m2").parse::<f64>().unwrap() - 400.0).abs() < 0.1);
-    assert_eq!(get("F15", "park"), "丙园");
+    assert_eq!(rows.get("F14", "floor_source"), "buildings");
+    assert!((rows.get("F14", "floor_m2").parse::<f64>().unwrap() - 400.0).abs() < 0.1);
+    assert_eq!(rows.get("F15", "park"), "丙园");
     // room from the floor area (5 000 m²) less the firm inside (4 000 m²)
-    assert_eq!(get("F16", "park"), "戊园");
+    assert_eq!(rows.get("F16", "park"), "戊园");
     // a relocate firm takes the room the into_park firms left, and goes in
-    assert_eq!(get("F09", "sought"), "relocate");
-    assert_eq!(get("F09", "park"), "丙园");
-    assert_eq!(get("F09", "disposition"), "into_park");
+    assert_eq!(rows.get("F09", "sought"), "relocate");
+    assert_eq!(rows.get("F09", "park"), "丙园");
+    assert_eq!(rows.get("F09", "disposition"), "into_park");
 
     // the unplaced, each with its reason, fall to their next disposition
     for (firm, reason, then) in [
@@ -67,12 +81,12 @@ fn the_optimal_placement_is_found_and_every_unplaced_firm_says_why() {
         ("F08", "no_room", "upgrade"),        // 12 000 m², bigger than any room
         ("F12", "unknown_floor", "relocate"), // no floor, no parcel, no land
     ] {
-        assert_eq!(get(firm, "unplaced"), reason, "{firm}");
-        assert_eq!(get(firm, "park"), "", "{firm}");
-        assert_eq!(get(firm, "disposition"), then, "{firm}");
+        assert_eq!(rows.get(firm, "unplaced"), reason, "{firm}");
+        assert_eq!(rows.get(firm, "park"), "", "{firm}");
+        assert_eq!(rows.get(firm, "disposition"), then, "{firm}");
     }
     // done (F10) and already in a park (F11): they seek nothing
-    assert!(!rows.contains_key("企业F10") && !rows.contains_key("企业F11"));
+    assert!(!rows.has("F10") && !rows.has("F11"));
 
     let s = json(&out.join("summary.json"));
     let p = &s["placement"];
@@ -193,11 +207,10 @@ fn a_tighter_reach_and_a_township_preference_change_the_plan() {
         "demand_far = 0.4\nmax_move_km = 3.6",
     );
     let rows = placements(&out);
-    let get = |firm: &str, key: &str| rows[&format!("企业{firm}")][key].clone();
-    assert_eq!(get("F01", "park"), "甲园");
-    assert_eq!(get("F02", "park"), "乙园");
-    assert_eq!(get("F03", "unplaced"), "industry");
-    assert_eq!(get("F04", "park"), "丁园", "1 km away");
+    assert_eq!(rows.get("F01", "park"), "甲园");
+    assert_eq!(rows.get("F02", "park"), "乙园");
+    assert_eq!(rows.get("F03", "unplaced"), "industry");
+    assert_eq!(rows.get("F04", "park"), "丁园", "1 km away");
 
     // 乙园 lies in the other township. At 50 km for leaving one's
     // township, the least cost that still places every firm (a count comes
@@ -212,12 +225,11 @@ fn a_tighter_reach_and_a_township_preference_change_the_plan() {
         "demand_far = 0.4\nother_township_km = 50",
     );
     let rows = placements(&out);
-    let get = |firm: &str, key: &str| rows[&format!("企业{firm}")][key].clone();
-    assert_eq!(get("F04", "park"), "乙园");
+    assert_eq!(rows.get("F04", "park"), "乙园");
     for firm in ["F01", "F02", "F03"] {
-        assert_eq!(get(firm, "park"), "丁园", "{firm}");
+        assert_eq!(rows.get(firm, "park"), "丁园", "{firm}");
     }
-    assert_eq!(get("F13", "park"), "甲园");
+    assert_eq!(rows.get("F13", "park"), "甲园");
     let s = json(&out.join("summary.json"));
     let p = &s["placement"];
     assert_eq!(p["placed"], 9);
@@ -254,8 +266,8 @@ fn a_park_whose_firms_floor_area_is_unknown_takes_nobody() {
         ",,480000.0,",
     );
     let rows = placements(&out);
-    assert_eq!(rows["企业F16"]["unplaced"], "no_room");
-    assert_eq!(rows["企业F16"]["park"], "");
+    assert_eq!(rows.get("F16", "unplaced"), "no_room");
+    assert_eq!(rows.get("F16", "park"), "");
     let s = json(&out.join("summary.json"));
     assert_eq!(s["placement"]["placed"], 8);
 }

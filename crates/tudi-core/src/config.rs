@@ -523,8 +523,9 @@ impl Default for PlacementRules {
             demand_far: 1.0,
             seek_spec: strings(&["into_park", "relocate"]),
             exclude_spec: strings(&["key_industry"]),
-            seek: vec![Disposition::IntoPark, Disposition::Relocate],
-            exclude: vec![Predicate::KeyIndustry],
+            // read from the specs, as the file's are (`Rules::read_specs`)
+            seek: Vec::new(),
+            exclude: Vec::new(),
         }
     }
 }

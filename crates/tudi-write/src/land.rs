@@ -48,6 +48,42 @@ pub fn write_land_outputs(o: &Outcome, staging: &Staging, lang: Lang) -> Result<
     })
 }
 
+/// The columns every park table starts with, each spelled once; rows are
+/// parks' positions in the model.
+pub(crate) mod park {
+    use super::*;
+
+    pub fn name(o: &Outcome) -> Column<'_, usize> {
+        let parks = o.model.parks.as_deref().unwrap_or(&[]);
+        col(
+            "name",
+            term("园区名称", "Park"),
+            Kind::Text,
+            |&k: &usize| Value::text(&parks[k].name),
+        )
+        .width(22.0)
+    }
+    pub fn township(o: &Outcome) -> Column<'_, usize> {
+        col(
+            "township",
+            term("乡镇（街道）", "Township"),
+            Kind::Code,
+            |&k: &usize| super::township(o, o.park_township[k].as_deref()),
+        )
+        .width(12.0)
+    }
+    /// Not open on the report date.
+    pub fn planned(o: &Outcome) -> Column<'_, usize> {
+        let parks = o.model.parks.as_deref().unwrap_or(&[]);
+        col(
+            "planned",
+            term("规划在建", "Planned"),
+            Kind::Bool,
+            |&k: &usize| Value::Bool(parks[k].planned(o.as_of)),
+        )
+    }
+}
+
 /// The parks with their density, firms and taxes.
 pub fn parks(o: &Outcome) -> Table<'_, usize> {
     let parks = o.model.parks.as_deref().unwrap_or(&[]);
@@ -59,20 +95,8 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
     let density = move |k: usize| (known && !planned(k)).then_some(&stats[k].density);
     let min = o.project.rules.min_park_far;
     let columns = vec![
-        col(
-            "name",
-            term("园区名称", "Park"),
-            Kind::Text,
-            |&k: &usize| Value::text(&parks[k].name),
-        )
-        .width(22.0),
-        col(
-            "township",
-            term("乡镇（街道）", "Township"),
-            Kind::Code,
-            |&k: &usize| township(o, o.park_township[k].as_deref()),
-        )
-        .width(12.0),
+        park::name(o),
+        park::township(o),
         col("star", term("星级", "Stars"), Kind::Int, |&k: &usize| {
             Value::opt_int(parks[k].star)
         })
@@ -96,12 +120,7 @@ pub fn parks(o: &Outcome) -> Table<'_, usize> {
             Kind::Bool,
             |&k: &usize| Value::Bool(parks[k].opened == Some(o.year)),
         ),
-        col(
-            "planned",
-            term("规划在建", "Planned"),
-            Kind::Bool,
-            move |&k: &usize| Value::Bool(planned(k)),
-        ),
+        park::planned(o),
         col(
             "land_mu",
             term("用地面积（亩）", "Land (mu)"),

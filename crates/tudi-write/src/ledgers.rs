@@ -242,12 +242,12 @@ fn sheets(o: &Outcome, lang: Lang) -> Vec<Fill<'_>> {
         ),
         sheet(Term::new("小微园", "Parks"), parks(o), lang),
         sheet(
-            Term::new("入园安置方案", "Placement plan"),
+            crate::placement::PLAN,
             crate::placement::placements(o, lang),
             lang,
         ),
         sheet(
-            Term::new("园区安置容量", "Park room"),
+            crate::placement::ROOM,
             crate::placement::park_rooms(o, lang),
             lang,
         ),

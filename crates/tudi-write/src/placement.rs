@@ -2,19 +2,21 @@
 //! a park, and one per park with its room before and after.
 
 use geo::LineString;
-use tudi_core::analysis::placement::{Move, Plan};
+use tudi_core::analysis::placement::Move;
 use tudi_core::outcome::Outcome;
-use tudi_core::vocab::Lang;
+use tudi_core::vocab::{Lang, Term};
 
 use crate::geojson::Shape;
 use crate::gpkg::GeometryKind;
+use crate::land::park;
 use crate::outputs::{firm, township};
 use crate::table::{col, term, Kind, Table, Value};
 
-/// The placement plan, or an empty one (no parks layer: nothing placed).
-fn plan(o: &Outcome) -> Option<&Plan> {
-    o.placement.as_ref()
-}
+/// The placement plan's title: its sheet, its map layer, its section of
+/// the report.
+pub const PLAN: Term = term("入园安置方案", "Placement plan");
+/// The parks' room table's title.
+pub const ROOM: Term = term("园区安置容量", "Park room");
 
 /// Every firm that sought a park: where from, where to, how far, how much
 /// floor area and why not when it has no park. Rows are the firms'
@@ -22,7 +24,8 @@ fn plan(o: &Outcome) -> Option<&Plan> {
 /// firm lies on the line of its move, from where it stands to the point
 /// of its park the distance is measured to.
 pub fn placements(o: &Outcome, lang: Lang) -> Table<'_, usize> {
-    let moves = plan(o).map_or(&[][..], |p| &p.moves[..]);
+    // no parks layer: nothing placed
+    let moves = o.placement.as_ref().map_or(&[][..], |p| &p.moves[..]);
     let parks = o.model.parks.as_deref().unwrap_or(&[]);
     // the moves are in model order, one per firm
     let mv = move |k: usize| -> &Move {
@@ -106,11 +109,11 @@ pub fn placements(o: &Outcome, lang: Lang) -> Table<'_, usize> {
         )
         .width(16.0),
     ];
-    let rooms = plan(o).map_or(&[][..], |p| &p.parks[..]);
+    let rooms = o.placement.as_ref().map_or(&[][..], |p| &p.parks[..]);
     let firms = &o.model.enterprises;
     Table::new(
         "placements",
-        term("入园安置方案", "Placement plan"),
+        PLAN,
         columns,
         moves.iter().map(|m| m.enterprise).collect(),
     )
@@ -122,29 +125,11 @@ pub fn placements(o: &Outcome, lang: Lang) -> Table<'_, usize> {
 
 /// Each park's room for new firms, before and after placement.
 pub fn park_rooms(o: &Outcome, lang: Lang) -> Table<'_, usize> {
-    let rooms = plan(o).map_or(&[][..], |p| &p.parks[..]);
-    let parks = o.model.parks.as_deref().unwrap_or(&[]);
+    let rooms = o.placement.as_ref().map_or(&[][..], |p| &p.parks[..]);
     let columns = vec![
-        col(
-            "name",
-            term("园区名称", "Park"),
-            Kind::Text,
-            |&k: &usize| Value::text(&parks[k].name),
-        )
-        .width(22.0),
-        col(
-            "township",
-            term("乡镇（街道）", "Township"),
-            Kind::Code,
-            |&k: &usize| township(o, o.park_township[k].as_deref()),
-        )
-        .width(12.0),
-        col(
-            "planned",
-            term("规划在建", "Planned"),
-            Kind::Bool,
-            |&k: &usize| Value::Bool(rooms[k].planned),
-        ),
+        park::name(o),
+        park::township(o),
+        park::planned(o),
         col(
             "room_source",
             term("空间来源", "Room from"),
@@ -198,10 +183,5 @@ pub fn park_rooms(o: &Outcome, lang: Lang) -> Table<'_, usize> {
             |&k: &usize| Value::opt_num(rooms[k].occupancy_after()),
         ),
     ];
-    Table::new(
-        "park_rooms",
-        term("园区安置容量", "Park room"),
-        columns,
-        (0..rooms.len()).collect(),
-    )
+    Table::new("park_rooms", ROOM, columns, (0..rooms.len()).collect())
 }

@@ -906,16 +906,12 @@ fn shown(v: &Value, kind: Kind, lang: Lang) -> String {
 }
 
 /// An output table as an HTML table: its labels, its rows (numbers right
-/// aligned), the columns `skip` names left out.
-fn html_table<R: Sync>(h: &mut String, table: &Table<R>, skip: &[&str], lang: Lang) {
-    let columns: Vec<_> = table
-        .columns
-        .iter()
-        .filter(|c| !skip.contains(&c.name))
-        .collect();
+/// aligned).
+fn html_table<R: Sync>(h: &mut String, table: &Table<R>, lang: Lang) {
+    let columns = &table.columns;
     let numeric = |k: Kind| matches!(k, Kind::Int | Kind::Real { .. });
     h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
-    for c in &columns {
+    for c in columns {
         let _ = write!(
             h,
             "<th{}>{}</th>",
@@ -926,7 +922,7 @@ fn html_table<R: Sync>(h: &mut String, table: &Table<R>, skip: &[&str], lang: La
     h.push_str("</tr></thead>\n<tbody>\n");
     for row in &table.rows {
         h.push_str("<tr>");
-        for c in &columns {
+        for c in columns {
             let _ = write!(
                 h,
                 "<td{}>{}</td>",
@@ -945,11 +941,11 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     let (Some(p), Some(plan)) = (&s.placement, &o.placement) else {
         return;
     };
-    let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let (km, m2) = (vocab::KM.get(lang), vocab::M2.get(lang));
     let _ = writeln!(
         h,
         "<section id=\"placement\"><h2>{}</h2>",
-        t("入园安置方案", "Placement plan")
+        crate::placement::PLAN.get(lang)
     );
     let reasons: Vec<String> = plan
         .by_reason()
@@ -964,12 +960,12 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         (true, Lang::Zh) => "已证明为最优".to_string(),
         (true, Lang::En) => "proved optimal".to_string(),
         (false, Lang::Zh) => format!(
-            "下界 {} 公里，与最优至多相差 {}",
+            "下界 {} {km}，与最优至多相差 {}",
             num(p.lower_bound_km, 1),
             percent(p.gap)
         ),
         (false, Lang::En) => format!(
-            "lower bound {} km, at most {} above the optimum",
+            "lower bound {} {km}, at most {} above the optimum",
             num(p.lower_bound_km, 1),
             percent(p.gap)
         ),
@@ -978,7 +974,7 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     let _ = match lang {
         Lang::Zh => writeln!(
             h,
-            "<p>拟入园（含可入园的搬迁）整治对象 <b>{}</b> 家，安置入园 <b>{}</b> 家，用房 {} ㎡，搬迁总距离 {} 公里（{}，最远 {} 公里内）；未安置 <b>{}</b> 家{}。仍需新建园区用房 <b>{}</b> ㎡。</p>",
+            "<p>拟入园（含可入园的搬迁）整治对象 <b>{}</b> 家，安置入园 <b>{}</b> 家，用房 {} {m2}，搬迁总距离 {} {km}（{}，最远 {} {km}内）；未安置 <b>{}</b> 家{}。仍需新建园区用房 <b>{}</b> {m2}。</p>",
             p.sought,
             p.placed,
             num(p.placed_m2, 0),
@@ -991,7 +987,7 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         ),
         Lang::En => writeln!(
             h,
-            "<p>Targets seeking a park (relocations included): <b>{}</b>; placed: <b>{}</b>, needing {} m², moved {} km in all ({}, none beyond {} km); not placed: <b>{}</b>{}. New park floor still needed: <b>{}</b> m².</p>",
+            "<p>Targets seeking a park (relocations included): <b>{}</b>; placed: <b>{}</b>, needing {} {m2}, moved {} {km} in all ({}, none beyond {} {km}); not placed: <b>{}</b>{}. New park floor still needed: <b>{}</b> {m2}.</p>",
             p.sought,
             p.placed,
             num(p.placed_m2, 0),
@@ -1003,15 +999,18 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
             num(p.new_floor_needed_m2, 0)
         ),
     };
-    html_table(h, &crate::placement::park_rooms(o, lang), &[], lang);
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">{}</p></section>",
-        t(
-            "逐家安置去向、搬迁距离、用房面积及其来源、未安置原因见台账“入园安置方案”表。",
-            "Each firm's park, distance, floor area and its source, or why it has none: placements.csv and the ledger's Placement plan sheet."
-        )
-    );
+    html_table(h, &crate::placement::park_rooms(o, lang), lang);
+    let plan = crate::placement::PLAN.get(lang);
+    let _ = match lang {
+        Lang::Zh => writeln!(
+            h,
+            "<p class=\"note\">逐家安置去向、搬迁距离、用房面积及其来源、未安置原因见台账“{plan}”表。</p></section>"
+        ),
+        Lang::En => writeln!(
+            h,
+            "<p class=\"note\">Each firm's park, distance, floor area and its source, or why it has none: placements.csv and the ledger's {plan} sheet.</p></section>"
+        ),
+    };
 }
 
 /// Rows a list shows; the rest are in the CSV it names.

@@ -115,19 +115,38 @@ pub(crate) fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Per parcel with firms on it: how many stand there, each firm counted
+/// once (a later ledger row with its credit code takes no share), from
+/// each row's (parcel, first row with its code).
+pub(crate) fn firms_on(
+    rows: impl Iterator<Item = (Option<usize>, Option<usize>)>,
+) -> HashMap<usize, usize> {
+    let mut n: HashMap<usize, usize> = HashMap::new();
+    for (parcel, first) in rows {
+        if let (Some(p), None) = (parcel, first) {
+            *n.entry(p).or_default() += 1;
+        }
+    }
+    n
+}
+
+/// The number of firms `p`'s land and buildings are shared among (one
+/// when none is counted there).
+pub(crate) fn share(firms_on: &HashMap<usize, usize>, p: usize) -> f64 {
+    firms_on.get(&p).copied().unwrap_or(1).max(1) as f64
+}
+
 /// Assesses every enterprise.
 pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
     let parcel_of = locate(model, ctx);
     let duplicate_of = plausibility::duplicate_of(&model.enterprises);
     let mut duplicate_rows = vec![Vec::new(); model.enterprises.len()];
-    let mut sharing: HashMap<usize, usize> = HashMap::new();
-    for (k, (parcel, first)) in parcel_of.iter().zip(&duplicate_of).enumerate() {
-        match (parcel, first) {
-            (_, Some(f)) => duplicate_rows[*f].push(model.enterprises[k].feature),
-            (Some(p), None) => *sharing.entry(*p).or_default() += 1,
-            (None, None) => {}
+    for (k, first) in duplicate_of.iter().enumerate() {
+        if let Some(f) = first {
+            duplicate_rows[*f].push(model.enterprises[k].feature);
         }
     }
+    let sharing = firms_on(parcel_of.iter().copied().zip(duplicate_of.iter().copied()));
     let (targets, dispositions) = (&rules.target, &rules.disposition);
     model
         .enterprises
@@ -138,8 +157,7 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
         .map(|(((e, parcel), first), duplicate_rows)| {
             let land_mu = e.land_mu.filter(|m| *m > 0.0).or_else(|| {
                 // duplicate rows take no share (but are shown one)
-                let share = |p| sharing.get(&p).copied().unwrap_or(1) as f64;
-                parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / share(p))
+                parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / share(&sharing, p))
             });
             let tax_per_mu = match (e.tax_wan, land_mu) {
                 (Some(t), Some(l)) if l > 0.0 => Some(t / l),

@@ -157,11 +157,6 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         );
         vacated::land(&records, &vacated_ctx, &vacated_rules)
     });
-    let planned_parks: Vec<bool> = parks.iter().map(|p| p.planned(as_of)).collect();
-    let planned_floor_m2: Vec<Option<f64>> = match &placement {
-        Some(plan) => plan.parks.iter().map(|r| r.capacity_m2).collect(),
-        None => parks.iter().map(|p| p.vacant_m2).collect(),
-    };
     let target_report = targets::report(&targets::Inputs {
         targets: &project.targets,
         year,
@@ -175,8 +170,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         park_township: &park_township,
         vacated: vacated.as_ref(),
         projected_vacated: projected_vacated.as_ref(),
-        planned_parks: &planned_parks,
-        planned_floor_m2: &planned_floor_m2,
+        rooms: placement.as_ref().map_or(&[], |p| &p.parks),
     });
     let township_names: BTreeMap<String, String> = places
         .known_codes()

@@ -24,6 +24,7 @@ use crate::model::{Enterprise, Parcel, Park, Progress, VacatedRecord};
 
 use super::enterprises::{Assessment, Disposition};
 use super::far::ParkStats;
+use super::placement::ParkRoom;
 use super::vacated::Vacated;
 
 /// A goal of the year (年度目标), as `[targets]` sets it.
@@ -135,10 +136,9 @@ pub(crate) struct Inputs<'a> {
     /// The same analysis over the vacated records and the parcels the
     /// plan empties.
     pub projected_vacated: Option<&'a Vacated>,
-    /// Per park: not open on the report date.
-    pub planned_parks: &'a [bool],
-    /// Per park: the floor area a planned park brings (its room), m².
-    pub planned_floor_m2: &'a [Option<f64>],
+    /// Per park: its room in the placement plan, which says whether it is
+    /// planned and the floor area it brings (none without a parks layer).
+    pub rooms: &'a [ParkRoom],
 }
 
 /// Everything the target analysis found.
@@ -167,16 +167,15 @@ impl Inputs<'_> {
     /// What was achieved for each goal, in `township` or the whole
     /// district.
     pub fn achieved(&self, township: Option<&str>) -> BTreeMap<Goal, Option<f64>> {
-        let in_t = |t: &Option<String>| township.is_none_or(|code| t.as_deref() == Some(code));
         let done: Vec<usize> = (0..self.enterprises.len())
-            .filter(|&e| in_t(&self.enterprise_township[e]) && self.done_target(e))
+            .filter(|&e| in_scope(&self.enterprise_township[e], township) && self.done_target(e))
             .collect();
         let count = |f: &dyn Fn(usize) -> bool| {
             self.tracks_status()
                 .then(|| done.iter().filter(|&&e| f(e)).count() as f64)
         };
         let new_parks: Vec<usize> = (0..self.parks.len())
-            .filter(|&p| self.new_park(p, township) && !self.planned_parks[p])
+            .filter(|&p| self.new_park(p, township) && !self.rooms[p].planned)
             .collect();
         let (gross, effective) = land(self.vacated, township);
         BTreeMap::from([
@@ -210,16 +209,20 @@ impl Inputs<'_> {
 
     /// A park opening in the target year, in `township` (or anywhere).
     fn new_park(&self, p: usize, township: Option<&str>) -> bool {
-        township.is_none_or(|code| self.park_township[p].as_deref() == Some(code))
-            && self.parks[p].opened == Some(self.year)
+        in_scope(&self.park_township[p], township) && self.parks[p].opened == Some(self.year)
     }
 
     /// What the plan delivers for each goal once carried out, in
-    /// `township` or the whole district.
-    pub fn projected(&self, township: Option<&str>) -> BTreeMap<Goal, Option<f64>> {
-        let in_t = |t: &Option<String>| township.is_none_or(|code| t.as_deref() == Some(code));
+    /// `township` or the whole district, given what is `achieved` there.
+    pub fn projected(
+        &self,
+        township: Option<&str>,
+        achieved: &BTreeMap<Goal, Option<f64>>,
+    ) -> BTreeMap<Goal, Option<f64>> {
         let targets: Vec<usize> = (0..self.enterprises.len())
-            .filter(|&e| in_t(&self.enterprise_township[e]) && self.assessments[e].is_target())
+            .filter(|&e| {
+                in_scope(&self.enterprise_township[e], township) && self.assessments[e].is_target()
+            })
             .collect();
         let count =
             |f: &dyn Fn(usize) -> bool| Some(targets.iter().filter(|&&e| f(e)).count() as f64);
@@ -228,11 +231,11 @@ impl Inputs<'_> {
             .filter(|&p| self.new_park(p, township))
             .collect();
         let (gross, effective) = land(self.projected_vacated, township);
-        let achieved_floor = self.achieved(township)[&Goal::NewParkFloorM2];
+        let achieved_floor = achieved[&Goal::NewParkFloorM2];
         let planned_floor: Option<f64> = new_parks
             .iter()
-            .filter(|&&p| self.planned_parks[p])
-            .map(|&p| self.planned_floor_m2[p])
+            .filter(|&&p| self.rooms[p].planned)
+            .map(|&p| self.rooms[p].capacity_m2)
             .sum();
         BTreeMap::from([
             (Goal::VacatedMu, gross),
@@ -265,6 +268,12 @@ impl Inputs<'_> {
     }
 }
 
+/// Whether a place of township `t` is in `township` (any place when
+/// `None`, the whole district).
+fn in_scope(t: &Option<String>, township: Option<&str>) -> bool {
+    township.is_none_or(|code| t.as_deref() == Some(code))
+}
+
 /// Gross and effective vacated land, mu, of `vacated` in `township` (or the
 /// whole district).
 fn land(vacated: Option<&Vacated>, township: Option<&str>) -> (Option<f64>, Option<f64>) {
@@ -285,7 +294,7 @@ fn land(vacated: Option<&Vacated>, township: Option<&str>) -> (Option<f64>, Opti
 pub(crate) fn report(inputs: &Inputs) -> TargetReport {
     let standings = |goals: Vec<(Goal, f64)>, township: Option<&str>| -> Vec<(Goal, Standing)> {
         let achieved = inputs.achieved(township);
-        let projected = inputs.projected(township);
+        let projected = inputs.projected(township, &achieved);
         goals
             .into_iter()
             .map(|(name, target)| {
@@ -458,8 +467,7 @@ mod tests {
             park_township: &[],
             vacated: None,
             projected_vacated: None,
-            planned_parks: &[],
-            planned_floor_m2: &[],
+            rooms: &[],
         };
         let a = inputs.achieved(None);
         assert_eq!(a[&Goal::Remediated], Some(2.0));

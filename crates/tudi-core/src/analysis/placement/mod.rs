@@ -34,11 +34,13 @@
 
 pub mod solver;
 
+use std::collections::HashMap;
+
 use geo::{Coord, InteriorPoint};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
-use super::enterprises::{Assessment, Disposition};
+use super::enterprises::{self, Assessment, Disposition};
 use super::far::Far;
 use crate::config::PlacementRules;
 use crate::date::Date;
@@ -57,13 +59,6 @@ pub enum DemandSource {
 }
 
 impl DemandSource {
-    /// Every source, in the order products list them.
-    pub const ALL: [DemandSource; 3] = [
-        DemandSource::Ledger,
-        DemandSource::Buildings,
-        DemandSource::Land,
-    ];
-
     /// The name machine-readable outputs use.
     pub fn name(self) -> &'static str {
         match self {
@@ -86,13 +81,6 @@ pub enum RoomSource {
 }
 
 impl RoomSource {
-    /// Every source, in the order products list them.
-    pub const ALL: [RoomSource; 3] = [
-        RoomSource::Vacant,
-        RoomSource::FloorLessFirms,
-        RoomSource::Unknown,
-    ];
-
     /// The name machine-readable outputs use.
     pub fn name(self) -> &'static str {
         match self {
@@ -294,7 +282,13 @@ pub(crate) fn plan(inputs: &Inputs) -> Plan {
         }
         v
     };
-    let floor_shares = floor_shares(inputs);
+    // a parcel's buildings are shared as its land is
+    let firms_on = enterprises::firms_on(
+        inputs
+            .assessments
+            .iter()
+            .map(|a| (a.parcel, a.duplicate_of)),
+    );
 
     // the parks' anchors, in an R-tree for the firms' reach
     let tree: RTree<GeomWithData<[f64; 2], usize>> = RTree::bulk_load(
@@ -316,7 +310,7 @@ pub(crate) fn plan(inputs: &Inputs) -> Plan {
         if !a.is_target() || ent.status == Some(Progress::Done) || in_park[e] {
             continue;
         }
-        let (demand_m2, demand_source) = demand(inputs, e, &floor_shares);
+        let (demand_m2, demand_source) = demand(inputs, e, &firms_on);
         let mut pairs = Vec::new();
         let reason = if !(ent.location.x.is_finite() && ent.location.y.is_finite()) {
             Some(Unplaced::Unlocated)
@@ -496,19 +490,12 @@ fn within(
     found
 }
 
-/// Per parcel: the number of firms (not duplicate rows) standing on it.
-fn floor_shares(inputs: &Inputs) -> Vec<usize> {
-    let mut n = vec![0; inputs.model.parcels.len()];
-    for a in inputs.assessments {
-        if let (Some(p), None) = (a.parcel, a.duplicate_of) {
-            n[p] += 1;
-        }
-    }
-    n
-}
-
 /// A firm's floor-area demand and its source.
-fn demand(inputs: &Inputs, e: usize, shares: &[usize]) -> (Option<f64>, Option<DemandSource>) {
+fn demand(
+    inputs: &Inputs,
+    e: usize,
+    firms_on: &HashMap<usize, usize>,
+) -> (Option<f64>, Option<DemandSource>) {
     let ent = &inputs.model.enterprises[e];
     let a = &inputs.assessments[e];
     if let Some(f) = ent.floor_m2.filter(|&f| f > 0.0) {
@@ -516,7 +503,7 @@ fn demand(inputs: &Inputs, e: usize, shares: &[usize]) -> (Option<f64>, Option<D
     }
     let on_parcel = a.parcel.and_then(|p| {
         let d = inputs.far.parcels.get(p).copied().flatten()?;
-        (d.floor_area_m2 > 0.0).then(|| d.floor_area_m2 / shares[p].max(1) as f64)
+        (d.floor_area_m2 > 0.0).then(|| d.floor_area_m2 / enterprises::share(firms_on, p))
     });
     if let Some(f) = on_parcel {
         return (Some(f), Some(DemandSource::Buildings));

@@ -202,7 +202,7 @@ pub fn place(firms: &[Firm], parks: &[Park]) -> Placement {
 
     let mut state = State::new(&pairs, &demand, &capacity, firms.len());
     state.round(&top.fractions, &candidates);
-    state.improve();
+    state.improve(usize::MAX);
 
     let mut proved_optimal = false;
     if candidates.len() <= EXACT_MAX_FIRMS {
@@ -210,28 +210,37 @@ pub fn place(firms: &[Firm], parks: &[Park]) -> Placement {
     }
 
     let placed = state.placed();
-    let distance_m = state.distance();
     let relaxation_bound_m =
         lagrangian_bound(&pairs, &demand, &capacity, &candidates, placed, big, &top);
-    let lower_bound_m = if proved_optimal {
-        distance_m
-    } else {
-        relaxation_bound_m.min(distance_m)
-    };
-    let gap_m = (distance_m - lower_bound_m).max(0.0);
-    Placement {
-        assignment: state.assignment,
-        placed,
-        distance_m,
-        lower_bound_m,
-        relaxation_bound_m,
-        gap_m,
-        gap_rel: if distance_m > 0.0 {
-            gap_m / distance_m
+    Placement::of(state, relaxation_bound_m, proved_optimal)
+}
+
+impl Placement {
+    /// The placement a search ended in, with its bound (the distance
+    /// itself when proved optimal).
+    fn of(state: State, relaxation_bound_m: f64, proved_optimal: bool) -> Placement {
+        let placed = state.placed();
+        let distance_m = state.distance();
+        let lower_bound_m = if proved_optimal {
+            distance_m
         } else {
-            0.0
-        },
-        proved_optimal,
+            relaxation_bound_m.min(distance_m)
+        };
+        let gap_m = (distance_m - lower_bound_m).max(0.0);
+        Placement {
+            assignment: state.assignment,
+            placed,
+            distance_m,
+            lower_bound_m,
+            relaxation_bound_m,
+            gap_m,
+            gap_rel: if distance_m > 0.0 {
+                gap_m / distance_m
+            } else {
+                0.0
+            },
+            proved_optimal,
+        }
     }
 }
 
@@ -290,35 +299,17 @@ fn place_large(
             state.put(f, p);
         }
     }
-    for _ in 0..LARGE_PASSES {
-        if !(state.insert()
-            || state.insert_by_moving()
-            || state.replace()
-            || state.relocate()
-            || state.swap())
-        {
-            break;
-        }
-    }
+    state.improve(LARGE_PASSES);
     let placed = state.placed();
-    let distance_m = state.distance();
-    let lower_bound_m =
-        price_bound(pairs, demand, capacity, candidates, placed, distance_m).min(distance_m);
-    let gap_m = (distance_m - lower_bound_m).max(0.0);
-    Placement {
-        assignment: state.assignment,
+    let bound = price_bound(
+        pairs,
+        demand,
+        capacity,
+        candidates,
         placed,
-        distance_m,
-        lower_bound_m,
-        relaxation_bound_m: lower_bound_m,
-        gap_m,
-        gap_rel: if distance_m > 0.0 {
-            gap_m / distance_m
-        } else {
-            0.0
-        },
-        proved_optimal: false,
-    }
+        state.distance(),
+    );
+    Placement::of(state, bound, false)
 }
 
 /// The best capacity-price bound (see [`place_large`]) on the distance of
@@ -687,14 +678,19 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Local search until no move improves (count first, then distance).
-    fn improve(&mut self) {
-        while self.insert()
-            || self.insert_by_moving()
-            || self.replace()
-            || self.relocate()
-            || self.swap()
-        {}
+    /// Local search until no move improves (count first, then distance),
+    /// for at most `passes` passes.
+    fn improve(&mut self, passes: usize) {
+        for _ in 0..passes {
+            if !(self.insert()
+                || self.insert_by_moving()
+                || self.replace()
+                || self.relocate()
+                || self.swap())
+            {
+                break;
+            }
+        }
     }
 
     fn tol(&self) -> f64 {
