@@ -130,20 +130,34 @@ pub(crate) fn cluster(
     projection: &EqualArea,
     gap: f64,
 ) -> Vec<Vec<usize>> {
-    let index = PolygonIndex::new(polygons.iter());
     // The equal-area plane is not conformal: its distances are off the
     // ground's by well under 1 % at province scale. Candidates get that
     // margin; the decision is made on the ground (geodesic distance).
     let reach = gap * 1.02 + 0.01;
+    let refs: Vec<&MultiPolygon<f64>> = polygons.iter().collect();
+    linked(&refs, reach, |a, b| {
+        within(&polygons[a], &polygons[b], projection, gap, reach)
+    })
+}
+
+/// Groups of polygons joined, transitively, by `joined(a, b)`, asked only
+/// of pairs whose envelopes come within `reach` of each other. Each group
+/// lists positions in `polygons`, ascending; groups come in order of their
+/// first member.
+pub(crate) fn linked(
+    polygons: &[&MultiPolygon<f64>],
+    reach: f64,
+    joined: impl Fn(usize, usize) -> bool + Sync,
+) -> Vec<Vec<usize>> {
+    let index = PolygonIndex::new(polygons.iter().copied());
     let edges: Vec<(usize, usize)> = (0..polygons.len())
         .into_par_iter()
         .flat_map_iter(|k| {
-            let r = polygons[k].bounding_rect();
             let mut near = Vec::new();
-            if let Some(r) = r {
+            if let Some(r) = polygons[k].bounding_rect() {
                 let grow = Coord { x: reach, y: reach };
                 for j in index.candidates_in(r.min() - grow, r.max() + grow) {
-                    if j > k && within(&polygons[k], &polygons[j], projection, gap, reach) {
+                    if j > k && joined(k, j) {
                         near.push((k, j));
                     }
                 }
@@ -159,9 +173,9 @@ pub(crate) fn cluster(
     for i in 0..polygons.len() {
         by_root[sets.find(i)].push(i);
     }
-    let mut clusters: Vec<Vec<usize>> = by_root.into_iter().filter(|c| !c.is_empty()).collect();
-    clusters.sort_by_key(|c| c[0]);
-    clusters
+    let mut groups: Vec<Vec<usize>> = by_root.into_iter().filter(|c| !c.is_empty()).collect();
+    groups.sort_by_key(|c| c[0]);
+    groups
 }
 
 /// True when two projected polygons touch, overlap, or come within `gap`
