@@ -13,7 +13,7 @@ use tudi_read::inspect::{self, Column, Layer, Shape};
 
 /// The roles in the order the project file lists them, with how a
 /// question names each.
-const ROLES: [(Role, &str); 10] = [
+const ROLES: [(Role, &str); 11] = [
     (Role::Parcels, "the parcel layer (三调 地类图斑)"),
     (Role::Enterprises, "the enterprise ledger"),
     (Role::Villages, "the village areas"),
@@ -24,6 +24,7 @@ const ROLES: [(Role, &str); 10] = [
     (Role::Parks, "the micro-enterprise parks (小微企业园)"),
     (Role::Vacated, "the vacated-land records (腾退)"),
     (Role::Townships, "the township outlines"),
+    (Role::Counties, "the county outlines (县/市/区)"),
 ];
 
 /// What was written.

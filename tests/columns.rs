@@ -12,6 +12,7 @@ use std::path::Path;
 use calamine::{open_workbook, Reader, Xlsx};
 use common::*;
 use gdal::vector::LayerAccess;
+use tudi_core::analysis::townships::Level;
 use tudi_core::outcome::Outcome;
 use tudi_core::vocab::Lang;
 use tudi_write::table::Table;
@@ -122,7 +123,14 @@ fn table(o: &Outcome, name: &str, lang: Lang) -> Vec<(String, String)> {
         "scattered_parcels" => columns(outputs::scattered_parcels(o), lang),
         "blocks" => columns(outputs::blocks(o), lang),
         "parks" => columns(land::parks(o), lang),
-        "townships" => columns(land::townships(lang, land::township_rows(o)), lang),
+        "townships" => columns(
+            land::divisions(
+                Level::Township,
+                lang,
+                land::division_rows(o, Level::Township),
+            ),
+            lang,
+        ),
         "vacated" => columns(land::vacated(o, lang), lang),
         "vacated_blocks" => columns(land::vacated_blocks(o), lang),
         "vacated_checks" => columns(land::vacated_checks(o, lang), lang),

@@ -89,6 +89,9 @@ pub enum Role {
     Vacated,
     /// `townships`: township polygons (乡镇/街道), for places without ZLDWDM.
     Townships,
+    /// `counties`: county polygons (县/市/区), for their names and outlines
+    /// when a project spans several.
+    Counties,
 }
 
 impl Role {
@@ -105,6 +108,7 @@ impl Role {
             Role::Parks => "parks",
             Role::Vacated => "vacated",
             Role::Townships => "townships",
+            Role::Counties => "counties",
         }
     }
 }
@@ -145,7 +149,10 @@ pub struct Layers {
     pub vacated: Option<LayerSpec<VacatedFields>>,
     /// `[layers.townships]`: township polygons, for places whose parcel
     /// gives no ZLDWDM.
-    pub townships: Option<LayerSpec<TownshipFields>>,
+    pub townships: Option<LayerSpec<DivisionFields>>,
+    /// `[layers.counties]`: county polygons (县/市/区) with 6-digit codes,
+    /// the first 6 digits of their townships' codes.
+    pub counties: Option<LayerSpec<DivisionFields>>,
 }
 
 impl Layers {
@@ -161,6 +168,7 @@ impl Layers {
             self.parks.as_mut().map(|s| &mut s.path),
             self.vacated.as_mut().map(|s| &mut s.path),
             self.townships.as_mut().map(|s| &mut s.path),
+            self.counties.as_mut().map(|s| &mut s.path),
         ];
         std::iter::once(&mut self.parcels.path)
             .chain(optional.into_iter().flatten())
@@ -334,13 +342,15 @@ pub struct VacatedFields {
     pub township: FieldName,
 }
 
-/// `[layers.townships.fields]`: column names of the township layer.
+/// `[layers.townships.fields]`, `[layers.counties.fields]`: column names
+/// of an administrative-division layer.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TownshipFields {
-    /// Township code, 9 digits as in ZLDWDM; default `code`; required.
+pub struct DivisionFields {
+    /// The division's code, as the first digits of ZLDWDM: 9 for a
+    /// township, 6 for a county; default `code`; required.
     pub code: FieldName,
-    /// Township name (optional); default `name`.
+    /// Its name (optional); default `name`.
     pub name: FieldName,
 }
 
@@ -663,7 +673,10 @@ pub struct Targets {
     pub into_parks: f64,
     /// Goals per 9-digit township code, e.g.
     /// `[targets.townships.330411101]`; default none.
-    pub townships: std::collections::BTreeMap<String, TownshipGoals>,
+    pub townships: std::collections::BTreeMap<String, LocalGoals>,
+    /// Goals per 6-digit county code, e.g. `[targets.counties.330411]`,
+    /// for a project spanning several counties; default none.
+    pub counties: std::collections::BTreeMap<String, LocalGoals>,
 }
 
 impl Default for Targets {
@@ -679,6 +692,7 @@ impl Default for Targets {
             new_park_floor_m2: 250_000.0,
             into_parks: 200.0,
             townships: Default::default(),
+            counties: Default::default(),
         }
     }
 }
@@ -699,13 +713,14 @@ impl Targets {
     }
 }
 
-/// A township's goals (`[targets.townships.<code>]`): only those given are
-/// tracked; each means what the district goal of the same key means,
-/// counted in the township.
+/// A township's or a county's goals (`[targets.townships.<code>]`,
+/// `[targets.counties.<code>]`): only those given are tracked; each means
+/// what the district goal of the same key means, counted in the township
+/// or county.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TownshipGoals {
-    /// The township's name, used where the townships layer gives none.
+pub struct LocalGoals {
+    /// The division's name, used where its layer gives none.
     pub name: Option<String>,
     /// Gross vacated land, mu.
     pub vacated_mu: Option<f64>,
@@ -740,16 +755,26 @@ impl Targets {
         for (goal, value) in self.named() {
             check(format!("targets.{}", goal.name()), value);
         }
-        for (code, goals) in &self.townships {
-            for (goal, value) in goals.named() {
-                check(format!("targets.townships.{code}.{}", goal.name()), value);
+        for (level, list) in [("townships", &self.townships), ("counties", &self.counties)] {
+            for (code, goals) in list {
+                for (goal, value) in goals.named() {
+                    check(format!("targets.{level}.{code}.{}", goal.name()), value);
+                }
+            }
+        }
+        for code in self.counties.keys() {
+            if !crate::model::is_county_code(code) {
+                problems.push(Problem {
+                    at: Location::file(file).field(format!("targets.counties.{code}")),
+                    message: "a county code is 6 digits (the first 6 of ZLDWDM)".into(),
+                });
             }
         }
         problems
     }
 }
 
-impl TownshipGoals {
+impl LocalGoals {
     /// The goals given, in the order of [`Targets::named`].
     pub fn named(&self) -> Vec<(Goal, f64)> {
         [
@@ -804,6 +829,10 @@ impl Layers {
                 "townships",
                 l.townships.as_ref().is_some_and(|s| s.parcel.is_some()),
             ),
+            (
+                "counties",
+                l.counties.as_ref().is_some_and(|s| s.parcel.is_some()),
+            ),
         ]
         .into_iter()
         .filter(|(_, set)| *set)
@@ -827,6 +856,7 @@ impl Layers {
             ("parks", l.parks.as_ref().map(|s| &s.encoding)),
             ("vacated", l.vacated.as_ref().map(|s| &s.encoding)),
             ("townships", l.townships.as_ref().map(|s| &s.encoding)),
+            ("counties", l.counties.as_ref().map(|s| &s.encoding)),
         ]
         .into_iter()
         .filter_map(|(key, encoding)| {
@@ -1217,6 +1247,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("vacated"), "unknown goal named: {err}");
+        let err = parse(
+            "[layers.parcels]\npath = \"p\"\n[targets.counties.330411]\nvacated_mu = 0\n[targets.counties.3304111]\nvacated_mu = 5\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("field targets.counties.330411.vacated_mu"), "{err}");
+        assert!(
+            err.contains("field targets.counties.3304111") && err.contains("6 digits"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::analysis::enterprises::{Assessment, Disposition};
 use crate::analysis::far::{self, Far};
 use crate::analysis::parcels::AreaMismatch;
 use crate::analysis::targets::{self, Goal, TargetReport};
-use crate::analysis::townships::TownshipRow;
+use crate::analysis::townships::DivisionRow;
 use crate::analysis::vacated::{self, Vacated};
 use crate::config::Project;
 use crate::date::Date;
@@ -99,6 +99,8 @@ pub struct Outcome {
     pub park_township: Vec<Option<String>>,
     /// Township names by code, from the townships layer or the targets.
     pub township_names: BTreeMap<String, String>,
+    /// County names by code, from the counties layer or the targets.
+    pub county_names: BTreeMap<String, String>,
     /// The report date: deadlines before it are overdue.
     pub as_of: Date,
     /// The target year (`targets.year`, else the report date's): parks
@@ -112,7 +114,10 @@ pub struct Outcome {
     /// targets, then a row with no code for things whose township is
     /// unknown: `townships.csv`, the ledgers, the map and the report all
     /// read it.
-    pub townships: Vec<TownshipRow>,
+    pub townships: Vec<DivisionRow>,
+    /// The same per county, when the project spans more than one (met in
+    /// the data, the counties layer or the targets); else empty.
+    pub counties: Vec<DivisionRow>,
 }
 
 // `+ 0.0` turns a rounded -0 into 0.
@@ -220,11 +225,86 @@ pub struct Summary {
     pub targets: Ordered<StandingSummary>,
     /// Goals set per township, by township code.
     pub township_targets: BTreeMap<String, Ordered<StandingSummary>>,
+    /// Goals set per county, by county code; left out when none are set.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub county_targets: BTreeMap<String, Ordered<StandingSummary>>,
+    /// Each county's figures, when the project spans several (else left
+    /// out); the row of things whose county is unknown has code "".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counties: Vec<DivisionSummary>,
     /// Targets not done whose deadline has passed (限时销号).
     pub overdue: usize,
     /// Every warning of the run, one per line, none grouped
     /// ([`Outcome::warnings`] with `all`).
     pub warnings: Vec<String>,
+}
+
+/// `summary.json`'s `counties`: one county's figures, areas in mu.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DivisionSummary {
+    /// 6-digit county code; "" on the unknown row.
+    pub code: String,
+    /// Its name, when known.
+    pub name: String,
+    /// Parcels in it.
+    pub parcels: usize,
+    /// Their ellipsoidal area.
+    pub area_mu: f64,
+    /// Of which industrial.
+    pub industrial_parcels: usize,
+    /// Of which scattered village industrial plots.
+    pub scattered_parcels: usize,
+    /// Their area.
+    pub scattered_mu: f64,
+    /// Enterprises in it.
+    pub enterprises: usize,
+    /// Of which targets.
+    pub targets: usize,
+    /// Targets whose status is `done`.
+    pub targets_done: usize,
+    /// Targets not done whose deadline has passed.
+    pub overdue: usize,
+    /// Parks in it.
+    pub parks: usize,
+    /// Their land.
+    pub park_land_mu: f64,
+    /// Its firms the placement plan puts into a park.
+    pub placed: usize,
+    /// Vacated records in it, any status.
+    pub vacated_records: usize,
+    /// Gross vacated land (the union of its `done` records).
+    pub vacated_gross_mu: f64,
+    /// Of which in effective blocks.
+    pub vacated_effective_mu: f64,
+    /// The county's vacated-land goal, when set.
+    pub vacated_target_mu: Option<f64>,
+}
+
+impl DivisionSummary {
+    fn of(r: &DivisionRow) -> DivisionSummary {
+        let mu = |m2: f64| round4(m2_to_mu(m2));
+        let v = r.vacated.clone().unwrap_or_default();
+        DivisionSummary {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            parcels: r.parcels,
+            area_mu: mu(r.area_m2),
+            industrial_parcels: r.industrial_parcels,
+            scattered_parcels: r.scattered_parcels,
+            scattered_mu: mu(r.scattered_m2),
+            enterprises: r.enterprises,
+            targets: r.targets,
+            targets_done: r.targets_done,
+            overdue: r.overdue,
+            parks: r.parks,
+            park_land_mu: mu(r.park_land_m2),
+            placed: r.placed,
+            vacated_records: v.records,
+            vacated_gross_mu: mu(v.gross_m2),
+            vacated_effective_mu: mu(v.effective_m2),
+            vacated_target_mu: r.vacated_target_mu,
+        }
+    }
 }
 
 /// `summary.json`'s `far`: built density of the industrial land.
@@ -576,6 +656,13 @@ impl Outcome {
                 .iter()
                 .map(|(code, list)| (code.clone(), standings(list)))
                 .collect(),
+            county_targets: self
+                .targets
+                .counties
+                .iter()
+                .map(|(code, list)| (code.clone(), standings(list)))
+                .collect(),
+            counties: self.counties.iter().map(DivisionSummary::of).collect(),
             overdue: self.targets.overdue.len(),
             warnings,
         }

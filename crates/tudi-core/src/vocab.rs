@@ -80,6 +80,8 @@ pub const YES: Term = Term::new("是", "yes");
 pub(crate) const NO: Term = Term::new("否", "no");
 /// The row of things whose township is not known.
 pub const UNKNOWN_TOWNSHIP: Term = Term::new("（乡镇不明）", "(township unknown)");
+/// The row of things whose county is unknown.
+pub const UNKNOWN_COUNTY: Term = Term::new("（县区不明）", "(county unknown)");
 /// The whole district, as a scope beside townships.
 pub const DISTRICT: Term = Term::new("全区", "District");
 

@@ -563,6 +563,14 @@ pub fn field_specs(role: Role) -> Vec<FieldSpec> {
             ),
             spec("name", &["name", "XZQMC", "乡镇名称", "名称"], false),
         ],
+        Role::Counties => vec![
+            spec(
+                "code",
+                &["code", "XZQDM", "县级代码", "行政区代码", "代码"],
+                true,
+            ),
+            spec("name", &["name", "XZQMC", "县级名称", "名称"], false),
+        ],
         Role::Enterprises => Vec::new(),
         Role::Villages | Role::Plan | Role::Protected | Role::Boundary => {
             vec![spec("name", ZONE_NAME, false)]
@@ -599,9 +607,12 @@ pub fn columns(role: Role, layer: &Layer) -> Vec<Wanted> {
         .map(|s| {
             let column = if find_field(&layer.fields, s.names[0]).is_some() {
                 Column::Default
-            } else if role == Role::Townships && s.key == "code" {
-                // the column of 9-digit codes, whatever its name
-                match layer.code_field(9, true).or_else(|| layer.field(s.names)) {
+            } else if let (Some(digits), "code") = (division_digits(role), s.key) {
+                // the column of 9-digit (6-digit) codes, whatever its name
+                match layer
+                    .code_field(digits, true)
+                    .or_else(|| layer.field(s.names))
+                {
                     Some(f) => Column::Named(f.to_string()),
                     None => Column::Missing,
                 }
@@ -618,6 +629,15 @@ pub fn columns(role: Role, layer: &Layer) -> Vec<Wanted> {
             }
         })
         .collect()
+}
+
+/// The digits of a division layer's codes.
+fn division_digits(role: Role) -> Option<usize> {
+    match role {
+        Role::Townships => Some(9),
+        Role::Counties => Some(6),
+        _ => None,
+    }
 }
 
 /// A ledger's fields: a table reads the Chinese headers by itself; a point
@@ -670,6 +690,11 @@ pub fn role(l: &Layer) -> Option<Role> {
     // a code for each: township outlines, whatever the file is called
     if l.features >= 2 && l.code_field(9, true).is_some() && !l.named(PLAN_WORDS) {
         return Some(Role::Townships);
+    }
+    // several polygons with distinct 6-digit codes: county outlines (one
+    // is the district's boundary)
+    if l.features >= 2 && l.code_field(6, true).is_some() && !l.named(PLAN_WORDS) {
+        return Some(Role::Counties);
     }
     if l.named(PLAN_WORDS) {
         return Some(Role::Plan);

@@ -11,15 +11,15 @@ use rayon::prelude::*;
 use crate::headers::Quantity;
 use crate::{Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
 use tudi_core::config::{
-    BuildingFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields, ParkFields,
-    Project, Role, TownshipFields, VacatedFields, ZoneFields,
+    BuildingFields, DivisionFields, EnterpriseFields, FieldName, LayerSpec, Layers, ParcelFields,
+    ParkFields, Project, Role, VacatedFields, ZoneFields,
 };
 use tudi_core::credit_code;
 use tudi_core::date::Date;
 use tudi_core::error::{Error, Location, Problem, Result};
 use tudi_core::model::{
-    id_order, Building, Enterprise, Grade, LayerInfo, Model, Parcel, Park, Progress, Township,
-    VacatedRecord, Zone,
+    id_order, is_county_code, Building, Division, Enterprise, Grade, LayerInfo, Model, Parcel,
+    Park, Progress, VacatedRecord, Zone,
 };
 
 fn problem(at: Location, message: impl Into<String>) -> Problem {
@@ -250,7 +250,7 @@ fn vacated_fields(f: &VacatedFields) -> Vec<FieldRequest> {
     ]
 }
 
-fn township_fields(f: &TownshipFields) -> Vec<FieldRequest> {
+fn division_fields(f: &DivisionFields) -> Vec<FieldRequest> {
     vec![
         field("code", &f.code, "code", true),
         field("name", &f.name, "name", false),
@@ -288,7 +288,10 @@ fn requests(layers: &Layers) -> Vec<(Role, Source, Vec<FieldRequest>)> {
         out.push((Role::Vacated, source(s), vacated_fields(&s.fields)));
     }
     if let Some(s) = &layers.townships {
-        out.push((Role::Townships, source(s), township_fields(&s.fields)));
+        out.push((Role::Townships, source(s), division_fields(&s.fields)));
+    }
+    if let Some(s) = &layers.counties {
+        out.push((Role::Counties, source(s), division_fields(&s.fields)));
     }
     out
 }
@@ -478,7 +481,26 @@ fn load_layer(
         }
         Role::Townships => {
             let repair = repair(&layers.townships);
-            l.part.townships = read_kept(role, source, fields, l, |h, f| township(h, f, repair));
+            l.part.townships = read_kept(role, source, fields, l, |h, f| {
+                division(h, f, repair, "no township code")
+            });
+        }
+        Role::Counties => {
+            let repair = repair(&layers.counties);
+            l.part.counties = read_kept(role, source, fields, l, |h, f| {
+                let (county, repaired) = division(h, f, repair, "no county code")?;
+                if !is_county_code(&county.code) {
+                    let at = h.at.clone().feature(county.feature.to_string());
+                    return Err(problem(
+                        at.field(field_name(&h.found[0])),
+                        format!(
+                            "county code {:?} is not 6 digits (the first 6 of ZLDWDM)",
+                            county.code
+                        ),
+                    ));
+                }
+                Ok((county, repaired))
+            });
         }
     }
     loaded
@@ -562,6 +584,7 @@ fn absorb(model: &mut Model, part: Model) {
         parks,
         vacated,
         townships,
+        counties,
         warnings: _,
     } = part;
     // moved, not copied: one part holds them all
@@ -583,6 +606,7 @@ fn absorb(model: &mut Model, part: Model) {
     model.parks = model.parks.take().or(parks);
     model.vacated = model.vacated.take().or(vacated);
     model.townships = model.townships.take().or(townships);
+    model.counties = model.counties.take().or(counties);
 }
 
 /// Checks a polygonal geometry, repairing it when asked; returns it with
@@ -1115,18 +1139,18 @@ fn vacated_record(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Va
     Ok((record, repaired))
 }
 
-fn township(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Township> {
+fn division(head: &LayerHead, mut f: RawFeature, repair: bool, no_code: &str) -> Built<Division> {
     let (at, found) = (&head.at, &head.found);
     let fat = || at.clone().feature(f.number.to_string());
-    let code = required_text(&mut f.values[0], fat, &found[0], "no township code")?;
+    let code = required_text(&mut f.values[0], fat, &found[0], no_code)?;
     let (geometry, repaired) = polygons(f.geometry, &fat, repair)?;
-    let township = Township {
+    let division = Division {
         feature: f.number,
         code,
         name: f.values[1].take_text(),
         geometry,
     };
-    Ok((township, repaired))
+    Ok((division, repaired))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 use std::borrow::Cow;
 
 use geo::MultiPolygon;
-use tudi_core::analysis::townships::TownshipRow;
-use tudi_core::analysis::vacated::{Check, TownshipVacated, Vacated};
+use tudi_core::analysis::townships::{DivisionRow, Level};
+use tudi_core::analysis::vacated::{Check, DivisionVacated, Vacated};
 use tudi_core::error::Result;
 use tudi_core::geodesy::m2_to_mu;
 use tudi_core::model::Progress;
@@ -44,8 +44,14 @@ pub fn write_land_outputs(o: &Outcome, staging: &Staging, lang: Lang) -> Result<
     })?;
     staging.write("timeline.csv", |w| timeline(o).write_csv(w))?;
     staging.write("townships.csv", |w| {
-        townships(lang, township_rows(o)).write_csv(w)
-    })
+        divisions(Level::Township, lang, division_rows(o, Level::Township)).write_csv(w)
+    })?;
+    if !o.counties.is_empty() {
+        staging.write("counties.csv", |w| {
+            divisions(Level::County, lang, division_rows(o, Level::County)).write_csv(w)
+        })?;
+    }
+    Ok(())
 }
 
 /// The columns every park table starts with, each spelled once; rows are
@@ -769,28 +775,41 @@ pub fn vacated_check_rows(o: &Outcome) -> Vec<CheckRow> {
     rows
 }
 
-/// A township row where it lies: the rows of [`townships`].
-pub struct TownRow<'a> {
-    pub row: &'a TownshipRow,
+/// A township's or county's row where it lies: the rows of [`divisions`].
+pub struct DivRow<'a> {
+    pub row: &'a DivisionRow,
     pub shape: Option<&'a MultiPolygon<f64>>,
 }
 
-/// The township table's rows, the row of unknown township included.
-pub fn township_rows(o: &Outcome) -> Vec<TownRow<'_>> {
-    o.townships
+/// The rows of the table at `level`.
+fn level_rows(o: &Outcome, level: Level) -> &[DivisionRow] {
+    match level {
+        Level::Township => &o.townships,
+        Level::County => &o.counties,
+    }
+}
+
+/// The table's rows at `level`, the row of unknown division included.
+pub fn division_rows(o: &Outcome, level: Level) -> Vec<DivRow<'_>> {
+    level_rows(o, level)
         .iter()
-        .map(|row| TownRow { row, shape: None })
+        .map(|row| DivRow { row, shape: None })
         .collect()
 }
 
-/// The townships layer's polygons, each with its township's row.
-pub fn township_polygons(o: &Outcome) -> Vec<TownRow<'_>> {
-    let polygons = o.model.townships.as_deref().unwrap_or(&[]);
+/// The polygons of the divisions' layer at `level`, each with its row.
+pub fn division_polygons(o: &Outcome, level: Level) -> Vec<DivRow<'_>> {
+    let polygons = match level {
+        Level::Township => o.model.townships.as_deref(),
+        Level::County => o.model.counties.as_deref(),
+    };
+    let rows = level_rows(o, level);
     polygons
+        .unwrap_or(&[])
         .iter()
         .filter_map(|t| {
-            let row = o.townships.iter().find(|r| r.code == t.code)?;
-            Some(TownRow {
+            let row = rows.iter().find(|r| r.code == t.code)?;
+            Some(DivRow {
                 row,
                 shape: Some(&t.geometry),
             })
@@ -802,9 +821,9 @@ pub fn township_polygons(o: &Outcome) -> Vec<TownRow<'_>> {
 fn count<'a>(
     name: &'static str,
     label: Term,
-    f: fn(&TownshipRow) -> usize,
-) -> Column<'a, TownRow<'a>> {
-    col(name, label, Kind::Int, move |r: &TownRow| {
+    f: fn(&DivisionRow) -> usize,
+) -> Column<'a, DivRow<'a>> {
+    col(name, label, Kind::Int, move |r: &DivRow| {
         Value::Int(f(r.row) as i64)
     })
 }
@@ -813,24 +832,43 @@ fn count<'a>(
 fn area<'a>(
     name: &'static str,
     label: Term,
-    f: impl Fn(&TownshipRow) -> Option<f64> + Send + Sync + 'a,
-) -> Column<'a, TownRow<'a>> {
-    col(name, label, Kind::MU, move |r: &TownRow| {
+    f: impl Fn(&DivisionRow) -> Option<f64> + Send + Sync + 'a,
+) -> Column<'a, DivRow<'a>> {
+    col(name, label, Kind::MU, move |r: &DivRow| {
         Value::opt_num(f(r.row).map(m2_to_mu))
     })
 }
 
-/// The township's name; files name the unknown row in English, and a
-/// township without a name stays blank.
-fn township_name<'a>(lang: Lang) -> Column<'a, TownRow<'a>> {
+/// How a division table names its level: the code's and the name's
+/// headers, the table's name and title.
+fn level_terms(level: Level) -> (Term, Term, &'static str, Term) {
+    match level {
+        Level::Township => (
+            term("乡镇代码", "Code"),
+            term("乡镇（街道）", "Township"),
+            "townships",
+            term("乡镇（街道）", "Townships"),
+        ),
+        Level::County => (
+            term("县区代码", "Code"),
+            term("县（市、区）", "County"),
+            "counties",
+            term("县（市、区）", "Counties"),
+        ),
+    }
+}
+
+/// The division's name; files name the unknown row in English, and a
+/// division without a name stays blank.
+fn division_name<'a>(level: Level, lang: Lang) -> Column<'a, DivRow<'a>> {
     col(
         "name",
-        term("乡镇（街道）", "Township"),
+        level_terms(level).1,
         Kind::Code,
-        move |r: &TownRow| {
+        move |r: &DivRow| {
             let t = r.row;
             let id = match t.code.is_empty() {
-                true => vocab::UNKNOWN_TOWNSHIP.en,
+                true => t.label(Lang::En),
                 false => t.name.as_str(),
             };
             let id = (!id.is_empty()).then_some(Cow::Borrowed(id));
@@ -840,19 +878,17 @@ fn township_name<'a>(lang: Lang) -> Column<'a, TownRow<'a>> {
     .width(12.0)
 }
 
-/// The township table: each township's parcels, firms, parks and vacated
-/// land, over `rows`.
-pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
-    let vacated = |f: fn(&TownshipVacated) -> f64| move |t: &TownshipRow| t.vacated.as_ref().map(f);
+/// The township or county table: each division's parcels, firms, parks
+/// and vacated land, over `rows`.
+pub fn divisions(level: Level, lang: Lang, rows: Vec<DivRow<'_>>) -> Table<'_, DivRow<'_>> {
+    let (code, _, name, title) = level_terms(level);
+    let vacated = |f: fn(&DivisionVacated) -> f64| move |t: &DivisionRow| t.vacated.as_ref().map(f);
     let columns = vec![
-        col(
-            "code",
-            term("乡镇代码", "Code"),
-            Kind::Text,
-            |r: &TownRow| Value::text(&r.row.code),
-        )
+        col("code", code, Kind::Text, |r: &DivRow| {
+            Value::text(&r.row.code)
+        })
         .width(11.0),
-        township_name(lang),
+        division_name(level, lang),
         count("parcels", term("图斑数", "Parcels"), |t| t.parcels),
         area("area_mu", term("面积（亩）", "Area (mu)"), |t| {
             Some(t.area_m2)
@@ -915,13 +951,13 @@ pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
             "vacated_target_mu",
             term("腾退目标（亩）", "Vacated goal (mu)"),
             Kind::real(2),
-            |r: &TownRow| Value::opt_num(r.row.vacated_target_mu),
+            |r: &DivRow| Value::opt_num(r.row.vacated_target_mu),
         ),
         col(
             "vacated_progress",
             term("腾退进度", "Vacated progress"),
             Kind::SHARE,
-            |r: &TownRow| Value::opt_num(r.row.vacated_progress()),
+            |r: &DivRow| Value::opt_num(r.row.vacated_progress()),
         )
         .width(9.0),
         // where the plan takes the township
@@ -939,13 +975,7 @@ pub fn townships(lang: Lang, rows: Vec<TownRow<'_>>) -> Table<'_, TownRow<'_>> {
             |t| t.plan_vacated.as_ref().map(|v| v.effective_m2),
         ),
     ];
-    Table::new(
-        "townships",
-        term("乡镇（街道）", "Townships"),
-        columns,
-        rows,
-    )
-    .located(GeometryKind::MultiPolygon, |r: &TownRow| {
+    Table::new(name, title, columns, rows).located(GeometryKind::MultiPolygon, |r: &DivRow| {
         r.shape.map(Shape::Polygons)
     })
 }

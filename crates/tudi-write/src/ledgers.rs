@@ -16,12 +16,13 @@ use rust_xlsxwriter::{
 };
 
 use tudi_core::analysis::targets::{Goal, Standing};
+use tudi_core::analysis::townships::Level;
 use tudi_core::date::Date;
 use tudi_core::outcome::Outcome;
 use tudi_core::vocab::{self, Lang, Term};
 
-use crate::land::{parks, township_rows, townships, vacated_checks};
-use crate::outputs::{scattered_parcels, targets, township};
+use crate::land::{division_rows, divisions, parks, vacated_checks};
+use crate::outputs::{county, scattered_parcels, targets, township};
 use crate::table::{col, Kind, Shown, Table, Value};
 
 fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
@@ -151,6 +152,13 @@ fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
         goal,
         standing,
     });
+    let counties = o.targets.counties.iter().flat_map(|(code, list)| {
+        list.iter().map(move |&(goal, standing)| GoalRow {
+            scope: county(o, Some(code)),
+            goal,
+            standing,
+        })
+    });
     let townships = o.targets.townships.iter().flat_map(|(code, list)| {
         list.iter().map(move |&(goal, standing)| GoalRow {
             scope: township(o, Some(code)),
@@ -219,7 +227,7 @@ fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
         "goals",
         Term::new("目标进度", "Goals"),
         columns,
-        district.chain(townships).collect(),
+        district.chain(counties).chain(townships).collect(),
     )
 }
 
@@ -233,7 +241,7 @@ fn sheets(o: &Outcome, lang: Lang) -> Vec<Fill<'_>> {
     fn sheet<'a, R: Send + Sync + 'a>(name: Term, table: Table<'a, R>, lang: Lang) -> Fill<'a> {
         Box::new(move |ws| write_sheet(ws, name, &table, lang))
     }
-    vec![
+    let mut sheets = vec![
         sheet(Term::new("整治对象台账", "Targets"), targets(o, lang), lang),
         sheet(
             Term::new("零散地块", "Scattered plots"),
@@ -259,10 +267,18 @@ fn sheets(o: &Outcome, lang: Lang) -> Vec<Fill<'_>> {
         sheet(Term::new("目标进度", "Goals"), goals(o, lang), lang),
         sheet(
             Term::new("乡镇汇总", "Townships"),
-            townships(lang, township_rows(o)),
+            divisions(Level::Township, lang, division_rows(o, Level::Township)),
             lang,
         ),
-    ]
+    ];
+    if !o.counties.is_empty() {
+        sheets.push(sheet(
+            Term::new("县区汇总", "Counties"),
+            divisions(Level::County, lang, division_rows(o, Level::County)),
+            lang,
+        ));
+    }
+    sheets
 }
 
 /// The workbook's bytes.

@@ -4,6 +4,7 @@
 //! the same the GeoJSON, CSV and workbook write, with its place in the
 //! project and its styles.
 
+use tudi_core::analysis::townships::Level;
 use tudi_core::error::Result;
 use tudi_core::model::Zone;
 use tudi_core::outcome::Outcome;
@@ -196,7 +197,12 @@ fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
     }
     if m.townships.is_some() {
         out.push(
-            land::townships(lang, land::township_polygons(o)).layer(
+            land::divisions(
+                Level::Township,
+                lang,
+                land::division_polygons(o, Level::Township),
+            )
+            .layer(
                 lang,
                 GROUPS[BASE].get(lang),
                 lang.pick(

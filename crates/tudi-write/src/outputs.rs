@@ -96,10 +96,22 @@ fn write_core(o: &Outcome, staging: &Staging, summary: &Summary, lang: Lang) -> 
 
 /// A township by its code, which a person reads as its name.
 pub(crate) fn township<'a>(o: &'a Outcome, code: Option<&'a str>) -> Value<'a> {
+    division(&o.township_names, code)
+}
+
+/// A county by its code, which a person reads as its name.
+pub(crate) fn county<'a>(o: &'a Outcome, code: Option<&'a str>) -> Value<'a> {
+    division(&o.county_names, code)
+}
+
+fn division<'a>(
+    names: &'a std::collections::BTreeMap<String, String>,
+    code: Option<&'a str>,
+) -> Value<'a> {
     match code {
         Some(c) => Value::Code(
             Some(Cow::Borrowed(c)),
-            Cow::Borrowed(o.township_names.get(c).map_or(c, String::as_str)),
+            Cow::Borrowed(names.get(c).map_or(c, String::as_str)),
         ),
         None => Value::Null,
     }

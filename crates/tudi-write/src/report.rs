@@ -18,7 +18,7 @@ use super::map::{district_map, DistrictMap};
 use super::palette::disposition_colour;
 use super::table::{Kind, Shown, Table, Value};
 use super::{fixed, grouped, percent, Staging};
-use tudi_core::analysis::townships::TownshipRow;
+use tudi_core::analysis::townships::{DivisionRow, Level};
 
 use tudi_core::vocab;
 pub use tudi_core::vocab::Lang;
@@ -145,7 +145,8 @@ pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap
         map.svg
     );
     placement(&mut h, o, summary, lang);
-    townships(&mut h, o, lang);
+    divisions(&mut h, o, Level::County, lang);
+    divisions(&mut h, o, Level::Township, lang);
     if let Some(v) = &o.vacated {
         timeline(&mut h, v, o.project.targets.vacated_mu, lang);
         checks(&mut h, o, lang);
@@ -394,20 +395,18 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
             goal_row(h, *goal, goal.term().get(lang), g, time, lang);
         }
     }
-    for (code, goals) in &o.targets.townships {
-        let township = o
-            .township_names
-            .get(code)
-            .cloned()
-            .unwrap_or_else(|| code.clone());
-        for (goal, _) in goals {
-            if let Some(g) = s
-                .township_targets
-                .get(code)
-                .and_then(|l| standing(l, *goal))
-            {
-                let label = format!("{township} · {}", goal.term().get(lang));
-                goal_row(h, *goal, &label, g, time, lang);
+    let local = [
+        (&o.targets.counties, &o.county_names, &s.county_targets),
+        (&o.targets.townships, &o.township_names, &s.township_targets),
+    ];
+    for (targets, names, summaries) in local {
+        for (code, goals) in targets {
+            let division = names.get(code).unwrap_or(code);
+            for (goal, _) in goals {
+                if let Some(g) = summaries.get(code).and_then(|l| standing(l, *goal)) {
+                    let label = format!("{division} · {}", goal.term().get(lang));
+                    goal_row(h, *goal, &label, g, time, lang);
+                }
             }
         }
     }
@@ -426,17 +425,35 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
     );
 }
 
-fn townships(h: &mut String, o: &Outcome, lang: Lang) {
+/// The township or county table.
+fn divisions(h: &mut String, o: &Outcome, level: Level, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    let rows = &o.townships;
+    let (rows, id, title, name, file) = match level {
+        Level::Township => (
+            &o.townships,
+            "townships",
+            t("分乡镇（街道）情况", "Townships"),
+            t("乡镇（街道）", "Township"),
+            "townships.csv",
+        ),
+        Level::County => (
+            &o.counties,
+            "counties",
+            t("分县（市、区）情况", "Counties"),
+            t("县（市、区）", "County"),
+            "counties.csv",
+        ),
+    };
+    if rows.is_empty() {
+        return;
+    }
     let has_vacated = o.vacated.is_some();
     let _ = write!(
         h,
-        "<section id=\"townships\"><h2>{}</h2><div class=\"scroll\"><table>\n<thead><tr>",
-        t("分乡镇（街道）情况", "Townships")
+        "<section id=\"{id}\"><h2>{title}</h2><div class=\"scroll\"><table>\n<thead><tr>"
     );
     let mut headers: Vec<(&str, bool)> = vec![
-        (t("乡镇（街道）", "Township"), false),
+        (name, false),
         (t("代码", "Code"), false),
         (t("图斑", "Parcels"), true),
         (t("面积（亩）", "Area (mu)"), true),
@@ -477,7 +494,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
     let cell = |h: &mut String, v: String| {
         let _ = write!(h, "<td class=\"n\">{v}</td>");
     };
-    let row = |h: &mut String, r: &TownshipRow, name: &str, code: &str, total: bool| {
+    let row = |h: &mut String, r: &DivisionRow, name: &str, code: &str, total: bool| {
         let _ = write!(
             h,
             "<tr{}><td>{}</td><td>{}</td>",
@@ -520,7 +537,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         }
         h.push_str("</tr>\n");
     };
-    let mut total = TownshipRow {
+    let mut total = DivisionRow {
         vacated: o.vacated.as_ref().map(|_| Default::default()),
         plan_vacated: o.projected_vacated.as_ref().map(|_| Default::default()),
         ..Default::default()
@@ -561,7 +578,7 @@ fn townships(h: &mut String, o: &Outcome, lang: Lang) {
         }
     }
     row(h, &total, t("合计", "Total"), "", true);
-    table_end(h, more, "townships.csv", lang);
+    table_end(h, more, file, lang);
 }
 
 /// Vacated records failing at least one check (a record may fail several).

@@ -26,7 +26,7 @@ use crate::outcome::{Outcome, Stage};
 use blocks::BlockRules;
 use enterprises::Context;
 use far::FarRules;
-use townships::Places;
+use townships::{Level, Places};
 use vacated::{VacatedContext, VacatedRules};
 
 /// Runs every analysis on a loaded model: measures it on the ellipsoid,
@@ -176,6 +176,10 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         .known_codes()
         .filter_map(|c| places.name(c).map(|n| (c.to_string(), n.to_string())))
         .collect();
+    let county_names = townships::names(
+        model.counties.as_deref().unwrap_or(&[]),
+        &project.targets.counties,
+    );
     lap(Stage::Analyse, &mut timings);
     // placement is timed apart from the analyses around it
     if let Some((_, analyse)) = timings.last_mut() {
@@ -200,12 +204,19 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         enterprise_township,
         park_township,
         township_names,
+        county_names,
         as_of,
         year,
         timings,
         townships: Vec::new(),
+        counties: Vec::new(),
     };
-    outcome.townships = townships::table(&outcome);
+    outcome.townships = townships::table(&outcome, Level::Township);
+    let counties = townships::table(&outcome, Level::County);
+    // one county's table is its total: shown only for several
+    if counties.iter().filter(|r| !r.code.is_empty()).count() > 1 {
+        outcome.counties = counties;
+    }
     outcome
 }
 

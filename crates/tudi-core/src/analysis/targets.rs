@@ -17,15 +17,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::config::Targets;
+use crate::config::{LocalGoals, Targets};
 use crate::date::Date;
 use crate::geodesy::m2_to_mu;
-use crate::model::{Enterprise, Parcel, Park, Progress, VacatedRecord};
+use crate::model::{county_of, Enterprise, Parcel, Park, Progress, VacatedRecord};
 
 use super::enterprises::{Assessment, Disposition};
 use super::far::ParkStats;
 use super::placement::ParkRoom;
-use super::vacated::Vacated;
+use super::vacated::{DivisionVacated, Vacated};
 
 /// A goal of the year (年度目标), as `[targets]` sets it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,6 +148,8 @@ pub struct TargetReport {
     pub district: Vec<(Goal, Standing)>,
     /// Goals set per township (only those given), by township code.
     pub townships: BTreeMap<String, Vec<(Goal, Standing)>>,
+    /// Goals set per county (only those given), by county code.
+    pub counties: BTreeMap<String, Vec<(Goal, Standing)>>,
     /// Positions of the enterprises that are overdue targets, in model
     /// order.
     pub overdue: Vec<usize>,
@@ -164,20 +166,19 @@ impl Inputs<'_> {
         self.enterprises.iter().any(|e| e.status.is_some())
     }
 
-    /// What was achieved for each goal, in `township` or the whole
-    /// district.
-    pub fn achieved(&self, township: Option<&str>) -> BTreeMap<Goal, Option<f64>> {
+    /// What was achieved for each goal in `scope`.
+    pub fn achieved(&self, scope: Scope) -> BTreeMap<Goal, Option<f64>> {
         let done: Vec<usize> = (0..self.enterprises.len())
-            .filter(|&e| in_scope(&self.enterprise_township[e], township) && self.done_target(e))
+            .filter(|&e| scope.holds(&self.enterprise_township[e]) && self.done_target(e))
             .collect();
         let count = |f: &dyn Fn(usize) -> bool| {
             self.tracks_status()
                 .then(|| done.iter().filter(|&&e| f(e)).count() as f64)
         };
         let new_parks: Vec<usize> = (0..self.parks.len())
-            .filter(|&p| self.new_park(p, township) && !self.rooms[p].planned)
+            .filter(|&p| self.new_park(p, scope) && !self.rooms[p].planned)
             .collect();
-        let (gross, effective) = land(self.vacated, township);
+        let (gross, effective) = land(self.vacated, scope);
         BTreeMap::from([
             (Goal::VacatedMu, gross),
             (Goal::EffectiveMu, effective),
@@ -207,30 +208,30 @@ impl Inputs<'_> {
         ])
     }
 
-    /// A park opening in the target year, in `township` (or anywhere).
-    fn new_park(&self, p: usize, township: Option<&str>) -> bool {
-        in_scope(&self.park_township[p], township) && self.parks[p].opened == Some(self.year)
+    /// A park opening in the target year, in `scope`.
+    fn new_park(&self, p: usize, scope: Scope) -> bool {
+        scope.holds(&self.park_township[p]) && self.parks[p].opened == Some(self.year)
     }
 
-    /// What the plan delivers for each goal once carried out, in
-    /// `township` or the whole district, given what is `achieved` there.
+    /// What the plan delivers for each goal once carried out, in `scope`,
+    /// given what is `achieved` there.
     pub fn projected(
         &self,
-        township: Option<&str>,
+        scope: Scope,
         achieved: &BTreeMap<Goal, Option<f64>>,
     ) -> BTreeMap<Goal, Option<f64>> {
         let targets: Vec<usize> = (0..self.enterprises.len())
             .filter(|&e| {
-                in_scope(&self.enterprise_township[e], township) && self.assessments[e].is_target()
+                scope.holds(&self.enterprise_township[e]) && self.assessments[e].is_target()
             })
             .collect();
         let count =
             |f: &dyn Fn(usize) -> bool| Some(targets.iter().filter(|&&e| f(e)).count() as f64);
         let with = |d: Disposition| move |e: usize| self.assessments[e].disposition == Some(d);
         let new_parks: Vec<usize> = (0..self.parks.len())
-            .filter(|&p| self.new_park(p, township))
+            .filter(|&p| self.new_park(p, scope))
             .collect();
-        let (gross, effective) = land(self.projected_vacated, township);
+        let (gross, effective) = land(self.projected_vacated, scope);
         let achieved_floor = achieved[&Goal::NewParkFloorM2];
         let planned_floor: Option<f64> = new_parks
             .iter()
@@ -268,33 +269,50 @@ impl Inputs<'_> {
     }
 }
 
-/// Whether a place of township `t` is in `township` (any place when
-/// `None`, the whole district).
-fn in_scope(t: &Option<String>, township: Option<&str>) -> bool {
-    township.is_none_or(|code| t.as_deref() == Some(code))
+/// Where goals are counted: the whole project, a county or a township.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Everything the project holds.
+    All,
+    /// A county, by its 6-digit code.
+    County(&'a str),
+    /// A township, by its 9-digit code.
+    Township(&'a str),
 }
 
-/// Gross and effective vacated land, mu, of `vacated` in `township` (or the
-/// whole district).
-fn land(vacated: Option<&Vacated>, township: Option<&str>) -> (Option<f64>, Option<f64>) {
+impl Scope<'_> {
+    /// Whether a place of township `t` (unknown: `None`) is in the scope.
+    pub fn holds(self, t: &Option<String>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::County(c) => t.as_deref().and_then(county_of) == Some(c),
+            Scope::Township(code) => t.as_deref() == Some(code),
+        }
+    }
+}
+
+/// Gross and effective vacated land, mu, of `vacated` in `scope`.
+fn land(vacated: Option<&Vacated>, scope: Scope) -> (Option<f64>, Option<f64>) {
     let Some(v) = vacated else {
         return (None, None);
     };
-    let (gross, effective) = match township {
-        None => (v.gross_m2, v.effective_m2),
-        Some(code) => v
-            .by_township
-            .get(code)
-            .map_or((0.0, 0.0), |t| (t.gross_m2, t.effective_m2)),
+    let of = |by: &BTreeMap<String, DivisionVacated>, code: &str| {
+        by.get(code)
+            .map_or((0.0, 0.0), |t| (t.gross_m2, t.effective_m2))
+    };
+    let (gross, effective) = match scope {
+        Scope::All => (v.gross_m2, v.effective_m2),
+        Scope::County(code) => of(&v.by_county, code),
+        Scope::Township(code) => of(&v.by_township, code),
     };
     (Some(m2_to_mu(gross)), Some(m2_to_mu(effective)))
 }
 
 /// Progress against every goal.
 pub(crate) fn report(inputs: &Inputs) -> TargetReport {
-    let standings = |goals: Vec<(Goal, f64)>, township: Option<&str>| -> Vec<(Goal, Standing)> {
-        let achieved = inputs.achieved(township);
-        let projected = inputs.projected(township, &achieved);
+    let standings = |goals: Vec<(Goal, f64)>, scope: Scope| -> Vec<(Goal, Standing)> {
+        let achieved = inputs.achieved(scope);
+        let projected = inputs.projected(scope, &achieved);
         goals
             .into_iter()
             .map(|(name, target)| {
@@ -305,21 +323,16 @@ pub(crate) fn report(inputs: &Inputs) -> TargetReport {
             })
             .collect()
     };
-    let district = standings(inputs.targets.named().to_vec(), None);
-    let townships = inputs
-        .targets
-        .townships
-        .iter()
-        .map(|(code, goals)| {
-            (
-                code.clone(),
-                standings(goals.named().into_iter().collect(), Some(code)),
-            )
-        })
-        .collect();
+    let district = standings(inputs.targets.named().to_vec(), Scope::All);
+    let local = |list: &BTreeMap<String, LocalGoals>, scope: fn(&str) -> Scope| {
+        list.iter()
+            .map(|(code, goals)| (code.clone(), standings(goals.named(), scope(code))))
+            .collect()
+    };
     TargetReport {
         district,
-        townships,
+        townships: local(&inputs.targets.townships, |c| Scope::Township(c)),
+        counties: local(&inputs.targets.counties, |c| Scope::County(c)),
         overdue: inputs.overdue(),
     }
 }
@@ -449,7 +462,7 @@ mod tests {
         let townships = [
             Some("330411101".to_string()),
             Some("330411102".to_string()),
-            None,
+            Some("330402001".to_string()),
             None,
             None,
         ];
@@ -469,19 +482,26 @@ mod tests {
             projected_vacated: None,
             rooms: &[],
         };
-        let a = inputs.achieved(None);
+        let a = inputs.achieved(Scope::All);
         assert_eq!(a[&Goal::Remediated], Some(2.0));
         assert_eq!(a[&Goal::RemediatedEnterprises], Some(1.0));
         assert_eq!(a[&Goal::IntoParks], Some(1.0));
         assert_eq!(a[&Goal::Upgraded], Some(1.0));
         assert_eq!(a[&Goal::VacatedMu], None);
         assert_eq!(a[&Goal::NewParkFloorM2], None);
+        let township = inputs.achieved(Scope::Township("330411102"));
+        assert_eq!(township[&Goal::Upgraded], Some(1.0));
+        assert_eq!(township[&Goal::IntoParks], Some(0.0));
+        // a county holds its townships' places (both done targets), not
+        // another county's (the overdue one) nor the unplaced
         assert_eq!(
-            inputs.achieved(Some("330411102"))[&Goal::Upgraded],
-            Some(1.0)
+            inputs.achieved(Scope::County("330411"))[&Goal::Remediated],
+            Some(2.0)
         );
+        let other = inputs.projected(Scope::County("330402"), &a);
+        assert_eq!(other[&Goal::Remediated], Some(1.0));
         assert_eq!(
-            inputs.achieved(Some("330411102"))[&Goal::IntoParks],
+            inputs.achieved(Scope::County("330402"))[&Goal::Remediated],
             Some(0.0)
         );
         assert_eq!(inputs.overdue(), vec![2]);

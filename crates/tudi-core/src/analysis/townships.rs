@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 
 use geo::Coord;
 
-use crate::config::Targets;
+use crate::config::{LocalGoals, Targets};
 use crate::geodesy::m2_to_mu;
 use crate::index::PolygonIndex;
-use crate::model::{Progress, Township};
+use crate::model::{county_of, Division, Progress};
 use crate::outcome::Outcome;
 use crate::vocab::{self, Lang};
 
 /// The townships layer, indexed, and every name known for a code.
 pub(crate) struct Places<'a> {
-    townships: &'a [Township],
+    townships: &'a [Division],
     index: PolygonIndex,
     names: BTreeMap<String, String>,
 }
@@ -24,22 +24,12 @@ pub(crate) struct Places<'a> {
 impl<'a> Places<'a> {
     /// Names come from the townships layer, else from the project's
     /// per-township targets.
-    pub fn new(townships: Option<&'a [Township]>, targets: &Targets) -> Self {
+    pub fn new(townships: Option<&'a [Division]>, targets: &Targets) -> Self {
         let townships = townships.unwrap_or(&[]);
-        let mut names: BTreeMap<String, String> = targets
-            .townships
-            .iter()
-            .filter_map(|(code, g)| g.name.clone().map(|n| (code.clone(), n)))
-            .collect();
-        for t in townships {
-            if let Some(n) = &t.name {
-                names.insert(t.code.clone(), n.clone());
-            }
-        }
         Places {
             index: PolygonIndex::new(townships.iter().map(|t| &t.geometry)),
             townships,
-            names,
+            names: names(townships, &targets.townships),
         }
     }
 
@@ -68,17 +58,37 @@ impl<'a> Places<'a> {
     }
 }
 
-/// One township's figures (areas in m²); `code` is empty on the row of
-/// things whose township is unknown.
+/// Every name known for a division's code: from its layer, else from its
+/// goals in the project file.
+pub(crate) fn names(
+    layer: &[Division],
+    goals: &BTreeMap<String, LocalGoals>,
+) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = goals
+        .iter()
+        .filter_map(|(code, g)| g.name.clone().map(|n| (code.clone(), n)))
+        .collect();
+    for d in layer {
+        if let Some(n) = &d.name {
+            names.insert(d.code.clone(), n.clone());
+        }
+    }
+    names
+}
+
+/// One township's or county's figures (areas in m²); `code` is empty on
+/// the row of things whose division is unknown.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TownshipRow {
-    /// 9-digit township code (first 9 digits of ZLDWDM); empty on the
-    /// unknown row.
+pub struct DivisionRow {
+    /// Township or county.
+    pub level: Level,
+    /// The division's code (first 9 digits of ZLDWDM for a township, 6
+    /// for a county); empty on the unknown row.
     pub code: String,
-    /// The name known from the townships layer or the targets; empty on
-    /// the row of things whose township is unknown (`code` empty too).
+    /// The name known from the division's layer or the targets; empty
+    /// on the unknown row (`code` empty too).
     pub name: String,
-    /// Parcels whose ZLDWDM names the township.
+    /// Parcels whose ZLDWDM names the division.
     pub parcels: usize,
     /// Their ellipsoidal area, m².
     pub area_m2: f64,
@@ -88,7 +98,7 @@ pub struct TownshipRow {
     pub scattered_parcels: usize,
     /// The scattered plots' area, m².
     pub scattered_m2: f64,
-    /// Enterprises in the township.
+    /// Enterprises in the division.
     pub enterprises: usize,
     /// Of which targets.
     pub targets: usize,
@@ -96,26 +106,29 @@ pub struct TownshipRow {
     pub targets_done: usize,
     /// Targets not done whose deadline has passed.
     pub overdue: usize,
-    /// Parks in the township.
+    /// Parks in the division.
     pub parks: usize,
     /// Their land, m².
     pub park_land_m2: f64,
     /// `None` when no vacated record lies in it.
-    pub vacated: Option<super::vacated::TownshipVacated>,
-    /// The township's vacated-land goal, mu.
+    pub vacated: Option<super::vacated::DivisionVacated>,
+    /// The division's vacated-land goal, mu.
     pub vacated_target_mu: Option<f64>,
     /// Its firms the placement plan puts into a park.
     pub placed: usize,
     /// Its vacated land once the plan is carried out; `None` when none.
-    pub plan_vacated: Option<super::vacated::TownshipVacated>,
+    pub plan_vacated: Option<super::vacated::DivisionVacated>,
 }
 
-impl TownshipRow {
-    /// The township as a product names it: its name, else its code; the
+impl DivisionRow {
+    /// The division as a product names it: its name, else its code; the
     /// unknown row in words.
     pub fn label(&self, lang: Lang) -> &str {
         if self.code.is_empty() {
-            vocab::UNKNOWN_TOWNSHIP.get(lang)
+            match self.level {
+                Level::Township => vocab::UNKNOWN_TOWNSHIP.get(lang),
+                Level::County => vocab::UNKNOWN_COUNTY.get(lang),
+            }
         } else if self.name.is_empty() {
             &self.code
         } else {
@@ -135,58 +148,75 @@ impl TownshipRow {
     }
 }
 
-/// One row per township: the land, the targets, the parks and the vacated
-/// land; townships are those met in the data, the townships layer or the
-/// targets; things whose township is unknown are on a last row with no code.
-pub(crate) fn table(o: &Outcome) -> Vec<TownshipRow> {
+/// The level of a division table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Level {
+    /// Townships (乡镇/街道), by 9-digit code.
+    #[default]
+    Township,
+    /// Counties (县/市/区), by 6-digit code.
+    County,
+}
+
+impl Level {
+    /// The division at this level of a place in township `t`.
+    pub fn of(self, t: Option<&str>) -> Option<&str> {
+        match self {
+            Level::Township => t,
+            Level::County => t.and_then(county_of),
+        }
+    }
+}
+
+/// One row per division of `level`: the land, the targets, the parks and
+/// the vacated land; divisions are those met in the data, their layer or
+/// the targets; things whose division is unknown are on a last row with
+/// no code.
+pub(crate) fn table(o: &Outcome, level: Level) -> Vec<DivisionRow> {
     let parcels = &o.model.parcels;
     let records = o.model.vacated.as_deref().unwrap_or(&[]);
     let findings = o.vacated.as_ref().map(|v| &v.records);
     let record_township = |k: usize| findings.and_then(|f| f[k].township.as_deref());
+    let (names, goals) = match level {
+        Level::Township => (&o.township_names, &o.project.targets.townships),
+        Level::County => (&o.county_names, &o.project.targets.counties),
+    };
+    let by = |v: &'_ super::vacated::Vacated, code: &str| {
+        match level {
+            Level::Township => &v.by_township,
+            Level::County => &v.by_county,
+        }
+        .get(code)
+        .cloned()
+    };
     let mut codes: Vec<String> = super::targets::township_codes(
         parcels
             .iter()
-            .map(|p| p.township())
-            .chain(o.enterprise_township.iter().map(|t| t.as_deref()))
-            .chain(o.park_township.iter().map(|t| t.as_deref()))
-            .chain((0..records.len()).map(record_township))
-            .chain(o.township_names.keys().map(|c| Some(c.as_str())))
-            .chain(o.project.targets.townships.keys().map(|c| Some(c.as_str()))),
+            .map(|p| level.of(p.township()))
+            .chain(o.enterprise_township.iter().map(|t| level.of(t.as_deref())))
+            .chain(o.park_township.iter().map(|t| level.of(t.as_deref())))
+            .chain((0..records.len()).map(|k| level.of(record_township(k))))
+            .chain(names.keys().map(|c| Some(c.as_str())))
+            .chain(goals.keys().map(|c| Some(c.as_str()))),
     );
-    let unknown = parcels.iter().any(|p| p.township().is_none())
-        || o.enterprise_township.iter().any(Option::is_none)
-        || (0..records.len()).any(|k| record_township(k).is_none());
+    let unknown = parcels.iter().any(|p| level.of(p.township()).is_none())
+        || o.enterprise_township
+            .iter()
+            .any(|t| level.of(t.as_deref()).is_none())
+        || (0..records.len()).any(|k| level.of(record_township(k)).is_none());
     if unknown {
         codes.push(String::new());
     }
-    let mut rows: Vec<TownshipRow> = codes
+    let mut rows: Vec<DivisionRow> = codes
         .into_iter()
-        .map(|code| {
-            let vacated = o
-                .vacated
-                .as_ref()
-                .and_then(|v| v.by_township.get(code.as_str()).cloned());
-            let plan_vacated = o
-                .projected_vacated
-                .as_ref()
-                .and_then(|v| v.by_township.get(code.as_str()).cloned());
-            TownshipRow {
-                plan_vacated,
-                name: o
-                    .township_names
-                    .get(code.as_str())
-                    .cloned()
-                    .unwrap_or_default(),
-                vacated,
-                vacated_target_mu: o
-                    .project
-                    .targets
-                    .townships
-                    .get(code.as_str())
-                    .and_then(|g| g.vacated_mu),
-                code,
-                ..Default::default()
-            }
+        .map(|code| DivisionRow {
+            vacated: o.vacated.as_ref().and_then(|v| by(v, &code)),
+            plan_vacated: o.projected_vacated.as_ref().and_then(|v| by(v, &code)),
+            name: names.get(code.as_str()).cloned().unwrap_or_default(),
+            vacated_target_mu: goals.get(code.as_str()).and_then(|g| g.vacated_mu),
+            level,
+            code,
+            ..Default::default()
         })
         .collect();
     // One pass over each layer (a synthetic district can have a hundred
@@ -197,7 +227,7 @@ pub(crate) fn table(o: &Outcome) -> Vec<TownshipRow> {
         .enumerate()
         .map(|(k, r)| (r.code.clone(), k))
         .collect();
-    let row = |t: Option<&str>| row_of.get(t.unwrap_or("")).copied();
+    let row = |t: Option<&str>| row_of.get(level.of(t).unwrap_or("")).copied();
     // Parcels come in id order, so a township's run together: the last
     // lookup is kept.
     let mut last: Option<(Option<&str>, Option<usize>)> = None;
@@ -258,7 +288,7 @@ mod tests {
 
     #[test]
     fn points_fall_in_the_township_polygon_and_names_prefer_the_layer() {
-        let t = |code: &str, name: Option<&str>, x0: f64| Township {
+        let t = |code: &str, name: Option<&str>, x0: f64| Division {
             feature: 1,
             code: code.into(),
             name: name.map(String::from),
@@ -273,7 +303,7 @@ mod tests {
         let mut targets = Targets::default();
         targets.townships.insert(
             "330411101".into(),
-            crate::config::TownshipGoals {
+            crate::config::LocalGoals {
                 name: Some("新城街道".into()),
                 ..Default::default()
             },

@@ -23,7 +23,7 @@ use rstar::{RTree, AABB};
 
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::PolygonIndex;
-use crate::model::{id_order, Enterprise, Parcel, Progress, VacatedRecord, Zone};
+use crate::model::{county_of, id_order, Enterprise, Parcel, Progress, VacatedRecord, Zone};
 
 use super::blocks::{cluster, linked};
 use super::townships::Places;
@@ -182,12 +182,12 @@ pub struct Month {
     pub cumulative_m2: f64,
 }
 
-/// Vacated land of one township.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Vacated land of one township or county.
 ///
-/// Areas are of the union of the township's records of each status, m².
-pub struct TownshipVacated {
-    /// Records in the township, any status.
+/// Areas are of the union of the division's records of each status, m².
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DivisionVacated {
+    /// Records in the division, any status.
     pub records: usize,
     /// Gross vacated land (`done` records).
     pub gross_m2: f64,
@@ -227,7 +227,10 @@ pub struct Vacated {
     /// the last (undated records left out).
     pub timeline: Vec<Month>,
     /// By township code; records whose township is unknown are under "".
-    pub by_township: BTreeMap<String, TownshipVacated>,
+    pub by_township: BTreeMap<String, DivisionVacated>,
+    /// By county code (a township code's first 6 digits); records whose
+    /// county is unknown are under "".
+    pub by_county: BTreeMap<String, DivisionVacated>,
 }
 
 /// What the vacated-land analysis needs besides the records.
@@ -512,52 +515,58 @@ fn analyse(
         .iter()
         .map(|f| f.township.as_deref().unwrap_or_default())
         .collect();
-    let mut by_township: BTreeMap<String, TownshipVacated> = BTreeMap::new();
-    for t in &township {
-        by_township.entry(t.to_string()).or_default().records += 1;
-    }
-    type Field = fn(&mut TownshipVacated) -> &mut f64;
-    let lands: [(&Vec<Part>, Field); 3] = [
-        (&done_parts, |t| &mut t.gross_m2),
-        (&planned, |t| &mut t.planned_m2),
-        (&in_progress, |t| &mut t.in_progress_m2),
-    ];
-    for (land, field) in lands {
-        for (t, m2) in by_township_of(land, &projected, &township) {
-            *field(by_township.get_mut(t).expect("every record counted")) += m2;
+    let county: Vec<&str> = township
+        .iter()
+        .map(|t| county_of(t).unwrap_or_default())
+        .collect();
+    let by_division = |division: &[&str]| -> BTreeMap<String, DivisionVacated> {
+        let mut by: BTreeMap<String, DivisionVacated> = BTreeMap::new();
+        for d in division {
+            by.entry(d.to_string()).or_default().records += 1;
         }
-    }
-    let effective_by_township = (0..blocks.len())
-        .into_par_iter()
-        .filter(|&k| blocks[k].effective)
-        .flat_map_iter(|k| {
-            // the townships with records in the block, each with the union
-            // of its records' pieces there
-            let mut of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for &p in &block_pieces[k] {
-                of.entry(township[piece_record[p]]).or_default().push(p);
+        type Field = fn(&mut DivisionVacated) -> &mut f64;
+        let lands: [(&Vec<Part>, Field); 3] = [
+            (&done_parts, |t| &mut t.gross_m2),
+            (&planned, |t| &mut t.planned_m2),
+            (&in_progress, |t| &mut t.in_progress_m2),
+        ];
+        for (land, field) in lands {
+            for (d, m2) in by_division_of(land, &projected, division) {
+                *field(by.get_mut(d).expect("every record counted")) += m2;
             }
-            let whole = of.len() == 1;
-            let mut found: Vec<(&str, f64)> = Vec::new();
-            for (t, list) in of {
-                if blocks[k].records.iter().any(|&i| township[i] == t) {
-                    let m2 = if whole {
-                        blocks[k].area_m2
-                    } else {
-                        union(list.iter().map(|&p| pieces[p].0[0].clone())).unsigned_area()
-                    };
-                    found.push((t, m2));
+        }
+        let effective = (0..blocks.len())
+            .into_par_iter()
+            .filter(|&k| blocks[k].effective)
+            .flat_map_iter(|k| {
+                // the divisions with records in the block, each with the
+                // union of its records' pieces there
+                let mut of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                for &p in &block_pieces[k] {
+                    of.entry(division[piece_record[p]]).or_default().push(p);
                 }
-            }
-            found
-        })
-        .collect::<Vec<_>>();
-    for (t, m2) in effective_by_township {
-        by_township
-            .get_mut(t)
-            .expect("every record counted")
-            .effective_m2 += m2;
-    }
+                let whole = of.len() == 1;
+                let mut found: Vec<(&str, f64)> = Vec::new();
+                for (d, list) in of {
+                    if blocks[k].records.iter().any(|&i| division[i] == d) {
+                        let m2 = if whole {
+                            blocks[k].area_m2
+                        } else {
+                            union(list.iter().map(|&p| pieces[p].0[0].clone())).unsigned_area()
+                        };
+                        found.push((d, m2));
+                    }
+                }
+                found
+            })
+            .collect::<Vec<_>>();
+        for (d, m2) in effective {
+            by.get_mut(d).expect("every record counted").effective_m2 += m2;
+        }
+        by
+    };
+    let by_township = by_division(&township);
+    let by_county = by_division(&county);
     Vacated {
         timeline: if checks {
             timeline(records, &projected, &done_parts)
@@ -588,6 +597,7 @@ fn analyse(
         usable_m2,
         effective_m2,
         by_township,
+        by_county,
     }
 }
 
@@ -814,19 +824,20 @@ fn parts(projected: &[MultiPolygon<f64>], members: &[usize]) -> Vec<Part> {
         .collect()
 }
 
-/// Each township's share of the parts' land: a part within one township
-/// counts whole, a part across townships is unioned per township.
-fn by_township_of<'a>(
+/// Each division's share of the parts' land (`division` per record): a
+/// part within one division counts whole, a part across divisions is
+/// unioned per division.
+fn by_division_of<'a>(
     parts: &[Part],
     projected: &[MultiPolygon<f64>],
-    township: &[&'a str],
+    division: &[&'a str],
 ) -> Vec<(&'a str, f64)> {
     parts
         .par_iter()
         .flat_map_iter(|part| {
             let mut of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for &i in &part.records {
-                of.entry(township[i]).or_default().push(i);
+                of.entry(division[i]).or_default().push(i);
             }
             let whole = of.len() == 1;
             of.into_iter()

@@ -43,6 +43,17 @@ impl Parcel {
     }
 }
 
+/// The county of a township code: its first 6 digits (a 三调 unit code
+/// starts with the county's 6-digit code, then the township's 3 digits).
+pub fn county_of(township: &str) -> Option<&str> {
+    township.get(..6).filter(|c| is_county_code(c))
+}
+
+/// A county code: 6 ASCII digits.
+pub fn is_county_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A 亩均 (per-mu performance) grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 ///
@@ -312,16 +323,18 @@ pub struct VacatedRecord {
     pub area_m2: f64,
 }
 
-/// A township polygon (乡镇/街道).
+/// An administrative division's polygon: a township (乡镇/街道) or a
+/// county (县/市/区).
 #[derive(Debug, Clone)]
-pub struct Township {
+pub struct Division {
     /// 1-based feature number in its file, for messages.
     pub feature: usize,
-    /// 9-digit township code, as the first 9 digits of ZLDWDM.
+    /// The code: a township's 9 digits, a county's 6, as the first digits
+    /// of ZLDWDM.
     pub code: String,
-    /// The township's name.
+    /// The division's name.
     pub name: Option<String>,
-    /// The township's area in CGCS2000 lon/lat degrees.
+    /// The division in CGCS2000 lon/lat degrees.
     pub geometry: MultiPolygon<f64>,
 }
 
@@ -377,7 +390,9 @@ pub struct Model {
     /// Vacated-land records, in id order.
     pub vacated: Option<Vec<VacatedRecord>>,
     /// Township polygons.
-    pub townships: Option<Vec<Township>>,
+    pub townships: Option<Vec<Division>>,
+    /// County polygons.
+    pub counties: Option<Vec<Division>>,
     /// Problems that do not stop the run (e.g. invalid credit codes).
     pub warnings: Vec<Problem>,
 }

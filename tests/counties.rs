@@ -1,0 +1,152 @@
+//! A project spanning counties (tests/fixtures/land with its second
+//! township moved into another county): the county table — counties.csv,
+//! the ledgers' sheet, the report's section, summary.json — holds each
+//! county's figures, which are its townships' added up, and county goals
+//! are counted in their county; a project in one county shows none.
+
+mod common;
+
+use std::path::Path;
+
+use calamine::Reader;
+use common::*;
+
+/// A CSV with a header row, as rows of (column, value) maps.
+fn table(path: &Path) -> Vec<Vec<(String, String)>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn get<'a>(row: &'a [(String, String)], key: &str) -> &'a str {
+    &row.iter().find(|(k, _)| k == key).unwrap().1
+}
+
+/// The land fixture with township 330411102 (塘汇街道) in county 330402,
+/// and goals for both counties.
+fn two_counties(dir: &Path) {
+    for file in ["parcels.geojson", "townships.geojson"] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("330411102"));
+        std::fs::write(&path, text.replace("330411102", "330402002")).unwrap();
+    }
+    let project = dir.join("project.toml");
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str(
+        "\n[targets.counties.330411]\nname = \"秀洲区\"\nvacated_mu = 80\n\
+         \n[targets.counties.330402]\nname = \"南湖区\"\nvacated_mu = 40\n",
+    );
+    std::fs::write(&project, text).unwrap();
+}
+
+#[test]
+fn each_county_adds_up_its_townships_and_counts_its_goals() {
+    let (code, err, out) = run_edited("land", "counties", two_counties);
+    assert_eq!(code, 0, "{err}");
+    let counties = table(&out.join("counties.csv"));
+    let townships = table(&out.join("townships.csv"));
+    let codes: Vec<&str> = counties.iter().map(|r| get(r, "code")).collect();
+    assert_eq!(codes, ["330402", "330411"]);
+    assert_eq!(get(&counties[0], "name"), "南湖区");
+
+    // every figure of a county is the sum of its townships' (they do not
+    // share vacated land, so even the unions add up)
+    let numeric = [
+        "parcels",
+        "area_mu",
+        "industrial_parcels",
+        "scattered_parcels",
+        "scattered_mu",
+        "enterprises",
+        "targets",
+        "targets_done",
+        "overdue",
+        "parks",
+        "park_land_mu",
+        "vacated_records",
+        "vacated_gross_mu",
+        "vacated_effective_mu",
+        "vacated_planned_mu",
+        "vacated_in_progress_mu",
+        "placed",
+        "plan_vacated_mu",
+    ];
+    let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+    for county in &counties {
+        let c = get(county, "code");
+        let mine: Vec<_> = townships
+            .iter()
+            .filter(|t| get(t, "code").starts_with(c))
+            .collect();
+        assert_eq!(mine.len(), 1, "one township in {c}");
+        for key in numeric {
+            let sum: f64 = mine.iter().map(|t| num(get(t, key))).sum();
+            assert!(
+                (num(get(county, key)) - sum).abs() < 1e-3,
+                "{c} {key}: {} != {sum}",
+                get(county, key)
+            );
+        }
+    }
+    // the goals are the county's: 69.75 mu gross in 330411, 19.8 in 330402
+    let s = json(&out.join("summary.json"));
+    let goal = |c: &str| s["county_targets"][c]["vacated_mu"].clone();
+    for county in &counties {
+        let c = get(county, "code");
+        let achieved = goal(c)["achieved"].as_f64().unwrap();
+        assert!((achieved - num(get(county, "vacated_gross_mu"))).abs() < 1e-3);
+        assert_eq!(
+            goal(c)["target"].as_f64(),
+            Some(num(get(county, "vacated_target_mu")))
+        );
+    }
+    assert!((goal("330411")["achieved"].as_f64().unwrap() - 69.75).abs() < 1e-3);
+    assert!((goal("330402")["achieved"].as_f64().unwrap() - 19.8).abs() < 1e-3);
+    let in_summary: Vec<&str> = s["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_summary, codes);
+
+    // the ledgers' sheet and the report's section
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("ledgers.xlsx")).unwrap();
+    assert!(book.sheet_names().contains(&"县区汇总".to_string()));
+    let sheet = book.worksheet_range("县区汇总").unwrap();
+    assert_eq!(sheet.height(), 1 + counties.len(), "header and rows");
+    assert_eq!(
+        sheet.get((1, 0)).map(|c| c.to_string()),
+        Some("330402".into())
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<section id=\"counties\">"));
+    assert!(report.contains("南湖区 · "), "the county goal is listed");
+}
+
+#[test]
+fn a_project_in_one_county_has_no_county_table() {
+    let out = run_ok(&fixture("land/project.toml"), "one-county");
+    assert!(!out.join("counties.csv").exists());
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s.get("counties"), None);
+    assert_eq!(s.get("county_targets"), None);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!report.contains("id=\"counties\""));
+}
