@@ -1252,7 +1252,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("field targets.counties.330411.vacated_mu"), "{err}");
+        assert!(
+            err.contains("field targets.counties.330411.vacated_mu"),
+            "{err}"
+        );
         assert!(
             err.contains("field targets.counties.3304111") && err.contains("6 digits"),
             "{err}"
