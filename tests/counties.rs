@@ -137,6 +137,8 @@ fn each_county_adds_up_its_townships_and_counts_its_goals() {
     );
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("<section id=\"counties\">"));
+    assert_eq!(s["cross_border"]["vacated_blocks"], 0);
+    assert!(report.contains("没有跨县界的工业连片或腾退连片"));
     assert!(report.contains("南湖区 · "), "the county goal is listed");
 }
 
@@ -149,4 +151,75 @@ fn a_project_in_one_county_has_no_county_table() {
     assert_eq!(s.get("county_targets"), None);
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!report.contains("id=\"counties\""));
+}
+
+/// Each output's record → county, and each vacated block's records.
+fn record_counties(out: &Path) -> (Vec<(String, String)>, Vec<Vec<String>>) {
+    let records = json(&out.join("vacated.geojson"))["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let township = p["township"].as_str().unwrap_or_default();
+            (
+                p["id"].as_str().unwrap().to_string(),
+                township.get(..6).unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let blocks = json(&out.join("vacated_blocks.geojson"))["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["properties"]["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    (records, blocks)
+}
+
+#[test]
+fn a_vacated_block_across_a_county_border_is_named() {
+    // TT-09, in the block of TT-01 and TT-02, recorded in the other county
+    let (code, err, out) = run_edited("land", "cross-border", |dir| {
+        two_counties(dir);
+        let path = dir.join("vacated.geojson");
+        let mut v = json(&path);
+        for f in v["features"].as_array_mut().unwrap() {
+            if f["properties"]["id"] == "TT-09" {
+                f["properties"]["township"] = "330402002".into();
+            }
+        }
+        std::fs::write(&path, v.to_string()).unwrap();
+    });
+    assert_eq!(code, 0, "{err}");
+    // worked out from the layers: blocks whose records lie in two counties
+    let (records, blocks) = record_counties(&out);
+    let county = |id: &str| records.iter().find(|(r, _)| r == id).unwrap().1.clone();
+    let crossing: Vec<usize> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, ids)| {
+            let mut c: Vec<String> = ids.iter().map(|id| county(id)).collect();
+            c.sort();
+            c.dedup();
+            c.len() > 1
+        })
+        .map(|(k, _)| k + 1)
+        .collect();
+    assert_eq!(crossing, [1], "the TT-01/TT-02/TT-09 block");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["cross_border"]["vacated_blocks"], 1);
+    assert_eq!(s["cross_border"]["blocks"], 0);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("腾退连片 1 (1)"),
+        "the block named in the county section"
+    );
 }

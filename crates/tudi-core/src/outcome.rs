@@ -12,7 +12,7 @@ use crate::analysis::enterprises::{Assessment, Disposition};
 use crate::analysis::far::{self, Far};
 use crate::analysis::parcels::AreaMismatch;
 use crate::analysis::targets::{self, Goal, TargetReport};
-use crate::analysis::townships::DivisionRow;
+use crate::analysis::townships::{CrossBorder, DivisionRow};
 use crate::analysis::vacated::{self, Vacated};
 use crate::config::Project;
 use crate::date::Date;
@@ -118,6 +118,8 @@ pub struct Outcome {
     /// The same per county, when the project spans more than one (met in
     /// the data, the counties layer or the targets); else empty.
     pub counties: Vec<DivisionRow>,
+    /// The blocks across county borders, when there is a county table.
+    pub cross_border: CrossBorder,
 }
 
 // `+ 0.0` turns a rounded -0 into 0.
@@ -232,11 +234,25 @@ pub struct Summary {
     /// out); the row of things whose county is unknown has code "".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub counties: Vec<DivisionSummary>,
+    /// Blocks across county borders, with the county table (else left
+    /// out): a county's own run cuts them at its border.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_border: Option<CrossBorderSummary>,
     /// Targets not done whose deadline has passed (限时销号).
     pub overdue: usize,
     /// Every warning of the run, one per line, none grouped
     /// ([`Outcome::warnings`] with `all`).
     pub warnings: Vec<String>,
+}
+
+/// `summary.json`'s `cross_border`: how many blocks cross a county
+/// border.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CrossBorderSummary {
+    /// Industrial blocks with parcels in two counties or more.
+    pub blocks: usize,
+    /// Vacated blocks with records in two counties or more.
+    pub vacated_blocks: usize,
 }
 
 /// `summary.json`'s `counties`: one county's figures, areas in mu.
@@ -663,6 +679,10 @@ impl Outcome {
                 .map(|(code, list)| (code.clone(), standings(list)))
                 .collect(),
             counties: self.counties.iter().map(DivisionSummary::of).collect(),
+            cross_border: (!self.counties.is_empty()).then(|| CrossBorderSummary {
+                blocks: self.cross_border.blocks.len(),
+                vacated_blocks: self.cross_border.vacated_blocks.len(),
+            }),
             overdue: self.targets.overdue.len(),
             warnings,
         }

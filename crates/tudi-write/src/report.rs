@@ -578,7 +578,79 @@ fn divisions(h: &mut String, o: &Outcome, level: Level, lang: Lang) {
         }
     }
     row(h, &total, t("合计", "Total"), "", true);
-    table_end(h, more, file, lang);
+    let mut note = String::new();
+    if level == Level::County {
+        cross_border(&mut note, o, lang);
+    }
+    table_end_with(h, more, file, &note, lang);
+}
+
+/// What a county's own run counts otherwise: the blocks across borders.
+fn cross_border(h: &mut String, o: &Outcome, lang: Lang) {
+    let c = &o.cross_border;
+    let ids = |ids: Vec<usize>| {
+        let mut shown: Vec<String> = ids.iter().take(MAX_IDS).map(usize::to_string).collect();
+        if ids.len() > MAX_IDS {
+            shown.push("…".into());
+        }
+        shown.join(lang.pick("、", ", "))
+    };
+    let blocks = ids(c.blocks.iter().map(|&k| o.blocks.blocks[k].id).collect());
+    let vacated = o.vacated.as_ref().map_or_else(String::new, |v| {
+        ids(c.vacated_blocks.iter().map(|&k| v.blocks[k].id).collect())
+    });
+    if c.blocks.is_empty() && c.vacated_blocks.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"note\">{}</p>",
+            lang.pick(
+                "没有跨县界的工业连片或腾退连片：单独分析一个县，结果与本表该县一行相同。",
+                "No industrial or vacated block crosses a county border: a run on one county alone counts as its row here."
+            )
+        );
+        return;
+    }
+    let _ = write!(
+        h,
+        "<p class=\"note\">{}",
+        lang.pick(
+            "每县的数字按其图斑、企业和腾退记录计；跨县界的连片整体计算：",
+            "Each county counts its own parcels, firms and vacated records; blocks across a county border are taken whole: "
+        )
+    );
+    let _ = write!(
+        h,
+        "{} {}{}",
+        lang.pick("工业连片", "industrial blocks"),
+        c.blocks.len(),
+        if c.blocks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({blocks})")
+        }
+    );
+    if o.vacated.is_some() {
+        let _ = write!(
+            h,
+            "{}{} {}{}",
+            lang.pick("，", ", "),
+            lang.pick("腾退连片", "vacated blocks"),
+            c.vacated_blocks.len(),
+            if c.vacated_blocks.is_empty() {
+                String::new()
+            } else {
+                format!(" ({vacated})")
+            }
+        );
+    }
+    let _ = write!(
+        h,
+        "{}</p>",
+        lang.pick(
+            "。单独分析一个县时，它们在县界处被分开，面积及是否零散、是否有效可能与本表不同。",
+            ". A run on one county alone cuts them at its border, so their area, and whether they are scattered or effective, can differ there."
+        )
+    );
 }
 
 /// Vacated records failing at least one check (a record may fail several).
@@ -1032,8 +1104,15 @@ fn placement(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
 
 /// Rows a list shows; the rest are in the CSV it names.
 const MAX_ROWS: usize = 100;
+/// Block ids listed in a sentence, at most.
+const MAX_IDS: usize = 20;
 
 fn table_end(h: &mut String, more: usize, csv: &str, lang: Lang) {
+    table_end_with(h, more, csv, "", lang);
+}
+
+/// Closes a table's section, with a `note` (HTML) under the table.
+fn table_end_with(h: &mut String, more: usize, csv: &str, note: &str, lang: Lang) {
     h.push_str("</tbody></table></div>");
     if more > 0 {
         let _ = write!(
@@ -1043,6 +1122,7 @@ fn table_end(h: &mut String, more: usize, csv: &str, lang: Lang) {
             lang.pick("条，见", "more in")
         );
     }
+    h.push_str(note);
     h.push_str("</section>\n");
 }
 

@@ -210,12 +210,14 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         timings,
         townships: Vec::new(),
         counties: Vec::new(),
+        cross_border: Default::default(),
     };
     outcome.townships = townships::table(&outcome, Level::Township);
     let counties = townships::table(&outcome, Level::County);
     // one county's table is its total: shown only for several
     if counties.iter().filter(|r| !r.code.is_empty()).count() > 1 {
         outcome.counties = counties;
+        outcome.cross_border = townships::cross_border(&outcome);
     }
     outcome
 }

@@ -281,6 +281,54 @@ pub(crate) fn table(o: &Outcome, level: Level) -> Vec<DivisionRow> {
     rows
 }
 
+/// The blocks that lie in more than one county: a county's own run cuts
+/// them at its border, so their area, and whether they are scattered or
+/// effective, can differ there from a run over both counties.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CrossBorder {
+    /// Positions of industrial blocks with parcels in two counties or more.
+    pub blocks: Vec<usize>,
+    /// Positions of vacated blocks with records in two counties or more.
+    pub vacated_blocks: Vec<usize>,
+}
+
+/// The blocks across county borders (none when the project lies in one).
+pub(crate) fn cross_border(o: &Outcome) -> CrossBorder {
+    // more than one county among the places' townships
+    fn several<'a>(townships: impl Iterator<Item = Option<&'a str>>) -> bool {
+        let mut first = None;
+        for c in townships.filter_map(|t| t.and_then(county_of)) {
+            match first {
+                None => first = Some(c),
+                Some(f) if f != c => return true,
+                Some(_) => {}
+            }
+        }
+        false
+    }
+    let parcels = &o.model.parcels;
+    let blocks = o
+        .blocks
+        .blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| several(b.parcels.iter().map(|&p| parcels[p].township())))
+        .map(|(k, _)| k)
+        .collect();
+    let vacated_blocks = o.vacated.as_ref().map_or_else(Vec::new, |v| {
+        v.blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| several(b.records.iter().map(|&r| v.records[r].township.as_deref())))
+            .map(|(k, _)| k)
+            .collect()
+    });
+    CrossBorder {
+        blocks,
+        vacated_blocks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
