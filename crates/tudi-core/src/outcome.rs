@@ -679,7 +679,7 @@ impl Outcome {
                 .map(|(code, list)| (code.clone(), standings(list)))
                 .collect(),
             counties: self.counties.iter().map(DivisionSummary::of).collect(),
-            cross_border: (!self.counties.is_empty()).then(|| CrossBorderSummary {
+            cross_border: (!self.counties.is_empty()).then_some(CrossBorderSummary {
                 blocks: self.cross_border.blocks.len(),
                 vacated_blocks: self.cross_border.vacated_blocks.len(),
             }),
