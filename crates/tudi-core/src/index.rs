@@ -100,6 +100,65 @@ impl PolygonIndex {
     }
 }
 
+/// Positions of `points` in Z-order (Morton order) of their coordinates.
+/// Lookups made in this order touch the R-trees and the polygons behind
+/// them region by region: at millions of features the cache, not the
+/// number of lookups, is their cost, and file order is random in space.
+pub(crate) fn z_order(points: &[Coord<f64>]) -> Vec<usize> {
+    let (mut lo, mut hi) = (
+        Coord {
+            x: f64::MAX,
+            y: f64::MAX,
+        },
+        Coord {
+            x: f64::MIN,
+            y: f64::MIN,
+        },
+    );
+    for c in points.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
+        lo = Coord {
+            x: lo.x.min(c.x),
+            y: lo.y.min(c.y),
+        };
+        hi = Coord {
+            x: hi.x.max(c.x),
+            y: hi.y.max(c.y),
+        };
+    }
+    let cell = |v: f64, lo: f64, hi: f64| -> u64 {
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
+        // NaN and out-of-range values clamp to the edges
+        (t.clamp(0.0, 1.0) * 65535.0) as u64
+    };
+    // spreads 16 bits over the even bits of 32
+    let spread = |mut v: u64| {
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    let mut keyed: Vec<(u64, usize)> = points
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                spread(cell(c.x, lo.x, hi.x)) | spread(cell(c.y, lo.y, hi.y)) << 1,
+                i,
+            )
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `f` of every position `0..order.len()`, worked out in parallel in
+/// `order`, returned in position order.
+pub(crate) fn map_in_order<T: Send>(order: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut found: Vec<(usize, T)> = order.par_iter().map(|&i| (i, f(i))).collect();
+    found.par_sort_unstable_by_key(|(i, _)| *i);
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
 /// A zone layer (villages, plan, protected) with its index.
 pub(crate) struct ZoneIndex<'a> {
     zones: &'a [Zone],
@@ -163,5 +222,26 @@ mod tests {
         assert_eq!(at(4.5, 1.5), Vec::<usize>::new());
         assert_eq!(at(3.5, 0.5), vec![2]);
         assert_eq!(at(9.0, 9.0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn z_order_visits_quadrants_in_turn_and_results_keep_their_places() {
+        let points: Vec<Coord<f64>> = [
+            (9.0, 9.0),
+            (0.0, 0.0),
+            (9.0, 0.0),
+            (0.0, 9.0),
+            (1.0, 1.0),
+            (f64::NAN, 5.0),
+        ]
+        .iter()
+        .map(|&(x, y)| Coord { x, y })
+        .collect();
+        let order = z_order(&points);
+        // south-west first (both), then south-east, north-west, north-east;
+        // a NaN clamps to the lowest x
+        assert_eq!(order, vec![1, 4, 2, 5, 3, 0]);
+        let doubled = map_in_order(&order, |i| i * 2);
+        assert_eq!(doubled, vec![0, 2, 4, 6, 8, 10]);
     }
 }

@@ -3,13 +3,11 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
 use super::plausibility;
 use super::predicates::{Facts, Predicate};
 use crate::config::Rules;
 use crate::geodesy;
-use crate::index::{PolygonIndex, ZoneIndex};
+use crate::index::{map_in_order, z_order, PolygonIndex, ZoneIndex};
 use crate::model::{id_order, Grade, Model};
 
 /// The outcome for one enterprise.
@@ -103,16 +101,15 @@ pub(crate) struct Context<'a> {
 
 /// The parcel each enterprise stands in: the one containing it; on a
 /// shared edge or vertex, the one with the smallest id.
-pub(crate) fn locate(model: &Model, ctx: &Context) -> Vec<Option<usize>> {
-    model
-        .enterprises
-        .par_iter()
-        .map(|e| {
-            ctx.parcel_index
-                .containing(|i| &model.parcels[i].geometry, e.location)
-                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id))
-        })
-        .collect()
+pub(crate) fn locate(model: &Model, ctx: &Context, order: &[usize]) -> Vec<Option<usize>> {
+    map_in_order(order, |k| {
+        ctx.parcel_index
+            .containing(
+                |i| &model.parcels[i].geometry,
+                model.enterprises[k].location,
+            )
+            .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id))
+    })
 }
 
 /// Per parcel with firms on it: how many stand there, each firm counted
@@ -138,7 +135,9 @@ pub(crate) fn share(firms_on: &HashMap<usize, usize>, p: usize) -> f64 {
 
 /// Assesses every enterprise.
 pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
-    let parcel_of = locate(model, ctx);
+    let locations: Vec<_> = model.enterprises.iter().map(|e| e.location).collect();
+    let order = z_order(&locations);
+    let parcel_of = locate(model, ctx, &order);
     let duplicate_of = plausibility::duplicate_of(&model.enterprises);
     let mut duplicate_rows = vec![Vec::new(); model.enterprises.len()];
     for (k, first) in duplicate_of.iter().enumerate() {
@@ -148,92 +147,87 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
     }
     let sharing = firms_on(parcel_of.iter().copied().zip(duplicate_of.iter().copied()));
     let (targets, dispositions) = (&rules.target, &rules.disposition);
-    model
-        .enterprises
-        .par_iter()
-        .zip(parcel_of)
-        .zip(duplicate_of)
-        .zip(duplicate_rows)
-        .map(|(((e, parcel), first), duplicate_rows)| {
-            let land_mu = e.land_mu.filter(|m| *m > 0.0).or_else(|| {
-                // duplicate rows take no share (but are shown one)
-                parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / share(&sharing, p))
-            });
-            let tax_per_mu = match (e.tax_wan, land_mu) {
-                (Some(t), Some(l)) if l > 0.0 => Some(t / l),
-                _ => None,
-            };
-            let latest = e.grades.last().copied();
-            let mut f = Facts::default();
-            use Predicate::*;
-            f.set(InVillage, parcel.is_some_and(|p| ctx.in_village[p]));
-            f.set(ScatteredPlot, parcel.is_some_and(|p| ctx.scattered[p]));
-            f.set(GradeCOrWorse, latest.is_some_and(|g| g >= Grade::C));
-            f.set(GradeD, latest == Some(Grade::D));
-            f.set(
-                BelowScale,
-                e.revenue_wan.is_some_and(|r| r < rules.scale_revenue_wan),
-            );
-            f.set(
-                DThreeYears,
-                e.grades.len() >= 3
-                    && e.grades[e.grades.len() - 3..]
-                        .iter()
-                        .all(|&g| g == Grade::D),
-            );
-            f.set(
-                NoLegalLand,
-                parcel.is_some_and(|p| !rules.legal_codes.contains(&model.parcels[p].landuse)),
-            );
-            f.set(
-                OutsidePlan,
-                ctx.plan.is_some_and(|z| !z.contains(e.location)),
-            );
-            f.set(
-                InProtected,
-                ctx.protected.is_some_and(|z| z.contains(e.location)),
-            );
-            f.set(
-                TaxPerMuUnder1,
-                tax_per_mu.is_some_and(|t| t < rules.tax_per_mu_remediate_wan),
-            );
-            f.set(
-                TaxPerMuUnder3,
-                tax_per_mu.is_some_and(|t| t < rules.tax_per_mu_upgrade_wan),
-            );
-            f.set(
-                KeyIndustry,
-                !e.industry.is_empty()
-                    && rules
-                        .key_industries
-                        .iter()
-                        .any(|k| e.industry.starts_with(k.as_str())),
-            );
-            let groups: Vec<usize> = targets
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| first.is_none() && f.all(&r.all))
-                .map(|(i, _)| i)
-                .collect();
-            let mut matching = dispositions
-                .iter()
-                .filter(|r| !groups.is_empty() && f.all(&r.all))
-                .map(|r| r.disposition);
-            let disposition = matching.next();
-            let fallback = matching.find(|&d| Some(d) != disposition);
-            Assessment {
-                parcel,
-                facts: f,
-                land_mu,
-                tax_per_mu,
-                groups,
-                disposition,
-                fallback,
-                duplicate_of: first.map(|f| model.enterprises[f].feature),
-                duplicate_rows,
-            }
-        })
-        .collect()
+    map_in_order(&order, |k| {
+        let (e, parcel, first) = (&model.enterprises[k], parcel_of[k], duplicate_of[k]);
+        let duplicate_rows = duplicate_rows[k].clone();
+        let land_mu = e.land_mu.filter(|m| *m > 0.0).or_else(|| {
+            // duplicate rows take no share (but are shown one)
+            parcel.map(|p| geodesy::m2_to_mu(model.parcels[p].area_m2) / share(&sharing, p))
+        });
+        let tax_per_mu = match (e.tax_wan, land_mu) {
+            (Some(t), Some(l)) if l > 0.0 => Some(t / l),
+            _ => None,
+        };
+        let latest = e.grades.last().copied();
+        let mut f = Facts::default();
+        use Predicate::*;
+        f.set(InVillage, parcel.is_some_and(|p| ctx.in_village[p]));
+        f.set(ScatteredPlot, parcel.is_some_and(|p| ctx.scattered[p]));
+        f.set(GradeCOrWorse, latest.is_some_and(|g| g >= Grade::C));
+        f.set(GradeD, latest == Some(Grade::D));
+        f.set(
+            BelowScale,
+            e.revenue_wan.is_some_and(|r| r < rules.scale_revenue_wan),
+        );
+        f.set(
+            DThreeYears,
+            e.grades.len() >= 3
+                && e.grades[e.grades.len() - 3..]
+                    .iter()
+                    .all(|&g| g == Grade::D),
+        );
+        f.set(
+            NoLegalLand,
+            parcel.is_some_and(|p| !rules.legal_codes.contains(&model.parcels[p].landuse)),
+        );
+        f.set(
+            OutsidePlan,
+            ctx.plan.is_some_and(|z| !z.contains(e.location)),
+        );
+        f.set(
+            InProtected,
+            ctx.protected.is_some_and(|z| z.contains(e.location)),
+        );
+        f.set(
+            TaxPerMuUnder1,
+            tax_per_mu.is_some_and(|t| t < rules.tax_per_mu_remediate_wan),
+        );
+        f.set(
+            TaxPerMuUnder3,
+            tax_per_mu.is_some_and(|t| t < rules.tax_per_mu_upgrade_wan),
+        );
+        f.set(
+            KeyIndustry,
+            !e.industry.is_empty()
+                && rules
+                    .key_industries
+                    .iter()
+                    .any(|k| e.industry.starts_with(k.as_str())),
+        );
+        let groups: Vec<usize> = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| first.is_none() && f.all(&r.all))
+            .map(|(i, _)| i)
+            .collect();
+        let mut matching = dispositions
+            .iter()
+            .filter(|r| !groups.is_empty() && f.all(&r.all))
+            .map(|r| r.disposition);
+        let disposition = matching.next();
+        let fallback = matching.find(|&d| Some(d) != disposition);
+        Assessment {
+            parcel,
+            facts: f,
+            land_mu,
+            tax_per_mu,
+            groups,
+            disposition,
+            fallback,
+            duplicate_of: first.map(|f| model.enterprises[f].feature),
+            duplicate_rows,
+        }
+    })
 }
 
 #[cfg(test)]
