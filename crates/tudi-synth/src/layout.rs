@@ -342,9 +342,7 @@ const TOWNSHIP_SPACING: f64 = 8.0;
 ///
 /// The steps share one generator, so their order is part of the output.
 pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
-    let mut b = Builder::new(seed, tiles_x, tiles_y);
-    b.assign_villages();
-    let towns = b.place_towns();
+    let (mut b, towns) = Builder::townships(seed, tiles_x, tiles_y);
     b.place_zones(&towns);
     b.place_village_land();
     b.ensure_narrow_road_settlement();
@@ -355,6 +353,15 @@ pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
     let tiles = b.fill_tiles();
     let strips = b.ctx().strips();
     b.finish(tiles, strips)
+}
+
+/// The first steps of [`build`] only, without parcels: tiles grouped into
+/// villages and townships, and the town centres — everything a tile's
+/// township depends on (later steps only turn cropland into other themes).
+#[cfg(test)]
+pub(crate) fn townships_only(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
+    let (b, _) = Builder::townships(seed, tiles_x, tiles_y);
+    b.finish(Vec::new(), Vec::new())
 }
 
 /// A tile as (column, row).
@@ -417,6 +424,14 @@ impl Builder {
             plans: vec![TilePlan::default(); n],
             quarries: 0,
         }
+    }
+
+    /// A window with its villages, townships and town centres (returned).
+    fn townships(seed: u64, tiles_x: usize, tiles_y: usize) -> (Builder, Vec<(u32, TileRect)>) {
+        let mut b = Builder::new(seed, tiles_x, tiles_y);
+        b.assign_villages();
+        let towns = b.place_towns();
+        (b, towns)
     }
 
     /// Group tiles into villages and villages into townships, each around

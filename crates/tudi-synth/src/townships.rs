@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use super::lattice::ring_area;
 use super::layout::{Layout, Theme};
 use super::output::GeoFeature;
 
@@ -25,13 +24,51 @@ pub fn tile_township(layout: &Layout, i: usize, j: usize) -> u32 {
 /// One feature per township with tiles in the window, in township order,
 /// with `code` and `name`.
 pub fn features(layout: &Layout) -> Vec<GeoFeature> {
-    let (w, h) = (layout.tiles_x, layout.tiles_y);
+    let edges = boundary_edges(layout.tiles_x, layout.tiles_y, |i, j| {
+        tile_township(layout, i, j)
+    });
+    let lat = &layout.lat;
+    // the window's outline 2 m outside its parcels, whose vertices are
+    // jittered by up to 0.8 m
+    let at = |axis: &super::lattice::Axis, k: i64| match k as usize {
+        0 => -2.0,
+        k if k == axis.tiles => axis.len() + 2.0,
+        k => axis.line_after(k - 1),
+    };
+    let nominal = |c: Corner| [at(&lat.x, c.0), at(&lat.y, c.1)];
+    let gk = |r: &Vec<Corner>| lat.nominal_ring(&r.iter().map(|&c| nominal(c)).collect::<Vec<_>>());
+    let mut codes: Vec<u32> = edges.keys().copied().collect();
+    codes.sort();
+    codes
+        .into_iter()
+        .map(|t| {
+            let tw = &layout.townships[t as usize];
+            GeoFeature {
+                polygons: polygons(trace(&edges[&t]))
+                    .iter()
+                    .map(|p| p.iter().map(gk).collect())
+                    .collect(),
+                props: vec![
+                    ("code", tw.code9.clone().into()),
+                    ("name", tw.name.clone().into()),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// Boundary edges between tile corners of each group of tiles in a
+/// `w` × `h` window, counter-clockwise around the group (its tiles on the
+/// left).
+fn boundary_edges(
+    w: usize,
+    h: usize,
+    group: impl Fn(usize, usize) -> u32,
+) -> HashMap<u32, Vec<Edge>> {
     let of = |i: i64, j: i64| {
         (i >= 0 && j >= 0 && (i as usize) < w && (j as usize) < h)
-            .then(|| tile_township(layout, i as usize, j as usize))
+            .then(|| group(i as usize, j as usize))
     };
-    // boundary edges between tile corners, counter-clockwise around each
-    // township (its tiles on the left)
     let mut edges: HashMap<u32, Vec<Edge>> = HashMap::new();
     for j in 0..h as i64 {
         for i in 0..w as i64 {
@@ -49,40 +86,15 @@ pub fn features(layout: &Layout) -> Vec<GeoFeature> {
             }
         }
     }
-    let lat = &layout.lat;
-    // the window's outline 2 m outside its parcels, whose vertices are
-    // jittered by up to 0.8 m
-    let at = |axis: &super::lattice::Axis, k: i64| match k as usize {
-        0 => -2.0,
-        k if k == axis.tiles => axis.len() + 2.0,
-        k => axis.line_after(k - 1),
-    };
-    let nominal = |c: Corner| [at(&lat.x, c.0), at(&lat.y, c.1)];
-    let mut codes: Vec<u32> = edges.keys().copied().collect();
-    codes.sort();
-    codes
-        .into_iter()
-        .map(|t| {
-            let rings = trace(&edges[&t]);
-            let gk: Vec<Vec<[f64; 2]>> = rings
-                .iter()
-                .map(|r| lat.nominal_ring(&r.iter().map(|&c| nominal(c)).collect::<Vec<_>>()))
-                .collect();
-            let tw = &layout.townships[t as usize];
-            GeoFeature {
-                polygons: polygons(gk),
-                props: vec![
-                    ("code", tw.code9.clone().into()),
-                    ("name", tw.name.clone().into()),
-                ],
-            }
-        })
-        .collect()
+    edges
 }
 
-/// Closed rings (corners only, first repeated last) from directed boundary
-/// edges; at a corner where two pieces touch, turn left, keeping the pieces
-/// apart.
+/// Simple closed rings (corners only, first repeated last) from directed
+/// boundary edges. At a corner where two pieces of the township touch, the
+/// walk turns left, keeping the pieces apart; it may then go on around
+/// the land on the other side of that corner (a hole touching the outline,
+/// or two holes touching) and come back to the corner — such a loop is cut
+/// off as a ring of its own, so no ring passes a corner twice.
 fn trace(edges: &[Edge]) -> Vec<Vec<Corner>> {
     let mut from: HashMap<Corner, Vec<usize>> = HashMap::new();
     for (k, e) in edges.iter().enumerate() {
@@ -95,24 +107,30 @@ fn trace(edges: &[Edge]) -> Vec<Vec<Corner>> {
             continue;
         }
         let start = edges[s].0;
-        let mut ring = vec![start];
+        // the walk so far, and where each corner on it stands
+        let mut walk = vec![start];
+        let mut on_walk: HashMap<Corner, usize> = HashMap::from([(start, 0)]);
         let mut k = s;
         loop {
             used[k] = true;
             let (a, b) = edges[k];
-            let d = (b.0 - a.0, b.1 - a.1);
-            // keep only corners where the direction changes
-            let n = ring.len();
-            if n >= 2 {
-                let p = ring[n - 2];
-                if (a.0 - p.0).signum() == d.0.signum() && (a.1 - p.1).signum() == d.1.signum() {
-                    ring.pop();
+            if let Some(&at) = on_walk.get(&b) {
+                // back at a corner already passed: the loop since is a ring
+                let mut ring = walk.split_off(at + 1);
+                for c in &ring {
+                    on_walk.remove(c);
                 }
+                ring.insert(0, b);
+                ring.push(b);
+                rings.push(simplify(ring));
+                if b == start && walk.len() == 1 {
+                    break;
+                }
+            } else {
+                on_walk.insert(b, walk.len());
+                walk.push(b);
             }
-            ring.push(b);
-            if b == start {
-                break;
-            }
+            let d = (b.0 - a.0, b.1 - a.1);
             let left = (-d.1, d.0);
             let next = from[&b]
                 .iter()
@@ -135,35 +153,206 @@ fn trace(edges: &[Edge]) -> Vec<Vec<Corner>> {
                 None => break,
             }
         }
-        // the closing corner may be collinear with the start
-        let n = ring.len();
-        if n >= 4 {
-            let (p, a, b) = (ring[n - 2], ring[0], ring[1]);
-            if (a.0 - p.0).signum() == (b.0 - a.0).signum()
-                && (a.1 - p.1).signum() == (b.1 - a.1).signum()
-            {
-                ring.remove(0);
-                ring[n - 2] = ring[0];
-            }
-        }
-        rings.push(ring);
     }
     rings
 }
 
+/// A closed ring of corners without the corners where the direction does
+/// not change (the start included).
+fn simplify(ring: Vec<Corner>) -> Vec<Corner> {
+    let dir = |p: Corner, q: Corner| ((q.0 - p.0).signum(), (q.1 - p.1).signum());
+    let mut out: Vec<Corner> = Vec::with_capacity(ring.len());
+    for &c in &ring {
+        if let [.., p, a] = out[..] {
+            if dir(p, a) == dir(a, c) {
+                out.pop();
+            }
+        }
+        out.push(c);
+    }
+    let n = out.len();
+    if n >= 4 && dir(out[n - 2], out[0]) == dir(out[0], out[1]) {
+        out.remove(0);
+        out[n - 2] = out[0];
+    }
+    out
+}
+
+/// Twice the signed area of a closed ring of corners (positive when
+/// counter-clockwise).
+fn corner_area2(ring: &[Corner]) -> i64 {
+    ring.windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum()
+}
+
+/// Is the point `(x, y)`, off every grid line, inside the ring?
+fn inside(ring: &[Corner], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for w in ring.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        // vertical edges only cross a horizontal ray
+        if x0 == x1 && (x0 as f64) > x && ((y0 as f64) < y) != ((y1 as f64) < y) {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
 /// Outer rings (counter-clockwise) with the holes (clockwise) inside them.
-fn polygons(rings: Vec<Vec<[f64; 2]>>) -> Vec<Vec<Vec<[f64; 2]>>> {
-    let (outer, holes): (Vec<_>, Vec<_>) = rings.into_iter().partition(|r| ring_area(r) > 0.0);
-    let mut polys: Vec<Vec<Vec<[f64; 2]>>> = outer.into_iter().map(|r| vec![r]).collect();
+/// A hole is placed by the centre of the tile on the right of its first
+/// edge — a tile of the hole, never on any ring, unlike the hole's corners,
+/// which may lie on its outer ring.
+fn polygons(rings: Vec<Vec<Corner>>) -> Vec<Vec<Vec<Corner>>> {
+    let (outer, holes): (Vec<_>, Vec<_>) = rings.into_iter().partition(|r| corner_area2(r) > 0);
+    let mut polys: Vec<Vec<Vec<Corner>>> = outer.into_iter().map(|r| vec![r]).collect();
     for hole in holes {
-        let p = hole[0];
+        let (a, b) = (hole[0], hole[1]);
+        let d = ((b.0 - a.0).signum() as f64, (b.1 - a.1).signum() as f64);
+        let (x, y) = (
+            a.0 as f64 + 0.5 * d.0 + 0.5 * d.1,
+            a.1 as f64 + 0.5 * d.1 - 0.5 * d.0,
+        );
         // the smallest outer ring around the hole
         let owner = (0..polys.len())
-            .filter(|&k| super::point_in_rings(&polys[k][..1], p))
-            .min_by(|&a, &b| ring_area(&polys[a][0]).total_cmp(&ring_area(&polys[b][0])));
+            .filter(|&k| inside(&polys[k][0], x, y))
+            .min_by_key(|&k| corner_area2(&polys[k][0]));
         if let Some(k) = owner {
             polys[k].push(hole);
         }
     }
     polys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gk;
+    use crate::lattice::ring_area;
+    use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
+    use tudi_core::model::validity;
+
+    fn to_geo(polygons: &[Vec<Vec<[f64; 2]>>]) -> MultiPolygon<f64> {
+        let ls = |r: &Vec<[f64; 2]>| {
+            LineString::from(
+                r.iter()
+                    .map(|p| Coord { x: p[0], y: p[1] })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        MultiPolygon(
+            polygons
+                .iter()
+                .map(|p| Polygon::new(ls(&p[0]), p[1..].iter().map(ls).collect()))
+                .collect(),
+        )
+    }
+
+    /// Every township polygon of `generate`'s window for `parcels` parcels
+    /// is valid as tudi decides it (geo's rules), in GK and in lon/lat at
+    /// the 7 decimals written; together they cover the window once.
+    fn check(seed: u64, parcels: usize) {
+        let (tx, ty) = crate::first_window(parcels);
+        let mut layout = crate::layout::townships_only(seed, tx, ty);
+        layout.lat.origin = crate::place_in_xiuzhou(&layout).unwrap();
+        let to_ll = gk::transform(gk::EPSG_GK40, gk::EPSG_CGCS2000).unwrap();
+        let fs = features(&layout);
+        assert!(fs.len() > 1);
+        let mut area = 0.0;
+        for (k, f) in fs.iter().enumerate() {
+            let at = format!("seed {seed}, {parcels} parcels, township {k} {:?}", f.props);
+            let mp = to_geo(&f.polygons);
+            validity::check(&mp).unwrap_or_else(|e| panic!("{at}: {e}"));
+            area += mp.unsigned_area();
+            let mut ll = f.polygons.clone();
+            for r in ll.iter_mut().flatten() {
+                gk::apply(&to_ll, r).unwrap();
+                for q in r.iter_mut() {
+                    *q = q.map(|v| (v * 1e7).round() / 1e7);
+                }
+            }
+            validity::check(&to_geo(&ll)).unwrap_or_else(|e| panic!("{at} in lon/lat: {e}"));
+        }
+        // no hole lost, none counted twice: the window and its 2 m margin
+        let (w, h) = layout.lat.size();
+        let outline = ring_area(&layout.lat.nominal_rect(-2.0, -2.0, w + 2.0, h + 2.0));
+        assert!(
+            (area - outline).abs() < 1e-9 * outline,
+            "seed {seed}, {parcels} parcels: {area} m² of townships in {outline}"
+        );
+    }
+
+    /// The polygons of group 1 in a picture of tiles (`#` group 1, other
+    /// characters group 0; the first line is the top row).
+    fn pieces(picture: &[&str]) -> Vec<Vec<Vec<Corner>>> {
+        let h = picture.len();
+        let rows: Vec<&[u8]> = picture.iter().rev().map(|r| r.as_bytes()).collect();
+        let edges = boundary_edges(rows[0].len(), h, |i, j| u32::from(rows[j][i] == b'#'));
+        polygons(trace(&edges[&1]))
+    }
+
+    fn no_corner_twice(ring: &[Corner]) {
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            ring[..ring.len() - 1].iter().all(|c| seen.insert(*c)),
+            "{ring:?}"
+        );
+        assert_eq!(ring.first(), ring.last());
+    }
+
+    #[test]
+    fn a_hole_touching_the_outside_is_a_hole_of_its_own() {
+        // the 10 000 000-parcel case: the hole's top-right corner is the
+        // outside's bottom-left one
+        let p = pieces(&["##..", "#.##", "####"]);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].len(), 2, "{p:?}");
+        p[0].iter().for_each(|r| no_corner_twice(r));
+        assert_eq!(p[0][1].len(), 5, "a one-tile hole: {:?}", p[0][1]);
+        assert!(corner_area2(&p[0][0]) > 0 && corner_area2(&p[0][1]) < 0);
+        assert!(p[0][1].contains(&(2, 2)) && p[0][0].contains(&(2, 2)));
+    }
+
+    #[test]
+    fn holes_touching_each_other_stay_apart() {
+        let p = pieces(&["####", "#.##", "##.#", "####"]);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].len(), 3, "{p:?}");
+        p[0].iter().for_each(|r| no_corner_twice(r));
+        assert_eq!(p[0].iter().map(|r| corner_area2(r)).sum::<i64>(), 2 * 14);
+    }
+
+    #[test]
+    fn pieces_touching_at_a_corner_stay_apart() {
+        let p = pieces(&["#.", ".#"]);
+        assert_eq!(p.len(), 2, "{p:?}");
+        p.iter().for_each(|q| {
+            assert_eq!(q.len(), 1);
+            no_corner_twice(&q[0]);
+        });
+        // and an island in a hole belongs to itself, not to the hole's owner
+        let p = pieces(&["#####", "#...#", "#.#.#", "#...#", "#####"]);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.iter().map(|q| q.len()).collect::<Vec<_>>(), [2, 1]);
+    }
+
+    /// Sizes up to 10 000 000 parcels, where a township once touched its
+    /// own outline at a corner (seed 2020: a hole meeting the outside).
+    const SIZES: [usize; 4] = [6_000, 100_000, 1_000_000, 10_000_000];
+
+    #[test]
+    fn townships_are_valid_at_every_size() {
+        for parcels in SIZES {
+            check(2020, parcels);
+        }
+    }
+
+    #[test]
+    fn townships_are_valid_for_other_seeds() {
+        for seed in [5, 11] {
+            for parcels in SIZES {
+                check(seed, parcels);
+            }
+        }
+    }
 }
