@@ -137,6 +137,11 @@ enum Command {
         /// Folder to write the district's layers and project.toml into.
         #[arg(long, short)]
         out: PathBuf,
+        /// Counties to divide the district into (each whole townships,
+        /// under real Zhejiang county codes); above 1, counties.geojson
+        /// and per-county goals are written too.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=tudi_synth::MAX_COUNTIES as i64))]
+        counties: u8,
     },
 }
 
@@ -240,12 +245,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             parcels,
             enterprises,
             out,
+            counties,
         } => {
             let report = tudi_synth::generate(&tudi_synth::SynthOptions {
                 seed,
                 parcels,
                 enterprises,
                 out: out.clone(),
+                counties: counties.into(),
             })?;
             if !cli.quiet {
                 eprintln!(

@@ -15,6 +15,7 @@ fn check_seed(seed: u64, parcels: usize) {
         parcels,
         enterprises: None,
         out: dir.join("district"),
+        counties: 1,
     })
     .unwrap();
     let inv = &report.inventory;
@@ -180,6 +181,7 @@ fn parks_under_construction_are_planned_supply() {
         parcels: 3000,
         enterprises: None,
         out: dir.join("district"),
+        counties: 1,
     })
     .unwrap();
     let inv = &report.inventory;
@@ -188,4 +190,38 @@ fn parks_under_construction_are_planned_supply() {
     let s = json(&out.join("summary.json"));
     assert_eq!(s["parks"]["planned"], inv.parks_planned);
     assert_eq!(s["parks"]["below_min"], inv.parks_low_far);
+}
+
+#[test]
+fn synth_counties_beyond_the_list_are_a_usage_error() {
+    let dir = scratch("synth-counties");
+    let out = dir.join("district");
+    let o = tudi(&["synth", "--counties", "16", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--counties") && err.contains("1..=15"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // and a district of three counties is written with its layer
+    let o = tudi(&[
+        "synth",
+        "--parcels",
+        "3000",
+        "--counties",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counties = json(&out.join("counties.geojson"));
+    let codes: Vec<&str> = counties["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["330411", "330402", "330421"]);
 }

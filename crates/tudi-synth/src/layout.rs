@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::lattice::{Lattice, CELLS, STEP};
-use super::names::{place_name, COUNTIES, XIUZHOU_TOWNSHIPS};
+use super::names::{place_name, COUNTIES, XIUZHOU_TOWNSHIPS, ZHEJIANG_COUNTIES};
 use super::rng::{hash, unit, Rng};
 
 /// m² per mu.
@@ -132,6 +132,11 @@ pub enum Kind {
     CropCluster,
     /// A village plot (< 4.1 mu) sharing an edge with an industrial zone.
     Touching,
+    /// One plot of a pair facing each other across a 5–7 m road on a
+    /// county border (districts of several counties): one scattered
+    /// cluster (< 4.1 mu together) in two counties with a 10 m gap, two
+    /// with a 3 m gap.
+    CrossCounty,
 }
 
 #[derive(Clone, Debug)]
@@ -141,7 +146,7 @@ pub struct Group {
     pub plots: Vec<u32>,
     /// Global indices of its cropland blocks (CropCluster only).
     pub crops: Vec<u32>,
-    /// Pair id (GapFar / GapNear), else `u32::MAX`.
+    /// Pair id (GapFar / GapNear / CrossCounty), else `u32::MAX`.
     pub pair: u32,
 }
 
@@ -164,6 +169,15 @@ pub struct Township {
     pub street: bool,
     pub seed: (f64, f64),
     pub community: Option<u32>,
+    /// Its county in [`Layout::counties`] (0 in a district of one).
+    pub county: u32,
+}
+
+/// A county of a district of several.
+#[derive(Clone, Copy, Debug)]
+pub struct County {
+    pub code: &'static str,
+    pub name: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -226,6 +240,8 @@ struct G5Half {
     offset: usize,
     len: usize,
     depth: usize,
+    /// GapNear, or CrossCounty across a county border.
+    kind: Kind,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -249,6 +265,9 @@ pub struct Layout {
     pub themes: Vec<Theme>,
     pub tile_village: Vec<u32>,
     pub townships: Vec<Township>,
+    /// The counties of a district of several (`--counties` above 1), in
+    /// code order of [`ZHEJIANG_COUNTIES`]; empty for a district of one.
+    pub counties: Vec<County>,
     pub units: Vec<Unit>,
     pub villages: Vec<Village>,
     pub settlements: Vec<Settlement>,
@@ -338,34 +357,67 @@ const VILLAGE_SPACING: f64 = 4.0;
 /// Spacing (tiles) of the jittered grid of township seeds.
 const TOWNSHIP_SPACING: f64 = 8.0;
 
-/// Build the layout of a `tiles_x` × `tiles_y` window.
+/// Build the layout of a `tiles_x` × `tiles_y` window of `counties`
+/// counties; errs (saying why) when the window holds too few townships
+/// for them, or too many for their codes.
 ///
 /// The steps share one generator, so their order is part of the output.
-pub fn build(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
-    let (mut b, towns) = Builder::townships(seed, tiles_x, tiles_y);
+/// A district of several counties draws the same, apart from what is
+/// planted on county borders (with generators of its own).
+pub fn build(seed: u64, tiles_x: usize, tiles_y: usize, counties: usize) -> Result<Layout, String> {
+    let (mut b, towns) = Builder::townships(seed, tiles_x, tiles_y, counties)?;
     b.place_zones(&towns);
     b.place_village_land();
     b.ensure_narrow_road_settlement();
     b.plan_zone_extensions();
+    if counties > 1 {
+        b.plan_cross_county()?;
+    }
     b.plan_settlements();
     b.plan_touching();
     b.plan_quarries();
     let tiles = b.fill_tiles();
     let strips = b.ctx().strips();
-    b.finish(tiles, strips)
+    Ok(b.finish(tiles, strips))
 }
 
 /// The first steps of [`build`] only, without parcels: tiles grouped into
 /// villages and townships, and the town centres — everything a tile's
 /// township depends on (later steps only turn cropland into other themes).
 #[cfg(test)]
-pub(crate) fn townships_only(seed: u64, tiles_x: usize, tiles_y: usize) -> Layout {
-    let (b, _) = Builder::townships(seed, tiles_x, tiles_y);
+pub(crate) fn townships_only(seed: u64, tiles_x: usize, tiles_y: usize, counties: usize) -> Layout {
+    let (b, _) = Builder::townships(seed, tiles_x, tiles_y, counties).expect("townships");
     b.finish(Vec::new(), Vec::new())
 }
 
 /// A tile as (column, row).
 type TileIj = (usize, usize);
+
+/// `items` (in order) cut into `shares.len()` runs, none empty, whose
+/// `weight`s are about in proportion to `shares`; there must be at least
+/// as many items as shares.
+fn cut(items: &[usize], weight: &[usize], shares: &[usize]) -> Vec<Vec<usize>> {
+    let total: usize = items.iter().map(|&t| weight[t]).sum();
+    let all: usize = shares.iter().sum();
+    let mut out = vec![Vec::new(); shares.len()];
+    let (mut g, mut acc, mut bound) = (0, 0, shares[0]);
+    for (k, &t) in items.iter().enumerate() {
+        let left = items.len() - k;
+        let after = shares.len() - 1 - g;
+        // on to the next run once this one has its share (by the item's
+        // middle), or when the runs after need every item left
+        if !out[g].is_empty()
+            && after > 0
+            && ((2 * acc + weight[t]) * all >= 2 * bound * total || left == after)
+        {
+            g += 1;
+            bound += shares[g];
+        }
+        out[g].push(t);
+        acc += weight[t];
+    }
+    out
+}
 
 /// Size of the tile window, and a tile's row-major index in it.
 #[derive(Clone, Copy)]
@@ -391,6 +443,7 @@ struct Builder {
     tile_village: Vec<u32>,
     tile_township: Vec<u32>,
     townships: Vec<Township>,
+    counties: Vec<County>,
     units: Vec<Unit>,
     villages: Vec<Village>,
     settlements: Vec<Settlement>,
@@ -416,6 +469,7 @@ impl Builder {
             tile_village: vec![0; n],
             tile_township: Vec::new(),
             townships: Vec::new(),
+            counties: Vec::new(),
             units: Vec::new(),
             villages: Vec::new(),
             settlements: Vec::new(),
@@ -426,18 +480,28 @@ impl Builder {
         }
     }
 
-    /// A window with its villages, townships and town centres (returned).
-    fn townships(seed: u64, tiles_x: usize, tiles_y: usize) -> (Builder, Vec<(u32, TileRect)>) {
+    /// A window with its villages, townships and town centres (returned),
+    /// and its counties when there are several.
+    fn townships(
+        seed: u64,
+        tiles_x: usize,
+        tiles_y: usize,
+        counties: usize,
+    ) -> Result<(Builder, Vec<(u32, TileRect)>), String> {
         let mut b = Builder::new(seed, tiles_x, tiles_y);
-        b.assign_villages();
+        let mut names_taken = b.assign_villages();
         let towns = b.place_towns();
-        (b, towns)
+        if counties > 1 {
+            let county = b.divide_into_counties(counties)?;
+            b.label_counties(counties, &county, &mut names_taken)?;
+        }
+        Ok((b, towns))
     }
 
     /// Group tiles into villages and villages into townships, each around
     /// the nearest seed of a jittered grid; number and name them in the
-    /// order first met.
-    fn assign_villages(&mut self) {
+    /// order first met. Returns the place names taken.
+    fn assign_villages(&mut self) -> HashSet<String> {
         let g = self.g;
         // Township seed (0, 0) sits exactly at the centre tile's centre.
         let t_origin = ((g.w / 2) as f64 + 0.5, (g.h / 2) as f64 + 0.5);
@@ -486,6 +550,7 @@ impl Builder {
             .iter()
             .map(|&v| self.villages[v as usize].township)
             .collect();
+        names_taken
     }
 
     /// Add the next township (code, real or invented name) with its seed
@@ -519,6 +584,7 @@ impl Builder {
             street,
             seed: at,
             community: None,
+            county: 0,
         });
         t
     }
@@ -582,6 +648,332 @@ impl Builder {
             town_rects.push((t as u32, rect));
         }
         town_rects
+    }
+
+    /// The county of each township when the window is divided into `n`:
+    /// ⌈√n⌉ columns side by side, each cut into counties one above the
+    /// other, all about equal in tiles and made of whole townships (by
+    /// their tiles' mean position); then each county is made one piece
+    /// where a township cut off from it can join a neighbour.
+    fn divide_into_counties(&self, n: usize) -> Result<Vec<u32>, String> {
+        let g = self.g;
+        let nt = self.townships.len();
+        let mut tiles = vec![0usize; nt];
+        let mut sum = vec![(0.0f64, 0.0f64); nt];
+        for j in 0..g.h {
+            for i in 0..g.w {
+                let t = self.tile_township[g.idx(i, j)] as usize;
+                tiles[t] += 1;
+                sum[t].0 += i as f64;
+                sum[t].1 += j as f64;
+            }
+        }
+        let present: Vec<usize> = (0..nt).filter(|&t| tiles[t] > 0).collect();
+        if present.len() < n {
+            return Err(format!(
+                "each county needs a township of its own, and these parcels make {}; make more parcels",
+                present.len()
+            ));
+        }
+        let centre = |t: usize| (sum[t].0 / tiles[t] as f64, sum[t].1 / tiles[t] as f64);
+        let cols = (n as f64).sqrt().ceil() as usize;
+        let per_col: Vec<usize> = (0..cols)
+            .map(|c| n / cols + usize::from(c < n % cols))
+            .collect();
+        let mut by_x = present.clone();
+        by_x.sort_by(|&a, &b| centre(a).0.total_cmp(&centre(b).0).then(a.cmp(&b)));
+        let mut county = vec![u32::MAX; nt];
+        let mut k = 0;
+        for (col, &m) in cut(&by_x, &tiles, &per_col).iter().zip(&per_col) {
+            let mut by_y = col.clone();
+            by_y.sort_by(|&a, &b| centre(a).1.total_cmp(&centre(b).1).then(a.cmp(&b)));
+            for part in cut(&by_y, &tiles, &vec![1; m]) {
+                for t in part {
+                    county[t] = k;
+                }
+                k += 1;
+            }
+        }
+        // townships without tiles (all taken by a neighbour's town) go
+        // with the tile nearest their seed
+        for t in 0..nt {
+            if county[t] == u32::MAX {
+                let (x, y) = self.townships[t].seed;
+                let i = (x.max(0.0) as usize).min(g.w - 1);
+                let j = (y.max(0.0) as usize).min(g.h - 1);
+                county[t] = county[self.tile_township[g.idx(i, j)] as usize];
+            }
+        }
+        self.join_counties(&mut county);
+        Ok(county)
+    }
+
+    /// Moves the townships of each county's smaller pieces (4-connected
+    /// tiles) that have no tile in its largest piece to the neighbouring
+    /// county they share most border with, until every county is one piece
+    /// or nothing more can move (a bounded number of rounds).
+    fn join_counties(&self, county: &mut [u32]) {
+        let g = self.g;
+        let n = g.w * g.h;
+        for _ in 0..32 {
+            let of = |k: usize| county[self.tile_township[k] as usize];
+            // pieces: label each tile, keep each piece's size and county
+            let mut piece = vec![usize::MAX; n];
+            let mut pieces: Vec<(u32, usize)> = Vec::new();
+            let neighbours = |k: usize| {
+                let (i, j) = (k % g.w, k / g.w);
+                [
+                    (i > 0).then(|| k - 1),
+                    (i + 1 < g.w).then(|| k + 1),
+                    (j > 0).then(|| k - g.w),
+                    (j + 1 < g.h).then(|| k + g.w),
+                ]
+                .into_iter()
+                .flatten()
+            };
+            for s in 0..n {
+                if piece[s] != usize::MAX {
+                    continue;
+                }
+                let id = pieces.len();
+                let mut stack = vec![s];
+                piece[s] = id;
+                let mut size = 0;
+                while let Some(k) = stack.pop() {
+                    size += 1;
+                    for m in neighbours(k) {
+                        if piece[m] == usize::MAX && of(m) == of(s) {
+                            piece[m] = id;
+                            stack.push(m);
+                        }
+                    }
+                }
+                pieces.push((of(s), size));
+            }
+            let mut main: HashMap<u32, usize> = HashMap::new();
+            for (id, &(c, size)) in pieces.iter().enumerate() {
+                let best = main.entry(c).or_insert(id);
+                if size > pieces[*best].1 {
+                    *best = id;
+                }
+            }
+            if main.len() == pieces.len() {
+                return;
+            }
+            let mut anchored = vec![false; county.len()];
+            for k in 0..n {
+                if main[&of(k)] == piece[k] {
+                    anchored[self.tile_township[k] as usize] = true;
+                }
+            }
+            // per cut-off piece: its townships, and the border it shares
+            // with each other county
+            let mut moves: Vec<(Vec<u32>, u32)> = Vec::new();
+            let mut members: HashMap<usize, (HashSet<u32>, HashMap<u32, usize>)> = HashMap::new();
+            for k in 0..n {
+                if main[&of(k)] == piece[k] {
+                    continue;
+                }
+                let e = members.entry(piece[k]).or_default();
+                e.0.insert(self.tile_township[k]);
+                for m in neighbours(k) {
+                    if of(m) != of(k) {
+                        *e.1.entry(of(m)).or_default() += 1;
+                    }
+                }
+            }
+            let mut ids: Vec<usize> = members.keys().copied().collect();
+            ids.sort();
+            for id in ids {
+                let (ts, border) = &members[&id];
+                if ts.iter().any(|&t| anchored[t as usize]) {
+                    continue;
+                }
+                let Some((&to, _)) = border
+                    .iter()
+                    .max_by_key(|&(&c, &len)| (len, std::cmp::Reverse(c)))
+                else {
+                    continue;
+                };
+                let mut ts: Vec<u32> = ts.iter().copied().collect();
+                ts.sort();
+                moves.push((ts, to));
+            }
+            if moves.is_empty() {
+                return;
+            }
+            for (ts, to) in moves {
+                for t in ts {
+                    county[t as usize] = to;
+                }
+            }
+        }
+    }
+
+    /// Number the townships under the codes of their counties (of `n`;
+    /// Xiuzhou's real ones first in 330411, as in a district of one) and
+    /// name them to match (a real name left outside 330411 gives way to an
+    /// invented one); their villages' and communities' codes follow.
+    fn label_counties(
+        &mut self,
+        n: usize,
+        county: &[u32],
+        names_taken: &mut HashSet<String>,
+    ) -> Result<(), String> {
+        self.counties = ZHEJIANG_COUNTIES[..n]
+            .iter()
+            .map(|&(code, name)| County { code, name })
+            .collect();
+        let mut rng = Rng::derive(self.seed, &[0xC0DE]);
+        let mut slots = vec![0usize; n];
+        for (t, tw) in self.townships.iter_mut().enumerate() {
+            let c = county[t] as usize;
+            let slot = slots[c];
+            slots[c] += 1;
+            if slot >= TOWNSHIPS_PER_COUNTY {
+                return Err(format!(
+                    "{} has more than {TOWNSHIPS_PER_COUNTY} townships, more than its three-digit codes number; make more counties or fewer parcels",
+                    ZHEJIANG_COUNTIES[c].1
+                ));
+            }
+            let (code3, real) = township_code(usize::from(c != 0), slot);
+            let street = code3.starts_with('0');
+            let name = match real {
+                Some(name) => name.to_string(),
+                None => {
+                    let was_real = XIUZHOU_TOWNSHIPS.iter().any(|r| r.1 == tw.name);
+                    let base = if was_real {
+                        place_name(&mut rng, names_taken)
+                    } else {
+                        tw.name
+                            .trim_end_matches("街道")
+                            .trim_end_matches(['镇', '乡'])
+                            .to_string()
+                    };
+                    let suffix = match code3.as_bytes()[0] {
+                        b'0' => "街道",
+                        b'1' => "镇",
+                        _ => "乡",
+                    };
+                    format!("{base}{suffix}")
+                }
+            };
+            tw.code9 = format!("{}{code3}", ZHEJIANG_COUNTIES[c].0);
+            tw.name = name;
+            tw.street = street;
+            tw.county = c as u32;
+            if let Some(u) = tw.community {
+                let short = tw
+                    .name
+                    .trim_end_matches("街道")
+                    .trim_end_matches(['镇', '乡']);
+                let unit = &mut self.units[u as usize];
+                unit.code12 = format!("{}001", tw.code9);
+                unit.name = format!("{short}社区");
+            }
+        }
+        for u in self.units.iter_mut() {
+            u.code12 = format!(
+                "{}{}",
+                self.townships[u.township as usize].code9,
+                &u.code12[9..]
+            );
+        }
+        Ok(())
+    }
+
+    /// Plant, on each border between two counties, one pair of small
+    /// village plots (CrossCounty) facing each other across a 5 or 7 m
+    /// strip of the border, on tiles that are open land or settlements; an
+    /// open tile becomes a settlement of its village. Errs when no border
+    /// has such a place.
+    fn plan_cross_county(&mut self) -> Result<(), String> {
+        let g = self.g;
+        let mut rng = Rng::derive(self.seed, &[0xB0DE]);
+        let county_of = |k: usize| self.townships[self.tile_township[k] as usize].county;
+        let fits = |k: usize| {
+            matches!(self.themes[k], Theme::Settlement(_)) || theme_is_open(self.themes[k])
+        };
+        // places on each border (by its two counties): tiles a, b and
+        // whether b is east of a
+        type Place = (TileIj, TileIj, bool);
+        let mut places: std::collections::BTreeMap<(u32, u32), Vec<Place>> = Default::default();
+        for j in 0..g.h {
+            for i in 0..g.w {
+                let nbs = [
+                    (i + 1 < g.w && self.lat.x.strip[i] <= 7.0).then(|| ((i + 1, j), true)),
+                    (j + 1 < g.h && self.lat.y.strip[j] <= 7.0).then(|| ((i, j + 1), false)),
+                ];
+                for (b, east) in nbs.into_iter().flatten() {
+                    let (ka, kb) = (g.idx(i, j), g.idx(b.0, b.1));
+                    let (ca, cb) = (county_of(ka), county_of(kb));
+                    if ca != cb && fits(ka) && fits(kb) {
+                        places
+                            .entry((ca.min(cb), ca.max(cb)))
+                            .or_default()
+                            .push(((i, j), b, east));
+                    }
+                }
+            }
+        }
+        let cell_mu = |t: TileIj| self.lat.x.cell[t.0] * self.lat.y.cell[t.1] / MU;
+        let mut pair = 0u32;
+        for options in places.values() {
+            let free: Vec<&Place> = options
+                .iter()
+                .filter(|(a, b, _)| {
+                    self.plans[g.idx(a.0, a.1)].g5.is_none()
+                        && self.plans[g.idx(b.0, b.1)].g5.is_none()
+                })
+                .collect();
+            if free.is_empty() {
+                continue;
+            }
+            let &&(a, b, east) = rng.pick(&free);
+            // one or two cells each, under 4.1 mu together
+            let (ma, mb) = (cell_mu(a), cell_mu(b));
+            let (mut la, mut lb) = (rng.int(1, 2), rng.int(1, 2));
+            while la as f64 * ma + lb as f64 * mb > SMALL_MU {
+                if la >= lb {
+                    la -= 1;
+                } else {
+                    lb -= 1;
+                }
+            }
+            let offset = rng.int(1, CELLS - 1 - la.max(lb));
+            let (sa, sb) = if east { (1u8, 0u8) } else { (3u8, 2u8) };
+            for (t, side, len) in [(a, sa, la), (b, sb, lb)] {
+                let k = g.idx(t.0, t.1);
+                if !matches!(self.themes[k], Theme::Settlement(_)) {
+                    self.themes[k] = Theme::Settlement(self.settlements.len() as u32);
+                    self.settlements.push(Settlement {
+                        village: self.tile_village[k],
+                        rect: TileRect {
+                            i0: t.0,
+                            j0: t.1,
+                            i1: t.0,
+                            j1: t.1,
+                        },
+                    });
+                }
+                self.plans[k].g5 = Some(G5Half {
+                    pair,
+                    side,
+                    offset,
+                    len,
+                    depth: 1,
+                    kind: Kind::CrossCounty,
+                });
+            }
+            pair += 1;
+        }
+        if pair == 0 {
+            return Err(
+                "no county border has a village road for a cross-border block; make more parcels"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
     /// Give most towns (always the one on the centre tile) an industrial
@@ -976,6 +1368,7 @@ impl Builder {
                 offset,
                 len: la,
                 depth: da,
+                kind: Kind::GapNear,
             });
             self.plans[kb].g5 = Some(G5Half {
                 pair,
@@ -983,6 +1376,7 @@ impl Builder {
                 offset,
                 len: lb,
                 depth: db,
+                kind: Kind::GapNear,
             });
         }
     }
@@ -1151,6 +1545,7 @@ impl Builder {
             themes: self.themes,
             tile_village: self.tile_village,
             townships: self.townships,
+            counties: self.counties,
             units: self.units,
             villages: self.villages,
             settlements: self.settlements,
@@ -1522,7 +1917,7 @@ impl<'a> TileWork<'a> {
                     h: g5.depth,
                 },
             };
-            let g = self.new_group(Kind::GapNear, g5.pair);
+            let g = self.new_group(g5.kind, g5.pair);
             let b = self.village_plot(r, g);
             self.groups[g as usize].plots.push(b);
         }
@@ -1597,7 +1992,7 @@ impl<'a> TileWork<'a> {
                     let k = rng.int(1, 4.min(n));
                     self.place_line(rng, kind, n, (k, k), plot_max, &[]);
                 }
-                Kind::GapNear | Kind::Touching => {}
+                Kind::GapNear | Kind::Touching | Kind::CrossCounty => {}
             }
         }
         // 3. homesteads and the rest of the village
@@ -2066,5 +2461,36 @@ impl Layout {
             self.lat.x.line_after(r.i1),
             self.lat.y.line_after(r.j1),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_follow_the_shares_and_none_is_empty() {
+        assert_eq!(
+            cut(&[0, 1, 2, 3, 4, 5], &[1; 6], &[1, 2]),
+            [vec![0, 1], vec![2, 3, 4, 5]]
+        );
+        // a heavy first item takes its run alone; the others still get one
+        assert_eq!(
+            cut(&[0, 1, 2, 3], &[10, 1, 1, 1], &[1, 1, 1]),
+            [vec![0], vec![1], vec![2, 3]]
+        );
+        assert_eq!(
+            cut(&[2, 0, 1], &[1, 1, 30], &[1, 1, 1]),
+            [vec![2], vec![0], vec![1]]
+        );
+    }
+
+    #[test]
+    fn a_county_numbers_at_most_380_townships() {
+        // about 1 060 townships
+        let (tx, ty) = crate::first_window(2_000_000);
+        let e = Builder::townships(2020, tx, ty, 2).err().expect("too many");
+        assert!(e.contains("380"), "{e}");
+        assert!(Builder::townships(2020, tx, ty, 4).is_ok());
     }
 }

@@ -40,9 +40,29 @@
 //! fits only up to ≈ 35 000 parcels (≈ 10 km); **a larger window is
 //! centred on the district's most interior point and extends beyond its
 //! boundary** into the neighbouring districts — parcels are not shrunk.
-//! Township codes then continue under neighbouring county codes (330402,
-//! 330421, …) once a county's 380 township slots are used. The exact
+//! Township codes of a district of one county then continue under
+//! neighbouring county codes (330402, 330421, …) once a county's 380
+//! township slots are used. The exact
 //! parcel count is reached by halving fields.
+//!
+//! # Counties
+//!
+//! `counties` above 1 (up to [`MAX_COUNTIES`]) makes a city instead: the
+//! same window, divided into that many counties of whole townships — ⌈√N⌉
+//! columns side by side, each cut into counties one above the other,
+//! about equal in tiles, each one piece (unless a township of it is in
+//! pieces itself, as a few of the largest districts' are) — under real
+//! Zhejiang county codes and names (秀洲区 330411, 南湖区 330402, 嘉善县
+//! 330421, … 上虞区 330604). Township codes are then their county's code
+//! and three digits (at most 380 townships a county), `counties.geojson`
+//! outlines the counties like the townships, the boundary file
+//! (`xiuzhou_boundary.geojson`, by its usual name) holds their union,
+//! and the project file adds the counties' layer and their goals. On each
+//! border between two counties where a village road runs, a pair of small
+//! village plots faces each other across it — one scattered block in two
+//! counties — and every other such pair is vacated, one done record on
+//! each side ([`Inventory::cross_county_blocks`]). A district of one
+//! county has none of this.
 //!
 //! # Determinism
 //!
@@ -96,7 +116,13 @@ pub struct SynthOptions {
     /// Output directory; created if missing. Existing files of the same
     /// names are replaced, others are left alone.
     pub out: PathBuf,
+    /// Counties the district is divided into, 1 to [`MAX_COUNTIES`].
+    pub counties: usize,
 }
+
+/// The most counties `tudi synth --counties` divides a district into
+/// (the Zhejiang counties it names them after).
+pub const MAX_COUNTIES: usize = names::ZHEJIANG_COUNTIES.len();
 
 /// What was written.
 #[derive(Clone, Debug)]
@@ -246,9 +272,59 @@ pub struct Inventory {
     /// overlap pairs and single records ≥ 5.8 mu), each ≥ 15 m from any
     /// other record.
     pub vacated_effective_blocks: usize,
-    /// Done blocks under 4.1 mu (single records or pairs), each ≥ 15 m
-    /// from any other record: not effective.
+    /// Done blocks under 4.1 mu (single records or pairs, cross-county
+    /// ones included), each ≥ 15 m from any other record: not effective.
     pub vacated_small_blocks: usize,
+    // districts of several counties (all 0 or empty for one)
+    /// Village 0601 clusters under 4.1 mu with a 10 m gap in two
+    /// counties: two plots facing each other across a 5–7 m road on a
+    /// county border (two clusters with a 3 m gap). One per pair of
+    /// neighbouring counties where a village road runs on the border;
+    /// counted in `expected_scattered` and `village_plots`.
+    pub cross_county_blocks: usize,
+    /// Of those, the ones vacated: two done records, one in each county,
+    /// one block under 4.1 mu (counted in `vacated_small_blocks`).
+    pub cross_county_vacated: usize,
+    /// Per county code, what was planted in it.
+    pub counties: std::collections::BTreeMap<String, CountyInventory>,
+}
+
+/// What was planted in one county of a district of several, counted as
+/// in [`Inventory`]; an item in two counties (`cross_county_*`) is in
+/// neither's other counts but in both's `cross_county_*`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CountyInventory {
+    pub name: String,
+    /// Townships numbered under its code.
+    pub townships: usize,
+    /// Parcels whose ZLDWDM is under its code (a road or river on its
+    /// border belongs to one side).
+    pub parcels: usize,
+    pub zones: usize,
+    pub village_parks: usize,
+    pub scattered_groups: usize,
+    pub far_pairs: usize,
+    pub near_pairs: usize,
+    pub chains: usize,
+    pub crop_clusters_small: usize,
+    pub crop_clusters_large: usize,
+    pub touching_plots: usize,
+    /// Planted village 0601 plots in it (its sides of cross-county blocks
+    /// included).
+    pub village_plots: usize,
+    pub expected_scattered: usize,
+    pub expected_large_village: usize,
+    pub cross_county_blocks: usize,
+    /// Enterprises on its parcels.
+    pub enterprises: usize,
+    pub parks: usize,
+    /// Vacated records in it (records off the map: beside it).
+    pub vacated_records: usize,
+    pub vacated_done: usize,
+    pub vacated_large_blocks: usize,
+    pub vacated_effective_blocks: usize,
+    pub vacated_small_blocks: usize,
+    pub cross_county_vacated: usize,
 }
 
 const BOUNDARY: &str = include_str!("../../../data/xiuzhou_boundary.geojson");
@@ -257,13 +333,16 @@ const BOUNDARY: &str = include_str!("../../../data/xiuzhou_boundary.geojson");
 /// `enterprises.csv`, `villages.geojson`, `plan.geojson`,
 /// `protected.geojson`, `buildings.gpkg`, `parks.geojson`,
 /// `vacated.geojson`, `townships.geojson`, the district boundary
-/// `xiuzhou_boundary.geojson` and `project.toml`.
+/// `xiuzhou_boundary.geojson`, `project.toml` and, for several counties,
+/// `counties.geojson`.
 ///
 /// Everything is written into a temporary directory next to `out` first
 /// and then renamed into place (the whole directory when `out` does not
 /// exist, else file by file), so no half-written file is ever left.
 ///
-/// Errors: [`Error::Input`] when `parcels` is below [`MIN_PARCELS`],
+/// Errors: [`Error::Input`] when `parcels` is below [`MIN_PARCELS`], or
+/// `counties` is 0, above [`MAX_COUNTIES`], more than the window's
+/// townships or too few to number them (380 a county),
 /// [`Error::Write`] for file-system failures, [`Error::Gdal`] for GDAL
 /// failures.
 pub fn generate(opts: &SynthOptions) -> Result<SynthReport> {
@@ -279,7 +358,7 @@ pub fn generate(opts: &SynthOptions) -> Result<SynthReport> {
     }
     let m = opts.enterprises.unwrap_or(opts.parcels / 10);
     let t0 = std::time::Instant::now();
-    let mut layout = choose_layout(opts.seed, opts.parcels)?;
+    let mut layout = choose_layout(opts.seed, opts.parcels, opts.counties)?;
     layout.split_to(opts.seed, opts.parcels);
     debug_assert_eq!(layout.blocks.len(), opts.parcels);
     layout.lat.origin = place_in_xiuzhou(&layout)?;
@@ -328,6 +407,15 @@ fn bound_sizes(opts: &SynthOptions) -> Result<()> {
             format!(
                 "{} parcels are too many: tudi synth makes at most {MAX_PARCELS}",
                 opts.parcels
+            ),
+        );
+    }
+    if !(1..=MAX_COUNTIES).contains(&opts.counties) {
+        return refuse(
+            "counties",
+            format!(
+                "{} counties: tudi synth makes 1 to {MAX_COUNTIES}",
+                opts.counties
             ),
         );
     }
@@ -381,8 +469,17 @@ fn first_window(n: usize) -> (usize, usize) {
     window_for(n as f64 / PARCELS_PER_TILE)
 }
 
-/// A layout with at most `n` parcels that field splits can bring to `n`.
-fn choose_layout(seed: u64, n: usize) -> Result<Layout> {
+/// A layout with at most `n` parcels that field splits can bring to `n`,
+/// of `counties` counties.
+fn choose_layout(seed: u64, n: usize, counties: usize) -> Result<Layout> {
+    let build = |tx: usize, ty: usize| {
+        layout::build(seed, tx, ty, counties).map_err(|why| {
+            Error::input(
+                Location::default().field("counties"),
+                format!("{counties} counties in {n} parcels: {why}"),
+            )
+        })
+    };
     let mut est = n as f64 / PARCELS_PER_TILE;
     let mut best: Option<Layout> = None;
     let mut tried = std::collections::HashSet::new();
@@ -391,7 +488,7 @@ fn choose_layout(seed: u64, n: usize) -> Result<Layout> {
         if !tried.insert((tx, ty)) {
             break;
         }
-        let layout = layout::build(seed, tx, ty);
+        let layout = build(tx, ty)?;
         let p = layout.blocks.len();
         let fits = p <= n && p + layout.split_capacity() >= n;
         if fits && p as f64 >= 0.93 * n as f64 {
@@ -408,7 +505,7 @@ fn choose_layout(seed: u64, n: usize) -> Result<Layout> {
     }
     let (mut tx, mut ty) = ((est.sqrt() as usize).max(3), (est.sqrt() as usize).max(3));
     for _ in 0..64 {
-        let layout = layout::build(seed, tx, ty);
+        let layout = build(tx, ty)?;
         let p = layout.blocks.len();
         if p <= n && p + layout.split_capacity() >= n {
             return Ok(layout);
@@ -719,11 +816,23 @@ fn zone_layers(layout: &Layout, seed: u64) -> Zones {
             j1: j.max(b),
         })
     };
+    // not over the plots on a county border: scattered, but not among
+    // those in protected land
+    let border_tiles: std::collections::HashSet<(usize, usize)> = layout
+        .groups
+        .iter()
+        .filter(|g| g.kind == Kind::CrossCounty)
+        .map(|g| {
+            let b = &layout.blocks[g.plots[0] as usize];
+            buildings::tile_of(b.c0, b.r0)
+        })
+        .collect();
     let single: Vec<(usize, TileRect)> = layout
         .settlements
         .iter()
         .enumerate()
         .filter(|(_, s)| s.rect.i0 == s.rect.i1 && s.rect.j0 == s.rect.j1)
+        .filter(|(_, s)| !border_tiles.contains(&(s.rect.i0, s.rect.j0)))
         .filter_map(|(k, s)| beside(s.rect).map(|r| (k, r)))
         .collect();
     let mut chosen: Vec<(usize, TileRect)> =
@@ -949,17 +1058,46 @@ fn write_all(dir: &Path, layout: &Layout, seed: u64, m: usize) -> Result<(Vec<St
     output::write_geojson(&dir.join(names[8]), &vacated_features(&vac), &to_ll)?;
     output::write_geojson(&dir.join(names[9]), &townships::features(layout), &to_ll)?;
     let boundary = dir.join(names[10]);
-    std::fs::write(&boundary, BOUNDARY).map_err(|e| io_err(&boundary, e))?;
+    let mut written: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let title = if layout.counties.is_empty() {
+        std::fs::write(&boundary, BOUNDARY).map_err(|e| io_err(&boundary, e))?;
+        format!("秀洲区 合成样例 (seed {seed})")
+    } else {
+        // the district is its counties together, under the same file name
+        let name = format!(
+            "{}等{}个县（市、区）",
+            layout.counties[0].name,
+            layout.counties.len()
+        );
+        let outline = GeoFeature {
+            polygons: townships::window_outline(layout),
+            props: vec![("name", name.clone().into())],
+        };
+        output::write_geojson(&boundary, &[outline], &to_ll)?;
+        output::write_geojson(
+            &dir.join(COUNTIES_FILE),
+            &townships::county_features(layout),
+            &to_ll,
+        )?;
+        written.push(COUNTIES_FILE.to_string());
+        format!("{name} 合成样例 (seed {seed})")
+    };
     output::write_project(
         &dir.join(names[5]),
-        seed,
+        &title,
         &goals(layout, &parks, &blds, &vac, ents.len()),
     )?;
     trace("zones, parks, vacated land, townships");
-    let inv = inventory(layout, &parcels, &ents, &zones, &parks, &blds, &vac);
+    let mut inv = inventory(layout, &parcels, &ents, &zones, &parks, &blds, &vac);
+    if !layout.counties.is_empty() {
+        inv.counties = county_inventories(layout, &parcels.areas, &ents, &parks, &vac);
+    }
     trace("inventory");
-    Ok((names.iter().map(|s| s.to_string()).collect(), inv))
+    Ok((written, inv))
 }
+
+/// The counties' layer of a district of several, written after [`FILES`].
+const COUNTIES_FILE: &str = "counties.geojson";
 
 fn park_features(parks: &[buildings::Park]) -> Vec<GeoFeature> {
     parks
@@ -1033,6 +1171,24 @@ fn goals(
             let t = layout.townships.iter().find(|t| t.code9 == *code)?;
             Some((code.to_string(), t.name.clone(), tens(mu * 1.1)))
         });
+    // each county's share of the district's goals: by its done land
+    let mut county_mu = vec![0.0; layout.counties.len()];
+    if !layout.counties.is_empty() {
+        for r in &done {
+            county_mu[r.county as usize] += r.area / MU;
+        }
+    }
+    let counties = layout
+        .counties
+        .iter()
+        .zip(county_mu)
+        .map(|(c, mu)| output::CountyGoals {
+            code: c.code,
+            name: c.name,
+            vacated_mu: tens(mu * 1.2),
+            effective_mu: tens(mu * 1.2 * 0.75),
+        })
+        .collect();
     output::Goals {
         vacated_mu: tens(done_mu * 1.2),
         effective_mu: tens(done_mu * 1.2 * 0.75),
@@ -1048,6 +1204,7 @@ fn goals(
         upgraded: (firms / 100).max(1),
         into_parks: (tens(firms as f64 * 0.15) as usize).max(1),
         township,
+        counties,
     }
 }
 
@@ -1107,6 +1264,7 @@ fn inventory(
     let scattered_groups = count_kind(Kind::Scattered);
     let far_pairs = pairs(Kind::GapFar);
     let near_pairs = pairs(Kind::GapNear);
+    let cross_blocks = pairs(Kind::CrossCounty);
     let chains = count_kind(Kind::Chain);
     // FAR of each built 0601 parcel (own buildings) and of each park
     let mut floor = vec![0.0; layout.blocks.len()];
@@ -1153,6 +1311,7 @@ fn inventory(
     large.sort();
     large.dedup();
     let single = |r: &vacated::Record| r.kind == RecordKind::Plot && done(r);
+    let cross_vacated = cross_vacated_pairs(records);
     Inventory {
         townships: layout.townships.len(),
         villages: layout.villages.len(),
@@ -1194,7 +1353,7 @@ fn inventory(
         cluster_cropland: layout.groups.iter().map(|g| g.crops.len()).sum(),
         touching_plots: count_kind(Kind::Touching),
         village_plots: layout.groups.iter().map(|g| g.plots.len()).sum(),
-        expected_scattered: scattered_groups + 2 * far_pairs + crop_small,
+        expected_scattered: scattered_groups + 2 * far_pairs + crop_small + cross_blocks,
         expected_large_village: chains + near_pairs + crop_large,
         scattered_in_protected,
         clay_pits: layout.quarries,
@@ -1256,8 +1415,145 @@ fn inventory(
         vacated_effective_blocks: large.len()
             + big_pairs
             + count(&|r| single(r) && r.area >= 5.0 * MU),
-        vacated_small_blocks: pairs.len() - big_pairs + count(&|r| single(r) && r.area < 5.0 * MU),
+        vacated_small_blocks: pairs.len() - big_pairs
+            + count(&|r| single(r) && r.area < 5.0 * MU)
+            + cross_vacated,
+        cross_county_blocks: cross_blocks,
+        cross_county_vacated: cross_vacated,
+        counties: Default::default(),
     }
+}
+
+/// Pairs of done CrossCounty records.
+fn cross_vacated_pairs(records: &[vacated::Record]) -> usize {
+    let mut pairs: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r.kind {
+            RecordKind::CrossCounty(p) if r.status == Status::Done => Some(p),
+            _ => None,
+        })
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    pairs.len()
+}
+
+/// What was planted in each county (see [`CountyInventory`]).
+fn county_inventories(
+    layout: &Layout,
+    areas: &[f64],
+    ents: &[enterprises::Enterprise],
+    parks: &[buildings::Park],
+    vac: &vacated::Vacated,
+) -> std::collections::BTreeMap<String, CountyInventory> {
+    let mut per: Vec<CountyInventory> = layout
+        .counties
+        .iter()
+        .map(|c| CountyInventory {
+            name: c.name.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    let of_township = |t: u32| layout.townships[t as usize].county as usize;
+    let of_block =
+        |b: u32| of_township(layout.units[layout.blocks[b as usize].unit as usize].township);
+    for t in &layout.townships {
+        per[t.county as usize].townships += 1;
+    }
+    for b in &layout.blocks {
+        per[of_township(layout.units[b.unit as usize].township)].parcels += 1;
+    }
+    for z in &layout.zones {
+        per[of_township(z.township)].zones += 1;
+    }
+    for p in &layout.parks {
+        per[of_township(layout.villages[p.village as usize].township)].village_parks += 1;
+    }
+    // planted groups: pairs once, in the county of their plots (a
+    // CrossCounty pair in both)
+    let mut seen_pairs = std::collections::HashSet::new();
+    for g in &layout.groups {
+        let c = of_block(g.plots[0]);
+        let q = &mut per[c];
+        q.village_plots += g.plots.len();
+        let first_of_pair = g.pair == u32::MAX || seen_pairs.insert((g.kind, g.pair, c));
+        match g.kind {
+            Kind::Scattered => q.scattered_groups += 1,
+            Kind::GapFar if first_of_pair => q.far_pairs += 1,
+            Kind::GapNear if first_of_pair => q.near_pairs += 1,
+            Kind::Chain => q.chains += 1,
+            Kind::CropCluster => {
+                if g.plots.iter().map(|&b| areas[b as usize]).sum::<f64>() < 5.0 * MU {
+                    q.crop_clusters_small += 1;
+                } else {
+                    q.crop_clusters_large += 1;
+                }
+            }
+            Kind::Touching => q.touching_plots += 1,
+            Kind::CrossCounty => q.cross_county_blocks += 1,
+            Kind::GapFar | Kind::GapNear => {}
+        }
+    }
+    for q in per.iter_mut() {
+        q.expected_scattered = q.scattered_groups + 2 * q.far_pairs + q.crop_clusters_small;
+        q.expected_large_village = q.chains + q.near_pairs + q.crop_clusters_large;
+    }
+    for e in ents {
+        if let Some(b) = e.block {
+            per[of_block(b)].enterprises += 1;
+        }
+    }
+    for p in parks {
+        per[of_block(p.blocks[0])].parks += 1;
+    }
+    // vacated blocks as the district counts them, each in its county
+    let mut overlap: std::collections::BTreeMap<u32, (usize, Vec<u32>)> = Default::default();
+    let mut large = std::collections::BTreeSet::new();
+    let mut cross = std::collections::BTreeSet::new();
+    for r in &vac.records {
+        let c = r.county as usize;
+        per[c].vacated_records += 1;
+        if r.status != Status::Done {
+            continue;
+        }
+        per[c].vacated_done += 1;
+        match r.kind {
+            RecordKind::Cluster(k) => {
+                if large.insert(k) {
+                    per[c].vacated_large_blocks += 1;
+                    per[c].vacated_effective_blocks += 1;
+                }
+            }
+            RecordKind::Overlap(p) => overlap
+                .entry(p)
+                .or_insert((c, Vec::new()))
+                .1
+                .extend(&r.blocks),
+            RecordKind::Plot if r.area >= 5.0 * MU => per[c].vacated_effective_blocks += 1,
+            RecordKind::Plot => per[c].vacated_small_blocks += 1,
+            RecordKind::CrossCounty(p) => {
+                if cross.insert((p, c)) {
+                    per[c].cross_county_vacated += 1;
+                }
+            }
+            RecordKind::Split | RecordKind::Outside => {}
+        }
+    }
+    for (c, mut blocks) in overlap.into_values() {
+        blocks.sort();
+        blocks.dedup();
+        if blocks.iter().map(|&b| areas[b as usize]).sum::<f64>() >= 5.0 * MU {
+            per[c].vacated_effective_blocks += 1;
+        } else {
+            per[c].vacated_small_blocks += 1;
+        }
+    }
+    layout
+        .counties
+        .iter()
+        .zip(per)
+        .map(|(c, q)| (c.code.to_string(), q))
+        .collect()
 }
 
 #[cfg(test)]

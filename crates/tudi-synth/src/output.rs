@@ -391,12 +391,28 @@ pub struct Goals {
     pub into_parks: usize,
     /// One township's goal, as an example: code, name, vacated mu.
     pub township: Option<(String, String, f64)>,
+    /// Each county's share, in a district of several (with its layer).
+    pub counties: Vec<CountyGoals>,
 }
 
-pub fn write_project(path: &Path, seed: u64, goals: &Goals) -> Result<()> {
+/// A county's vacated and effective land goals.
+pub struct CountyGoals {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub vacated_mu: f64,
+    pub effective_mu: f64,
+}
+
+/// The project file of a district named `title`.
+pub fn write_project(path: &Path, title: &str, goals: &Goals) -> Result<()> {
+    let counties_layer = if goals.counties.is_empty() {
+        ""
+    } else {
+        "\n[layers.counties]\npath = \"counties.geojson\"\n"
+    };
     let mut text = format!(
         r#"[project]
-name = "秀洲区 合成样例 (seed {seed})"
+name = "{title}"
 as_of = "2020-12-31"
 
 [layers.parcels]
@@ -433,7 +449,7 @@ path = "vacated.geojson"
 
 [layers.townships]
 path = "townships.geojson"
-
+{counties_layer}
 # The year's goals, scaled to this synthetic district.
 [targets]
 year = 2020
@@ -458,6 +474,12 @@ into_parks = {}
     if let Some((code, name, mu)) = &goals.township {
         text.push_str(&format!(
             "\n[targets.townships.{code}]\nname = \"{name}\"\nvacated_mu = {mu:.0}\n"
+        ));
+    }
+    for c in &goals.counties {
+        text.push_str(&format!(
+            "\n[targets.counties.{}]\nname = \"{}\"\nvacated_mu = {:.0}\neffective_mu = {:.0}\n",
+            c.code, c.name, c.vacated_mu, c.effective_mu
         ));
     }
     let mut f = std::fs::File::create(path).map_err(|err| io_err(path, err))?;

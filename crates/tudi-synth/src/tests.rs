@@ -33,6 +33,7 @@ fn sample() -> &'static (PathBuf, SynthReport) {
             parcels: N,
             enterprises: None,
             out: out.clone(),
+            counties: 1,
         })
         .expect("generate");
         (out, report)
@@ -106,6 +107,7 @@ fn deterministic_per_seed() {
         parcels: N,
         enterprises: None,
         out: b.clone(),
+        counties: 1,
     })
     .unwrap();
     generate(&SynthOptions {
@@ -113,6 +115,7 @@ fn deterministic_per_seed() {
         parcels: N,
         enterprises: None,
         out: c.clone(),
+        counties: 1,
     })
     .unwrap();
     for f in [
@@ -344,6 +347,7 @@ fn sweep_seeds() {
                 parcels: n,
                 enterprises: None,
                 out: out.clone(),
+                counties: 1,
             })
             .unwrap();
             eprintln!("seed {seed} n {n}: {:?}", report.inventory);
@@ -395,7 +399,10 @@ fn check_scenarios(dir: &Path, report: &SynthReport) {
         .iter()
         .filter(|c| c.iter().all(|&i| village(i)) && mu(c) < 5.0)
         .count();
-    assert_eq!(small3, inv.expected_scattered + 2 * inv.near_pairs);
+    assert_eq!(
+        small3,
+        inv.expected_scattered + 2 * inv.near_pairs + inv.cross_county_blocks
+    );
     let cl12 = clusters(&parcels, 12.0);
     let small12 = cl12
         .iter()
@@ -579,6 +586,7 @@ fn too_few_parcels_is_an_input_error() {
         parcels: 10,
         enterprises: None,
         out: tmp("few"),
+        counties: 1,
     })
     .unwrap_err();
     assert!(e.is_input());
@@ -1168,5 +1176,347 @@ fn check_townships(dir: &Path, report: &SynthReport) {
             "parcel {:?} outside {code}",
             p.fields["BSM"]
         );
+    }
+}
+
+// A district of several counties.
+
+const COUNTY_PARCELS: usize = 6000;
+
+/// One three-county generation shared by the tests that only read it.
+fn three_counties() -> &'static (PathBuf, SynthReport) {
+    static S: OnceLock<(PathBuf, SynthReport)> = OnceLock::new();
+    S.get_or_init(|| {
+        let out = tmp("counties");
+        let report = generate(&SynthOptions {
+            seed: SEED,
+            parcels: COUNTY_PARCELS,
+            enterprises: None,
+            out: out.clone(),
+            counties: 3,
+        })
+        .expect("generate");
+        (out, report)
+    })
+}
+
+fn project_toml(dir: &Path) -> toml::Table {
+    std::fs::read_to_string(dir.join("project.toml"))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Index of the county polygon holding a point of `poly`'s interior.
+fn county_at(
+    counties: &[(MultiPolygon<f64>, [f64; 2], serde_json::Value)],
+    poly: &Polygon<f64>,
+) -> usize {
+    let p = geo::InteriorPoint::interior_point(poly).unwrap();
+    let at: Vec<usize> = (0..counties.len())
+        .filter(|&c| counties[c].0.contains(&p))
+        .collect();
+    assert_eq!(at.len(), 1, "{p:?} in counties {at:?}");
+    at[0]
+}
+
+#[test]
+fn one_county_is_the_district_as_before() {
+    // structural facts of a district of one; its bytes were compared with
+    // the generator's before counties by hand
+    let (dir, report) = sample();
+    let inv = &report.inventory;
+    assert!(inv.counties.is_empty());
+    assert_eq!((inv.cross_county_blocks, inv.cross_county_vacated), (0, 0));
+    assert!(!dir.join("counties.geojson").exists());
+    let t = project_toml(dir);
+    assert!(t["layers"].get("counties").is_none());
+    assert!(t["targets"].get("counties").is_none());
+    assert_eq!(
+        std::fs::read(dir.join("xiuzhou_boundary.geojson")).unwrap(),
+        BOUNDARY.as_bytes()
+    );
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    assert!(parcels
+        .iter()
+        .all(|p| p.fields["ZLDWDM"].as_deref().unwrap().starts_with("330411")));
+}
+
+#[test]
+fn counties_are_whole_townships() {
+    let (dir, report) = three_counties();
+    let counties = read_features(&dir.join("counties.geojson"));
+    assert_eq!(counties.len(), 3);
+    for ((mp, _, p), (code, name)) in counties.iter().zip(names::ZHEJIANG_COUNTIES) {
+        assert_eq!(
+            (p["code"].as_str(), p["name"].as_str()),
+            (Some(code), Some(name))
+        );
+        assert_eq!(mp.0.len(), 1, "{name} is one piece");
+        assert!(mp.is_valid(), "{name}: {:?}", mp.validation_errors());
+        tudi_core::model::validity::check(mp).unwrap();
+    }
+    let towns = read_features(&dir.join("townships.geojson"));
+    let union = |fs: &[(MultiPolygon<f64>, [f64; 2], serde_json::Value)]| {
+        fs.iter()
+            .fold(MultiPolygon::<f64>(vec![]), |u, f| u.union(&f.0))
+    };
+    let all = union(&counties);
+    let area = all.unsigned_area();
+    assert!((area / union(&towns).unsigned_area() - 1.0).abs() < 1e-6);
+    // the parts add up to the whole: no overlap
+    let sum: f64 = counties.iter().map(|c| c.0.unsigned_area()).sum();
+    assert!((sum / area - 1.0).abs() < 1e-9, "{sum} vs {area}");
+    // each township in exactly one county, whose code it continues
+    for (t, _, p) in &towns {
+        let code = p["code"].as_str().unwrap();
+        let a = t.unsigned_area();
+        let mut holders = Vec::new();
+        for (c, _, cp) in &counties {
+            let shared = t.intersection(c).unsigned_area();
+            if shared > 1e-6 * a {
+                assert!(
+                    shared > (1.0 - 1e-6) * a,
+                    "{code} is cut by a county border"
+                );
+                holders.push(cp["code"].as_str().unwrap());
+            }
+        }
+        assert_eq!(holders, [&code[..6]], "{code}");
+    }
+    // the district's outline is their union
+    let boundary = read_features(&dir.join("xiuzhou_boundary.geojson"));
+    assert_eq!(boundary.len(), 1);
+    assert!(boundary[0].0.is_valid() && boundary[0].0 .0.len() == 1);
+    assert!((boundary[0].0.unsigned_area() / area - 1.0).abs() < 1e-6);
+    assert_eq!(boundary[0].2["name"], "秀洲区等3个县（市、区）");
+    // each parcel in the county of its ZLDWDM (a few townships each at
+    // this size, so only roughly a third of the parcels; the layout tests
+    // check the balance of larger districts)
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let mut per = HashMap::<String, usize>::new();
+    for p in &parcels {
+        let code = &p.fields["ZLDWDM"].as_deref().unwrap()[..6];
+        *per.entry(code.to_string()).or_default() += 1;
+        // a road or river on a border belongs to one side
+        if !matches!(
+            p.fields["DLBM"].as_deref(),
+            Some("1003" | "1004" | "1006" | "1101" | "1107")
+        ) {
+            assert_eq!(counties[county_at(&counties, &p.poly)].2["code"], code);
+        }
+    }
+    let inv = &report.inventory;
+    for (code, c) in &inv.counties {
+        assert_eq!(per[code], c.parcels, "{code}");
+        assert!(
+            (0.3..1.7).contains(&(c.parcels as f64 * 3.0 / COUNTY_PARCELS as f64)),
+            "{code}: {} of {COUNTY_PARCELS} parcels",
+            c.parcels
+        );
+    }
+}
+
+#[test]
+fn cross_county_cases_straddle_a_border() {
+    let (dir, report) = three_counties();
+    let inv = &report.inventory;
+    assert!(inv.cross_county_blocks >= 1 && inv.cross_county_vacated >= 1);
+    let counties = read_features(&dir.join("counties.geojson"));
+    let parcels = read_parcels(&dir.join("parcels.gpkg"));
+    let county = |i: usize| county_at(&counties, &parcels[i].poly);
+    let village = |i: usize| parcels[i].fields["CZCSXM"].as_deref() == Some("203");
+    let mu = |c: &[usize]| c.iter().map(|&i| parcels[i].tbmj).sum::<f64>() / MU;
+    let village_clusters: Vec<Vec<usize>> = clusters(&parcels, 10.0)
+        .into_iter()
+        .filter(|c| c.iter().all(|&i| village(i)))
+        .collect();
+    let mut straddling = 0;
+    for c in &village_clusters {
+        let mut at: Vec<usize> = c.iter().map(|&i| county(i)).collect();
+        at.sort();
+        at.dedup();
+        if at.len() == 1 {
+            continue;
+        }
+        straddling += 1;
+        assert_eq!(at.len(), 2);
+        assert!(mu(c) < 4.5, "{} mu", mu(c));
+        // its sides face each other across the road: 3–10 m apart
+        let side = |k: usize| {
+            MultiPolygon(
+                c.iter()
+                    .filter(|&&i| county(i) == at[k])
+                    .map(|&i| parcels[i].poly.clone())
+                    .collect(),
+            )
+        };
+        let d = Euclidean.distance(&side(0), &side(1));
+        assert!((3.0..10.0).contains(&d), "{d} m apart");
+    }
+    assert_eq!(straddling, inv.cross_county_blocks);
+    // per county, the scattered clusters wholly in it
+    for (code, c) in &inv.counties {
+        let k = (0..3)
+            .find(|&k| counties[k].2["code"] == code.as_str())
+            .unwrap();
+        let small = village_clusters
+            .iter()
+            .filter(|cl| mu(cl) < 5.0 && cl.iter().all(|&i| county(i) == k))
+            .count();
+        assert_eq!(small, c.expected_scattered, "{code}");
+    }
+
+    // done records in two counties, less than 10 m apart, one block
+    let recs = read_features(&dir.join("vacated.geojson"));
+    let done: Vec<&MultiPolygon<f64>> = recs
+        .iter()
+        .filter(|r| r.2["status"] == "done")
+        .map(|r| &r.0)
+        .filter(|r| counties.iter().any(|c| c.0.intersects(*r)))
+        .collect();
+    let at: Vec<usize> = done.iter().map(|r| county_at(&counties, &r.0[0])).collect();
+    let mut pairs = 0;
+    for a in 0..done.len() {
+        for b in a + 1..done.len() {
+            if at[a] != at[b] && Euclidean.distance(done[a], done[b]) < 10.0 {
+                pairs += 1;
+                let near = |r: &MultiPolygon<f64>| {
+                    done.iter()
+                        .filter(|o| Euclidean.distance(**o, r) < 15.0)
+                        .count()
+                };
+                // each other's only neighbour (and itself)
+                assert_eq!((near(done[a]), near(done[b])), (2, 2));
+            }
+        }
+    }
+    assert_eq!(pairs, inv.cross_county_vacated);
+
+    // the counties' counts add up to the district's
+    let sum = |f: fn(&CountyInventory) -> usize| inv.counties.values().map(f).sum::<usize>();
+    assert_eq!(sum(|c| c.parcels), report.parcels);
+    assert_eq!(sum(|c| c.townships), inv.townships);
+    assert_eq!(sum(|c| c.zones), inv.zones);
+    assert_eq!(sum(|c| c.village_parks), inv.village_parks);
+    assert_eq!(sum(|c| c.parks), inv.parks);
+    assert_eq!(sum(|c| c.village_plots), inv.village_plots);
+    assert_eq!(sum(|c| c.cross_county_blocks), 2 * inv.cross_county_blocks);
+    assert_eq!(
+        sum(|c| c.expected_scattered) + inv.cross_county_blocks,
+        inv.expected_scattered
+    );
+    assert_eq!(
+        sum(|c| c.expected_large_village),
+        inv.expected_large_village
+    );
+    assert_eq!(sum(|c| c.vacated_records), inv.vacated_records);
+    assert_eq!(sum(|c| c.vacated_done), inv.vacated_done);
+    assert_eq!(
+        sum(|c| c.vacated_effective_blocks),
+        inv.vacated_effective_blocks
+    );
+    assert_eq!(sum(|c| c.vacated_large_blocks), inv.vacated_large_blocks);
+    assert_eq!(
+        sum(|c| c.vacated_small_blocks) + inv.cross_county_vacated,
+        inv.vacated_small_blocks
+    );
+    assert_eq!(
+        sum(|c| c.cross_county_vacated),
+        2 * inv.cross_county_vacated
+    );
+    assert_eq!(sum(|c| c.enterprises), report.enterprises - inv.ent_outside);
+}
+
+#[test]
+fn three_counties_hold_every_scenario() {
+    let (dir, report) = three_counties();
+    check_scenarios(dir, report);
+    check_townships(dir, report);
+    check_vacated(dir, report);
+    check_buildings(dir, report);
+    check_supply(dir, report);
+}
+
+#[test]
+fn project_names_the_counties_and_their_goals() {
+    let (dir, report) = three_counties();
+    let t = project_toml(dir);
+    assert_eq!(
+        t["layers"]["counties"]["path"].as_str(),
+        Some("counties.geojson")
+    );
+    assert!(t["layers"]["counties"].get("fields").is_none());
+    let goals = t["targets"]["counties"].as_table().unwrap();
+    let codes: Vec<&str> = goals.keys().map(String::as_str).collect();
+    assert_eq!(codes, ["330402", "330411", "330421"]);
+    let mut vacated = 0;
+    for (code, name) in &names::ZHEJIANG_COUNTIES[..3] {
+        let g = &goals[*code];
+        assert_eq!(g["name"].as_str(), Some(*name));
+        let (v, e) = (
+            g["vacated_mu"].as_integer().unwrap(),
+            g["effective_mu"].as_integer().unwrap(),
+        );
+        assert!(e <= v && v % 10 == 0 && e % 10 == 0);
+        vacated += v;
+    }
+    // each rounded up to tens, like the district's
+    let district = t["targets"]["vacated_mu"].as_integer().unwrap();
+    assert!(
+        (district..=district + 30).contains(&vacated),
+        "{vacated} vs {district}"
+    );
+    assert!(t["targets"]["townships"].as_table().unwrap().len() == 1);
+    assert!(t["project"]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("秀洲区等3个县（市、区）"));
+    let files: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut expected: Vec<&str> = FILES.to_vec();
+    expected.push("counties.geojson");
+    assert_eq!(files, expected);
+    for (_, l) in t["layers"].as_table().unwrap() {
+        assert!(dir.join(l["path"].as_str().unwrap()).exists());
+    }
+}
+
+#[test]
+fn counties_are_deterministic_per_seed() {
+    let (a, _) = three_counties();
+    let b = tmp("counties-again");
+    generate(&SynthOptions {
+        seed: SEED,
+        parcels: COUNTY_PARCELS,
+        enterprises: None,
+        out: b.clone(),
+        counties: 3,
+    })
+    .unwrap();
+    // the GeoPackages too: same GDAL, fixed metadata date
+    for f in FILES.iter().chain(["counties.geojson"].iter()) {
+        let x = std::fs::read(a.join(f)).unwrap();
+        assert!(x == std::fs::read(b.join(f)).unwrap(), "{f} differs");
+    }
+    let _ = std::fs::remove_dir_all(&b);
+}
+
+#[test]
+fn counties_beyond_the_list_or_the_townships_are_input_errors() {
+    for (counties, parcels) in [(0, 2000), (MAX_COUNTIES + 1, 2000), (MAX_COUNTIES, 1000)] {
+        let e = generate(&SynthOptions {
+            seed: 1,
+            parcels,
+            enterprises: None,
+            out: tmp("bad-counties"),
+            counties,
+        })
+        .unwrap_err();
+        assert!(e.is_input(), "{counties} counties: {e}");
+        assert!(e.to_string().contains("counties"), "{e}");
     }
 }

@@ -2,7 +2,10 @@
 //! the centre lines of the strips between tiles (like the village
 //! polygons), so every parcel of a tile lies in its township and a road or
 //! river strip between two townships is split down the middle. The
-//! window's outer edge is drawn 2 m outside the parcels.
+//! window's outer edge is drawn 2 m outside the parcels. Counties (of a
+//! district of several) and the district's outline are drawn the same
+//! way, through every tile corner, and so are the townships then: a
+//! township's outline and its county's share their vertices.
 
 use std::collections::HashMap;
 
@@ -12,6 +15,8 @@ use super::output::GeoFeature;
 /// A corner of the tile grid, and a directed edge between two.
 type Corner = (i64, i64);
 type Edge = (Corner, Corner);
+/// Polygons (GK): each an outer ring, then its holes.
+type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
 
 /// A tile's township: the town's for town-centre tiles, else its village's.
 pub fn tile_township(layout: &Layout, i: usize, j: usize) -> u32 {
@@ -21,12 +26,61 @@ pub fn tile_township(layout: &Layout, i: usize, j: usize) -> u32 {
     }
 }
 
+/// A tile's county.
+pub fn tile_county(layout: &Layout, i: usize, j: usize) -> u32 {
+    layout.townships[tile_township(layout, i, j) as usize].county
+}
+
 /// One feature per township with tiles in the window, in township order,
 /// with `code` and `name`.
 pub fn features(layout: &Layout) -> Vec<GeoFeature> {
-    let edges = boundary_edges(layout.tiles_x, layout.tiles_y, |i, j| {
-        tile_township(layout, i, j)
-    });
+    let every_corner = !layout.counties.is_empty();
+    outlines(layout, |i, j| tile_township(layout, i, j), every_corner)
+        .into_iter()
+        .map(|(t, polygons)| {
+            let tw = &layout.townships[t as usize];
+            GeoFeature {
+                polygons,
+                props: vec![
+                    ("code", tw.code9.clone().into()),
+                    ("name", tw.name.clone().into()),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// One feature per county of a district of several, in code order of
+/// [`Layout::counties`], with `code` and `name`.
+pub fn county_features(layout: &Layout) -> Vec<GeoFeature> {
+    outlines(layout, |i, j| tile_county(layout, i, j), true)
+        .into_iter()
+        .map(|(c, polygons)| {
+            let county = layout.counties[c as usize];
+            GeoFeature {
+                polygons,
+                props: vec![("code", county.code.into()), ("name", county.name.into())],
+            }
+        })
+        .collect()
+}
+
+/// The outline of the whole window, drawn like the counties: their union.
+pub fn window_outline(layout: &Layout) -> Polygons {
+    outlines(layout, |_, _| 0, true)
+        .pop()
+        .map(|(_, polygons)| polygons)
+        .unwrap_or_default()
+}
+
+/// The polygons (GK) of each group of tiles, in group order; with
+/// `every_corner`, through every tile corner on their outlines.
+fn outlines(
+    layout: &Layout,
+    group: impl Fn(usize, usize) -> u32,
+    every_corner: bool,
+) -> Vec<(u32, Polygons)> {
+    let edges = boundary_edges(layout.tiles_x, layout.tiles_y, group);
     let lat = &layout.lat;
     // the window's outline 2 m outside its parcels, whose vertices are
     // jittered by up to 0.8 m
@@ -37,22 +91,15 @@ pub fn features(layout: &Layout) -> Vec<GeoFeature> {
     };
     let nominal = |c: Corner| [at(&lat.x, c.0), at(&lat.y, c.1)];
     let gk = |r: &Vec<Corner>| lat.nominal_ring(&r.iter().map(|&c| nominal(c)).collect::<Vec<_>>());
-    let mut codes: Vec<u32> = edges.keys().copied().collect();
-    codes.sort();
-    codes
-        .into_iter()
+    let mut ids: Vec<u32> = edges.keys().copied().collect();
+    ids.sort();
+    ids.into_iter()
         .map(|t| {
-            let tw = &layout.townships[t as usize];
-            GeoFeature {
-                polygons: polygons(trace(&edges[&t]))
-                    .iter()
-                    .map(|p| p.iter().map(gk).collect())
-                    .collect(),
-                props: vec![
-                    ("code", tw.code9.clone().into()),
-                    ("name", tw.name.clone().into()),
-                ],
-            }
+            let polygons = polygons(trace(&edges[&t], every_corner))
+                .iter()
+                .map(|p| p.iter().map(gk).collect())
+                .collect();
+            (t, polygons)
         })
         .collect()
 }
@@ -94,8 +141,9 @@ fn boundary_edges(
 /// walk turns left, keeping the pieces apart; it may then go on around
 /// the land on the other side of that corner (a hole touching the outline,
 /// or two holes touching) and come back to the corner — such a loop is cut
-/// off as a ring of its own, so no ring passes a corner twice.
-fn trace(edges: &[Edge]) -> Vec<Vec<Corner>> {
+/// off as a ring of its own, so no ring passes a corner twice. Without
+/// `every_corner`, only the corners where a ring turns are kept.
+fn trace(edges: &[Edge], every_corner: bool) -> Vec<Vec<Corner>> {
     let mut from: HashMap<Corner, Vec<usize>> = HashMap::new();
     for (k, e) in edges.iter().enumerate() {
         from.entry(e.0).or_default().push(k);
@@ -122,7 +170,7 @@ fn trace(edges: &[Edge]) -> Vec<Vec<Corner>> {
                 }
                 ring.insert(0, b);
                 ring.push(b);
-                rings.push(simplify(ring));
+                rings.push(if every_corner { ring } else { simplify(ring) });
                 if b == start && walk.len() == 1 {
                     break;
                 }
@@ -249,37 +297,93 @@ mod tests {
     }
 
     /// Every township polygon of `generate`'s window for `parcels` parcels
-    /// is valid as tudi decides it (geo's rules), in GK and in lon/lat at
-    /// the 7 decimals written; together they cover the window once.
-    fn check(seed: u64, parcels: usize) {
+    /// in `counties` counties is valid as tudi decides it (geo's rules), in
+    /// GK and in lon/lat at the 7 decimals written; together they cover
+    /// the window once. So do the counties, when several, each one piece
+    /// of about equal tiles, holding the townships numbered under its code.
+    fn check(seed: u64, parcels: usize, counties: usize) {
         let (tx, ty) = crate::first_window(parcels);
-        let mut layout = crate::layout::townships_only(seed, tx, ty);
+        let mut layout = crate::layout::townships_only(seed, tx, ty, counties);
         layout.lat.origin = crate::place_in_xiuzhou(&layout).unwrap();
         let to_ll = gk::transform(gk::EPSG_GK40, gk::EPSG_CGCS2000).unwrap();
-        let fs = features(&layout);
-        assert!(fs.len() > 1);
-        let mut area = 0.0;
-        for (k, f) in fs.iter().enumerate() {
-            let at = format!("seed {seed}, {parcels} parcels, township {k} {:?}", f.props);
-            let mp = to_geo(&f.polygons);
-            validity::check(&mp).unwrap_or_else(|e| panic!("{at}: {e}"));
-            area += mp.unsigned_area();
-            let mut ll = f.polygons.clone();
-            for r in ll.iter_mut().flatten() {
-                gk::apply(&to_ll, r).unwrap();
-                for q in r.iter_mut() {
-                    *q = q.map(|v| (v * 1e7).round() / 1e7);
-                }
-            }
-            validity::check(&to_geo(&ll)).unwrap_or_else(|e| panic!("{at} in lon/lat: {e}"));
-        }
-        // no hole lost, none counted twice: the window and its 2 m margin
         let (w, h) = layout.lat.size();
         let outline = ring_area(&layout.lat.nominal_rect(-2.0, -2.0, w + 2.0, h + 2.0));
-        assert!(
-            (area - outline).abs() < 1e-9 * outline,
-            "seed {seed}, {parcels} parcels: {area} m² of townships in {outline}"
+        let at = format!("seed {seed}, {parcels} parcels, {counties} counties");
+        let covers = |what: &str, fs: &[GeoFeature]| {
+            let mut area = 0.0;
+            for (k, f) in fs.iter().enumerate() {
+                let at = format!("{at}, {what} {k} {:?}", f.props);
+                let mp = to_geo(&f.polygons);
+                validity::check(&mp).unwrap_or_else(|e| panic!("{at}: {e}"));
+                area += mp.unsigned_area();
+                let mut ll = f.polygons.clone();
+                for r in ll.iter_mut().flatten() {
+                    gk::apply(&to_ll, r).unwrap();
+                    for q in r.iter_mut() {
+                        *q = q.map(|v| (v * 1e7).round() / 1e7);
+                    }
+                }
+                validity::check(&to_geo(&ll)).unwrap_or_else(|e| panic!("{at} in lon/lat: {e}"));
+            }
+            // no hole lost, none counted twice: the window and its 2 m margin
+            assert!(
+                (area - outline).abs() < 1e-9 * outline,
+                "{at}: {area} m² of {what} in {outline}"
+            );
+        };
+        let townships = features(&layout);
+        assert!(townships.len() > 1);
+        covers("townships", &townships);
+        if counties == 1 {
+            return;
+        }
+        let cs = county_features(&layout);
+        assert_eq!(cs.len(), counties, "{at}");
+        covers("counties", &cs);
+        covers(
+            "outline",
+            &[GeoFeature {
+                polygons: window_outline(&layout),
+                props: Vec::new(),
+            }],
         );
+        let mut tiles = vec![0usize; counties];
+        for j in 0..layout.tiles_y {
+            for i in 0..layout.tiles_x {
+                tiles[tile_county(&layout, i, j) as usize] += 1;
+            }
+        }
+        let mean = (layout.tiles_x * layout.tiles_y) as f64 / counties as f64;
+        // one piece, but where a township of it is in pieces itself (a
+        // few of the largest districts' are)
+        let county_of: HashMap<&str, usize> = layout
+            .townships
+            .iter()
+            .map(|t| (t.code9.as_str(), t.county as usize))
+            .collect();
+        let mut pieces = vec![1; counties];
+        for f in &townships {
+            pieces[county_of[f.props[0].1.as_str().unwrap()]] += f.polygons.len() - 1;
+        }
+        for (c, f) in cs.iter().enumerate() {
+            assert!(
+                f.polygons.len() <= pieces[c],
+                "{at}: {:?} in {} pieces",
+                f.props,
+                f.polygons.len()
+            );
+            assert!(
+                (0.75..1.25).contains(&(tiles[c] as f64 / mean)),
+                "{at}: {} tiles of {mean} in {:?}",
+                tiles[c],
+                f.props
+            );
+        }
+        let mut codes = std::collections::HashSet::new();
+        for t in &layout.townships {
+            assert!(t.code9.starts_with(layout.counties[t.county as usize].code));
+            assert!(codes.insert(&t.code9), "{at}: {} twice", t.code9);
+        }
     }
 
     /// The polygons of group 1 in a picture of tiles (`#` group 1, other
@@ -288,7 +392,7 @@ mod tests {
         let h = picture.len();
         let rows: Vec<&[u8]> = picture.iter().rev().map(|r| r.as_bytes()).collect();
         let edges = boundary_edges(rows[0].len(), h, |i, j| u32::from(rows[j][i] == b'#'));
-        polygons(trace(&edges[&1]))
+        polygons(trace(&edges[&1], false))
     }
 
     fn no_corner_twice(ring: &[Corner]) {
@@ -343,16 +447,30 @@ mod tests {
     #[test]
     fn townships_are_valid_at_every_size() {
         for parcels in SIZES {
-            check(2020, parcels);
+            check(2020, parcels, 1);
         }
     }
 
     #[test]
     fn townships_are_valid_for_other_seeds() {
-        for seed in [5, 11] {
-            for parcels in SIZES {
-                check(seed, parcels);
-            }
+        for parcels in SIZES {
+            check(5, parcels, 1);
+        }
+        for parcels in &SIZES[..3] {
+            check(11, *parcels, 1);
+        }
+    }
+
+    #[test]
+    fn counties_are_valid_and_even() {
+        for (seed, parcels, counties) in [
+            (2020, 100_000, 2),
+            (5, 100_000, 3),
+            (2020, 1_000_000, 5),
+            (11, 1_000_000, 7),
+            (2020, 10_000_000, 15),
+        ] {
+            check(seed, parcels, counties);
         }
     }
 }

@@ -47,6 +47,9 @@ pub enum RecordKind {
     Split,
     /// Drawn beyond the window, outside every parcel.
     Outside,
+    /// One of a done pair on the two plots of a CrossCounty pair (pair
+    /// number): one block in two counties.
+    CrossCounty(u32),
 }
 
 pub struct Record {
@@ -59,6 +62,8 @@ pub struct Record {
     pub done_date: Option<String>,
     pub claimed_mu: f64,
     pub township: Option<String>,
+    /// The county (in [`Layout::counties`]) it lies in, or beside.
+    pub county: u32,
     /// Ellipsoidal area, m².
     pub area: f64,
     pub wrong_claim: bool,
@@ -211,14 +216,13 @@ pub fn plan(
 ) -> tudi_core::error::Result<Vacated> {
     let mut rng = Rng::derive(seed, &[0x7E7E]);
     let lat = &layout.lat;
-    let township_of = |b: u32| {
-        let u = &layout.units[layout.blocks[b as usize].unit as usize];
-        u.code12[..9].to_string()
-    };
+    let unit_of = |b: u32| &layout.units[layout.blocks[b as usize].unit as usize];
     let mut records: Vec<Record> = Vec::new();
     let mut push = |kind: RecordKind, blocks: Vec<u32>, ring: Vec<[f64; 2]>, status: Status| {
         let area = blocks.iter().map(|&b| areas[b as usize]).sum();
-        let township = Some(township_of(blocks[0]));
+        let u = unit_of(blocks[0]);
+        let township = Some(u.code12[..9].to_string());
+        let county = layout.townships[u.township as usize].county;
         records.push(Record {
             id: String::new(),
             kind,
@@ -228,6 +232,7 @@ pub fn plan(
             done_date: None,
             claimed_mu: 0.0,
             township,
+            county,
             area,
             wrong_claim: false,
             occupied: false,
@@ -337,6 +342,22 @@ pub fn plan(
             status,
         );
     }
+    // every other pair of plots across a county border, both done
+    let mut cross: Vec<&super::layout::Group> = layout
+        .groups
+        .iter()
+        .filter(|g| g.kind == Kind::CrossCounty && g.pair % 2 == 0)
+        .collect();
+    cross.sort_by_key(|g| g.pair);
+    for g in cross {
+        push(
+            RecordKind::CrossCounty(g.pair),
+            g.plots.clone(),
+            group_ring(&g.plots),
+            Status::Done,
+        );
+    }
+
     // at least one small done record on its own
     let small = |r: &Record| r.kind == RecordKind::Plot && r.area < 5.0 * MU;
     if !records.iter().any(|r| small(r) && r.status == Status::Done) {
@@ -376,6 +397,7 @@ pub fn plan(
             done_date: None,
             claimed_mu: 0.0,
             township: Some(layout.townships[t as usize].code9.clone()),
+            county: layout.townships[t as usize].county,
             area,
             wrong_claim: false,
             occupied: false,
