@@ -223,3 +223,56 @@ fn a_vacated_block_across_a_county_border_is_named() {
         "the block named in the county section"
     );
 }
+
+/// A synthetic city of three counties, whose generator knows each
+/// county's parcels and the blocks it planted across county borders: the
+/// county table and the cross-border counts must find exactly those.
+#[test]
+fn a_synthetic_city_of_three_counties_is_counted_as_planted() {
+    let dir = scratch("synth-counties-run");
+    let report = tudi_synth::generate(&tudi_synth::SynthOptions {
+        seed: 7,
+        parcels: 8000,
+        enterprises: None,
+        out: dir.join("city"),
+        counties: 3,
+    })
+    .unwrap();
+    let inv = &report.inventory;
+    assert!(inv.cross_county_blocks > 0 && inv.cross_county_vacated > 0);
+    let out = run_ok(&dir.join("city/project.toml"), "synth-counties-out");
+    let counties = table(&out.join("counties.csv"));
+    let known: Vec<&[(String, String)]> = counties
+        .iter()
+        .filter(|r| !get(r, "code").is_empty())
+        .map(Vec::as_slice)
+        .collect();
+    let codes: Vec<&str> = known.iter().map(|r| get(r, "code")).collect();
+    let planted: Vec<&str> = inv.counties.keys().map(String::as_str).collect();
+    assert_eq!(codes, planted);
+    for row in &known {
+        let planted = &inv.counties[get(row, "code")];
+        assert_eq!(get(row, "name"), planted.name);
+        assert_eq!(
+            get(row, "parcels").parse::<usize>().unwrap(),
+            planted.parcels,
+            "{}",
+            planted.name
+        );
+    }
+    let firms: usize = counties
+        .iter()
+        .map(|r| get(r, "enterprises").parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(firms, report.enterprises, "every firm in one row");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(
+        s["cross_border"]["blocks"].as_u64(),
+        Some(inv.cross_county_blocks as u64)
+    );
+    assert_eq!(
+        s["cross_border"]["vacated_blocks"].as_u64(),
+        Some(inv.cross_county_vacated as u64)
+    );
+    assert_eq!(s["county_targets"].as_object().unwrap().len(), 3);
+}
