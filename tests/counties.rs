@@ -11,32 +11,6 @@ use std::path::Path;
 use calamine::Reader;
 use common::*;
 
-/// A CSV with a header row, as rows of (column, value) maps.
-fn table(path: &Path) -> Vec<Vec<(String, String)>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn get<'a>(row: &'a [(String, String)], key: &str) -> &'a str {
-    &row.iter().find(|(k, _)| k == key).unwrap().1
-}
-
 /// The land fixture with township 330411102 (塘汇街道) in county 330402,
 /// and goals for both counties.
 fn two_counties(dir: &Path) {
@@ -59,11 +33,11 @@ fn two_counties(dir: &Path) {
 fn each_county_adds_up_its_townships_and_counts_its_goals() {
     let (code, err, out) = run_edited("land", "counties", two_counties);
     assert_eq!(code, 0, "{err}");
-    let counties = table(&out.join("counties.csv"));
-    let townships = table(&out.join("townships.csv"));
-    let codes: Vec<&str> = counties.iter().map(|r| get(r, "code")).collect();
+    let counties = csv_table(&out.join("counties.csv"));
+    let townships = csv_table(&out.join("townships.csv"));
+    let codes: Vec<&str> = counties.iter().map(|r| r["code"].as_str()).collect();
     assert_eq!(codes, ["330402", "330411"]);
-    assert_eq!(get(&counties[0], "name"), "南湖区");
+    assert_eq!(counties[0]["name"], "南湖区");
 
     // every figure of a county is the sum of its townships' (they do not
     // share vacated land, so even the unions add up)
@@ -89,18 +63,18 @@ fn each_county_adds_up_its_townships_and_counts_its_goals() {
     ];
     let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
     for county in &counties {
-        let c = get(county, "code");
+        let c = county["code"].as_str();
         let mine: Vec<_> = townships
             .iter()
-            .filter(|t| get(t, "code").starts_with(c))
+            .filter(|t| t["code"].as_str().starts_with(c))
             .collect();
         assert_eq!(mine.len(), 1, "one township in {c}");
         for key in numeric {
-            let sum: f64 = mine.iter().map(|t| num(get(t, key))).sum();
+            let sum: f64 = mine.iter().map(|t| num(t[key].as_str())).sum();
             assert!(
-                (num(get(county, key)) - sum).abs() < 1e-3,
+                (num(county[key].as_str()) - sum).abs() < 1e-3,
                 "{c} {key}: {} != {sum}",
-                get(county, key)
+                county[key].as_str()
             );
         }
     }
@@ -108,12 +82,12 @@ fn each_county_adds_up_its_townships_and_counts_its_goals() {
     let s = json(&out.join("summary.json"));
     let goal = |c: &str| s["county_targets"][c]["vacated_mu"].clone();
     for county in &counties {
-        let c = get(county, "code");
+        let c = county["code"].as_str();
         let achieved = goal(c)["achieved"].as_f64().unwrap();
-        assert!((achieved - num(get(county, "vacated_gross_mu"))).abs() < 1e-3);
+        assert!((achieved - num(county["vacated_gross_mu"].as_str())).abs() < 1e-3);
         assert_eq!(
             goal(c)["target"].as_f64(),
-            Some(num(get(county, "vacated_target_mu")))
+            Some(num(county["vacated_target_mu"].as_str()))
         );
     }
     assert!((goal("330411")["achieved"].as_f64().unwrap() - 69.75).abs() < 1e-3);
@@ -241,20 +215,16 @@ fn a_synthetic_city_of_three_counties_is_counted_as_planted() {
     let inv = &report.inventory;
     assert!(inv.cross_county_blocks > 0 && inv.cross_county_vacated > 0);
     let out = run_ok(&dir.join("city/project.toml"), "synth-counties-out");
-    let counties = table(&out.join("counties.csv"));
-    let known: Vec<&[(String, String)]> = counties
-        .iter()
-        .filter(|r| !get(r, "code").is_empty())
-        .map(Vec::as_slice)
-        .collect();
-    let codes: Vec<&str> = known.iter().map(|r| get(r, "code")).collect();
+    let counties = csv_table(&out.join("counties.csv"));
+    let known: Vec<_> = counties.iter().filter(|r| !r["code"].is_empty()).collect();
+    let codes: Vec<&str> = known.iter().map(|r| r["code"].as_str()).collect();
     let planted: Vec<&str> = inv.counties.keys().map(String::as_str).collect();
     assert_eq!(codes, planted);
     for row in &known {
-        let planted = &inv.counties[get(row, "code")];
-        assert_eq!(get(row, "name"), planted.name);
+        let planted = &inv.counties[row["code"].as_str()];
+        assert_eq!(row["name"].as_str(), planted.name);
         assert_eq!(
-            get(row, "parcels").parse::<usize>().unwrap(),
+            row["parcels"].as_str().parse::<usize>().unwrap(),
             planted.parcels,
             "{}",
             planted.name
@@ -262,7 +232,7 @@ fn a_synthetic_city_of_three_counties_is_counted_as_planted() {
     }
     let firms: usize = counties
         .iter()
-        .map(|r| get(r, "enterprises").parse::<usize>().unwrap())
+        .map(|r| r["enterprises"].as_str().parse::<usize>().unwrap())
         .sum();
     assert_eq!(firms, report.enterprises, "every firm in one row");
     let s = json(&out.join("summary.json"));

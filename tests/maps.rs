@@ -434,26 +434,6 @@ fn no_two_labels_of_the_sample_map_overlap_and_all_lie_inside_their_frame() {
     }
 }
 
-/// placements.csv's rows, as text by column name.
-fn csv_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r
-        .headers()
-        .unwrap()
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    r.records()
-        .map(|row| {
-            header
-                .iter()
-                .cloned()
-                .zip(row.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn each_placed_firm_has_a_line_from_where_it_stands_into_its_park() {
     // the placement fixture (9 of 14 firms placed): the GeoPackage's
@@ -463,7 +443,7 @@ fn each_placed_firm_has_a_line_from_where_it_stands_into_its_park() {
     // distance reported; drawn by its style in the GeoPackage and in the
     // QGIS project, above the parks
     let out = run_ok(&fixture("placement/project.toml"), "maps-moves");
-    let rows = csv_rows(&out.join("placements.csv"));
+    let rows = csv_table(&out.join("placements.csv"));
     assert_eq!(rows.len(), 14);
     let placed: Vec<_> = rows.iter().filter(|r| !r["park"].is_empty()).collect();
     assert_eq!(placed.len(), 9);

@@ -123,3 +123,23 @@ pub fn shapefile_without_prj(path: &Path) {
     .unwrap();
     layer.create_feature(g).unwrap();
 }
+
+/// A CSV output's rows (BOM and all), as text by column name.
+pub fn csv_table(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    r.records()
+        .map(|row| {
+            header
+                .iter()
+                .cloned()
+                .zip(row.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}

@@ -105,26 +105,12 @@ impl PolygonIndex {
 /// them region by region: at millions of features the cache, not the
 /// number of lookups, is their cost, and file order is random in space.
 pub(crate) fn z_order(points: &[Coord<f64>]) -> Vec<usize> {
-    let (mut lo, mut hi) = (
-        Coord {
-            x: f64::MAX,
-            y: f64::MAX,
-        },
-        Coord {
-            x: f64::MIN,
-            y: f64::MIN,
-        },
-    );
-    for c in points.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
-        lo = Coord {
-            x: lo.x.min(c.x),
-            y: lo.y.min(c.y),
-        };
-        hi = Coord {
-            x: hi.x.max(c.x),
-            y: hi.y.max(c.y),
-        };
-    }
+    let bounds = points
+        .iter()
+        .filter(|c| c.x.is_finite() && c.y.is_finite())
+        .map(|&c| geo::Rect::new(c, c))
+        .reduce(crate::model::union_rect);
+    let (lo, hi) = bounds.map_or((Coord::zero(), Coord::zero()), |r| (r.min(), r.max()));
     let cell = |v: f64, lo: f64, hi: f64| -> u64 {
         let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
         // NaN and out-of-range values clamp to the edges

@@ -12,7 +12,7 @@ use crate::analysis::enterprises::{Assessment, Disposition};
 use crate::analysis::far::{self, Far};
 use crate::analysis::parcels::AreaMismatch;
 use crate::analysis::targets::{self, Goal, TargetReport};
-use crate::analysis::townships::{CrossBorder, DivisionRow};
+use crate::analysis::townships::{CrossBorder, DivisionRow, Level};
 use crate::analysis::vacated::{self, Vacated};
 use crate::config::Project;
 use crate::date::Date;
@@ -294,6 +294,16 @@ pub struct DivisionSummary {
     pub vacated_effective_mu: f64,
     /// The county's vacated-land goal, when set.
     pub vacated_target_mu: Option<f64>,
+}
+
+impl Outcome {
+    /// The division table at `level`, the unknown row included.
+    pub fn divisions(&self, level: Level) -> &[DivisionRow] {
+        match level {
+            Level::Township => &self.townships,
+            Level::County => &self.counties,
+        }
+    }
 }
 
 impl DivisionSummary {

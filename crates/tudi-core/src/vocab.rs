@@ -82,6 +82,14 @@ pub(crate) const NO: Term = Term::new("否", "no");
 pub const UNKNOWN_TOWNSHIP: Term = Term::new("（乡镇不明）", "(township unknown)");
 /// The row of things whose county is unknown.
 pub const UNKNOWN_COUNTY: Term = Term::new("（县区不明）", "(county unknown)");
+/// A township (乡镇/街道), as a column or a table names it.
+pub const TOWNSHIP: Term = Term::new("乡镇（街道）", "Township");
+/// The townships, as a table's title.
+pub const TOWNSHIPS: Term = Term::new("乡镇（街道）", "Townships");
+/// A county (县/市/区), as a column or a table names it.
+pub const COUNTY: Term = Term::new("县（市、区）", "County");
+/// The counties, as a table's title.
+pub const COUNTIES: Term = Term::new("县（市、区）", "Counties");
 /// The whole district, as a scope beside townships.
 pub const DISTRICT: Term = Term::new("全区", "District");
 

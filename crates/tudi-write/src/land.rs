@@ -43,13 +43,13 @@ pub fn write_land_outputs(o: &Outcome, staging: &Staging, lang: Lang) -> Result<
         vacated_checks(o, lang).write_csv(w)
     })?;
     staging.write("timeline.csv", |w| timeline(o).write_csv(w))?;
-    staging.write("townships.csv", |w| {
-        divisions(Level::Township, lang, division_rows(o, Level::Township)).write_csv(w)
-    })?;
-    if !o.counties.is_empty() {
-        staging.write("counties.csv", |w| {
-            divisions(Level::County, lang, division_rows(o, Level::County)).write_csv(w)
-        })?;
+    // the county table only for a project spanning several
+    for level in [Level::Township, Level::County] {
+        if level == Level::Township || !o.counties.is_empty() {
+            staging.write(&format!("{}.csv", level.table()), |w| {
+                divisions(level, lang, division_rows(o, level)).write_csv(w)
+            })?;
+        }
     }
     Ok(())
 }
@@ -781,17 +781,9 @@ pub struct DivRow<'a> {
     pub shape: Option<&'a MultiPolygon<f64>>,
 }
 
-/// The rows of the table at `level`.
-fn level_rows(o: &Outcome, level: Level) -> &[DivisionRow] {
-    match level {
-        Level::Township => &o.townships,
-        Level::County => &o.counties,
-    }
-}
-
 /// The table's rows at `level`, the row of unknown division included.
 pub fn division_rows(o: &Outcome, level: Level) -> Vec<DivRow<'_>> {
-    level_rows(o, level)
+    o.divisions(level)
         .iter()
         .map(|row| DivRow { row, shape: None })
         .collect()
@@ -803,7 +795,7 @@ pub fn division_polygons(o: &Outcome, level: Level) -> Vec<DivRow<'_>> {
         Level::Township => o.model.townships.as_deref(),
         Level::County => o.model.counties.as_deref(),
     };
-    let rows = level_rows(o, level);
+    let rows = o.divisions(level);
     polygons
         .unwrap_or(&[])
         .iter()
@@ -839,49 +831,28 @@ fn area<'a>(
     })
 }
 
-/// How a division table names its level: the code's and the name's
-/// headers, the table's name and title.
-fn level_terms(level: Level) -> (Term, Term, &'static str, Term) {
-    match level {
-        Level::Township => (
-            term("乡镇代码", "Code"),
-            term("乡镇（街道）", "Township"),
-            "townships",
-            term("乡镇（街道）", "Townships"),
-        ),
-        Level::County => (
-            term("县区代码", "Code"),
-            term("县（市、区）", "County"),
-            "counties",
-            term("县（市、区）", "Counties"),
-        ),
-    }
-}
-
 /// The division's name; files name the unknown row in English, and a
 /// division without a name stays blank.
 fn division_name<'a>(level: Level, lang: Lang) -> Column<'a, DivRow<'a>> {
-    col(
-        "name",
-        level_terms(level).1,
-        Kind::Code,
-        move |r: &DivRow| {
-            let t = r.row;
-            let id = match t.code.is_empty() {
-                true => t.label(Lang::En),
-                false => t.name.as_str(),
-            };
-            let id = (!id.is_empty()).then_some(Cow::Borrowed(id));
-            Value::Code(id, Cow::Borrowed(t.label(lang)))
-        },
-    )
+    col("name", level.term(), Kind::Code, move |r: &DivRow| {
+        let t = r.row;
+        let id = match t.code.is_empty() {
+            true => t.label(Lang::En),
+            false => t.name.as_str(),
+        };
+        let id = (!id.is_empty()).then_some(Cow::Borrowed(id));
+        Value::Code(id, Cow::Borrowed(t.label(lang)))
+    })
     .width(12.0)
 }
 
 /// The township or county table: each division's parcels, firms, parks
 /// and vacated land, over `rows`.
 pub fn divisions(level: Level, lang: Lang, rows: Vec<DivRow<'_>>) -> Table<'_, DivRow<'_>> {
-    let (code, _, name, title) = level_terms(level);
+    let code = match level {
+        Level::Township => term("乡镇代码", "Code"),
+        Level::County => term("县区代码", "Code"),
+    };
     let vacated = |f: fn(&DivisionVacated) -> f64| move |t: &DivisionRow| t.vacated.as_ref().map(f);
     let columns = vec![
         col("code", code, Kind::Text, |r: &DivRow| {
@@ -975,7 +946,8 @@ pub fn divisions(level: Level, lang: Lang, rows: Vec<DivRow<'_>>) -> Table<'_, D
             |t| t.plan_vacated.as_ref().map(|v| v.effective_m2),
         ),
     ];
-    Table::new(name, title, columns, rows).located(GeometryKind::MultiPolygon, |r: &DivRow| {
-        r.shape.map(Shape::Polygons)
-    })
+    Table::new(level.table(), level.plural(), columns, rows)
+        .located(GeometryKind::MultiPolygon, |r: &DivRow| {
+            r.shape.map(Shape::Polygons)
+        })
 }

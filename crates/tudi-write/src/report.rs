@@ -428,25 +428,16 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
 /// The township or county table.
 fn divisions(h: &mut String, o: &Outcome, level: Level, lang: Lang) {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
-    let (rows, id, title, name, file) = match level {
-        Level::Township => (
-            &o.townships,
-            "townships",
-            t("分乡镇（街道）情况", "Townships"),
-            t("乡镇（街道）", "Township"),
-            "townships.csv",
-        ),
-        Level::County => (
-            &o.counties,
-            "counties",
-            t("分县（市、区）情况", "Counties"),
-            t("县（市、区）", "County"),
-            "counties.csv",
-        ),
-    };
+    let rows = o.divisions(level);
     if rows.is_empty() {
         return;
     }
+    let (id, name) = (level.table(), level.term().get(lang));
+    let title = match lang {
+        Lang::Zh => format!("分{}情况", level.term().zh),
+        Lang::En => level.plural().en.to_string(),
+    };
+    let file = format!("{id}.csv");
     let has_vacated = o.vacated.is_some();
     let _ = write!(
         h,
@@ -582,7 +573,7 @@ fn divisions(h: &mut String, o: &Outcome, level: Level, lang: Lang) {
     if level == Level::County {
         cross_border(&mut note, o, lang);
     }
-    table_end_with(h, more, file, &note, lang);
+    table_end_with(h, more, &file, &note, lang);
 }
 
 /// What a county's own run counts otherwise: the blocks across borders.
@@ -595,10 +586,6 @@ fn cross_border(h: &mut String, o: &Outcome, lang: Lang) {
         }
         shown.join(lang.pick("、", ", "))
     };
-    let blocks = ids(c.blocks.iter().map(|&k| o.blocks.blocks[k].id).collect());
-    let vacated = o.vacated.as_ref().map_or_else(String::new, |v| {
-        ids(c.vacated_blocks.iter().map(|&k| v.blocks[k].id).collect())
-    });
     if c.blocks.is_empty() && c.vacated_blocks.is_empty() {
         let _ = write!(
             h,
@@ -610,6 +597,10 @@ fn cross_border(h: &mut String, o: &Outcome, lang: Lang) {
         );
         return;
     }
+    let blocks = ids(c.blocks.iter().map(|&k| o.blocks.blocks[k].id).collect());
+    let vacated = o.vacated.as_ref().map_or_else(String::new, |v| {
+        ids(c.vacated_blocks.iter().map(|&k| v.blocks[k].id).collect())
+    });
     let _ = write!(
         h,
         "<p class=\"note\">{}",

@@ -12,7 +12,7 @@ use crate::geodesy::m2_to_mu;
 use crate::index::PolygonIndex;
 use crate::model::{county_of, Division, Progress};
 use crate::outcome::Outcome;
-use crate::vocab::{self, Lang};
+use crate::vocab::{self, Lang, Term};
 
 /// The townships layer, indexed, and every name known for a code.
 pub(crate) struct Places<'a> {
@@ -125,10 +125,7 @@ impl DivisionRow {
     /// unknown row in words.
     pub fn label(&self, lang: Lang) -> &str {
         if self.code.is_empty() {
-            match self.level {
-                Level::Township => vocab::UNKNOWN_TOWNSHIP.get(lang),
-                Level::County => vocab::UNKNOWN_COUNTY.get(lang),
-            }
+            self.level.unknown().get(lang)
         } else if self.name.is_empty() {
             &self.code
         } else {
@@ -166,6 +163,38 @@ impl Level {
             Level::County => t.and_then(county_of),
         }
     }
+
+    /// One division, as a column names it.
+    pub fn term(self) -> Term {
+        match self {
+            Level::Township => vocab::TOWNSHIP,
+            Level::County => vocab::COUNTY,
+        }
+    }
+
+    /// The divisions, as a table's title.
+    pub fn plural(self) -> Term {
+        match self {
+            Level::Township => vocab::TOWNSHIPS,
+            Level::County => vocab::COUNTIES,
+        }
+    }
+
+    /// The row of things whose division is unknown.
+    pub fn unknown(self) -> Term {
+        match self {
+            Level::Township => vocab::UNKNOWN_TOWNSHIP,
+            Level::County => vocab::UNKNOWN_COUNTY,
+        }
+    }
+
+    /// The table's name, as its layer and its CSV file are named.
+    pub fn table(self) -> &'static str {
+        match self {
+            Level::Township => "townships",
+            Level::County => "counties",
+        }
+    }
 }
 
 /// One row per division of `level`: the land, the targets, the parks and
@@ -181,14 +210,7 @@ pub(crate) fn table(o: &Outcome, level: Level) -> Vec<DivisionRow> {
         Level::Township => (&o.township_names, &o.project.targets.townships),
         Level::County => (&o.county_names, &o.project.targets.counties),
     };
-    let by = |v: &'_ super::vacated::Vacated, code: &str| {
-        match level {
-            Level::Township => &v.by_township,
-            Level::County => &v.by_county,
-        }
-        .get(code)
-        .cloned()
-    };
+    let by = |v: &super::vacated::Vacated, code: &str| v.by(level).get(code).cloned();
     let mut codes: Vec<String> = super::targets::township_codes(
         parcels
             .iter()

@@ -23,10 +23,10 @@ use rstar::{RTree, AABB};
 
 use crate::geodesy::{m2_to_mu, EqualArea};
 use crate::index::PolygonIndex;
-use crate::model::{county_of, id_order, Enterprise, Parcel, Progress, VacatedRecord, Zone};
+use crate::model::{id_order, union_rect, Enterprise, Parcel, Progress, VacatedRecord, Zone};
 
 use super::blocks::{cluster, linked};
-use super::townships::Places;
+use super::townships::{Level, Places};
 
 /// The thresholds of the vacated-land analysis, from `[rules]` (see
 /// [`crate::config::Rules`] for each one's meaning and default).
@@ -343,18 +343,7 @@ fn analyse(
     let extent = done
         .iter()
         .filter_map(|&i| projected[i].bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        });
+        .reduce(union_rect);
     let protected_zones: Vec<MultiPolygon<f64>> = match extent {
         Some(extent) => ctx
             .protected
@@ -517,7 +506,7 @@ fn analyse(
         .collect();
     let county: Vec<&str> = township
         .iter()
-        .map(|t| county_of(t).unwrap_or_default())
+        .map(|&t| Level::County.of(Some(t)).unwrap_or_default())
         .collect();
     let by_division = |division: &[&str]| -> BTreeMap<String, DivisionVacated> {
         let mut by: BTreeMap<String, DivisionVacated> = BTreeMap::new();
@@ -598,6 +587,16 @@ fn analyse(
         effective_m2,
         by_township,
         by_county,
+    }
+}
+
+impl Vacated {
+    /// The land by division at `level`.
+    pub fn by(&self, level: Level) -> &BTreeMap<String, DivisionVacated> {
+        match level {
+            Level::Township => &self.by_township,
+            Level::County => &self.by_county,
+        }
     }
 }
 
@@ -889,6 +888,34 @@ mod tests {
         }
     }
 
+    /// The rules of these tests: 10 m gap, effective from 5 mu,
+    /// contiguous from 20 mu.
+    const RULES: VacatedRules = VacatedRules {
+        cluster_gap_m: 10.0,
+        effective_min_block_mu: 5.0,
+        contiguity_block_mu: 20.0,
+        claim_tolerance: 0.03,
+        overlap_min_m2: 1.0,
+        outside_tolerance: 0.05,
+    };
+
+    /// The analysis of records on no parcels, under protected zones.
+    fn analysed(records: &[VacatedRecord], protected: &[Zone], projection: &EqualArea) -> Vacated {
+        let targets = Targets::default();
+        let places = Places::new(None, &targets);
+        let index = PolygonIndex::new(std::iter::empty());
+        let ctx = VacatedContext {
+            parcels: &[],
+            parcel_index: &index,
+            protected: Some(protected),
+            enterprises: &[],
+            standing: &[],
+            places: &places,
+            projection,
+        };
+        vacated(records, &ctx, &RULES)
+    }
+
     #[test]
     fn overlaps_count_once_and_a_red_line_splits_a_block() {
         let projection = EqualArea::fitted(geo::Rect::new((119.99, 30.74), (120.01, 30.76)));
@@ -908,29 +935,7 @@ mod tests {
             name: None,
             geometry: r(50.0, 290.0, 70.0, 360.0),
         }];
-        let targets = Targets::default();
-        let places = Places::new(None, &targets);
-        let index = PolygonIndex::new(std::iter::empty());
-        let v = vacated(
-            &records,
-            &VacatedContext {
-                parcels: &[],
-                parcel_index: &index,
-                protected: Some(&protected),
-                enterprises: &[],
-                standing: &[],
-                places: &places,
-                projection: &projection,
-            },
-            &VacatedRules {
-                cluster_gap_m: 10.0,
-                effective_min_block_mu: 5.0,
-                contiguity_block_mu: 20.0,
-                claim_tolerance: 0.03,
-                overlap_min_m2: 1.0,
-                outside_tolerance: 0.05,
-            },
-        );
+        let v = analysed(&records, &protected, &projection);
         let mu = |m2: f64| m2_to_mu(m2);
         let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
         assert!(
@@ -990,27 +995,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let targets = Targets::default();
-            let places = Places::new(None, &targets);
-            let index = PolygonIndex::new(std::iter::empty());
-            let rules = VacatedRules {
-                cluster_gap_m: 10.0,
-                effective_min_block_mu: 5.0,
-                contiguity_block_mu: 20.0,
-                claim_tolerance: 0.03,
-                overlap_min_m2: 1.0,
-                outside_tolerance: 0.05,
-            };
-            let ctx = VacatedContext {
-                parcels: &[],
-                parcel_index: &index,
-                protected: Some(&protected),
-                enterprises: &[],
-                standing: &[],
-                places: &places,
-                projection: &projection,
-            };
-            let v = vacated(&records, &ctx, &rules);
+            let v = analysed(&records, &protected, &projection);
 
             let project = |g: &MultiPolygon<f64>| projection.project_multi_polygon(g);
             let done: Vec<MultiPolygon<f64>> = records
@@ -1026,10 +1011,10 @@ mod tests {
                 .iter()
                 .map(|p| MultiPolygon(vec![p.clone()]))
                 .collect();
-            let effective: f64 = cluster(&polygons, &projection, rules.cluster_gap_m)
+            let effective: f64 = cluster(&polygons, &projection, RULES.cluster_gap_m)
                 .iter()
                 .map(|c| c.iter().map(|&k| polygons[k].unsigned_area()).sum::<f64>())
-                .filter(|&m2| m2_to_mu(m2) >= rules.effective_min_block_mu)
+                .filter(|&m2| m2_to_mu(m2) >= RULES.effective_min_block_mu)
                 .sum();
             let near = |a: f64, b: f64| (a - b).abs() < 1e-6 * b.max(1.0);
             assert!(
