@@ -3,6 +3,8 @@
 //! the ledgers' sheet, the report's section, summary.json — holds each
 //! county's figures, which are its townships' added up, and county goals
 //! are counted in their county; a project in one county shows none.
+//! A county run alone (`--county`) counts as its row of the whole run,
+//! except where a block crosses its border.
 
 mod common;
 
@@ -198,23 +200,58 @@ fn a_vacated_block_across_a_county_border_is_named() {
     );
 }
 
+/// `tudi run --county CODE` into a fresh folder.
+fn run_county(project: &Path, name: &str, code: &str) -> std::path::PathBuf {
+    let out = scratch(name).join("out");
+    let o = tudi(&[
+        "run",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--county",
+        code,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// A synthetic city of three counties (seed 7, 8 000 parcels) and its
+/// whole run, made once for the tests of this file.
+fn synth_city() -> &'static (
+    tudi_synth::SynthReport,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    static CITY: std::sync::OnceLock<(
+        tudi_synth::SynthReport,
+        std::path::PathBuf,
+        std::path::PathBuf,
+    )> = std::sync::OnceLock::new();
+    CITY.get_or_init(|| {
+        let dir = scratch("synth-counties-run");
+        let report = tudi_synth::generate(&tudi_synth::SynthOptions {
+            seed: 7,
+            parcels: 8000,
+            enterprises: None,
+            out: dir.join("city"),
+            counties: 3,
+        })
+        .unwrap();
+        let project = dir.join("city/project.toml");
+        let out = run_ok(&project, "synth-counties-out");
+        (report, project, out)
+    })
+}
+
 /// A synthetic city of three counties, whose generator knows each
 /// county's parcels and the blocks it planted across county borders: the
 /// county table and the cross-border counts must find exactly those.
 #[test]
 fn a_synthetic_city_of_three_counties_is_counted_as_planted() {
-    let dir = scratch("synth-counties-run");
-    let report = tudi_synth::generate(&tudi_synth::SynthOptions {
-        seed: 7,
-        parcels: 8000,
-        enterprises: None,
-        out: dir.join("city"),
-        counties: 3,
-    })
-    .unwrap();
+    let (report, _, out) = synth_city();
     let inv = &report.inventory;
     assert!(inv.cross_county_blocks > 0 && inv.cross_county_vacated > 0);
-    let out = run_ok(&dir.join("city/project.toml"), "synth-counties-out");
     let counties = csv_table(&out.join("counties.csv"));
     let known: Vec<_> = counties.iter().filter(|r| !r["code"].is_empty()).collect();
     let codes: Vec<&str> = known.iter().map(|r| r["code"].as_str()).collect();
@@ -245,4 +282,139 @@ fn a_synthetic_city_of_three_counties_is_counted_as_planted() {
         Some(inv.cross_county_vacated as u64)
     );
     assert_eq!(s["county_targets"].as_object().unwrap().len(), 3);
+}
+
+/// Each county of the synthetic city run alone: its parcels are those the
+/// generator put in it, its goals are its own, and its township table is,
+/// cell for cell, its townships' rows of the whole run (the blocks planted
+/// across borders are small enough to be scattered, and their vacated
+/// pairs too small to be effective, on either side alone or together).
+#[test]
+fn each_county_run_alone_is_its_row_of_the_whole_run() {
+    let (report, project, out) = synth_city();
+    let whole = csv_table(&out.join("townships.csv"));
+    let whole_counties = csv_table(&out.join("counties.csv"));
+    for (code, planted) in &report.inventory.counties {
+        let alone = run_county(project, &format!("synth-county-{code}"), code);
+        let s = json(&alone.join("summary.json"));
+        assert_eq!(s["county"], code.as_str());
+        assert_eq!(s["parcels"]["count"].as_u64(), Some(planted.parcels as u64));
+        assert!(
+            !alone.join("counties.csv").exists(),
+            "one county: no county table"
+        );
+        let row = whole_counties.iter().find(|r| &r["code"] == code).unwrap();
+        assert_eq!(
+            s["enterprises"]["count"].as_u64().map(|n| n.to_string()),
+            Some(row["enterprises"].clone())
+        );
+        // the county's goals are the run's goals
+        let goal = s["targets"]["vacated_mu"]["target"].as_f64().unwrap();
+        assert_eq!(format!("{goal:.2}"), row["vacated_target_mu"]);
+
+        let mine: Vec<_> = whole
+            .iter()
+            .filter(|r| r["code"].starts_with(code.as_str()))
+            .collect();
+        let own = csv_table(&alone.join("townships.csv"));
+        assert_eq!(
+            own.len(),
+            mine.len(),
+            "{code}: its townships, no unknown row"
+        );
+        for (a, b) in own.iter().zip(&mine) {
+            for (key, value) in b.iter() {
+                assert_eq!(&a[key], value, "{code} township {} {key}", b["code"]);
+            }
+        }
+    }
+}
+
+/// The vacated block of TT-01, TT-02 (秀洲区) and TT-09 (南湖区) crosses
+/// the county border. With blocks effective from 16 mu, the whole run
+/// counts TT-09's 15.75 mu as effective (its block has 60.75), while
+/// 南湖区's own run sees TT-09 alone, under 16 mu, and says why in its
+/// report; 秀洲区's TT-01 and TT-02 (45 mu, their 3 mu of overlap counted
+/// once) are effective either way.
+#[test]
+fn a_county_run_alone_cuts_a_vacated_block_at_its_border() {
+    let edit = |dir: &Path| {
+        two_counties(dir);
+        let path = dir.join("vacated.geojson");
+        let mut v = json(&path);
+        for f in v["features"].as_array_mut().unwrap() {
+            if f["properties"]["id"] == "TT-09" {
+                f["properties"]["township"] = "330402002".into();
+            }
+        }
+        std::fs::write(&path, v.to_string()).unwrap();
+        let project = dir.join("project.toml");
+        let mut text = std::fs::read_to_string(&project).unwrap();
+        text.push_str("\n[rules]\neffective_min_block_mu = 16\n");
+        std::fs::write(&project, text).unwrap();
+    };
+    let (code, err, out) = run_edited("land", "cut-whole", edit);
+    assert_eq!(code, 0, "{err}");
+    let dir = out.parent().unwrap();
+    let counties = csv_table(&out.join("counties.csv"));
+    let effective = |code: &str| {
+        let r = counties.iter().find(|r| r["code"] == code).unwrap();
+        r["vacated_effective_mu"].parse::<f64>().unwrap()
+    };
+    assert_eq!(effective("330402"), 15.75);
+    assert_eq!(effective("330411"), 45.0);
+    let project = dir.join("project.toml");
+    let nanhu = run_county(&project, "cut-330402", "330402");
+    let xiuzhou = run_county(&project, "cut-330411", "330411");
+    let v = |out: &Path| json(&out.join("summary.json"))["vacated"].clone();
+    assert_eq!(v(&nanhu)["effective_mu"], 0.0);
+    assert_eq!(v(&nanhu)["records"], 5);
+    assert_eq!(v(&xiuzhou)["effective_mu"], 45.0);
+    assert_eq!(v(&xiuzhou)["records"], 4);
+    // the gross land is each record's own: the same either way
+    let gross = |code: &str| {
+        let r = counties.iter().find(|r| r["code"] == code).unwrap();
+        r["vacated_gross_mu"].parse::<f64>().unwrap()
+    };
+    assert_eq!(v(&nanhu)["gross_mu"].as_f64(), Some(gross("330402")));
+    assert_eq!(v(&xiuzhou)["gross_mu"].as_f64(), Some(gross("330411")));
+    let report = std::fs::read_to_string(nanhu.join("report.html")).unwrap();
+    assert!(
+        report.contains("南湖区单独一县的运行"),
+        "the report says whose run it is"
+    );
+    assert!(report.contains("跨县界的工业连片和腾退连片在县界处截断"));
+}
+
+#[test]
+fn a_county_without_parcels_is_refused_naming_those_with_some() {
+    let dir = scratch("no-such-county");
+    for entry in std::fs::read_dir(fixture("land")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    two_counties(&dir);
+    let project = dir.join("project.toml");
+    let run = |code: &str| {
+        let o = tudi(&[
+            "run",
+            project.to_str().unwrap(),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+            "--county",
+            code,
+        ]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run("330481");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no parcel lies in county 330481"), "{err}");
+    assert!(err.contains("330402, 330411"), "{err}");
+    let (code, err) = run("33041");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not a county code"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing written");
 }

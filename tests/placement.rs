@@ -271,3 +271,57 @@ fn a_park_whose_firms_floor_area_is_unknown_takes_nobody() {
     let s = json(&out.join("summary.json"));
     assert_eq!(s["placement"]["placed"], 8);
 }
+
+/// The placement fixture with its second township (丙园, 乙园 and the
+/// firms F06–F09, F14, F15) in another county, 330402.
+fn second_township_in_another_county(dir: &Path) {
+    replace_all(&dir.join("parcels.geojson"), "330411102", "330402002");
+}
+
+/// Replaces every `from` in a file.
+fn replace_all(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from));
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn firms_stay_in_their_county_unless_the_rules_let_them_leave() {
+    let one = placements(&run_ok(&fixture_project(), "placement-one-county"));
+    let placed = |rows: &Rows| rows.0.values().filter(|r| !r["park"].is_empty()).count();
+
+    // by default no firm moves into a park of another county: F01, F02
+    // and F13 lose 乙园 across the line and share 甲园 and 丁园 with the
+    // firms of 330411, leaving F04 no room
+    let (code, err, cut) = run_edited(
+        "placement",
+        "placement-county",
+        second_township_in_another_county,
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows = placements(&cut);
+    for (firm, r) in &rows.0 {
+        if !r["park"].is_empty() {
+            assert_eq!(r["township"][..6], r["park_township"][..6], "{firm}");
+        }
+    }
+    assert_eq!(rows.get("F13", "park"), "甲园");
+    assert_eq!(rows.get("F04", "unplaced"), "no_room");
+    assert_eq!(placed(&rows) + 1, placed(&one));
+
+    // allowed to leave, the plan is the one-county plan: county lines then
+    // weigh no more than township lines, which cost nothing by default
+    let (code, err, across) = run_edited("placement", "placement-across", |dir| {
+        second_township_in_another_county(dir);
+        replace(
+            &dir.join("project.toml"),
+            "demand_far = 0.4",
+            "demand_far = 0.4\nacross_counties = true",
+        );
+    });
+    assert_eq!(code, 0, "{err}");
+    let across = placements(&across);
+    for (firm, r) in &one.0 {
+        assert_eq!(across.0[firm]["park"], r["park"], "{firm}");
+    }
+}

@@ -35,6 +35,10 @@ pub struct Project {
     /// The project file itself (set after parsing).
     #[serde(skip)]
     pub file: PathBuf,
+    /// The county a run is cut down to (`tudi run --county`, 6 digits;
+    /// see `analysis::county`); `None`: the whole project.
+    #[serde(skip)]
+    pub county: Option<String>,
 }
 
 /// The `[project]` table: what the run is called and the day it reports on.
@@ -500,6 +504,11 @@ pub struct PlacementRules {
     /// choosing (a preference, not a ban; the distances reported are the
     /// real ones). Default 0: townships do not matter.
     pub other_township_km: f64,
+    /// Whether a firm may move into a park in another county (of a project
+    /// spanning several). Default false: a county places its own firms in
+    /// its own parks (their land, tax and park are the county's), so a
+    /// county's own run places them as the project does.
+    pub across_counties: bool,
     /// The floor-area ratio a firm's land is taken at when neither the
     /// ledger (`floor_m2`) nor buildings on its parcel tell its floor area:
     /// demand = land × this. Default 1.0 (one storey covering the plot,
@@ -530,6 +539,7 @@ impl Default for PlacementRules {
         PlacementRules {
             max_move_km: 15.0,
             other_township_km: 0.0,
+            across_counties: false,
             demand_far: 1.0,
             seek_spec: strings(&["into_park", "relocate"]),
             exclude_spec: strings(&["key_industry"]),
@@ -677,6 +687,10 @@ pub struct Targets {
     /// Goals per 6-digit county code, e.g. `[targets.counties.330411]`,
     /// for a project spanning several counties; default none.
     pub counties: std::collections::BTreeMap<String, LocalGoals>,
+    /// In a county's own run (`tudi run --county`), that county's goals:
+    /// they replace the district's (only those it gives are tracked).
+    #[serde(skip)]
+    pub own_county: Option<LocalGoals>,
 }
 
 impl Default for Targets {
@@ -693,11 +707,21 @@ impl Default for Targets {
             into_parks: 200.0,
             townships: Default::default(),
             counties: Default::default(),
+            own_county: None,
         }
     }
 }
 
 impl Targets {
+    /// The goals of the run's whole area: the district's, or in a
+    /// county's own run that county's.
+    pub fn whole(&self) -> Vec<(Goal, f64)> {
+        match &self.own_county {
+            Some(goals) => goals.named(),
+            None => self.named().to_vec(),
+        }
+    }
+
     /// Every goal, in the order reports list them.
     pub fn named(&self) -> [(Goal, f64); 8] {
         [

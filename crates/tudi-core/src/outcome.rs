@@ -203,6 +203,9 @@ impl Counts {
 pub struct Summary {
     /// `project.name` of the project file.
     pub project: String,
+    /// In a county's own run (`tudi run --county`), the county's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<String>,
     /// The land parcels.
     pub parcels: ParcelSummary,
     /// The contiguous industrial blocks.
@@ -633,6 +636,7 @@ impl Outcome {
         let unlocated = self.unlocated();
         Summary {
             project: self.project.project.name.clone(),
+            county: self.project.county.clone(),
             parcels: ParcelSummary {
                 count: parcels.len(),
                 area_mu: round4(m2_to_mu(area_m2)),

@@ -147,11 +147,20 @@ struct GoalRow<'a> {
 
 /// Each goal's target, what is achieved and the progress (目标进度).
 fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
-    let district = o.targets.district.iter().map(|&(goal, standing)| GoalRow {
-        scope: Value::Code(None, Cow::Borrowed(vocab::DISTRICT.get(lang))),
-        goal,
-        standing,
-    });
+    // a county's own run tracks the county's goals as its whole area's
+    let whole = match &o.project.county {
+        Some(code) => county(o, Some(code)),
+        None => Value::Code(None, Cow::Borrowed(vocab::DISTRICT.get(lang))),
+    };
+    let district = o
+        .targets
+        .district
+        .iter()
+        .map(move |&(goal, standing)| GoalRow {
+            scope: whole.clone(),
+            goal,
+            standing,
+        });
     let counties = o.targets.counties.iter().flat_map(|(code, list)| {
         list.iter().map(move |&(goal, standing)| GoalRow {
             scope: county(o, Some(code)),

@@ -116,9 +116,16 @@ footer{color:#7b8794;font-size:12.5px;text-align:center;margin-top:10px}
 pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap) -> String {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let mut h = String::with_capacity(map.svg.len() + (1 << 16));
+    // a county's own run is titled with the county
+    let county = o
+        .project
+        .county
+        .as_ref()
+        .map(|code| o.county_names.get(code).unwrap_or(code));
     let title = format!(
-        "{} · {}",
+        "{}{} · {}",
         summary.project,
+        county.map_or(String::new(), |c| format!(" · {c}")),
         t("低散乱整治与小微园建设进展", "Land remediation progress")
     );
     let _ = writeln!(
@@ -136,6 +143,18 @@ pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap
         t("目标年度", "Target year"),
         summary.year
     );
+    if let Some(name) = county {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}{}{}</p>",
+            escape(name),
+            t("单独一县的运行：", " alone: "),
+            t(
+                "只计本县的图斑、企业、园区和腾退记录，目标为本县目标；跨县界的工业连片和腾退连片在县界处截断，因此可能与全市运行中本县一行不同。",
+                "only the county's parcels, firms, parks and vacated records count, against the county's goals; blocks across its border are cut there, so they may count otherwise than in the county's row of the whole project's run."
+            )
+        );
+    }
     headline(&mut h, o, summary, lang);
     goals(&mut h, o, summary, lang);
     let _ = writeln!(

@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 
+use geo::Coord;
+
 use super::plausibility;
 use super::predicates::{Facts, Predicate};
 use crate::config::Rules;
 use crate::geodesy;
 use crate::index::{map_in_order, z_order, PolygonIndex, ZoneIndex};
-use crate::model::{id_order, Grade, Model};
+use crate::model::{id_order, Grade, Model, Parcel};
 
 /// The outcome for one enterprise.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,17 +101,23 @@ pub(crate) struct Context<'a> {
     pub protected: Option<&'a ZoneIndex<'a>>,
 }
 
-/// The parcel each enterprise stands in: the one containing it; on a
-/// shared edge or vertex, the one with the smallest id.
+/// The parcel each enterprise stands in (see [`parcel_at`]).
 pub(crate) fn locate(model: &Model, ctx: &Context, order: &[usize]) -> Vec<Option<usize>> {
     map_in_order(order, |k| {
-        ctx.parcel_index
-            .containing(
-                |i| &model.parcels[i].geometry,
-                model.enterprises[k].location,
-            )
-            .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id))
+        parcel_at(
+            &model.parcels,
+            ctx.parcel_index,
+            model.enterprises[k].location,
+        )
     })
+}
+
+/// The parcel a point stands in: the one containing it; on a shared edge
+/// or vertex, the one with the smallest id.
+pub(crate) fn parcel_at(parcels: &[Parcel], index: &PolygonIndex, c: Coord<f64>) -> Option<usize> {
+    index
+        .containing(|i| &parcels[i].geometry, c)
+        .min_by(|&a, &b| id_order(&parcels[a].id, &parcels[b].id))
 }
 
 /// Per parcel with firms on it: how many stand there, each firm counted
@@ -232,7 +240,7 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
 
 #[cfg(test)]
 mod tests {
-    use geo::{polygon, Coord, MultiPolygon};
+    use geo::{polygon, MultiPolygon};
 
     use super::*;
     use crate::model::{Enterprise, Parcel};

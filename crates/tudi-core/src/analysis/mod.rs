@@ -2,6 +2,7 @@
 //! reads files or prints. [`run`] runs them all, in order.
 
 pub mod blocks;
+pub mod county;
 pub mod enterprises;
 pub mod far;
 pub mod parcels;
@@ -20,7 +21,7 @@ use rayon::prelude::*;
 use crate::config::Project;
 use crate::geodesy::EqualArea;
 use crate::index::{PolygonIndex, ZoneIndex};
-use crate::model::{id_order, Model, Progress};
+use crate::model::{Model, Progress};
 use crate::outcome::{Outcome, Stage};
 
 use blocks::BlockRules;
@@ -176,10 +177,19 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         .known_codes()
         .filter_map(|c| places.name(c).map(|n| (c.to_string(), n.to_string())))
         .collect();
-    let county_names = townships::names(
+    let mut county_names = townships::names(
         model.counties.as_deref().unwrap_or(&[]),
         &project.targets.counties,
     );
+    // a county's own run keeps the name its goals give
+    let own = project
+        .targets
+        .own_county
+        .as_ref()
+        .and_then(|g| g.name.clone());
+    if let (Some(code), Some(name)) = (&project.county, own) {
+        county_names.entry(code.clone()).or_insert(name);
+    }
     lap(Stage::Analyse, &mut timings);
     // placement is timed apart from the analyses around it
     if let Some((_, analyse)) = timings.last_mut() {
@@ -300,10 +310,7 @@ fn townships_of(
         .iter()
         .map(|p| {
             let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
-            let parcel = parcel_index
-                .containing(|i| &model.parcels[i].geometry, c)
-                .min_by(|&a, &b| id_order(&model.parcels[a].id, &model.parcels[b].id));
-            township_at(c, parcel)
+            township_at(c, enterprises::parcel_at(&model.parcels, parcel_index, c))
         })
         .collect();
     (enterprises, parks)

@@ -323,7 +323,7 @@ pub(crate) fn report(inputs: &Inputs) -> TargetReport {
             })
             .collect()
     };
-    let district = standings(inputs.targets.named().to_vec(), Scope::All);
+    let district = standings(inputs.targets.whole(), Scope::All);
     let local = |list: &BTreeMap<String, LocalGoals>, scope: fn(&str) -> Scope| {
         list.iter()
             .map(|(code, goals)| (code.clone(), standings(goals.named(), scope(code))))

@@ -474,11 +474,7 @@ fn analyse(
                     .map(|&k| shares[k][&i])
                     .sum(),
                 blocks: blocks_of[i].clone(),
-                township: r.township.clone().or(parcel_township).or_else(|| {
-                    interior(&r.geometry)
-                        .and_then(|c| ctx.places.township_at(c))
-                        .map(String::from)
-                }),
+                township: township(r, parcel_township, ctx.places),
                 claim_mismatch: claim_difference.is_some_and(|d| d.abs() > rules.claim_tolerance),
                 claim_difference,
                 overlaps: Vec::new(),
@@ -638,6 +634,31 @@ fn overlaps(
             .then_with(|| id_order(&records[x.b].id, &records[y.b].id))
     });
     found
+}
+
+/// The township a record counts in: the one it names, else that of the
+/// parcels under most of it (`on_parcels`), else the townships layer's at
+/// its interior.
+fn township(r: &VacatedRecord, on_parcels: Option<String>, places: &Places) -> Option<String> {
+    r.township.clone().or(on_parcels).or_else(|| {
+        interior(&r.geometry)
+            .and_then(|c| places.township_at(c))
+            .map(String::from)
+    })
+}
+
+/// The township of each record, as [`vacated`] finds it.
+pub(crate) fn townships(records: &[VacatedRecord], ctx: &VacatedContext) -> Vec<Option<String>> {
+    records
+        .par_iter()
+        .map(|r| {
+            let on = r
+                .township
+                .is_none()
+                .then(|| on_parcels(&ctx.projection.project_multi_polygon(&r.geometry), r, ctx).1);
+            township(r, on.flatten(), ctx.places)
+        })
+        .collect()
 }
 
 /// The part of a record on no parcel (m²), and the township of the

@@ -19,7 +19,8 @@
 //! **Who may go where.** A park within `max_move_km` (geodesic, from the
 //! firm to the park's interior point) that takes the firm's industry and
 //! has room; no park at all for a firm any of whose `exclude` predicates
-//! holds. A move out of the firm's township costs `other_township_km` more.
+//! holds; not a park in another county unless `across_counties`. A move
+//! out of the firm's township costs `other_township_km` more.
 //!
 //! **Assignment.** Tier by tier in `seek` order (every `into_park` firm
 //! before any `relocate` one gets the room left), the solver
@@ -45,7 +46,7 @@ use super::far::Far;
 use crate::config::PlacementRules;
 use crate::date::Date;
 use crate::geodesy::{geodesic_distance, M2_PER_MU};
-use crate::model::{Model, Progress};
+use crate::model::{county_of, Model, Progress};
 
 /// Where a firm's floor-area demand comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -311,6 +312,12 @@ pub(crate) fn plan(inputs: &Inputs) -> Plan {
             continue;
         }
         let (demand_m2, demand_source) = demand(inputs, e, &firms_on);
+        // a park whose county is known and not the firm's (when that is known)
+        let county = inputs.enterprise_township[e].as_deref().and_then(county_of);
+        let other_county = |park: &Option<String>| {
+            let park = park.as_deref().and_then(county_of);
+            county.is_some() && park.is_some() && county != park
+        };
         let mut pairs = Vec::new();
         let reason = if !(ent.location.x.is_finite() && ent.location.y.is_finite()) {
             Some(Unplaced::Unlocated)
@@ -321,6 +328,9 @@ pub(crate) fn plan(inputs: &Inputs) -> Plan {
         } else {
             let (mut near, mut fit) = (false, false);
             for (p, d) in within(&tree, ent.location, reach_m) {
+                if !rules.across_counties && other_county(&inputs.park_township[p]) {
+                    continue;
+                }
                 near = true;
                 if !parks[p].takes(&ent.industry) {
                     continue;
