@@ -67,22 +67,51 @@ pub(crate) fn blocks(
         .par_iter()
         .map(|&i| projection.project_multi_polygon(&parcels[i].geometry))
         .collect();
-    let groups = cluster(&projected, projection, rules.cluster_gap_m);
+    let groups: Vec<Vec<usize>> = cluster(&projected, projection, rules.cluster_gap_m)
+        .into_iter()
+        .map(|members| members.into_iter().map(|k| industrial[k]).collect())
+        .collect();
+    let projected_of = |i: usize| {
+        let k = industrial.binary_search(&i).expect("an industrial parcel");
+        &projected[k]
+    };
+    assemble(
+        parcels.len(),
+        &|i| &parcels[i],
+        &projected_of,
+        in_village,
+        projection,
+        rules,
+        groups,
+    )
+}
 
+/// The blocks of `groups` (each a cluster of parcel positions, ascending)
+/// among `n` parcels: `parcel(i)` and `projected(i)` give parcel `i` and
+/// its outline in the equal-area plane.
+pub(crate) fn assemble<'a>(
+    n: usize,
+    parcel: &(dyn Fn(usize) -> &'a Parcel + Sync),
+    projected: &(dyn Fn(usize) -> &'a MultiPolygon<f64> + Sync),
+    in_village: &[bool],
+    projection: &EqualArea,
+    rules: &BlockRules,
+    groups: Vec<Vec<usize>>,
+) -> Blocks {
     let mut blocks: Vec<Block> = groups
         .into_par_iter()
         .map(|members| {
-            let mut parcel_ids: Vec<usize> = members.iter().map(|&k| industrial[k]).collect();
-            parcel_ids.sort_by(|&a, &b| id_order(&parcels[a].id, &parcels[b].id));
             let dissolved = if members.len() == 1 {
-                projected[members[0]].clone()
+                projected(members[0]).clone()
             } else {
                 let polys: Vec<&geo::Polygon<f64>> = members
                     .iter()
-                    .flat_map(|&k| projected[k].0.iter())
+                    .flat_map(|&i| projected(i).0.iter())
                     .collect();
                 geo::unary_union(polys)
             };
+            let mut parcel_ids = members;
+            parcel_ids.sort_by(|&a, &b| id_order(&parcel(a).id, &parcel(b).id));
             let area_m2 = planar_area(&dissolved);
             let in_village = parcel_ids.iter().any(|&i| in_village[i]);
             Block {
@@ -98,10 +127,10 @@ pub(crate) fn blocks(
             }
         })
         .collect();
-    blocks.sort_by(|a, b| id_order(&parcels[a.parcels[0]].id, &parcels[b.parcels[0]].id));
+    blocks.sort_by(|a, b| id_order(&parcel(a.parcels[0]).id, &parcel(b.parcels[0]).id));
 
-    let mut block_of = vec![None; parcels.len()];
-    let mut scattered = vec![false; parcels.len()];
+    let mut block_of = vec![None; n];
+    let mut scattered = vec![false; n];
     for (pos, b) in blocks.iter_mut().enumerate() {
         b.id = pos + 1;
         for &i in &b.parcels {
@@ -261,24 +290,24 @@ fn segment_closest(
     .expect("four candidates")
 }
 
-struct UnionFind {
+pub(crate) struct UnionFind {
     parent: Vec<usize>,
 }
 
 impl UnionFind {
-    fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n).collect(),
         }
     }
-    fn find(&mut self, mut i: usize) -> usize {
+    pub(crate) fn find(&mut self, mut i: usize) -> usize {
         while self.parent[i] != i {
             self.parent[i] = self.parent[self.parent[i]];
             i = self.parent[i];
         }
         i
     }
-    fn union(&mut self, a: usize, b: usize) {
+    pub(crate) fn union(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         // The smaller root wins, so the result does not depend on edge order.
         if ra < rb {

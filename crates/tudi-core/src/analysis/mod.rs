@@ -6,6 +6,7 @@ pub mod county;
 pub mod enterprises;
 pub mod far;
 pub mod parcels;
+pub mod partition;
 pub mod placement;
 pub mod plausibility;
 pub mod predicates;
@@ -21,7 +22,7 @@ use rayon::prelude::*;
 use crate::config::Project;
 use crate::geodesy::EqualArea;
 use crate::index::{PolygonIndex, ZoneIndex};
-use crate::model::{Model, Progress};
+use crate::model::{county_of, Model, Progress};
 use crate::outcome::{Outcome, Stage};
 
 use blocks::BlockRules;
@@ -65,16 +66,34 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         villages.as_ref(),
         &rules.village_settlement_prefixes,
     );
-    let blocks = blocks::blocks(
-        &model.parcels,
-        &in_village,
-        &projection,
-        &BlockRules {
-            industrial_codes: &rules.industrial_codes,
-            cluster_gap_m: rules.cluster_gap_m,
-            scattered_max_mu: rules.scattered_max_mu,
-        },
-    );
+    let block_rules = BlockRules {
+        industrial_codes: &rules.industrial_codes,
+        cluster_gap_m: rules.cluster_gap_m,
+        scattered_max_mu: rules.scattered_max_mu,
+    };
+    // Several counties: their blocks are found county by county and
+    // joined across borders, as a run too large for one pass must (the
+    // same blocks as one pass over the whole).
+    let several = {
+        let mut counties = model
+            .parcels
+            .iter()
+            .map(|p| p.township().and_then(county_of));
+        let first = counties.next().flatten();
+        counties.any(|c| c != first)
+    };
+    let blocks = if several {
+        let parts = partition::county_parts(&model.parcels, &block_rules);
+        partition::blocks_in_parts(
+            &model.parcels,
+            &in_village,
+            &projection,
+            &block_rules,
+            &parts,
+        )
+    } else {
+        blocks::blocks(&model.parcels, &in_village, &projection, &block_rules)
+    };
     let mut assessments = enterprises::assess(
         &model,
         &Context {
