@@ -308,6 +308,24 @@ fn each_county_run_alone_is_its_row_of_the_whole_run() {
             s["enterprises"]["count"].as_u64().map(|n| n.to_string()),
             Some(row["enterprises"].clone())
         );
+        // the ledger's invalid credit codes it warns of are its own firms'
+        // (their codes carry the county's code after the two first signs)
+        let warning = s["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|w| w.as_str())
+            .find(|w| w.contains("credit_code"))
+            .unwrap_or_default()
+            .to_string();
+        let codes: Vec<&str> = warning
+            .split(['(', ')'])
+            .filter(|t| t.len() >= 17 && t.starts_with('9'))
+            .collect();
+        assert!(!codes.is_empty(), "{code}: {warning}");
+        for c in codes {
+            assert_eq!(&c[2..8], code.as_str(), "{warning}");
+        }
         // the county's goals are the run's goals
         let goal = s["targets"]["vacated_mu"]["target"].as_f64().unwrap();
         assert_eq!(format!("{goal:.2}"), row["vacated_target_mu"]);

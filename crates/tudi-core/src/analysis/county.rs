@@ -7,6 +7,8 @@
 //! a block or vacated land crosses its border: its own run cuts those at
 //! the border.
 
+use std::collections::HashSet;
+
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
 
@@ -123,12 +125,63 @@ pub fn restrict(project: &mut Project, mut model: Model) -> Result<Model> {
         });
     }
 
+    model.warnings = own_warnings(&model);
+
     let targets = &mut project.targets;
     let own = targets.counties.remove(code).unwrap_or_default();
     targets.counties.clear();
     targets.townships.retain(|t, _| in_county(Some(t)));
     targets.own_county = Some(own);
     Ok(model)
+}
+
+/// The load's warnings about what the county still holds: one about a
+/// feature another county's run holds is that run's to give; warnings
+/// about no feature (a whole layer) stay.
+fn own_warnings(model: &Model) -> Vec<crate::error::Problem> {
+    use crate::config::Role;
+    let features = |role: Role| -> Option<HashSet<usize>> {
+        let items: Vec<usize> = match role {
+            Role::Parcels => model.parcels.iter().map(|p| p.feature).collect(),
+            Role::Enterprises => model.enterprises.iter().map(|e| e.feature).collect(),
+            Role::Parks => model.parks.iter().flatten().map(|p| p.feature).collect(),
+            Role::Vacated => model.vacated.iter().flatten().map(|r| r.feature).collect(),
+            Role::Buildings => model
+                .buildings
+                .iter()
+                .flatten()
+                .map(|b| b.feature)
+                .collect(),
+            // zones and divisions: kept or not, their warnings describe the layer
+            _ => return None,
+        };
+        Some(items.into_iter().collect())
+    };
+    let kept: Vec<(&Location, Option<HashSet<usize>>)> = model
+        .layers
+        .iter()
+        .map(|l| (&l.at, features(l.role)))
+        .collect();
+    model
+        .warnings
+        .iter()
+        .filter(|w| {
+            // a feature is written "N" or "N (id)"
+            let feature = w.at.feature.as_deref().and_then(|f| {
+                f.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+            });
+            let layer = kept
+                .iter()
+                .find(|(at, _)| at.file == w.at.file && at.layer == w.at.layer);
+            match (feature, layer) {
+                (Some(n), Some((_, Some(features)))) => features.contains(&n),
+                _ => true,
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// Keeps the items whose flag is set.
