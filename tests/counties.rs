@@ -436,3 +436,55 @@ fn a_county_without_parcels_is_refused_naming_those_with_some() {
     assert!(err.contains("is not a county code"), "{err}");
     assert!(!dir.join("out").exists(), "nothing written");
 }
+
+/// The county level of the maps: the GeoPackage's `counties` layer holds
+/// the county table on the counties' outlines (QGIS draws it with its
+/// style), and the report map draws the borders, names the counties and
+/// lists the border in its legend; a project in one county has none.
+#[test]
+fn the_maps_have_a_county_level() {
+    let (_, _, out) = synth_city();
+    let db = rusqlite::Connection::open(out.join("tudi.gpkg")).unwrap();
+    let mut rows: Vec<(String, i64)> = db
+        .prepare("SELECT code, parcels FROM counties ORDER BY code")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    let table: Vec<(String, i64)> = csv_table(&out.join("counties.csv"))
+        .iter()
+        .filter(|r| !r["code"].is_empty())
+        .map(|r| (r["code"].clone(), r["parcels"].parse().unwrap()))
+        .collect();
+    assert_eq!(rows, table);
+    let styled: i64 = db
+        .query_row(
+            "SELECT count(*) FROM layer_styles WHERE f_table_name = 'counties'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(styled, 1);
+    let qgs = std::fs::read_to_string(out.join("tudi.qgs")).unwrap();
+    assert!(qgs.contains("layername=counties"), "the QGIS project shows it");
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    assert!(svg.contains(">县（市、区）界</text>"), "in the legend");
+    for name in ["南湖区", "秀洲区", "嘉善县"] {
+        assert!(svg.contains(&format!(">{name}</text>")), "{name} named on the map");
+    }
+
+    let one = run_ok(&fixture("land/project.toml"), "one-county-maps");
+    let db = rusqlite::Connection::open(one.join("tudi.gpkg")).unwrap();
+    let tables: i64 = db
+        .query_row(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name = 'counties'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+    let svg = std::fs::read_to_string(one.join("map.svg")).unwrap();
+    assert!(!svg.contains("县（市、区）界"));
+}

@@ -318,6 +318,7 @@ fn stroke_px(weight: Weight, u: f64) -> f64 {
     match weight {
         Weight::Hairline => 0.8 * u,
         Weight::Thin => 1.2 * u,
+        Weight::Border => 2.0 * u,
         Weight::Bold => 3.0 * u,
     }
 }
@@ -518,6 +519,7 @@ pub fn district_map(o: &Outcome, lang: Lang, width: u32) -> DistrictMap {
     map.parks();
     map.vacated();
     map.scattered();
+    map.counties();
     map.moves();
     map.targets();
     map.district_outline(&district);
@@ -615,6 +617,7 @@ fn legend_rows(o: &Outcome) -> usize {
     let m = &o.model;
     let far_classes = palette::park_far_classes(o.project.rules.min_park_far);
     4 + usize::from(m.townships.as_deref().is_some_and(|t| !t.is_empty()))
+        + usize::from(!o.counties.is_empty() && m.counties.is_some())
         + if m.parks.as_deref().is_none_or(|p| p.is_empty()) {
             0
         } else if m.buildings.is_some() {
@@ -751,6 +754,26 @@ impl Drawing<'_> {
                 self.u,
             );
             self.legend.fill(&township, self.u, self.lang);
+        }
+    }
+
+    /// The county borders, over the land and under the moves and firms,
+    /// when the project spans several counties and outlines them.
+    fn counties(&mut self) {
+        if self.o.counties.is_empty() {
+            return;
+        }
+        let county = palette::county();
+        let mut p = PathData::new(&self.frame);
+        for c in self.o.model.counties.iter().flatten() {
+            p.multi_polygon(&c.geometry);
+        }
+        if p.visible {
+            outlined_path(&mut self.s, &p.d, "none", &county.look, self.u);
+            self.legend.0.push((
+                Swatch::Line(county.look.stroke, stroke_px(county.look.weight, self.u)),
+                county.label(self.lang).to_string(),
+            ));
         }
     }
 
@@ -1031,7 +1054,8 @@ impl Drawing<'_> {
     }
 }
 
-/// The names of townships and parks, placed by [`place_labels`] inside
+/// The names of counties (when several), townships and parks, placed by
+/// [`place_labels`] inside
 /// the view: townships first (their names may move within them), then
 /// parks, the largest first. Sizes have a floor so that a narrow map
 /// stays legible: it drops names rather than shrink them.
@@ -1044,7 +1068,43 @@ fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
         let r = LineString(pts).bounding_rect()?;
         Some([r.min().x, r.min().y, r.max().x, r.max().y])
     };
-    let mut wanted: Vec<(Wanted, &str, u32)> = Vec::new();
+    let mut wanted: Vec<(Wanted, String, u32)> = Vec::new();
+    // county names first, over their townships', when there are several
+    let counties = if o.counties.is_empty() {
+        &[][..]
+    } else {
+        o.model.counties.as_deref().unwrap_or(&[])
+    };
+    let county_size = (22.0 * u).max(15.0);
+    for c in counties {
+        let largest = c.geometry.0.iter().max_by(|a, b| {
+            let area = |p: &Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
+            area(a).total_cmp(&area(b))
+        });
+        let (Some(at), Some(bb)) = (
+            largest.and_then(|p| p.interior_point()),
+            px_box(&c.geometry),
+        ) else {
+            continue;
+        };
+        let at = frame.px(at.0);
+        let (dx, dy) = (0.25 * (bb[2] - bb[0]), 0.25 * (bb[3] - bb[1]));
+        let candidates = [(0.0, -1.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)]
+            .map(|(kx, ky)| Coord {
+                x: at.x + kx * dx,
+                y: at.y + 0.35 * county_size + ky * dy,
+            })
+            .to_vec();
+        wanted.push((
+            Wanted {
+                text: c.name.clone().unwrap_or_else(|| c.code.clone()),
+                size: county_size,
+                candidates,
+            },
+            palette::county().look.stroke.hex(),
+            700,
+        ));
+    }
     let town_size = (17.0 * u).max(13.0);
     for t in o.model.townships.as_deref().unwrap_or(&[]) {
         let largest = t.geometry.0.iter().max_by(|a, b| {
@@ -1073,7 +1133,7 @@ fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
                 size: town_size,
                 candidates,
             },
-            "#5d5440",
+            "#5d5440".to_string(),
             700,
         ));
     }
@@ -1093,7 +1153,7 @@ fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
                     text: park.name.clone(),
                     size: park_size,
                 },
-                "#3f007d",
+                "#3f007d".to_string(),
                 400,
             ));
         }

@@ -214,6 +214,26 @@ fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
             ),
         );
     }
+    // the county level, when the project spans several and outlines them
+    if m.counties.is_some() && !o.counties.is_empty() {
+        out.push(
+            land::divisions(
+                Level::County,
+                lang,
+                land::division_polygons(o, Level::County),
+            )
+            .layer(
+                lang,
+                GROUPS[BASE].get(lang),
+                lang.pick(
+                    "县（市、区）界线及整治、腾退汇总",
+                    "County boundaries with their remediation and vacated-land figures",
+                )
+                .into(),
+                vec![styles::counties(lang)],
+            ),
+        );
+    }
     out
 }
 

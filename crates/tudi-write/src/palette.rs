@@ -37,6 +37,8 @@ impl Color {
 pub enum Weight {
     Hairline,
     Thin,
+    /// A border between divisions (counties).
+    Border,
     /// A warning outline (a park under the minimum FAR, a failed check).
     Bold,
 }
@@ -109,6 +111,17 @@ pub fn boundary() -> Class {
         hollow(Color::rgb(51, 51, 51), Weight::Bold, false),
         "区界",
         "District boundary",
+    )
+}
+
+/// County borders, in a project of several counties: a brown line, bolder
+/// than the townships' and lighter than the district's.
+pub fn county() -> Class {
+    Class::new(
+        "",
+        hollow(Color::rgb(140, 96, 50), Weight::Border, false),
+        "县（市、区）界",
+        "County boundary",
     )
 }
 

@@ -44,6 +44,7 @@ impl Symbol {
             stroke_mm: match look.weight {
                 Weight::Hairline => 0.15,
                 Weight::Thin => 0.25,
+                Weight::Border => 0.5,
                 Weight::Bold => 0.8,
             },
             size_mm: 2.4,
@@ -588,6 +589,22 @@ pub fn move_lines(seek: &[Disposition], lang: Lang) -> Style {
 }
 
 /// Townships: a pale ground, dashed outline, labelled with the name.
+/// County boundaries, labelled with their names.
+pub fn counties(lang: Lang) -> Style {
+    let class = palette::county();
+    Style {
+        name: "outline",
+        description: class.label(lang).into(),
+        renderer: Renderer::Single(Symbol::of(&class.look)),
+        label: Some(Label {
+            expression: "coalesce(\"name\", \"code\")".into(),
+            size_pt: 12.0,
+            color: class.look.stroke,
+            priority: 9,
+        }),
+    }
+}
+
 pub fn townships(lang: Lang) -> Style {
     let class = palette::township();
     Style {
