@@ -402,8 +402,9 @@ fn load_layer(
     match role {
         Role::Parcels => {
             let repair = layers.parcels.repair;
+            let texts = crate::Interner::default();
             let Some((head, items)) =
-                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair))
+                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair, &texts))
             else {
                 return loaded;
             };
@@ -820,7 +821,12 @@ fn duplicate_ids<T: Sync>(
 }
 
 /// A parcel of a feature.
-fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
+fn parcel(
+    head: &LayerHead,
+    mut f: RawFeature,
+    repair: bool,
+    texts: &crate::Interner,
+) -> Built<Parcel> {
     let (at, found) = (&head.at, &head.found);
     let n = f.number;
     let id = required_text(
@@ -841,10 +847,14 @@ fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
     let parcel = Parcel {
         id,
         feature: f.number,
-        landuse,
-        unit_code: f.values[PARCEL_UNIT].take_text(),
-        village: f.values[PARCEL_VILLAGE].take_text(),
-        settlement: f.values[PARCEL_SETTLEMENT].take_text(),
+        landuse: texts.intern(landuse),
+        unit_code: f.values[PARCEL_UNIT].take_text().map(|t| texts.intern(t)),
+        village: f.values[PARCEL_VILLAGE]
+            .take_text()
+            .map(|t| texts.intern(t)),
+        settlement: f.values[PARCEL_SETTLEMENT]
+            .take_text()
+            .map(|t| texts.intern(t)),
         official_area_m2,
         geometry,
         area_m2: 0.0,

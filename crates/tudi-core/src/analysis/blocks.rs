@@ -61,7 +61,12 @@ pub(crate) fn blocks(
     rules: &BlockRules,
 ) -> Blocks {
     let industrial: Vec<usize> = (0..parcels.len())
-        .filter(|&i| rules.industrial_codes.contains(&parcels[i].landuse))
+        .filter(|&i| {
+            rules
+                .industrial_codes
+                .iter()
+                .any(|c| **c == *parcels[i].landuse)
+        })
         .collect();
     let projected: Vec<MultiPolygon<f64>> = industrial
         .par_iter()

@@ -178,7 +178,12 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
         );
         f.set(
             NoLegalLand,
-            parcel.is_some_and(|p| !rules.legal_codes.contains(&model.parcels[p].landuse)),
+            parcel.is_some_and(|p| {
+                !rules
+                    .legal_codes
+                    .iter()
+                    .any(|c| **c == *model.parcels[p].landuse)
+            }),
         );
         f.set(
             OutsidePlan,
