@@ -896,38 +896,31 @@ fn in_id_order(
 
 /// The items of `runs` sorted by `order`, a total order (feature numbers
 /// break ties). Survey files are usually in id order already, or nearly:
-/// that costs one pass, or a merge sort of positions that follows the runs
-/// already in order; the large items are then moved once, from their runs
-/// straight into place.
+/// that costs one pass, or a sort of positions and then swaps along the
+/// cycles of that order, so items already in place never move and the
+/// items are never copied whole a second time.
 fn sorted_by<T: Send + Sync>(
     runs: Vec<Vec<T>>,
     order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
 ) -> Vec<T> {
-    let in_order = |w: &[T]| order(&w[0], &w[1]).is_le();
-    let ends: Vec<&T> = runs
-        .iter()
-        .filter_map(|r| r.first().zip(r.last()))
-        .flat_map(|(a, b)| [a, b])
-        .collect();
-    if runs.par_iter().all(|r| r.par_windows(2).all(in_order))
-        && ends.windows(2).all(|w| order(w[0], w[1]).is_le())
-    {
-        return crate::concat(runs);
+    let mut items = crate::concat(runs);
+    if items.par_windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
+        return items;
     }
-    let mut positions: Vec<(usize, usize)> = runs
-        .iter()
-        .enumerate()
-        .flat_map(|(r, run)| (0..run.len()).map(move |i| (r, i)))
-        .collect();
-    positions.par_sort_by(|&(r, i), &(s, j)| order(&runs[r][i], &runs[s][j]));
-    let mut slots: Vec<Vec<Option<T>>> = runs
-        .into_iter()
-        .map(|run| run.into_iter().map(Some).collect())
-        .collect();
-    positions
-        .into_iter()
-        .map(|(r, i)| slots[r][i].take().expect("each position once"))
-        .collect()
+    // from[k]: where the item to stand at k stands now
+    let mut from: Vec<usize> = (0..items.len()).collect();
+    from.par_sort_by(|&a, &b| order(&items[a], &items[b]));
+    for start in 0..items.len() {
+        let mut at = start;
+        while from[at] != start {
+            let next = from[at];
+            items.swap(at, next);
+            from[at] = at;
+            at = next;
+        }
+        from[at] = at;
+    }
+    items
 }
 
 /// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,
