@@ -39,6 +39,11 @@ pub struct Parcel {
 }
 
 impl Parcel {
+    /// Whether its land-use code is one of `codes`.
+    pub fn landuse_in(&self, codes: &[String]) -> bool {
+        codes.iter().any(|c| **c == *self.landuse)
+    }
+
     /// The township code: the first 9 digits of the unit code.
     pub fn township(&self) -> Option<&str> {
         let code = self.unit_code.as_deref()?;
