@@ -24,6 +24,7 @@ pub mod text;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gdal::vector::{FieldValue, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
@@ -310,6 +311,62 @@ pub fn concat<T>(mut runs: Vec<Vec<T>>) -> Vec<T> {
         all.extend(r);
     }
     all
+}
+
+/// Text that repeats across a layer's features (land-use codes, unit
+/// codes, village names), kept once: a million parcels name a few thousand
+/// villages, and a text apiece cost more memory than their outlines' rings.
+/// Shared by the threads reading a layer; each shard is a lock of its own.
+#[derive(Default)]
+pub(crate) struct Interner {
+    shards: [std::sync::Mutex<Texts>; 8],
+}
+
+type Texts = std::collections::HashSet<Arc<str>, std::hash::BuildHasherDefault<ShortHasher>>;
+
+impl Interner {
+    /// The one copy of `text`.
+    pub(crate) fn intern(&self, text: String) -> Arc<str> {
+        use std::hash::BuildHasher;
+        let hash = std::hash::BuildHasherDefault::<ShortHasher>::default().hash_one(&*text);
+        // bits neither the set's buckets (low) nor its tags (high) use
+        let shard = &self.shards[(hash >> 32) as usize % 8];
+        // a poisoned shard (a panic elsewhere) still holds valid texts
+        let mut texts = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = texts.get(&*text) {
+            return Arc::clone(t);
+        }
+        let t: Arc<str> = text.into();
+        texts.insert(Arc::clone(&t));
+        t
+    }
+}
+
+/// FxHash's mixing over 8-byte words: a few cycles for a short code or
+/// name, where SipHash costs more than the lookup.
+#[derive(Default)]
+pub(crate) struct ShortHasher(u64);
+
+impl ShortHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for ShortHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What making an item of a feature gives: the item and perhaps a note (a
@@ -965,5 +1022,20 @@ mod tests {
         assert_eq!(compact(120.25), "120.25");
         assert_eq!(compact(-3e-7), "-3e-7");
         assert_eq!(compact(40_500_000.0), "40500000");
+    }
+
+    #[test]
+    fn interned_texts_are_one_copy_each_across_threads() {
+        let texts = Interner::default();
+        let words: Vec<String> = (0..500).map(|i| format!("村{}", i % 50)).collect();
+        let got: Vec<Arc<str>> = words.par_iter().map(|w| texts.intern(w.clone())).collect();
+        for (w, t) in words.iter().zip(&got) {
+            assert_eq!(**t, **w);
+            let first = got.iter().find(|u| ***u == **w).expect("itself");
+            assert!(Arc::ptr_eq(t, first), "{w} held twice");
+        }
+        let held: usize = texts.shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        assert_eq!(held, 50);
+        assert_ne!(&*texts.intern("0601".into()), &*texts.intern("0602".into()));
     }
 }

@@ -402,8 +402,9 @@ fn load_layer(
     match role {
         Role::Parcels => {
             let repair = layers.parcels.repair;
+            let texts = crate::Interner::default();
             let Some((head, items)) =
-                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair))
+                read_runs(role, source, fields, l, |h, f| parcel(h, f, repair, &texts))
             else {
                 return loaded;
             };
@@ -820,7 +821,12 @@ fn duplicate_ids<T: Sync>(
 }
 
 /// A parcel of a feature.
-fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
+fn parcel(
+    head: &LayerHead,
+    mut f: RawFeature,
+    repair: bool,
+    texts: &crate::Interner,
+) -> Built<Parcel> {
     let (at, found) = (&head.at, &head.found);
     let n = f.number;
     let id = required_text(
@@ -841,10 +847,14 @@ fn parcel(head: &LayerHead, mut f: RawFeature, repair: bool) -> Built<Parcel> {
     let parcel = Parcel {
         id,
         feature: f.number,
-        landuse,
-        unit_code: f.values[PARCEL_UNIT].take_text(),
-        village: f.values[PARCEL_VILLAGE].take_text(),
-        settlement: f.values[PARCEL_SETTLEMENT].take_text(),
+        landuse: texts.intern(landuse),
+        unit_code: f.values[PARCEL_UNIT].take_text().map(|t| texts.intern(t)),
+        village: f.values[PARCEL_VILLAGE]
+            .take_text()
+            .map(|t| texts.intern(t)),
+        settlement: f.values[PARCEL_SETTLEMENT]
+            .take_text()
+            .map(|t| texts.intern(t)),
         official_area_m2,
         geometry,
         area_m2: 0.0,
@@ -886,38 +896,31 @@ fn in_id_order(
 
 /// The items of `runs` sorted by `order`, a total order (feature numbers
 /// break ties). Survey files are usually in id order already, or nearly:
-/// that costs one pass, or a merge sort of positions that follows the runs
-/// already in order; the large items are then moved once, from their runs
-/// straight into place.
+/// that costs one pass, or a sort of positions and then swaps along the
+/// cycles of that order, so items already in place never move and the
+/// items are never copied whole a second time.
 fn sorted_by<T: Send + Sync>(
     runs: Vec<Vec<T>>,
     order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
 ) -> Vec<T> {
-    let in_order = |w: &[T]| order(&w[0], &w[1]).is_le();
-    let ends: Vec<&T> = runs
-        .iter()
-        .filter_map(|r| r.first().zip(r.last()))
-        .flat_map(|(a, b)| [a, b])
-        .collect();
-    if runs.par_iter().all(|r| r.par_windows(2).all(in_order))
-        && ends.windows(2).all(|w| order(w[0], w[1]).is_le())
-    {
-        return crate::concat(runs);
+    let mut items = crate::concat(runs);
+    if items.par_windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
+        return items;
     }
-    let mut positions: Vec<(usize, usize)> = runs
-        .iter()
-        .enumerate()
-        .flat_map(|(r, run)| (0..run.len()).map(move |i| (r, i)))
-        .collect();
-    positions.par_sort_by(|&(r, i), &(s, j)| order(&runs[r][i], &runs[s][j]));
-    let mut slots: Vec<Vec<Option<T>>> = runs
-        .into_iter()
-        .map(|run| run.into_iter().map(Some).collect())
-        .collect();
-    positions
-        .into_iter()
-        .map(|(r, i)| slots[r][i].take().expect("each position once"))
-        .collect()
+    // from[k]: where the item to stand at k stands now
+    let mut from: Vec<usize> = (0..items.len()).collect();
+    from.par_sort_by(|&a, &b| order(&items[a], &items[b]));
+    for start in 0..items.len() {
+        let mut at = start;
+        while from[at] != start {
+            let next = from[at];
+            items.swap(at, next);
+            from[at] = at;
+            at = next;
+        }
+        from[at] = at;
+    }
+    items
 }
 
 /// Grades as ledgers write them: `B,C,D`, `B，C，D`, `B、C、D`, `B/C/D`,

@@ -360,7 +360,7 @@ pub(crate) mod firm {
             "dlbm",
             term("地类", "Land use"),
             Kind::Text,
-            move |&k: &usize| Value::opt_text(parcel(o, k).map(|p| p.landuse.as_str())),
+            move |&k: &usize| Value::opt_text(parcel(o, k).map(|p| &*p.landuse)),
         )
         .width(6.0)
     }

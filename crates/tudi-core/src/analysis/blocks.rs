@@ -61,7 +61,7 @@ pub(crate) fn blocks(
     rules: &BlockRules,
 ) -> Blocks {
     let industrial: Vec<usize> = (0..parcels.len())
-        .filter(|&i| rules.industrial_codes.contains(&parcels[i].landuse))
+        .filter(|&i| parcels[i].landuse_in(rules.industrial_codes))
         .collect();
     let projected: Vec<MultiPolygon<f64>> = industrial
         .par_iter()

@@ -186,7 +186,7 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
         );
         f.set(
             NoLegalLand,
-            parcel.is_some_and(|p| !rules.legal_codes.contains(&model.parcels[p].landuse)),
+            parcel.is_some_and(|p| !model.parcels[p].landuse_in(&rules.legal_codes)),
         );
         f.set(
             OutsidePlan,

@@ -189,7 +189,7 @@ pub(crate) fn county_parts(ps: &[Parcel], rules: &BlockRules) -> Vec<Part> {
         ps.len(),
         |i| ps[i].township().and_then(county_of),
         |i| ps[i].geometry.bounding_rect(),
-        |i| rules.industrial_codes.contains(&ps[i].landuse),
+        |i| ps[i].landuse_in(rules.industrial_codes),
         rules.cluster_gap_m,
     )
 }
@@ -204,7 +204,7 @@ pub(crate) fn blocks_in_parts(
     rules: &BlockRules,
     parts: &[Part],
 ) -> Blocks {
-    let industrial = |i: usize| rules.industrial_codes.contains(&ps[i].landuse);
+    let industrial = |i: usize| ps[i].landuse_in(rules.industrial_codes);
     let mut groups = Vec::new();
     for part in parts {
         let mut members: Vec<usize> = part
@@ -288,7 +288,7 @@ mod tests {
                     id: format!("{k:06}"),
                     feature: k + 1,
                     landuse: if rng.below(3) == 0 { "0101" } else { "0601" }.into(),
-                    unit_code: Some(format!("{county}1010010000000")),
+                    unit_code: Some(format!("{county}1010010000000").into()),
                     village: None,
                     settlement: None,
                     official_area_m2: None,

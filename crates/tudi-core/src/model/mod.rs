@@ -4,13 +4,16 @@
 pub mod validity;
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use geo::{Coord, MultiPolygon, Rect};
 
 use crate::date::Date;
 use crate::error::Problem;
 
-/// A land parcel (三调 地类图斑).
+/// A land parcel (三调 地类图斑). Its codes and names repeat across a
+/// district (a million parcels name a few thousand villages), so the
+/// loader keeps each text once, shared by the parcels that hold it.
 #[derive(Debug, Clone)]
 pub struct Parcel {
     /// The parcel's id (BSM), as text; ids order by [`id_order`].
@@ -18,13 +21,13 @@ pub struct Parcel {
     /// 1-based feature number in its file, for messages.
     pub feature: usize,
     /// Land-use code (DLBM).
-    pub landuse: String,
+    pub landuse: Arc<str>,
     /// Unit code (ZLDWDM); its first 9 digits are the township.
-    pub unit_code: Option<String>,
+    pub unit_code: Option<Arc<str>>,
     /// Village or unit name (ZLDWMC).
-    pub village: Option<String>,
+    pub village: Option<Arc<str>>,
     /// Urban/village attribute (CZCSXM).
-    pub settlement: Option<String>,
+    pub settlement: Option<Arc<str>>,
     /// Official area (TBMJ), m²: compared, never trusted.
     pub official_area_m2: Option<f64>,
     /// The outline in CGCS2000 lon/lat degrees, valid, exterior rings
@@ -36,6 +39,11 @@ pub struct Parcel {
 }
 
 impl Parcel {
+    /// Whether its land-use code is one of `codes`.
+    pub fn landuse_in(&self, codes: &[String]) -> bool {
+        codes.iter().any(|c| **c == *self.landuse)
+    }
+
     /// The township code: the first 9 digits of the unit code.
     pub fn township(&self) -> Option<&str> {
         let code = self.unit_code.as_deref()?;
