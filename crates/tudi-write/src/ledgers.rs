@@ -9,8 +9,8 @@
 //! the same bytes.
 
 use std::borrow::Cow;
+use std::path::Path;
 
-use rayon::prelude::*;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -71,9 +71,15 @@ fn write_sheet<R>(
         ws.set_column_width(c as u16, column.width)?;
     }
     ws.set_row_height(0, 30)?;
-    for (c, column) in table.columns.iter().enumerate() {
-        let format = number_format(column.kind);
-        for (r, row) in table.rows.iter().enumerate() {
+    let formats: Vec<Option<Format>> = table
+        .columns
+        .iter()
+        .map(|c| number_format(c.kind))
+        .collect();
+    // Row by row: a low-memory sheet writes each row out once the next
+    // one starts.
+    for (r, row) in table.rows.iter().enumerate() {
+        for (c, (column, format)) in table.columns.iter().zip(&formats).enumerate() {
             let at = (r as u32 + 1, c as u16);
             write_cell(
                 ws,
@@ -241,7 +247,7 @@ fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
 }
 
 /// A sheet to fill: its name and how to fill it.
-type Fill<'a> = Box<dyn Fn(&mut Worksheet) -> Result<(), XlsxError> + Send + Sync + 'a>;
+type Fill<'a> = Box<dyn Fn(&mut Worksheet) -> Result<(), XlsxError> + 'a>;
 
 /// The sheets in order. The workbook names its tabs itself (short names a
 /// planner knows: 零散地块, not the map layer's 零散工业地块); the columns
@@ -290,9 +296,12 @@ fn sheets(o: &Outcome, lang: Lang) -> Vec<Fill<'_>> {
     sheets
 }
 
-/// The workbook's bytes.
-pub fn ledgers(o: &Outcome, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+/// The workbook's bytes. Each sheet is in low-memory mode: its rows go to
+/// an unnamed temporary file in `scratch` as they are written (the
+/// target ledger of a large district held as cells took hundreds of MB).
+pub fn ledgers(o: &Outcome, lang: Lang, scratch: &Path) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    wb.set_tempdir(scratch)?;
     let created = excel_date(o.as_of)?;
     wb.set_properties(
         &DocProperties::new()
@@ -304,18 +313,13 @@ pub fn ledgers(o: &Outcome, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             .set_author("tudi")
             .set_creation_datetime(&created),
     );
-    // Sheets are filled side by side (the target ledger alone has a row
-    // per target), then handed to the workbook in order.
-    let filled: Vec<Result<Worksheet, XlsxError>> = sheets(o, lang)
-        .into_par_iter()
-        .map(|fill| {
-            let mut ws = Worksheet::new();
-            fill(&mut ws)?;
-            Ok(ws)
-        })
-        .collect();
-    for ws in filled {
-        wb.push_worksheet(ws?);
+    // One sheet after another, in order: the workbook numbers shared
+    // strings and formats as they are first written, and that order is
+    // the bytes'.
+    for fill in sheets(o, lang) {
+        let mut ws = wb.new_worksheet_with_low_memory();
+        fill(&mut ws)?;
+        wb.push_worksheet(ws);
     }
     wb.save_to_buffer()
 }

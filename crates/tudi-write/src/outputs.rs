@@ -65,7 +65,7 @@ pub fn write_outputs_with(
 }
 
 fn write_ledgers(o: &Outcome, staging: &Staging, lang: Lang) -> Result<()> {
-    let xlsx = crate::ledgers::ledgers(o, lang).map_err(|e| Error::Write {
+    let xlsx = crate::ledgers::ledgers(o, lang, staging.dir()).map_err(|e| Error::Write {
         path: staging.dir().join("ledgers.xlsx"),
         source: std::io::Error::other(e.to_string()),
     })?;
