@@ -72,7 +72,7 @@ pub(crate) mod park {
     pub fn township(o: &Outcome) -> Column<'_, usize> {
         col(
             "township",
-            term("乡镇（街道）", "Township"),
+            vocab::TOWNSHIP,
             Kind::Code,
             |&k: &usize| super::township(o, o.park_township[k].as_deref()),
         )
@@ -287,7 +287,7 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
         ),
         col(
             "township",
-            term("乡镇（街道）", "Township"),
+            vocab::TOWNSHIP,
             Kind::Code,
             |&i: &usize| township(o, p[i].township()),
         ),
@@ -374,7 +374,7 @@ pub fn vacated(o: &Outcome, lang: Lang) -> Table<'_, usize> {
         ),
         col(
             "township",
-            term("乡镇（街道）", "Township"),
+            vocab::TOWNSHIP,
             Kind::Code,
             |&k: &usize| township(o, f[k].township.as_deref()),
         ),

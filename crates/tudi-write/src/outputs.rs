@@ -144,7 +144,7 @@ pub(crate) fn parcel_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
         ),
         col(
             "township",
-            term("乡镇（街道）", "Township"),
+            vocab::TOWNSHIP,
             Kind::Code,
             |&i: &usize| township(o, p[i].township()),
         )
@@ -376,7 +376,7 @@ pub(crate) mod firm {
     pub fn township(o: &Outcome) -> Firm<'_> {
         col(
             "township",
-            term("乡镇（街道）", "Township"),
+            vocab::TOWNSHIP,
             Kind::Code,
             move |&k: &usize| super::township(o, o.enterprise_township[k].as_deref()),
         )

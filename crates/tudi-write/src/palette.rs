@@ -11,7 +11,7 @@
 
 use tudi_core::analysis::enterprises::Disposition;
 use tudi_core::model::Progress;
-use tudi_core::vocab::{Lang, Term};
+use tudi_core::vocab::{self, Lang, Term};
 
 /// An sRGB colour with alpha.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,14 +127,13 @@ pub fn county() -> Class {
 
 /// Townships: a pale ground with a dashed outline.
 pub fn township() -> Class {
-    Class::new(
+    Class::term(
         "",
         Look {
             dashed: true,
             ..look(Color::rgb(243, 239, 228), Color::rgb(168, 159, 135))
         },
-        "乡镇（街道）",
-        "Township",
+        vocab::TOWNSHIP,
     )
 }
 

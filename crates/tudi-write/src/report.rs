@@ -1159,7 +1159,7 @@ fn overdue(h: &mut String, o: &Outcome, lang: Lang) {
         "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr></thead><tbody>",
         t("企业名称", "Name"),
         t("统一社会信用代码", "Credit code"),
-        t("乡镇（街道）", "Township"),
+        vocab::TOWNSHIP.get(lang),
         t("销号期限", "Deadline"),
         t("逾期天数", "Days late"),
         t("处置方式", "Disposition")
