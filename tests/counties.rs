@@ -396,7 +396,11 @@ fn a_county_run_alone_cuts_a_vacated_block_at_its_border() {
     };
     assert_eq!(v(&nanhu)["gross_mu"].as_f64(), Some(gross("330402")));
     assert_eq!(v(&xiuzhou)["gross_mu"].as_f64(), Some(gross("330411")));
+    // the whole run's map is of the whole area, the county's of the county
+    let whole = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(whole.contains("<h2>全域作战图</h2>"));
     let report = std::fs::read_to_string(nanhu.join("report.html")).unwrap();
+    assert!(report.contains("<h2>南湖区作战图</h2>"));
     assert!(
         report.contains("南湖区单独一县的运行"),
         "the report says whose run it is"
@@ -468,11 +472,17 @@ fn the_maps_have_a_county_level() {
         .unwrap();
     assert_eq!(styled, 1);
     let qgs = std::fs::read_to_string(out.join("tudi.qgs")).unwrap();
-    assert!(qgs.contains("layername=counties"), "the QGIS project shows it");
+    assert!(
+        qgs.contains("layername=counties"),
+        "the QGIS project shows it"
+    );
     let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
     assert!(svg.contains(">县（市、区）界</text>"), "in the legend");
     for name in ["南湖区", "秀洲区", "嘉善县"] {
-        assert!(svg.contains(&format!(">{name}</text>")), "{name} named on the map");
+        assert!(
+            svg.contains(&format!(">{name}</text>")),
+            "{name} named on the map"
+        );
     }
 
     let one = run_ok(&fixture("land/project.toml"), "one-county-maps");

@@ -92,6 +92,9 @@ pub const COUNTY: Term = Term::new("县（市、区）", "County");
 pub const COUNTIES: Term = Term::new("县（市、区）", "Counties");
 /// The whole district, as a scope beside townships.
 pub const DISTRICT: Term = Term::new("全区", "District");
+/// The whole area of a project spanning several counties (a city, a
+/// province: 全域), as a scope beside counties and townships.
+pub const WHOLE_AREA: Term = Term::new("全域", "Whole area");
 
 /// Units, as products print them after a number: 亩 (mu, 666.67 m²).
 pub const MU: Term = Term::new("亩", "mu");

@@ -70,12 +70,9 @@ pub(crate) mod park {
         .width(22.0)
     }
     pub fn township(o: &Outcome) -> Column<'_, usize> {
-        col(
-            "township",
-            vocab::TOWNSHIP,
-            Kind::Code,
-            |&k: &usize| super::township(o, o.park_township[k].as_deref()),
-        )
+        col("township", vocab::TOWNSHIP, Kind::Code, |&k: &usize| {
+            super::township(o, o.park_township[k].as_deref())
+        })
         .width(12.0)
     }
     /// Not open on the report date.
@@ -285,12 +282,9 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
             Kind::Text,
             |&i: &usize| Value::text(&p[i].landuse),
         ),
-        col(
-            "township",
-            vocab::TOWNSHIP,
-            Kind::Code,
-            |&i: &usize| township(o, p[i].township()),
-        ),
+        col("township", vocab::TOWNSHIP, Kind::Code, |&i: &usize| {
+            township(o, p[i].township())
+        }),
         col(
             "village",
             term("坐落单位名称", "Village"),
@@ -372,12 +366,9 @@ pub fn vacated(o: &Outcome, lang: Lang) -> Table<'_, usize> {
             Kind::Date,
             |&k: &usize| Value::opt_date(records[k].done_date),
         ),
-        col(
-            "township",
-            vocab::TOWNSHIP,
-            Kind::Code,
-            |&k: &usize| township(o, f[k].township.as_deref()),
-        ),
+        col("township", vocab::TOWNSHIP, Kind::Code, |&k: &usize| {
+            township(o, f[k].township.as_deref())
+        }),
         col(
             "claimed_mu",
             term("上报面积（亩）", "Claimed (mu)"),

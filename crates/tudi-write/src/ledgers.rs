@@ -144,6 +144,16 @@ fn write_cell(
     }
 }
 
+/// The scope of the run's whole area: the district's, or of several
+/// counties.
+pub(crate) fn whole_area(o: &Outcome) -> vocab::Term {
+    if o.counties.is_empty() {
+        vocab::DISTRICT
+    } else {
+        vocab::WHOLE_AREA
+    }
+}
+
 /// A goal's standing, in the district or a township.
 struct GoalRow<'a> {
     scope: Value<'a>,
@@ -156,7 +166,7 @@ fn goals(o: &Outcome, lang: Lang) -> Table<'_, GoalRow<'_>> {
     // a county's own run tracks the county's goals as its whole area's
     let whole = match &o.project.county {
         Some(code) => county(o, Some(code)),
-        None => Value::Code(None, Cow::Borrowed(vocab::DISTRICT.get(lang))),
+        None => Value::Code(None, Cow::Borrowed(whole_area(o).get(lang))),
     };
     let district = o
         .targets

@@ -142,12 +142,9 @@ pub(crate) fn parcel_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
             Kind::Text,
             |&i: &usize| Value::opt_text(p[i].village.as_deref()),
         ),
-        col(
-            "township",
-            vocab::TOWNSHIP,
-            Kind::Code,
-            |&i: &usize| township(o, p[i].township()),
-        )
+        col("township", vocab::TOWNSHIP, Kind::Code, |&i: &usize| {
+            township(o, p[i].township())
+        })
         .width(12.0),
         col(
             "area_mu",

@@ -157,10 +157,19 @@ pub fn report_html(o: &Outcome, summary: &Summary, lang: Lang, map: &DistrictMap
     }
     headline(&mut h, o, summary, lang);
     goals(&mut h, o, summary, lang);
+    // the map of the district, of several counties, or of one alone
+    let map_title = match county {
+        Some(name) => format!("{}{}", name, t("作战图", " map")),
+        None => format!(
+            "{}{}",
+            crate::ledgers::whole_area(o).get(lang),
+            t("作战图", " map")
+        ),
+    };
     let _ = writeln!(
         h,
         "<section id=\"map\"><h2>{}</h2><figure>\n{}</figure></section>",
-        t("全区作战图", "District map"),
+        escape(&map_title),
         map.svg
     );
     placement(&mut h, o, summary, lang);
