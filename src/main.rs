@@ -52,6 +52,16 @@ struct Cli {
     command: Command,
 }
 
+/// `--county`, of `tudi run` and `tudi map`.
+#[derive(clap::Args)]
+struct CountyArg {
+    /// Run one county of a project spanning several (its 6-digit code,
+    /// the start of its ZLDWDM): what the whole run counts in it, with its
+    /// own goals; blocks and vacated land across its border are cut there.
+    #[arg(long, value_parser = parse_county)]
+    county: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run every analysis of a project and write the outputs.
@@ -71,12 +81,8 @@ enum Command {
         /// Language of report.html and map.svg: zh or en.
         #[arg(long, default_value = "zh")]
         lang: Lang,
-        /// Run one county of a project spanning several (its 6-digit code,
-        /// the start of its ZLDWDM): what the whole run counts in it, with
-        /// its own goals; blocks and vacated land across its border are cut
-        /// there.
-        #[arg(long, value_parser = parse_county)]
-        county: Option<String>,
+        #[command(flatten)]
+        county: CountyArg,
     },
     /// Draw the district map (as report.html shows it) to a PNG or SVG
     /// file, for slides and documents.
@@ -95,6 +101,8 @@ enum Command {
         /// Report date for deadlines (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
+        #[command(flatten)]
+        county: CountyArg,
     },
     /// Check a project's layers, CRSs, fields and geometries; print every
     /// problem at once (many alike as one line).
@@ -227,7 +235,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             as_of,
             lang,
             county,
-        } => run_project(&project, &out, cli.quiet, timings, as_of, county, lang),
+        } => run_project(
+            &project,
+            &out,
+            cli.quiet,
+            timings,
+            as_of,
+            county.county,
+            lang,
+        ),
         Command::Check { project, all } => check(&project, all, cli.quiet),
         Command::Init { dir, force } => {
             let written = init::init(&dir, force)?;
@@ -262,7 +278,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             width,
             lang,
             as_of,
-        } => map(&project, &out, width, lang, as_of, cli.quiet),
+            county,
+        } => map(&project, &out, width, lang, as_of, county.county, cli.quiet),
         Command::Synth {
             seed,
             parcels,
@@ -347,6 +364,7 @@ fn map(
     width: u32,
     lang: Lang,
     as_of: Option<Date>,
+    county: Option<String>,
     quiet: bool,
 ) -> anyhow::Result<()> {
     let png = match out.extension().and_then(|e| e.to_str()) {
@@ -372,7 +390,7 @@ fn map(
         .into());
     }
     let bar = spinner(quiet);
-    let outcome = analyse(project, as_of, None, &bar)?;
+    let outcome = analyse(project, as_of, county, &bar)?;
     bar.set_message("draw…");
     let map = tudi_write::map::district_map(&outcome, lang, width);
     let bytes = if png {

@@ -27,6 +27,7 @@ PROJECT_FILTER = "tudi project (*.toml)"
 LANGS = ["zh", "en"]
 LANG_OPTIONS = ["中文 (zh)", "English (en)"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+COUNTY = re.compile(r"^\d{6}$")
 
 
 class TudiAlgorithm(QgsProcessingAlgorithm):
@@ -41,6 +42,20 @@ class TudiAlgorithm(QgsProcessingAlgorithm):
             "AS_OF", "Report date for deadlines (YYYY-MM-DD; empty: the project's as_of, else today)",
             optional=True,
         )
+
+    def county_parameter(self):
+        return QgsProcessingParameterString(
+            "COUNTY", "County alone, of a project spanning several (its 6-digit code; empty: the whole project)",
+            optional=True,
+        )
+
+    def county_args(self, parameters, context):
+        county = self.parameterAsString(parameters, "COUNTY", context).strip()
+        if not county:
+            return []
+        if not COUNTY.match(county):
+            raise QgsProcessingException(f"The county '{county}' is not a county code: 6 digits, e.g. 330411.")
+        return ["--county", county]
 
     def lang_parameter(self, what):
         return QgsProcessingParameterEnum("LANG", what, options=LANG_OPTIONS, defaultValue=0)
@@ -76,6 +91,7 @@ class RunProject(TudiAlgorithm):
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
         self.addParameter(self.as_of_parameter())
         self.addParameter(self.lang_parameter("Language of the report and map"))
+        self.addParameter(self.county_parameter())
         self.addParameter(QgsProcessingParameterBoolean("LOAD", "Add the styled layers to the current project", True))
         self.addOutput(QgsProcessingOutputHtml("REPORT", "Report"))
         self.addOutput(QgsProcessingOutputFile("GEOPACKAGE", "GeoPackage (tudi.gpkg)"))
@@ -84,7 +100,12 @@ class RunProject(TudiAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         project = self.parameterAsFile(parameters, "PROJECT", context)
         out = self.parameterAsString(parameters, "OUTPUT", context)
-        args = ["run", project, "--out", out] + self.as_of_args(parameters, context) + self.lang_args(parameters, context)
+        args = (
+            ["run", project, "--out", out]
+            + self.as_of_args(parameters, context)
+            + self.lang_args(parameters, context)
+            + self.county_args(parameters, context)
+        )
         # tudi prints no stages as it goes: the bar moves when it is done
         feedback.setProgressText("Running tudi")
         feedback.setProgress(0)
@@ -212,6 +233,7 @@ class DistrictMap(TudiAlgorithm):
         )
         self.addParameter(self.lang_parameter("Language of the labels"))
         self.addParameter(self.as_of_parameter())
+        self.addParameter(self.county_parameter())
 
     def processAlgorithm(self, parameters, context, feedback):
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -224,7 +246,7 @@ class DistrictMap(TudiAlgorithm):
             out,
             "--width",
             self.parameterAsInt(parameters, "WIDTH", context),
-        ] + self.lang_args(parameters, context) + self.as_of_args(parameters, context)
+        ] + self.lang_args(parameters, context) + self.as_of_args(parameters, context) + self.county_args(parameters, context)
         if tudi.run(args, feedback) is None:
             return {}
         feedback.setProgress(100)
