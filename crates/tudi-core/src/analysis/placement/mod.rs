@@ -23,10 +23,12 @@
 //! out of the firm's township costs `other_township_km` more.
 //!
 //! **Assignment.** Tier by tier in `seek` order (every `into_park` firm
-//! before any `relocate` one gets the room left), the solver
-//! ([`solver::place`]) places as many firms as possible, then makes the
-//! total cost least; its bound and gap are summed over the tiers (a tier's
-//! bound holds given the tiers before it).
+//! before any `relocate` one gets the room left), the solver places as
+//! many firms as possible, then makes the total cost least; firms that
+//! share no park (another county's, or out of reach) are placed apart,
+//! side by side ([`solver::place_in_groups`]). Its bound and gap are
+//! summed over the groups and the tiers (a tier's bound holds given the
+//! tiers before it).
 //!
 //! **Dispositions follow**: a placed firm is `into_park`; an
 //! unplaced `into_park` firm falls to its next matching disposition
@@ -390,7 +392,7 @@ pub(crate) fn plan(inputs: &Inputs) -> Plan {
                 capacity_m2: r.room_after_m2(),
             })
             .collect();
-        let solved = solver::place(&firms, &capacity);
+        let solved = solver::place_in_groups(&firms, &capacity);
         total.add(&solved);
         for (&m, park) in members.iter().zip(&solved.assignment) {
             let mv = &mut moves[m];

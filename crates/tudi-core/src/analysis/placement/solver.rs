@@ -178,6 +178,94 @@ impl Pairs {
     }
 }
 
+/// Places the firms into the parks group by group: firms that share no
+/// park, directly or through other firms, never compete, so each group
+/// (firms and parks joined by the allowed pairs) is placed on its own by
+/// [`place`], side by side. A small group is then solved exactly however
+/// large the district, and the groups' bounds add up to the whole's. The
+/// groups come in order of their first firm, so the answer does not
+/// depend on the threads.
+pub fn place_in_groups(firms: &[Firm], parks: &[Park]) -> Placement {
+    use rayon::prelude::*;
+    let n = firms.len();
+    let usable = |f: &Firm| -> Vec<usize> {
+        f.allowed
+            .iter()
+            .filter(|&&(p, d)| p < parks.len() && d.is_finite() && d >= 0.0)
+            .map(|&(p, _)| p)
+            .collect()
+    };
+    // firms 0..n, parks n..n + parks.len()
+    let mut sets = crate::analysis::blocks::UnionFind::new(n + parks.len());
+    for (f, firm) in firms.iter().enumerate() {
+        for p in usable(firm) {
+            sets.union(f, n + p);
+        }
+    }
+    let mut group_of = vec![usize::MAX; n + parks.len()];
+    let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for f in 0..n {
+        let root = sets.find(f);
+        if group_of[root] == usize::MAX {
+            group_of[root] = groups.len();
+            groups.push((Vec::new(), Vec::new()));
+        }
+        groups[group_of[root]].0.push(f);
+    }
+    for p in 0..parks.len() {
+        let root = sets.find(n + p);
+        if group_of[root] != usize::MAX {
+            groups[group_of[root]].1.push(p);
+        }
+    }
+    let solved: Vec<Placement> = groups
+        .par_iter()
+        .map(|(fs, ps)| {
+            let local_park = |p: usize| ps.binary_search(&p).ok();
+            let local_firms: Vec<Firm> = fs
+                .iter()
+                .map(|&f| Firm {
+                    demand_m2: firms[f].demand_m2,
+                    allowed: firms[f]
+                        .allowed
+                        .iter()
+                        .filter_map(|&(p, d)| local_park(p).map(|q| (q, d)))
+                        .collect(),
+                })
+                .collect();
+            let local_parks: Vec<Park> = ps.iter().map(|&p| parks[p].clone()).collect();
+            place(&local_firms, &local_parks)
+        })
+        .collect();
+    let mut whole = Placement {
+        assignment: vec![None; n],
+        placed: 0,
+        distance_m: 0.0,
+        lower_bound_m: 0.0,
+        relaxation_bound_m: 0.0,
+        gap_m: 0.0,
+        gap_rel: 0.0,
+        proved_optimal: true,
+    };
+    for ((fs, ps), s) in groups.iter().zip(solved) {
+        for (&f, park) in fs.iter().zip(&s.assignment) {
+            whole.assignment[f] = park.map(|q| ps[q]);
+        }
+        whole.placed += s.placed;
+        whole.distance_m += s.distance_m;
+        whole.lower_bound_m += s.lower_bound_m;
+        whole.relaxation_bound_m += s.relaxation_bound_m;
+        whole.proved_optimal &= s.proved_optimal;
+    }
+    whole.gap_m = (whole.distance_m - whole.lower_bound_m).max(0.0);
+    whole.gap_rel = if whole.distance_m > 0.0 {
+        whole.gap_m / whole.distance_m
+    } else {
+        0.0
+    };
+    whole
+}
+
 /// Places the firms into the parks (see the module's documentation for the
 /// objective, the method and the bound).
 pub fn place(firms: &[Firm], parks: &[Park]) -> Placement {
@@ -1152,6 +1240,87 @@ mod tests {
             }
             choice[i] += 1;
         }
+    }
+
+    #[test]
+    fn groups_that_share_no_park_are_placed_apart_and_add_up() {
+        // two or three sub-instances on parks of their own, interleaved:
+        // placed in groups, the whole is optimal (brute force), each group
+        // is placed as alone, and nothing depends on the threads
+        let mut rng = Rng(20_261_208);
+        for case in 0..200 {
+            let k = 2 + rng.below(2) as usize;
+            let mut firms: Vec<Firm> = Vec::new();
+            let mut parks: Vec<Park> = Vec::new();
+            let mut subs: Vec<(Vec<Firm>, Vec<Park>, Vec<usize>)> = Vec::new();
+            for _ in 0..k {
+                let (n, m) = (rng.below(3) as usize, 1 + rng.below(2) as usize);
+                let sub_parks: Vec<Park> = (0..m)
+                    .map(|_| Park {
+                        capacity_m2: (rng.below(16) * 100) as f64,
+                    })
+                    .collect();
+                let sub_firms: Vec<Firm> = (0..n)
+                    .map(|_| Firm {
+                        demand_m2: ((1 + rng.below(8)) * 100) as f64,
+                        allowed: (0..m)
+                            .filter_map(|p| {
+                                let keep = rng.unit() < 0.8;
+                                let d = rng.below(5000) as f64;
+                                keep.then_some((p, d))
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                parks.extend(sub_parks.iter().cloned());
+                subs.push((sub_firms, sub_parks, Vec::new()));
+            }
+            // interleave the firms: round robin over the sub-instances
+            let offsets: Vec<usize> = subs
+                .iter()
+                .scan(0, |at, s| {
+                    let o = *at;
+                    *at += s.1.len();
+                    Some(o)
+                })
+                .collect();
+            let longest = subs.iter().map(|s| s.0.len()).max().unwrap_or(0);
+            for i in 0..longest {
+                for (s, sub) in subs.iter_mut().enumerate() {
+                    if let Some(f) = sub.0.get(i) {
+                        sub.2.push(firms.len());
+                        firms.push(Firm {
+                            demand_m2: f.demand_m2,
+                            allowed: f
+                                .allowed
+                                .iter()
+                                .map(|&(p, d)| (p + offsets[s], d))
+                                .collect(),
+                        });
+                    }
+                }
+            }
+            let r = place_in_groups(&firms, &parks);
+            check(&firms, &parks, &r);
+            let (placed, distance) = brute_force(&firms, &parks);
+            assert_eq!(r.placed, placed, "case {case}");
+            assert!((r.distance_m - distance).abs() <= 1e-6, "case {case}");
+            assert!(r.proved_optimal, "case {case}");
+            assert!(r.lower_bound_m <= distance + 1e-6, "case {case}");
+            for (s, (sub_firms, sub_parks, at)) in subs.iter().enumerate() {
+                let alone = place(sub_firms, sub_parks);
+                for (k, &f) in at.iter().enumerate() {
+                    assert_eq!(
+                        r.assignment[f],
+                        alone.assignment[k].map(|p| p + offsets[s]),
+                        "case {case}"
+                    );
+                }
+            }
+            assert_eq!(place_in_groups(&firms, &parks), r);
+        }
+        let none = place_in_groups(&[], &[]);
+        assert!(none.proved_optimal && none.placed == 0);
     }
 
     #[test]
