@@ -704,7 +704,7 @@ impl Outcome {
 
     fn far_summary(&self) -> Option<FarSummary> {
         let buildings = self.model.buildings.as_ref()?;
-        let industrial: Vec<&far::Density> = self.far.parcels.iter().flatten().collect();
+        let industrial: Vec<&far::Density> = self.far.parcels.iter().map(|(_, d)| d).collect();
         let land: f64 = industrial.iter().map(|d| d.land_m2).sum();
         let floor: f64 = industrial.iter().map(|d| d.floor_area_m2).sum();
         let parcels = &self.model.parcels;

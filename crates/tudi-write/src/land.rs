@@ -231,7 +231,7 @@ pub fn low_density_parcels(o: &Outcome) -> Table<'_, usize> {
 
 /// A parcel's buildings: floor area, footprint, FAR, density and count.
 fn density_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
-    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
+    let density = |i: usize| o.far.parcels.get(i).unwrap_or_default();
     vec![
         col(
             "floor_area_m2",
@@ -266,7 +266,7 @@ fn density_columns(o: &Outcome) -> Vec<Column<'_, usize>> {
 /// Every industrial parcel's floor area and FAR.
 pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
     let p = &o.model.parcels;
-    let density = |i: usize| o.far.parcels[i].unwrap_or_default();
+    let density = |i: usize| o.far.parcels.get(i).unwrap_or_default();
     let blocks = &o.blocks;
     let min = o.project.rules.min_parcel_far;
     let mut columns = vec![
@@ -319,9 +319,7 @@ pub fn industrial_far(o: &Outcome) -> Table<'_, usize> {
             move |&i: &usize| Value::Bool(density(i).far() < min),
         ),
     ]);
-    let rows = (0..p.len())
-        .filter(|&i: &usize| o.far.parcels.get(i).is_some_and(|d| d.is_some()))
-        .collect();
+    let rows = o.far.parcels.iter().map(|(i, _)| i).collect();
     Table::new(
         "industrial_far",
         term("工业用地容积率", "Industrial FAR"),

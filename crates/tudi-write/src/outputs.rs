@@ -187,7 +187,7 @@ pub fn scattered_parcels(o: &Outcome) -> Table<'_, usize> {
         )
         .width(12.0),
         col("far", vocab::FAR, Kind::real(4), |&i: &usize| {
-            Value::opt_num(o.far.parcels.get(i).and_then(|d| d.map(|d| d.far())))
+            Value::opt_num(o.far.parcels.get(i).map(|d| d.far()))
         })
         .width(8.0),
     ]);

@@ -96,11 +96,34 @@ pub struct ParkTotals {
     pub below_min: usize,
 }
 
+/// The densities of the industrial parcels, by position in the model: a
+/// tenth of the parcels or so, kept apart from the others (a slot per
+/// parcel cost 40 bytes each at ten million).
+#[derive(Debug, Clone, Default)]
+pub struct ParcelDensities {
+    /// Parcel positions, ascending.
+    at: Vec<usize>,
+    /// Their densities.
+    values: Vec<Density>,
+}
+
+impl ParcelDensities {
+    /// Parcel `i`'s density, when it is industrial.
+    pub fn get(&self, i: usize) -> Option<Density> {
+        self.at.binary_search(&i).ok().map(|k| self.values[k])
+    }
+
+    /// The industrial parcels and their densities, in model order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Density)> {
+        self.at.iter().copied().zip(&self.values)
+    }
+}
+
 /// Everything the FAR analysis found.
 #[derive(Debug, Clone, Default)]
 pub struct Far {
-    /// Per parcel of the model: its density when it is industrial.
-    pub parcels: Vec<Option<Density>>,
+    /// The industrial parcels' densities (none without buildings).
+    pub parcels: ParcelDensities,
     /// Per industrial block (same order as [`Blocks::blocks`]).
     pub blocks: Vec<Density>,
     /// Industrial parcels under `min_parcel_far`, in model order.
@@ -306,18 +329,21 @@ pub(crate) fn far(
     let park_index = PolygonIndex::new(park_refs.iter().copied());
     let on_parks = shares(buildings, &projected, &park_refs, &park_index, projection);
 
-    let parcel_density: Vec<Option<Density>> = (0..parcels.len())
-        .map(|i| {
-            blocks.block_of[i].map(|_| {
-                let mut d = Density {
-                    land_m2: parcels[i].area_m2,
-                    ..Default::default()
-                };
-                on_parcels[i].iter().for_each(|s| d.add(s));
-                d
-            })
+    let at: Vec<usize> = (0..parcels.len())
+        .filter(|&i| blocks.block_of[i].is_some())
+        .collect();
+    let values = at
+        .iter()
+        .map(|&i| {
+            let mut d = Density {
+                land_m2: parcels[i].area_m2,
+                ..Default::default()
+            };
+            on_parcels[i].iter().for_each(|s| d.add(s));
+            d
         })
         .collect();
+    let parcel_density = ParcelDensities { at, values };
     let block_density: Vec<Density> = blocks
         .blocks
         .iter()
@@ -343,8 +369,7 @@ pub(crate) fn far(
         .collect();
     let low_density = parcel_density
         .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_some_and(|d| d.far() < rules.min_parcel_far))
+        .filter(|(_, d)| d.far() < rules.min_parcel_far)
         .map(|(i, _)| i)
         .collect();
 

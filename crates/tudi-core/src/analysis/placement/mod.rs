@@ -514,7 +514,7 @@ fn demand(
         return (Some(f), Some(DemandSource::Ledger));
     }
     let on_parcel = a.parcel.and_then(|p| {
-        let d = inputs.far.parcels.get(p).copied().flatten()?;
+        let d = inputs.far.parcels.get(p)?;
         (d.floor_area_m2 > 0.0).then(|| d.floor_area_m2 / enterprises::share(firms_on, p))
     });
     if let Some(f) = on_parcel {
