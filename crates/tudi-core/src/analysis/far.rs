@@ -162,7 +162,7 @@ fn shares(
     polygons: &[&MultiPolygon<f64>],
     index: &PolygonIndex,
     projection: &EqualArea,
-) -> Vec<Vec<Share>> {
+) -> Shares {
     let candidates: Vec<Vec<usize>> = buildings
         .par_iter()
         .map(|building| {
@@ -213,18 +213,55 @@ fn shares(
             out
         })
         .collect();
-    let mut by_polygon = vec![Vec::new(); polygons.len()];
-    for (i, s) in pieces {
-        by_polygon[i].push(s);
+    Shares::of(pieces)
+}
+
+/// The buildings' shares on each polygon, for the polygons any building
+/// stands on (a list per parcel cost 24 bytes a parcel at ten million).
+struct Shares {
+    /// Polygon positions, ascending.
+    at: Vec<usize>,
+    /// Where each one's shares start in `items` (and one more: the end).
+    start: Vec<usize>,
+    /// The shares, by polygon, then in building order.
+    items: Vec<Share>,
+}
+
+impl Shares {
+    /// From (polygon, share) pieces in building order.
+    fn of(mut pieces: Vec<(usize, Share)>) -> Shares {
+        // stable: each polygon's shares stay in building order
+        pieces.sort_by_key(|&(i, _)| i);
+        let mut shares = Shares {
+            at: Vec::new(),
+            start: Vec::new(),
+            items: Vec::with_capacity(pieces.len()),
+        };
+        for (i, s) in pieces {
+            if shares.at.last() != Some(&i) {
+                shares.at.push(i);
+                shares.start.push(shares.items.len());
+            }
+            shares.items.push(s);
+        }
+        shares.start.push(shares.items.len());
+        shares
     }
-    by_polygon
+
+    /// The shares on polygon `i`.
+    fn on(&self, i: usize) -> &[Share] {
+        match self.at.binary_search(&i) {
+            Ok(k) => &self.items[self.start[k]..self.start[k + 1]],
+            Err(_) => &[],
+        }
+    }
 }
 
 /// Parks' land and enterprises, and the building shares on them when a
 /// buildings layer is given.
 fn park_stats(
     parks: &[Park],
-    shares: Option<&[Vec<Share>]>,
+    shares: Option<&Shares>,
     enterprises: &[Enterprise],
     rules: &FarRules,
 ) -> Vec<ParkStats> {
@@ -245,7 +282,7 @@ fn park_stats(
                 ..Default::default()
             };
             if let Some(shares) = shares {
-                shares[p].iter().for_each(|s| density.add(s));
+                shares.on(p).iter().for_each(|s| density.add(s));
             }
             let tax_wan: f64 = enterprises_in
                 .iter()
@@ -339,7 +376,7 @@ pub(crate) fn far(
                 land_m2: parcels[i].area_m2,
                 ..Default::default()
             };
-            on_parcels[i].iter().for_each(|s| d.add(s));
+            on_parcels.on(i).iter().for_each(|s| d.add(s));
             d
         })
         .collect();
@@ -353,7 +390,7 @@ pub(crate) fn far(
                 ..Default::default()
             };
             // A building straddling two parcels of one block counts once.
-            let mut seen: Vec<&Share> = b.parcels.iter().flat_map(|&i| &on_parcels[i]).collect();
+            let mut seen: Vec<&Share> = b.parcels.iter().flat_map(|&i| on_parcels.on(i)).collect();
             seen.sort_by_key(|s| s.building);
             let mut last = None;
             for s in seen {
@@ -374,7 +411,7 @@ pub(crate) fn far(
         .collect();
 
     let mut placed = vec![0.0; buildings.len()];
-    for s in on_parcels.iter().flatten() {
+    for s in &on_parcels.items {
         placed[s.building] += s.footprint_m2;
     }
     let unplaced_floor_area_m2 = buildings
@@ -459,9 +496,11 @@ mod tests {
         let s = shares(&b, &projected, &polys, &index, &projection);
         let floor = b[0].floor_area_m2();
         assert!((floor - 3.0 * b[0].footprint_m2).abs() < 1e-9);
-        assert!((s[0][0].floor_area_m2 / floor - 0.75).abs() < 1e-6, "{s:?}");
-        assert!((s[1][0].floor_area_m2 / floor - 0.25).abs() < 1e-6, "{s:?}");
-        assert!((s[0][0].footprint_m2 + s[1][0].footprint_m2 - b[0].footprint_m2).abs() < 1e-6);
+        let (l, r) = (s.on(0), s.on(1));
+        assert_eq!((l.len(), r.len(), s.on(2).len()), (1, 1, 0));
+        assert!((l[0].floor_area_m2 / floor - 0.75).abs() < 1e-6, "{l:?}");
+        assert!((r[0].floor_area_m2 / floor - 0.25).abs() < 1e-6, "{r:?}");
+        assert!((l[0].footprint_m2 + r[0].footprint_m2 - b[0].footprint_m2).abs() < 1e-6);
     }
 
     #[test]
