@@ -408,6 +408,24 @@ fn a_county_run_alone_cuts_a_vacated_block_at_its_border() {
     assert!(report.contains("跨县界的工业连片和腾退连片在县界处截断"));
 }
 
+/// A county run alone on a project that sets it no goals tracks none of
+/// the whole project's, and its report says why; its townships' goals stay.
+#[test]
+fn a_county_without_goals_of_its_own_is_told_so() {
+    let out = run_county(&fixture("land/project.toml"), "county-no-goals", "330411");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["targets"].as_object().map(|t| t.len()), Some(0));
+    assert!(s["township_targets"]["330411101"]["vacated_mu"].is_object());
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("项目文件未给本县设年度目标（[targets.counties.330411]）"));
+    // the whole project's run lists its goals, and no such sentence
+    let whole = run_ok(&fixture("land/project.toml"), "county-no-goals-whole");
+    let s = json(&whole.join("summary.json"));
+    assert!(s["targets"].as_object().is_some_and(|t| t.len() == 8));
+    let report = std::fs::read_to_string(whole.join("report.html")).unwrap();
+    assert!(!report.contains("项目文件未给本县设年度目标"));
+}
+
 #[test]
 fn a_county_without_parcels_is_refused_naming_those_with_some() {
     let dir = scratch("no-such-county");

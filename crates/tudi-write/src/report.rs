@@ -417,6 +417,21 @@ fn goals(h: &mut String, o: &Outcome, s: &Summary, lang: Lang) {
         s.year,
         t("年度目标完成情况", "goals")
     );
+    // a county alone tracks its own goals: say so when it has none
+    if let (Some(code), true) = (&o.project.county, o.targets.district.is_empty()) {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            match lang {
+                Lang::Zh => format!(
+                    "项目文件未给本县设年度目标（[targets.counties.{code}]）；全项目的目标不适用于单独一县，故不列。"
+                ),
+                Lang::En => format!(
+                    "The project file sets no goals for this county ([targets.counties.{code}]); the whole project's goals do not apply to one county alone."
+                ),
+            }
+        );
+    }
     // the goals the analysis tracks, with the summary's rounded figures
     for (goal, _) in &o.targets.district {
         if let Some(g) = standing(&s.targets, *goal) {
