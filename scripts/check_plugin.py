@@ -15,7 +15,6 @@ usage: check_plugin.py PLUGINS_DIR TUDI_BINARY PROJECT_TOML WORK_DIR
 
 import os
 import sys
-import threading
 import time
 
 from qgis.core import QgsApplication, QgsLayerTreeGroup, QgsProcessingFeedback, QgsProject
@@ -121,10 +120,16 @@ def main():
           and table[0].fields().field("area_mu").typeName().lower() in ("real", "double"),
           f"area: the CSV added as a table ({[(l.featureCount(), l.fields().field('area_mu').typeName()) for l in table]})")
 
-    # cancelled while tudi runs (a debug build takes seconds on the sample)
+    # cancelled while tudi runs: as it is started (the algorithm logs the
+    # command line first), so that no machine is fast enough to finish
+    # the sample before the plugin's next look at the feedback (0.1 s)
+    class CancelAtStart(QgsProcessingFeedback):
+        def pushCommandInfo(self, info):
+            super().pushCommandInfo(info)
+            self.cancel()
+
     cancelled = os.path.join(work, "cancelled")
-    feedback = QgsProcessingFeedback()
-    threading.Timer(0.5, feedback.cancel).start()
+    feedback = CancelAtStart()
     layers = len(project.mapLayers())
     start = time.monotonic()
     result = processing.run("tudi:run", {"PROJECT": sample, "OUTPUT": cancelled}, feedback=feedback)
