@@ -17,10 +17,7 @@ use common::*;
 /// and goals for both counties.
 fn two_counties(dir: &Path) {
     for file in ["parcels.geojson", "townships.geojson"] {
-        let path = dir.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("330411102"));
-        std::fs::write(&path, text.replace("330411102", "330402002")).unwrap();
+        replace_all(&dir.join(file), "330411102", "330402002");
     }
     let project = dir.join("project.toml");
     let mut text = std::fs::read_to_string(&project).unwrap();
@@ -160,20 +157,23 @@ fn record_counties(out: &Path) -> (Vec<(String, String)>, Vec<Vec<String>>) {
     (records, blocks)
 }
 
+/// [`two_counties`] with TT-09, in the block of TT-01 and TT-02,
+/// recorded in the other county: a vacated block across the border.
+fn across_the_border(dir: &Path) {
+    two_counties(dir);
+    let path = dir.join("vacated.geojson");
+    let mut v = json(&path);
+    for f in v["features"].as_array_mut().unwrap() {
+        if f["properties"]["id"] == "TT-09" {
+            f["properties"]["township"] = "330402002".into();
+        }
+    }
+    std::fs::write(&path, v.to_string()).unwrap();
+}
+
 #[test]
 fn a_vacated_block_across_a_county_border_is_named() {
-    // TT-09, in the block of TT-01 and TT-02, recorded in the other county
-    let (code, err, out) = run_edited("land", "cross-border", |dir| {
-        two_counties(dir);
-        let path = dir.join("vacated.geojson");
-        let mut v = json(&path);
-        for f in v["features"].as_array_mut().unwrap() {
-            if f["properties"]["id"] == "TT-09" {
-                f["properties"]["township"] = "330402002".into();
-            }
-        }
-        std::fs::write(&path, v.to_string()).unwrap();
-    });
+    let (code, err, out) = run_edited("land", "cross-border", across_the_border);
     assert_eq!(code, 0, "{err}");
     // worked out from the layers: blocks whose records lie in two counties
     let (records, blocks) = record_counties(&out);
@@ -202,18 +202,7 @@ fn a_vacated_block_across_a_county_border_is_named() {
 
 /// `tudi run --county CODE` into a fresh folder.
 fn run_county(project: &Path, name: &str, code: &str) -> std::path::PathBuf {
-    let out = scratch(name).join("out");
-    let o = tudi(&[
-        "run",
-        project.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--county",
-        code,
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    out
+    run_ok_with(project, name, &["--county", code])
 }
 
 /// A synthetic city of three counties (seed 7, 8 000 parcels) and its
@@ -357,15 +346,7 @@ fn each_county_run_alone_is_its_row_of_the_whole_run() {
 #[test]
 fn a_county_run_alone_cuts_a_vacated_block_at_its_border() {
     let edit = |dir: &Path| {
-        two_counties(dir);
-        let path = dir.join("vacated.geojson");
-        let mut v = json(&path);
-        for f in v["features"].as_array_mut().unwrap() {
-            if f["properties"]["id"] == "TT-09" {
-                f["properties"]["township"] = "330402002".into();
-            }
-        }
-        std::fs::write(&path, v.to_string()).unwrap();
+        across_the_border(dir);
         let project = dir.join("project.toml");
         let mut text = std::fs::read_to_string(&project).unwrap();
         text.push_str("\n[rules]\neffective_min_block_mu = 16\n");

@@ -278,13 +278,6 @@ fn second_township_in_another_county(dir: &Path) {
     replace_all(&dir.join("parcels.geojson"), "330411102", "330402002");
 }
 
-/// Replaces every `from` in a file.
-fn replace_all(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from));
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
-
 #[test]
 fn firms_stay_in_their_county_unless_the_rules_let_them_leave() {
     let one = placements(&run_ok(&fixture_project(), "placement-one-county"));

@@ -46,14 +46,21 @@ pub fn sample(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
 
 /// Runs a project into a fresh folder and returns that folder.
 pub fn run_ok(project: &Path, name: &str) -> PathBuf {
+    run_ok_with(project, name, &[])
+}
+
+/// [`run_ok`] with more arguments (`--county 330402`).
+pub fn run_ok_with(project: &Path, name: &str, more: &[&str]) -> PathBuf {
     let out = scratch(name).join("out");
-    let o = tudi(&[
+    let mut args = vec![
         "run",
         project.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--quiet",
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let o = tudi(&args);
     assert!(
         o.status.success(),
         "tudi run failed: {}",
@@ -94,6 +101,13 @@ pub fn run_in(dir: &Path) -> (i32, String, PathBuf) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
         out,
     )
+}
+
+/// Replaces every `from` in a file, which must hold it.
+pub fn replace_all(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} holds no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
 /// Replaces the first `from` in a file, which must hold it.

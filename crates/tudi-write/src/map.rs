@@ -1075,67 +1075,45 @@ fn map_labels(s: &mut String, o: &Outcome, frame: &Frame, u: f64) {
     } else {
         o.model.counties.as_deref().unwrap_or(&[])
     };
-    let county_size = (22.0 * u).max(15.0);
-    for c in counties {
-        let largest = c.geometry.0.iter().max_by(|a, b| {
+    // a division's name, inside its largest piece: `spread` of its box
+    // apart, in the order of `offsets`
+    let division = |d: &tudi_core::model::Division,
+                    size: f64,
+                    spread: f64,
+                    offsets: [(f64, f64); 5]|
+     -> Option<Wanted> {
+        let largest = d.geometry.0.iter().max_by(|a, b| {
             let area = |p: &Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
             area(a).total_cmp(&area(b))
         });
-        let (Some(at), Some(bb)) = (
-            largest.and_then(|p| p.interior_point()),
-            px_box(&c.geometry),
-        ) else {
-            continue;
-        };
-        let at = frame.px(at.0);
-        let (dx, dy) = (0.25 * (bb[2] - bb[0]), 0.25 * (bb[3] - bb[1]));
-        let candidates = [(0.0, -1.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)]
-            .map(|(kx, ky)| Coord {
-                x: at.x + kx * dx,
-                y: at.y + 0.35 * county_size + ky * dy,
-            })
-            .to_vec();
-        wanted.push((
-            Wanted {
-                text: c.name.clone().unwrap_or_else(|| c.code.clone()),
-                size: county_size,
-                candidates,
-            },
-            palette::county().look.stroke.hex(),
-            700,
-        ));
+        let at = frame.px(largest.and_then(|p| p.interior_point())?.0);
+        let bb = px_box(&d.geometry)?;
+        let (dx, dy) = (spread * (bb[2] - bb[0]), spread * (bb[3] - bb[1]));
+        Some(Wanted {
+            text: d.name.clone().unwrap_or_else(|| d.code.clone()),
+            size,
+            candidates: offsets
+                .map(|(kx, ky)| Coord {
+                    x: at.x + kx * dx,
+                    y: at.y + 0.35 * size + ky * dy,
+                })
+                .to_vec(),
+        })
+    };
+    let county_size = (22.0 * u).max(15.0);
+    for c in counties {
+        let offsets = [(0.0, -1.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)];
+        if let Some(w) = division(c, county_size, 0.25, offsets) {
+            wanted.push((w, palette::county().look.stroke.hex(), 700));
+        }
     }
     let town_size = (17.0 * u).max(13.0);
     for t in o.model.townships.as_deref().unwrap_or(&[]) {
-        let largest = t.geometry.0.iter().max_by(|a, b| {
-            let area = |p: &Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
-            area(a).total_cmp(&area(b))
-        });
-        let (Some(at), Some(bb)) = (
-            largest.and_then(|p| p.interior_point()),
-            px_box(&t.geometry),
-        ) else {
-            continue;
-        };
-        let at = frame.px(at.0);
-        let name = t.name.clone().unwrap_or_else(|| t.code.clone());
         // within the township: nearer its middle first
-        let (dx, dy) = (0.2 * (bb[2] - bb[0]), 0.2 * (bb[3] - bb[1]));
-        let candidates = [(0.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)]
-            .map(|(kx, ky)| Coord {
-                x: at.x + kx * dx,
-                y: at.y + 0.35 * town_size + ky * dy,
-            })
-            .to_vec();
-        wanted.push((
-            Wanted {
-                text: name,
-                size: town_size,
-                candidates,
-            },
-            "#5d5440".to_string(),
-            700,
-        ));
+        let offsets = [(0.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 0.0)];
+        if let Some(w) = division(t, town_size, 0.2, offsets) {
+            wanted.push((w, "#5d5440".to_string(), 700));
+        }
     }
     let parks = o.model.parks.as_deref().unwrap_or(&[]);
     if parks.len() <= 40 {

@@ -195,42 +195,31 @@ fn land_layers(o: &Outcome, lang: Lang) -> Vec<Layer<'_>> {
             vec![styles::low_density_parcels(rules.min_parcel_far, lang)],
         ));
     }
-    if m.townships.is_some() {
+    // the townships, and the counties when the project spans several and
+    // outlines them
+    for (level, shown) in [
+        (Level::Township, m.townships.is_some()),
+        (
+            Level::County,
+            m.counties.is_some() && !o.counties.is_empty(),
+        ),
+    ] {
+        if !shown {
+            continue;
+        }
+        let term = level.term();
         out.push(
-            land::divisions(
-                Level::Township,
-                lang,
-                land::division_polygons(o, Level::Township),
-            )
-            .layer(
+            land::divisions(level, lang, land::division_polygons(o, level)).layer(
                 lang,
                 GROUPS[BASE].get(lang),
-                lang.pick(
-                    "乡镇（街道）界线及整治、腾退汇总",
-                    "Township boundaries with their remediation and vacated-land figures",
-                )
-                .into(),
-                vec![styles::townships(lang)],
-            ),
-        );
-    }
-    // the county level, when the project spans several and outlines them
-    if m.counties.is_some() && !o.counties.is_empty() {
-        out.push(
-            land::divisions(
-                Level::County,
-                lang,
-                land::division_polygons(o, Level::County),
-            )
-            .layer(
-                lang,
-                GROUPS[BASE].get(lang),
-                lang.pick(
-                    "县（市、区）界线及整治、腾退汇总",
-                    "County boundaries with their remediation and vacated-land figures",
-                )
-                .into(),
-                vec![styles::counties(lang)],
+                match lang {
+                    Lang::Zh => format!("{}界线及整治、腾退汇总", term.zh),
+                    Lang::En => format!(
+                        "{} boundaries with their remediation and vacated-land figures",
+                        term.en
+                    ),
+                },
+                vec![styles::divisions(level, lang)],
             ),
         );
     }

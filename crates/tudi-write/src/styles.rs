@@ -14,6 +14,7 @@ use super::escape;
 use super::palette::{self, Class, Look, Weight};
 pub use super::palette::{Color, DARK};
 use tudi_core::analysis::enterprises::Disposition;
+use tudi_core::analysis::townships::Level;
 use tudi_core::vocab::{self, Lang};
 
 /// A font every label and layout text names: Debian's `fonts-noto-cjk`.
@@ -588,34 +589,27 @@ pub fn move_lines(seek: &[Disposition], lang: Lang) -> Style {
     }
 }
 
-/// Townships: a pale ground, dashed outline, labelled with the name.
-/// County boundaries, labelled with their names.
-pub fn counties(lang: Lang) -> Style {
-    let class = palette::county();
+/// A division layer, labelled with the names: townships a pale ground
+/// with a dashed outline; counties a bolder brown line, their names larger
+/// and placed before the townships'.
+pub fn divisions(level: Level, lang: Lang) -> Style {
+    let (class, size_pt, priority) = match level {
+        Level::Township => (palette::township(), 9.0, 10),
+        Level::County => (palette::county(), 12.0, 9),
+    };
+    let color = match level {
+        Level::Township => DARK,
+        Level::County => class.look.stroke,
+    };
     Style {
         name: "outline",
         description: class.label(lang).into(),
         renderer: Renderer::Single(Symbol::of(&class.look)),
         label: Some(Label {
             expression: "coalesce(\"name\", \"code\")".into(),
-            size_pt: 12.0,
-            color: class.look.stroke,
-            priority: 9,
-        }),
-    }
-}
-
-pub fn townships(lang: Lang) -> Style {
-    let class = palette::township();
-    Style {
-        name: "outline",
-        description: class.label(lang).into(),
-        renderer: Renderer::Single(Symbol::of(&class.look)),
-        label: Some(Label {
-            expression: "coalesce(\"name\", \"code\")".into(),
-            size_pt: 9.0,
-            color: DARK,
-            priority: 10,
+            size_pt,
+            color,
+            priority,
         }),
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use geo::{BoundingRect, Rect};
+use geo::{BoundingRect, Intersects, Rect};
 use rayon::prelude::*;
 
 use super::enterprises::parcel_at;
@@ -121,7 +121,7 @@ pub fn restrict(project: &mut Project, mut model: Model) -> Result<Model> {
     {
         zones.retain(|z| {
             let r = z.geometry.bounding_rect();
-            r.zip(extent).is_some_and(|(r, e)| meets(r, e))
+            r.zip(extent).is_some_and(|(r, e)| r.intersects(&e))
         });
     }
 
@@ -205,14 +205,6 @@ fn extent(model: &Model) -> Option<Rect<f64>> {
         .filter(|e| e.location.x.is_finite() && e.location.y.is_finite())
         .map(|e| Rect::new(e.location, e.location));
     polygons.chain(points).reduce(union_rect)
-}
-
-/// Whether two rectangles meet (edges included).
-fn meets(a: Rect<f64>, b: Rect<f64>) -> bool {
-    a.min().x <= b.max().x
-        && b.min().x <= a.max().x
-        && a.min().y <= b.max().y
-        && b.min().y <= a.max().y
 }
 
 /// No parcel in the county: the counties that have some.

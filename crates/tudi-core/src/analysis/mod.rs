@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::config::Project;
 use crate::geodesy::EqualArea;
 use crate::index::{PolygonIndex, ZoneIndex};
-use crate::model::{county_of, Model, Progress};
+use crate::model::{Model, Progress};
 use crate::outcome::{Outcome, Stage};
 
 use blocks::BlockRules;
@@ -74,14 +74,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     // Several counties: their blocks are found county by county and
     // joined across borders, as a run too large for one pass must (the
     // same blocks as one pass over the whole).
-    let several = {
-        let mut counties = model
-            .parcels
-            .iter()
-            .map(|p| p.township().and_then(county_of));
-        let first = counties.next().flatten();
-        counties.any(|c| c != first)
-    };
+    let several = townships::several(model.parcels.iter().map(|p| p.township()));
     let blocks = if several {
         let parts = partition::county_parts(&model.parcels, &block_rules);
         partition::blocks_in_parts(

@@ -314,20 +314,22 @@ pub struct CrossBorder {
     pub vacated_blocks: Vec<usize>,
 }
 
+/// Whether the places of these townships lie in more than one county
+/// (places whose county is unknown count in none).
+pub(crate) fn several<'a>(townships: impl Iterator<Item = Option<&'a str>>) -> bool {
+    let mut first = None;
+    for c in townships.filter_map(|t| t.and_then(county_of)) {
+        match first {
+            None => first = Some(c),
+            Some(f) if f != c => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
 /// The blocks across county borders (none when the project lies in one).
 pub(crate) fn cross_border(o: &Outcome) -> CrossBorder {
-    // more than one county among the places' townships
-    fn several<'a>(townships: impl Iterator<Item = Option<&'a str>>) -> bool {
-        let mut first = None;
-        for c in townships.filter_map(|t| t.and_then(county_of)) {
-            match first {
-                None => first = Some(c),
-                Some(f) if f != c => return true,
-                Some(_) => {}
-            }
-        }
-        false
-    }
     let parcels = &o.model.parcels;
     let blocks = o
         .blocks
