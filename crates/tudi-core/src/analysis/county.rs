@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use geo::{BoundingRect, Intersects, Rect};
 use rayon::prelude::*;
 
-use super::enterprises::parcel_at;
+use super::ground::{Ground, Things};
 use super::parcels;
 use super::townships::Places;
 use super::vacated::{self, VacatedContext};
@@ -34,34 +34,38 @@ pub fn restrict(project: &mut Project, mut model: Model) -> Result<Model> {
     let code = code.as_str();
     let in_county = |t: Option<&str>| t.and_then(county_of) == Some(code);
 
-    let index = PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry));
+    let projection = parcels::projection_over(parcels::bounds(
+        model.parcels.par_iter().map(|p| &p.geometry),
+    ));
+    let things = Things::new(&model, &projection, false);
+    let ground = Ground::find(&model.parcels, &|i| i, &things);
     let places = Places::new(model.townships.as_deref(), &project.targets);
     let parcel_list = &model.parcels;
-    let township_at = |c: geo::Coord<f64>| {
-        parcel_at(parcel_list, &index, c)
+    let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| {
+        parcel
             .and_then(|p| parcel_list[p].township())
             .or_else(|| places.township_at(c))
     };
     let firms: Vec<bool> = model
         .enterprises
         .par_iter()
-        .map(|e| in_county(township_at(e.location)))
+        .zip(&ground.enterprise_parcel)
+        .map(|(e, &p)| in_county(township_at(e.location, p)))
         .collect();
     let parks: Option<Vec<bool>> = model.parks.as_ref().map(|parks| {
         parks
             .par_iter()
-            .map(|p| {
+            .zip(&ground.park_parcel)
+            .map(|(p, &under)| {
                 geo::InteriorPoint::interior_point(&p.geometry)
-                    .is_some_and(|c| in_county(township_at(c.0)))
+                    .is_some_and(|c| in_county(township_at(c.0, under)))
             })
             .collect()
     });
     let records: Option<Vec<bool>> = model.vacated.as_ref().map(|records| {
-        let projection =
-            parcels::projection_over(parcels::bounds(parcel_list.par_iter().map(|p| &p.geometry)));
         let ctx = VacatedContext {
             parcels: parcel_list,
-            parcel_index: &index,
+            on_parcels: &ground.record_parcels,
             protected: None,
             enterprises: &[],
             standing: &[],
@@ -74,7 +78,8 @@ pub fn restrict(project: &mut Project, mut model: Model) -> Result<Model> {
             .collect()
     });
     drop(places);
-    drop(index);
+    drop(ground);
+    drop(things);
 
     let parcels_kept: Vec<bool> = model
         .parcels

@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 
-use geo::Coord;
-
 use super::plausibility;
 use super::predicates::{Facts, Predicate};
 use crate::config::Rules;
 use crate::geodesy;
-use crate::index::{map_in_order, z_order, PolygonIndex, ZoneIndex};
-use crate::model::{id_order, Grade, Model, Parcel};
+use crate::index::{map_in_order, z_order, ZoneIndex};
+use crate::model::{Grade, Model};
 
 /// The outcome for one enterprise.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +87,9 @@ impl Disposition {
 
 /// What the enterprise analysis needs besides the model.
 pub(crate) struct Context<'a> {
-    /// Index of the model's parcels.
-    pub parcel_index: &'a PolygonIndex,
+    /// Per enterprise: the parcel it stands in
+    /// ([`super::ground::Ground::enterprise_parcel`]).
+    pub parcel_of: &'a [Option<usize>],
     /// Per parcel: in a village area.
     pub in_village: &'a [bool],
     /// Per parcel: a scattered village industrial plot.
@@ -99,25 +98,6 @@ pub(crate) struct Context<'a> {
     pub plan: Option<&'a ZoneIndex<'a>>,
     /// The protected zones, when the project has them.
     pub protected: Option<&'a ZoneIndex<'a>>,
-}
-
-/// The parcel each enterprise stands in (see [`parcel_at`]).
-pub(crate) fn locate(model: &Model, ctx: &Context, order: &[usize]) -> Vec<Option<usize>> {
-    map_in_order(order, |k| {
-        parcel_at(
-            &model.parcels,
-            ctx.parcel_index,
-            model.enterprises[k].location,
-        )
-    })
-}
-
-/// The parcel a point stands in: the one containing it; on a shared edge
-/// or vertex, the one with the smallest id.
-pub(crate) fn parcel_at(parcels: &[Parcel], index: &PolygonIndex, c: Coord<f64>) -> Option<usize> {
-    index
-        .containing(|i| &parcels[i].geometry, c)
-        .min_by(|&a, &b| id_order(&parcels[a].id, &parcels[b].id))
 }
 
 /// Per parcel with firms on it: how many stand there, each firm counted
@@ -145,7 +125,7 @@ pub(crate) fn share(firms_on: &HashMap<usize, usize>, p: usize) -> f64 {
 pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessment> {
     let locations: Vec<_> = model.enterprises.iter().map(|e| e.location).collect();
     let order = z_order(&locations);
-    let parcel_of = locate(model, ctx, &order);
+    let parcel_of = ctx.parcel_of;
     let duplicate_of = plausibility::duplicate_of(&model.enterprises);
     let mut duplicate_rows = vec![Vec::new(); model.enterprises.len()];
     for (k, first) in duplicate_of.iter().enumerate() {
@@ -240,7 +220,7 @@ pub(crate) fn assess(model: &Model, ctx: &Context, rules: &Rules) -> Vec<Assessm
 
 #[cfg(test)]
 mod tests {
-    use geo::{polygon, MultiPolygon};
+    use geo::{polygon, Coord, MultiPolygon};
 
     use super::*;
     use crate::model::{Enterprise, Parcel};
@@ -279,9 +259,8 @@ mod tests {
             ],
             ..Model::default()
         };
-        let index = PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry));
         let ctx = Context {
-            parcel_index: &index,
+            parcel_of: &[Some(0); 3],
             in_village: &[false],
             scattered: &[false],
             plan: None,

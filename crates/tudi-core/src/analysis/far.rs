@@ -56,10 +56,10 @@ impl Density {
 
 /// The part of one building on one polygon.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Share {
-    building: usize,
-    floor_area_m2: f64,
-    footprint_m2: f64,
+pub(crate) struct Share {
+    pub building: usize,
+    pub floor_area_m2: f64,
+    pub footprint_m2: f64,
 }
 
 /// One park's figures.
@@ -163,6 +163,27 @@ fn shares(
     index: &PolygonIndex,
     projection: &EqualArea,
 ) -> Shares {
+    Shares::of(pieces(
+        buildings,
+        projected_buildings,
+        polygons,
+        index,
+        projection,
+        &|i| i,
+    ))
+}
+
+/// The pieces of each building on the polygons it stands on, as
+/// (`position(i)` of polygon `i` of `polygons`, share), in building order
+/// and, within a building, by polygon.
+pub(crate) fn pieces(
+    buildings: &[Building],
+    projected_buildings: &[MultiPolygon<f64>],
+    polygons: &[&MultiPolygon<f64>],
+    index: &PolygonIndex,
+    projection: &EqualArea,
+    position: &(dyn Fn(usize) -> usize + Sync),
+) -> Vec<(usize, Share)> {
     let candidates: Vec<Vec<usize>> = buildings
         .par_iter()
         .map(|building| {
@@ -184,7 +205,7 @@ fn shares(
         .into_par_iter()
         .map(|i| (i, projection.project_multi_polygon(polygons[i])))
         .collect();
-    let pieces: Vec<(usize, Share)> = buildings
+    buildings
         .par_iter()
         .enumerate()
         .flat_map_iter(|(b, building)| {
@@ -201,7 +222,7 @@ fn shares(
                 // digitising noise along a shared edge.
                 if fraction > 1e-6 {
                     out.push((
-                        i,
+                        position(i),
                         Share {
                             building: b,
                             floor_area_m2: building.floor_area_m2() * fraction,
@@ -212,13 +233,13 @@ fn shares(
             }
             out
         })
-        .collect();
-    Shares::of(pieces)
+        .collect()
 }
 
 /// The buildings' shares on each polygon, for the polygons any building
 /// stands on (a list per parcel cost 24 bytes a parcel at ten million).
-struct Shares {
+#[derive(Debug, PartialEq)]
+pub(crate) struct Shares {
     /// Polygon positions, ascending.
     at: Vec<usize>,
     /// Where each one's shares start in `items` (and one more: the end).
@@ -229,7 +250,7 @@ struct Shares {
 
 impl Shares {
     /// From (polygon, share) pieces in building order.
-    fn of(mut pieces: Vec<(usize, Share)>) -> Shares {
+    pub(crate) fn of(mut pieces: Vec<(usize, Share)>) -> Shares {
         // stable: each polygon's shares stay in building order
         pieces.sort_by_key(|&(i, _)| i);
         let mut shares = Shares {
@@ -249,7 +270,7 @@ impl Shares {
     }
 
     /// The shares on polygon `i`.
-    fn on(&self, i: usize) -> &[Share] {
+    pub(crate) fn on(&self, i: usize) -> &[Share] {
         match self.at.binary_search(&i) {
             Ok(k) => &self.items[self.start[k]..self.start[k + 1]],
             Err(_) => &[],
@@ -334,15 +355,15 @@ fn totals(parks: &[ParkStats], rules_apply: bool) -> ParkTotals {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn far(
     parcels: &[Parcel],
-    parcel_index: &PolygonIndex,
+    on_parcels: Shares,
     blocks: &Blocks,
-    buildings: Option<&[Building]>,
+    buildings: Option<(&[Building], &[MultiPolygon<f64>])>,
     parks: &[Park],
     enterprises: &[Enterprise],
     projection: &EqualArea,
     rules: &FarRules,
 ) -> Far {
-    let Some(buildings) = buildings else {
+    let Some((buildings, projected)) = buildings else {
         let parks = park_stats(parks, None, enterprises, rules);
         return Far {
             park_totals: totals(&parks, false),
@@ -350,21 +371,9 @@ pub(crate) fn far(
             ..Default::default()
         };
     };
-    let projected: Vec<MultiPolygon<f64>> = buildings
-        .par_iter()
-        .map(|b| projection.project_multi_polygon(&b.geometry))
-        .collect();
-    let parcel_refs: Vec<&MultiPolygon<f64>> = parcels.iter().map(|p| &p.geometry).collect();
-    let on_parcels = shares(
-        buildings,
-        &projected,
-        &parcel_refs,
-        parcel_index,
-        projection,
-    );
     let park_refs: Vec<&MultiPolygon<f64>> = parks.iter().map(|p| &p.geometry).collect();
     let park_index = PolygonIndex::new(park_refs.iter().copied());
-    let on_parks = shares(buildings, &projected, &park_refs, &park_index, projection);
+    let on_parks = shares(buildings, projected, &park_refs, &park_index, projection);
 
     let at: Vec<usize> = (0..parcels.len())
         .filter(|&i| blocks.block_of[i].is_some())

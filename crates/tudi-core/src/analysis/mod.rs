@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod county;
 pub mod enterprises;
 pub mod far;
+pub(crate) mod ground;
 pub mod parcels;
 pub mod partition;
 pub mod placement;
@@ -21,13 +22,14 @@ use rayon::prelude::*;
 
 use crate::config::Project;
 use crate::geodesy::EqualArea;
-use crate::index::{PolygonIndex, ZoneIndex};
+use crate::index::ZoneIndex;
 use crate::model::{Model, Progress};
 use crate::outcome::{Outcome, Stage};
 
 use blocks::BlockRules;
 use enterprises::Context;
 use far::FarRules;
+use ground::Ground;
 use townships::{Level, Places};
 use vacated::{VacatedContext, VacatedRules};
 
@@ -52,7 +54,6 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
 
     on_stage(Stage::Index);
     let Indexes {
-        parcels: parcel_index,
         villages,
         plan,
         protected,
@@ -71,26 +72,34 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         cluster_gap_m: rules.cluster_gap_m,
         scattered_max_mu: rules.scattered_max_mu,
     };
-    // Several counties: their blocks are found county by county and
-    // joined across borders, as a run too large for one pass must (the
-    // same blocks as one pass over the whole).
+    // Several counties: their blocks, and what stands on their parcels,
+    // are found county by county and joined across borders, as a run too
+    // large for one pass must (the same as one pass over the whole).
     let several = townships::several(model.parcels.iter().map(|p| p.township()));
-    let blocks = if several {
+    let things = ground::Things::new(&model, &projection, true);
+    let (blocks, mut ground) = if several {
         let parts = partition::county_parts(&model.parcels, &block_rules);
-        partition::blocks_in_parts(
+        let blocks = partition::blocks_in_parts(
             &model.parcels,
             &in_village,
             &projection,
             &block_rules,
             &parts,
+        );
+        (
+            blocks,
+            partition::ground_in_parts(&model.parcels, &parts, &things),
         )
     } else {
-        blocks::blocks(&model.parcels, &in_village, &projection, &block_rules)
+        (
+            blocks::blocks(&model.parcels, &in_village, &projection, &block_rules),
+            Ground::find(&model.parcels, &|i| i, &things),
+        )
     };
     let mut assessments = enterprises::assess(
         &model,
         &Context {
-            parcel_index: &parcel_index,
+            parcel_of: &ground.enterprise_parcel,
             in_village: &in_village,
             scattered: &blocks.scattered,
             plan: plan.as_ref(),
@@ -102,9 +111,12 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     let parks = model.parks.as_deref().unwrap_or(&[]);
     let far = far::far(
         &model.parcels,
-        &parcel_index,
+        ground.shares(),
         &blocks,
-        model.buildings.as_deref(),
+        model
+            .buildings
+            .as_deref()
+            .map(|b| (b, things.projected_buildings())),
         parks,
         &model.enterprises,
         &projection,
@@ -116,7 +128,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     );
     let places = Places::new(model.townships.as_deref(), &project.targets);
     let (enterprise_township, park_township) =
-        townships_of(&model, &assessments, &parcel_index, &places);
+        townships_of(&model, &assessments, &ground.park_parcel, &places);
     let placing = Instant::now();
     let placement = model.parks.is_some().then(|| {
         let plan = placement::plan(&placement::Inputs {
@@ -142,7 +154,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         .collect();
     let vacated_ctx = VacatedContext {
         parcels: &model.parcels,
-        parcel_index: &parcel_index,
+        on_parcels: &ground.record_parcels,
         protected: model.protected.as_deref(),
         enterprises: &model.enterprises,
         standing: &standing,
@@ -168,7 +180,14 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
                 .iter()
                 .map(|&p| targets::plan_record(&model.parcels[p])),
         );
-        vacated::land(&records, &vacated_ctx, &vacated_rules)
+        // the land a plan empties is its parcel's, whole
+        let mut on_parcels = ground.record_parcels.clone();
+        on_parcels.extend(emptied.iter().map(|&p| vec![(p, model.parcels[p].area_m2)]));
+        let ctx = VacatedContext {
+            on_parcels: &on_parcels,
+            ..vacated_ctx
+        };
+        vacated::land(&records, &ctx, &vacated_rules)
     });
     let target_report = targets::report(&targets::Inputs {
         targets: &project.targets,
@@ -264,9 +283,9 @@ fn measure(model: &mut Model) -> (Option<geo::Rect<f64>>, EqualArea) {
     (bounds, projection)
 }
 
-/// The R-trees the analyses query.
+/// The zone layers' R-trees (what stands on the parcels is found by
+/// [`Ground`], which indexes the parcels itself).
 struct Indexes<'a> {
-    parcels: PolygonIndex,
     villages: Option<ZoneIndex<'a>>,
     plan: Option<ZoneIndex<'a>>,
     protected: Option<ZoneIndex<'a>>,
@@ -276,17 +295,11 @@ impl<'a> Indexes<'a> {
     /// Every index, built side by side.
     fn new(model: &'a Model) -> Indexes<'a> {
         let zones = |z: &'a Option<Vec<crate::model::Zone>>| z.as_deref().map(ZoneIndex::new);
-        let (parcels, (villages, (plan, protected))) = rayon::join(
-            || PolygonIndex::new(model.parcels.iter().map(|p| &p.geometry)),
-            || {
-                rayon::join(
-                    || zones(&model.villages),
-                    || rayon::join(|| zones(&model.plan), || zones(&model.protected)),
-                )
-            },
+        let (villages, (plan, protected)) = rayon::join(
+            || zones(&model.villages),
+            || rayon::join(|| zones(&model.plan), || zones(&model.protected)),
         );
         Indexes {
-            parcels,
             villages,
             plan,
             protected,
@@ -300,7 +313,7 @@ impl<'a> Indexes<'a> {
 fn townships_of(
     model: &Model,
     assessments: &[enterprises::Assessment],
-    parcel_index: &PolygonIndex,
+    park_parcel: &[Option<usize>],
     places: &Places,
 ) -> (Vec<Option<String>>, Vec<Option<String>>) {
     let township_at = |c: geo::Coord<f64>, parcel: Option<usize>| -> Option<String> {
@@ -320,9 +333,10 @@ fn townships_of(
         .as_deref()
         .unwrap_or(&[])
         .iter()
-        .map(|p| {
+        .zip(park_parcel)
+        .map(|(p, &under)| {
             let c = geo::InteriorPoint::interior_point(&p.geometry)?.0;
-            township_at(c, enterprises::parcel_at(&model.parcels, parcel_index, c))
+            township_at(c, under)
         })
         .collect();
     (enterprises, parks)

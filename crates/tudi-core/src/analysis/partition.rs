@@ -17,6 +17,7 @@ use geo::{BoundingRect, MultiPolygon};
 use rayon::prelude::*;
 
 use super::blocks::{assemble, cluster, BlockRules, Blocks, UnionFind};
+use super::ground::{Ground, Things};
 use crate::geodesy::EqualArea;
 use crate::model::{county_of, Parcel};
 
@@ -246,6 +247,15 @@ pub(crate) fn blocks_in_parts(
     )
 }
 
+/// What stands on which parcel ([`Ground`]), found over each part's own
+/// parcels and joined: the same as one search over the whole.
+pub(crate) fn ground_in_parts(ps: &[Parcel], parts: &[Part], things: &Things) -> Ground {
+    parts.iter().fold(Ground::default(), |whole, part| {
+        let own: Vec<&Parcel> = part.own.iter().map(|&i| &ps[i]).collect();
+        whole.join(Ground::find(&own, &|k| part.own[k], things))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +359,90 @@ mod tests {
             }
             let cut = blocks_in_parts(&ps, &in_village, &projection, &rules(), &parts);
             assert!(cut.blocks.len() > whole.blocks.len());
+        }
+    }
+
+    #[test]
+    fn what_stands_on_the_parcels_found_in_parts_is_the_whole_runs() {
+        use crate::analysis::far;
+        use crate::model::{Building, Enterprise, Model, Progress, VacatedRecord};
+        for seed in [4, 5] {
+            let ps = field(seed, 24);
+            let mut rng = Rng(seed);
+            let (m_lat, m_lon) = (1.0 / 110_900.0, 1.0 / 95_500.0);
+            let c = |x: f64, y: f64| Coord {
+                x: 120.7 + x * m_lon,
+                y: 30.7 + y * m_lat,
+            };
+            let rect = |x: f64, y: f64, w: f64, h: f64| {
+                let ring = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)];
+                MultiPolygon(vec![Polygon::new(
+                    LineString(ring.iter().map(|&(x, y)| c(x, y)).collect()),
+                    vec![],
+                )])
+            };
+            let mut at = |span: u64| rng.below(span) as f64;
+            // firms anywhere, a third on the cell corners where plots meet
+            let firms: Vec<Enterprise> = (0..600)
+                .map(|k| {
+                    let (x, y) = if k % 3 == 0 {
+                        (at(24) * 30.0, at(24) * 30.0)
+                    } else {
+                        (at(7200) / 10.0, at(7200) / 10.0)
+                    };
+                    Enterprise::for_test(k + 1, "x", c(x, y))
+                })
+                .collect();
+            // records and buildings of up to 80 m and 40 m, across plots
+            let records: Vec<VacatedRecord> = (0..60)
+                .map(|k| VacatedRecord {
+                    feature: k + 1,
+                    id: format!("v{k}"),
+                    status: Progress::Done,
+                    done_date: None,
+                    claimed_mu: None,
+                    township: None,
+                    geometry: rect(at(680), at(680), 5.0 + at(75), 5.0 + at(75)),
+                    area_m2: 0.0,
+                })
+                .collect();
+            let buildings: Vec<Building> = (0..300)
+                .map(|k| Building {
+                    feature: k + 1,
+                    floors: Some(1.0 + at(5)),
+                    given_floor_area_m2: None,
+                    geometry: rect(at(700), at(700), 3.0 + at(37), 3.0 + at(37)),
+                    footprint_m2: 100.0,
+                })
+                .collect();
+            let model = Model {
+                parcels: ps,
+                enterprises: firms,
+                vacated: Some(records),
+                buildings: Some(buildings),
+                ..Model::default()
+            };
+            let ps = &model.parcels;
+            let projection =
+                parcels::projection_over(parcels::bounds(ps.par_iter().map(|p| &p.geometry)));
+            let things = Things::new(&model, &projection, true);
+            let mut whole = Ground::find(ps, &|i| i, &things);
+            let parts = county_parts(ps, &rules());
+            let mut joined = ground_in_parts(ps, &parts, &things);
+            assert_eq!(whole.enterprise_parcel, joined.enterprise_parcel);
+            // most firms stand on a plot
+            let located = whole.enterprise_parcel.iter().flatten().count();
+            assert!(located > 300, "seed {seed}: {located}");
+            let bits = |g: &Ground| -> Vec<Vec<(usize, u64)>> {
+                g.record_parcels
+                    .iter()
+                    .map(|r| r.iter().map(|&(p, m2)| (p, m2.to_bits())).collect())
+                    .collect()
+            };
+            assert_eq!(bits(&whole), bits(&joined), "seed {seed}");
+            let (a, b): (far::Shares, far::Shares) = (whole.shares(), joined.shares());
+            assert!(a == b, "seed {seed}");
+            assert!((0..ps.len()).filter(|&i| !a.on(i).is_empty()).count() > 100);
         }
     }
 

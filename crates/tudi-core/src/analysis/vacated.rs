@@ -237,8 +237,9 @@ pub struct Vacated {
 pub(crate) struct VacatedContext<'a> {
     /// The district's parcels (measured).
     pub parcels: &'a [Parcel],
-    /// Their index.
-    pub parcel_index: &'a PolygonIndex,
+    /// Per record analysed: the parcels it covers, with the m² on each
+    /// (see [`super::ground::Ground::record_parcels`]).
+    pub on_parcels: &'a [Vec<(usize, f64)>],
     /// The protected zones, when the project has them.
     pub protected: Option<&'a [Zone]>,
     /// The enterprise ledger.
@@ -285,7 +286,7 @@ fn bbox_overlap(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
 }
 
 /// Area of `a` ∩ `b` (planar, m²), skipping the clip when the boxes miss.
-fn common_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+pub(crate) fn common_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
     if bbox_overlap(a, b) {
         a.intersection(b).unsigned_area()
     } else {
@@ -457,7 +458,7 @@ fn analyse(
         .map(|(i, r)| {
             // the parcels also give a record its township when it names none
             let (outside_m2, parcel_township) = if checks || r.township.is_none() {
-                on_parcels(&projected[i], r, ctx)
+                on_parcels(i, r, ctx)
             } else {
                 (0.0, None)
             };
@@ -651,37 +652,23 @@ fn township(r: &VacatedRecord, on_parcels: Option<String>, places: &Places) -> O
 pub(crate) fn townships(records: &[VacatedRecord], ctx: &VacatedContext) -> Vec<Option<String>> {
     records
         .par_iter()
-        .map(|r| {
-            let on = r
-                .township
-                .is_none()
-                .then(|| on_parcels(&ctx.projection.project_multi_polygon(&r.geometry), r, ctx).1);
+        .enumerate()
+        .map(|(i, r)| {
+            let on = r.township.is_none().then(|| on_parcels(i, r, ctx).1);
             township(r, on.flatten(), ctx.places)
         })
         .collect()
 }
 
-/// The part of a record on no parcel (m²), and the township of the
+/// The part of record `i` on no parcel (m²), and the township of the
 /// parcels under most of it. Survey parcels tile the land without
 /// overlapping, so the covered part is the sum of the pieces.
-fn on_parcels(
-    projected: &MultiPolygon<f64>,
-    record: &VacatedRecord,
-    ctx: &VacatedContext,
-) -> (f64, Option<String>) {
-    let Some(r) = record.geometry.bounding_rect() else {
-        return (0.0, None);
-    };
+fn on_parcels(i: usize, record: &VacatedRecord, ctx: &VacatedContext) -> (f64, Option<String>) {
     let mut covered = 0.0;
     let mut by_township: BTreeMap<&str, f64> = BTreeMap::new();
-    for i in ctx.parcel_index.candidates_in(r.min(), r.max()) {
-        let parcel = &ctx.parcels[i];
-        let on = common_area(
-            projected,
-            &ctx.projection.project_multi_polygon(&parcel.geometry),
-        );
+    for &(p, on) in &ctx.on_parcels[i] {
         covered += on;
-        if let Some(t) = parcel.township() {
+        if let Some(t) = ctx.parcels[p].township() {
             *by_township.entry(t).or_default() += on;
         }
     }
@@ -924,10 +911,10 @@ mod tests {
     fn analysed(records: &[VacatedRecord], protected: &[Zone], projection: &EqualArea) -> Vacated {
         let targets = Targets::default();
         let places = Places::new(None, &targets);
-        let index = PolygonIndex::new(std::iter::empty());
+        let on_parcels = vec![Vec::new(); records.len()];
         let ctx = VacatedContext {
             parcels: &[],
-            parcel_index: &index,
+            on_parcels: &on_parcels,
             protected: Some(protected),
             enterprises: &[],
             standing: &[],
