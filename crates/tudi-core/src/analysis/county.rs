@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use geo::{BoundingRect, Intersects, Rect};
 use rayon::prelude::*;
 
-use super::ground::{Ground, Things};
+use super::ground::{Ground, Layers, Things};
 use super::parcels;
 use super::townships::Places;
 use super::vacated::{self, VacatedContext};
@@ -37,7 +37,7 @@ pub fn restrict(project: &mut Project, mut model: Model) -> Result<Model> {
     let projection = parcels::projection_over(parcels::bounds(
         model.parcels.par_iter().map(|p| &p.geometry),
     ));
-    let things = Things::new(&model, &projection, false);
+    let things = Things::new(&Layers::of(&model), &projection, false);
     let ground = Ground::find(&model.parcels, &|i| i, &things);
     let places = Places::new(model.townships.as_deref(), &project.targets);
     let parcel_list = &model.parcels;

@@ -357,13 +357,13 @@ pub(crate) fn far(
     parcels: &[Parcel],
     on_parcels: Shares,
     blocks: &Blocks,
-    buildings: Option<(&[Building], &[MultiPolygon<f64>])>,
+    buildings: Option<&[Building]>,
     parks: &[Park],
     enterprises: &[Enterprise],
     projection: &EqualArea,
     rules: &FarRules,
 ) -> Far {
-    let Some((buildings, projected)) = buildings else {
+    let Some(buildings) = buildings else {
         let parks = park_stats(parks, None, enterprises, rules);
         return Far {
             park_totals: totals(&parks, false),
@@ -371,9 +371,13 @@ pub(crate) fn far(
             ..Default::default()
         };
     };
+    let projected: Vec<MultiPolygon<f64>> = buildings
+        .par_iter()
+        .map(|b| projection.project_multi_polygon(&b.geometry))
+        .collect();
     let park_refs: Vec<&MultiPolygon<f64>> = parks.iter().map(|p| &p.geometry).collect();
     let park_index = PolygonIndex::new(park_refs.iter().copied());
-    let on_parks = shares(buildings, projected, &park_refs, &park_index, projection);
+    let on_parks = shares(buildings, &projected, &park_refs, &park_index, projection);
 
     let at: Vec<usize> = (0..parcels.len())
         .filter(|&i| blocks.block_of[i].is_some())

@@ -17,7 +17,67 @@ use super::far::{self, Share};
 use super::vacated::common_area;
 use crate::geodesy::EqualArea;
 use crate::index::{map_in_order, z_order, PolygonIndex};
-use crate::model::{Model, Parcel};
+use crate::model::{id_order, Building, Enterprise, Model, Parcel, Park, VacatedRecord, Zone};
+
+/// The layers that stand on the parcels, borrowed apart from the parcels
+/// (which the survey measures as it goes).
+#[derive(Clone, Copy)]
+pub struct Layers<'a> {
+    /// The enterprise ledger's rows.
+    pub enterprises: &'a [Enterprise],
+    /// The parks (none without the layer).
+    pub parks: &'a [Park],
+    /// The vacated-land records (none without the layer).
+    pub vacated: &'a [VacatedRecord],
+    /// The buildings (none without the layer).
+    pub buildings: &'a [Building],
+    /// The village areas, when given.
+    pub villages: Option<&'a [Zone]>,
+}
+
+impl<'a> Layers<'a> {
+    /// The model's layers that stand on its parcels.
+    pub fn of(model: &'a Model) -> Layers<'a> {
+        Layers::from_parts(
+            &model.enterprises,
+            &model.parks,
+            &model.vacated,
+            &model.buildings,
+            &model.villages,
+        )
+    }
+
+    /// The model's parcels, to survey, and its other layers beside them.
+    pub fn split(model: &'a mut Model) -> (&'a mut Vec<Parcel>, Layers<'a>) {
+        let Model {
+            parcels,
+            enterprises,
+            parks,
+            vacated,
+            buildings,
+            villages,
+            ..
+        } = model;
+        let layers = Layers::from_parts(enterprises, parks, vacated, buildings, villages);
+        (parcels, layers)
+    }
+
+    fn from_parts(
+        enterprises: &'a [Enterprise],
+        parks: &'a Option<Vec<Park>>,
+        vacated: &'a Option<Vec<VacatedRecord>>,
+        buildings: &'a Option<Vec<Building>>,
+        villages: &'a Option<Vec<Zone>>,
+    ) -> Layers<'a> {
+        Layers {
+            enterprises,
+            parks: parks.as_deref().unwrap_or(&[]),
+            vacated: vacated.as_deref().unwrap_or(&[]),
+            buildings: buildings.as_deref().unwrap_or(&[]),
+            villages: villages.as_deref(),
+        }
+    }
+}
 
 /// The other layers' features, as the search for their parcels needs
 /// them: prepared once, searched by every set of parcels.
@@ -33,27 +93,23 @@ pub(crate) struct Things<'a> {
     records: Vec<(MultiPolygon<f64>, Option<Rect<f64>>)>,
     /// The buildings and their footprints in the equal-area plane (none
     /// when shares are not wanted).
-    buildings: &'a [crate::model::Building],
+    buildings: &'a [Building],
     projected_buildings: Vec<MultiPolygon<f64>>,
 }
 
 impl<'a> Things<'a> {
-    /// The model's enterprises, parks, vacated records and, when
-    /// `with_buildings`, its buildings (measured).
-    pub fn new(model: &'a Model, projection: &'a EqualArea, with_buildings: bool) -> Things<'a> {
-        let enterprises: Vec<Coord<f64>> = model.enterprises.iter().map(|e| e.location).collect();
+    /// `layers`' enterprises, parks, vacated records and, when
+    /// `with_buildings`, buildings (measured).
+    pub fn new(layers: &Layers<'a>, projection: &'a EqualArea, with_buildings: bool) -> Things<'a> {
+        let enterprises: Vec<Coord<f64>> = layers.enterprises.iter().map(|e| e.location).collect();
         let order = z_order(&enterprises);
-        let parks = model
+        let parks = layers
             .parks
-            .as_deref()
-            .unwrap_or(&[])
             .par_iter()
             .map(|p| geo::InteriorPoint::interior_point(&p.geometry).map(|c| c.0))
             .collect();
-        let records = model
+        let records = layers
             .vacated
-            .as_deref()
-            .unwrap_or(&[])
             .par_iter()
             .map(|r| {
                 (
@@ -62,9 +118,10 @@ impl<'a> Things<'a> {
                 )
             })
             .collect();
-        let buildings = match (&model.buildings, with_buildings) {
-            (Some(b), true) => b.as_slice(),
-            _ => &[],
+        let buildings = if with_buildings {
+            layers.buildings
+        } else {
+            &[]
         };
         let projected_buildings = buildings
             .par_iter()
@@ -79,11 +136,6 @@ impl<'a> Things<'a> {
             buildings,
             projected_buildings,
         }
-    }
-
-    /// The buildings' footprints in the equal-area plane, in model order.
-    pub fn projected_buildings(&self) -> &[MultiPolygon<f64>] {
-        &self.projected_buildings
     }
 }
 
@@ -106,7 +158,7 @@ pub(crate) struct Ground {
 
 impl Ground {
     /// What `parcels` hold; `position(i)` is the place of `parcels[i]` in
-    /// the whole area, and grows with `i`.
+    /// the whole area.
     pub fn find<P: Borrow<Parcel> + Sync>(
         parcels: &[P],
         position: &(dyn Fn(usize) -> usize + Sync),
@@ -114,7 +166,12 @@ impl Ground {
     ) -> Ground {
         let outline = |i: usize| &parcels[i].borrow().geometry;
         let index = PolygonIndex::new((0..parcels.len()).map(outline));
-        let under = |c: Coord<f64>| index.containing(outline, c).min().map(position);
+        let under = |c: Coord<f64>| {
+            index
+                .containing(outline, c)
+                .min_by(|&a, &b| id_order(&parcels[a].borrow().id, &parcels[b].borrow().id))
+                .map(position)
+        };
         let enterprise_parcel = map_in_order(&things.order, |k| under(things.enterprises[k]));
         let park_parcel = things.parks.par_iter().map(|c| c.and_then(under)).collect();
         let record_parcels = things
@@ -157,13 +214,19 @@ impl Ground {
     }
 
     /// Adds what another set of parcels (none of this one's) holds.
-    pub fn join(mut self, other: Ground) -> Ground {
+    pub fn join(self, other: Ground) -> Ground {
+        self.join_by(other, &|a, b| a < b)
+    }
+
+    /// [`Ground::join`], parcel `a` coming before `b` in id order when
+    /// `before(a, b)` (while positions are not yet those of id order).
+    pub fn join_by(mut self, other: Ground, before: &dyn Fn(usize, usize) -> bool) -> Ground {
         if self.enterprise_parcel.is_empty() && self.park_parcel.is_empty() {
             return other;
         }
-        let least = |a: &mut Option<usize>, b: Option<usize>| {
+        let first = |a: &mut Option<usize>, b: Option<usize>| {
             *a = match (*a, b) {
-                (Some(x), Some(y)) => Some(x.min(y)),
+                (Some(x), Some(y)) => Some(if before(y, x) { y } else { x }),
                 (x, y) => x.or(y),
             };
         };
@@ -172,10 +235,10 @@ impl Ground {
             .iter_mut()
             .zip(other.enterprise_parcel)
         {
-            least(a, b);
+            first(a, b);
         }
         for (a, b) in self.park_parcel.iter_mut().zip(other.park_parcel) {
-            least(a, b);
+            first(a, b);
         }
         for (a, b) in self.record_parcels.iter_mut().zip(other.record_parcels) {
             if !b.is_empty() {
@@ -185,6 +248,21 @@ impl Ground {
         }
         self.building_pieces.extend(other.building_pieces);
         self
+    }
+
+    /// Renames every parcel `p` to `to[p]` (positions in file order to
+    /// those in id order), and puts each record's parcels in the new order.
+    pub fn renumber(&mut self, to: &[usize]) {
+        let rename = |p: &mut Option<usize>| *p = p.map(|p| to[p]);
+        self.enterprise_parcel.iter_mut().for_each(rename);
+        self.park_parcel.iter_mut().for_each(rename);
+        self.record_parcels.par_iter_mut().for_each(|r| {
+            r.iter_mut().for_each(|(p, _)| *p = to[*p]);
+            r.sort_by_key(|&(p, _)| p);
+        });
+        self.building_pieces
+            .par_iter_mut()
+            .for_each(|(p, _)| *p = to[*p]);
     }
 
     /// The buildings' shares of each parcel, in building order on each.
@@ -273,7 +351,7 @@ mod tests {
             ..Model::default()
         };
         let projection = EqualArea::fitted(Rect::new(at(-10.0, -10.0), at(500.0, 110.0)));
-        let things = Things::new(&model, &projection, true);
+        let things = Things::new(&Layers::of(&model), &projection, true);
         let mut g = Ground::find(&model.parcels, &|i| i, &things);
         assert_eq!(g.enterprise_parcel, vec![Some(0), Some(1), None]);
         let v1 = &g.record_parcels[0];

@@ -5,12 +5,13 @@ pub mod blocks;
 pub mod county;
 pub mod enterprises;
 pub mod far;
-pub(crate) mod ground;
+pub mod ground;
 pub mod parcels;
 pub mod partition;
 pub mod placement;
 pub mod plausibility;
 pub mod predicates;
+pub mod survey;
 pub mod targets;
 pub mod townships;
 pub mod vacated;
@@ -29,14 +30,77 @@ use crate::outcome::{Outcome, Stage};
 use blocks::BlockRules;
 use enterprises::Context;
 use far::FarRules;
-use ground::Ground;
+use ground::Layers;
+use survey::{Survey, Surveyed, Surveyor};
 use townships::{Level, Places};
 use vacated::{VacatedContext, VacatedRules};
 
 /// Runs every analysis on a loaded model: measures it on the ellipsoid,
-/// indexes it and answers the project's questions. `on_stage` hears of
-/// each stage as it starts. No file is read or written.
+/// surveys its parcels, indexes it and answers the project's questions.
+/// `on_stage` hears of each stage as it starts. No file is read or
+/// written.
 pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) -> Outcome {
+    let clock = Instant::now();
+    on_stage(Stage::Measure);
+    let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    let projection = parcels::projection_over(bounds);
+    measure_others(&mut model, &projection);
+    // Several counties: what stands on their parcels, and their blocks,
+    // are found county by county and joined across borders, as a run too
+    // large for one pass must (the same as one pass over the whole).
+    let parts = several_counties(&model)
+        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
+    let survey = {
+        let (parcels, layers) = Layers::split(&mut model);
+        Surveyor::new(&layers, &projection, &project.rules).survey_whole(parcels, parts.as_deref())
+    };
+    let measured = clock.elapsed();
+    let mut outcome = analyse(project, model, Surveyed { bounds, survey }, parts, on_stage);
+    outcome.timings[0].1 += measured;
+    outcome
+}
+
+/// Runs the analyses after the survey on a model whose parcels were
+/// surveyed as they were read ([`Surveyed`]), and the other layers
+/// measured in the plane fitted to the parcels' extent
+/// ([`measure_others`]).
+pub fn run_surveyed(
+    project: Project,
+    model: Model,
+    surveyed: Surveyed,
+    on_stage: &mut dyn FnMut(Stage),
+) -> Outcome {
+    on_stage(Stage::Measure);
+    let parts = several_counties(&model)
+        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
+    analyse(project, model, surveyed, parts, on_stage)
+}
+
+/// The plane every area of a run is measured in: the equal-area plane
+/// fitted to the parcels' extent.
+pub fn plane(parcel_bounds: Option<geo::Rect<f64>>) -> EqualArea {
+    parcels::projection_over(parcel_bounds)
+}
+
+fn several_counties(model: &Model) -> bool {
+    townships::several(model.parcels.iter().map(|p| p.township()))
+}
+
+fn block_rules(rules: &crate::config::Rules) -> BlockRules<'_> {
+    BlockRules {
+        industrial_codes: &rules.industrial_codes,
+        cluster_gap_m: rules.cluster_gap_m,
+        scattered_max_mu: rules.scattered_max_mu,
+    }
+}
+
+fn analyse(
+    project: Project,
+    model: Model,
+    surveyed: Surveyed,
+    parts: Option<Vec<partition::Part>>,
+    on_stage: &mut dyn FnMut(Stage),
+) -> Outcome {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |stage: Stage, timings: &mut Vec<(Stage, Duration)>| {
@@ -46,56 +110,35 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
 
     let as_of = project.project.as_of;
     let year = project.targets.year.unwrap_or(as_of.year);
-
-    on_stage(Stage::Measure);
-    let (parcel_bounds, projection) = measure(&mut model);
+    let Surveyed {
+        bounds: parcel_bounds,
+        survey: Survey {
+            in_village,
+            mut ground,
+        },
+    } = surveyed;
+    let projection = plane(parcel_bounds);
     let area_mismatches = parcels::area_mismatches(&model.parcels, project.rules.area_tolerance);
     lap(Stage::Measure, &mut timings);
 
     on_stage(Stage::Index);
-    let Indexes {
-        villages,
-        plan,
-        protected,
-    } = Indexes::new(&model);
+    let Indexes { plan, protected } = Indexes::new(&model);
     lap(Stage::Index, &mut timings);
 
     on_stage(Stage::Analyse);
     let rules = &project.rules;
-    let in_village = parcels::in_village(
-        &model.parcels,
-        villages.as_ref(),
-        &rules.village_settlement_prefixes,
-    );
-    let block_rules = BlockRules {
-        industrial_codes: &rules.industrial_codes,
-        cluster_gap_m: rules.cluster_gap_m,
-        scattered_max_mu: rules.scattered_max_mu,
-    };
-    // Several counties: their blocks, and what stands on their parcels,
-    // are found county by county and joined across borders, as a run too
-    // large for one pass must (the same as one pass over the whole).
-    let several = townships::several(model.parcels.iter().map(|p| p.township()));
-    let things = ground::Things::new(&model, &projection, true);
-    let (blocks, mut ground) = if several {
-        let parts = partition::county_parts(&model.parcels, &block_rules);
-        let blocks = partition::blocks_in_parts(
+    let block_rules = block_rules(rules);
+    let blocks = match &parts {
+        Some(parts) => partition::blocks_in_parts(
             &model.parcels,
             &in_village,
             &projection,
             &block_rules,
-            &parts,
-        );
-        (
-            blocks,
-            partition::ground_in_parts(&model.parcels, &parts, &things),
-        )
-    } else {
-        (
-            blocks::blocks(&model.parcels, &in_village, &projection, &block_rules),
-            Ground::find(&model.parcels, &|i| i, &things),
-        )
+            parts,
+        ),
+        None => blocks::blocks(&model.parcels, &in_village, &projection, &block_rules),
     };
+    drop(parts);
     let mut assessments = enterprises::assess(
         &model,
         &Context {
@@ -113,10 +156,7 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
         &model.parcels,
         ground.shares(),
         &blocks,
-        model
-            .buildings
-            .as_deref()
-            .map(|b| (b, things.projected_buildings())),
+        model.buildings.as_deref(),
         parks,
         &model.enterprises,
         &projection,
@@ -263,14 +303,11 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
     outcome
 }
 
-/// Measures every layer on the ellipsoid, in the equal-area plane fitted
-/// to the parcels: the parcels' extent and that plane.
-fn measure(model: &mut Model) -> (Option<geo::Rect<f64>>, EqualArea) {
-    let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
-    let projection = parcels::projection_over(bounds);
-    parcels::measure(&mut model.parcels, &projection);
+/// Measures the layers other than the parcels on the ellipsoid, in the
+/// run's plane ([`plane`]); the survey measures the parcels.
+pub fn measure_others(model: &mut Model, projection: &EqualArea) {
     if let Some(b) = model.buildings.as_mut() {
-        far::measure_buildings(b, &projection);
+        far::measure_buildings(b, projection);
     }
     if let Some(parks) = model.parks.as_mut() {
         parks
@@ -278,15 +315,13 @@ fn measure(model: &mut Model) -> (Option<geo::Rect<f64>>, EqualArea) {
             .for_each(|p| p.area_m2 = projection.multi_polygon_area(&p.geometry));
     }
     if let Some(v) = model.vacated.as_mut() {
-        vacated::measure(v, &projection);
+        vacated::measure(v, projection);
     }
-    (bounds, projection)
 }
 
-/// The zone layers' R-trees (what stands on the parcels is found by
-/// [`Ground`], which indexes the parcels itself).
+/// The zone layers' R-trees the enterprise analysis queries (the survey
+/// indexes the parcels and the villages itself).
 struct Indexes<'a> {
-    villages: Option<ZoneIndex<'a>>,
     plan: Option<ZoneIndex<'a>>,
     protected: Option<ZoneIndex<'a>>,
 }
@@ -295,15 +330,8 @@ impl<'a> Indexes<'a> {
     /// Every index, built side by side.
     fn new(model: &'a Model) -> Indexes<'a> {
         let zones = |z: &'a Option<Vec<crate::model::Zone>>| z.as_deref().map(ZoneIndex::new);
-        let (villages, (plan, protected)) = rayon::join(
-            || zones(&model.villages),
-            || rayon::join(|| zones(&model.plan), || zones(&model.protected)),
-        );
-        Indexes {
-            villages,
-            plan,
-            protected,
-        }
+        let (plan, protected) = rayon::join(|| zones(&model.plan), || zones(&model.protected));
+        Indexes { plan, protected }
     }
 }
 

@@ -260,6 +260,7 @@ pub(crate) fn ground_in_parts(ps: &[Parcel], parts: &[Part], things: &Things) ->
 mod tests {
     use super::*;
     use crate::analysis::blocks;
+    use crate::analysis::ground::Layers;
     use crate::analysis::parcels;
     use crate::test_rng::SplitMix64 as Rng;
     use geo::{Coord, LineString, Polygon};
@@ -425,7 +426,7 @@ mod tests {
             let ps = &model.parcels;
             let projection =
                 parcels::projection_over(parcels::bounds(ps.par_iter().map(|p| &p.geometry)));
-            let things = Things::new(&model, &projection, true);
+            let things = Things::new(&Layers::of(&model), &projection, true);
             let mut whole = Ground::find(ps, &|i| i, &things);
             let parts = county_parts(ps, &rules());
             let mut joined = ground_in_parts(ps, &parts, &things);
