@@ -62,6 +62,17 @@ struct CountyArg {
     county: Option<String>,
 }
 
+/// `--part`, of `tudi run` and `tudi map`.
+#[derive(clap::Args)]
+struct PartArg {
+    /// Read the parcels this many at a time, each part measured and
+    /// surveyed as it is read, so that memory follows the part and not
+    /// the area (a plain GeoPackage parcel layer; others are read whole).
+    /// The outputs are the same for any part; 0 reads all at once.
+    #[arg(long, value_name = "PARCELS", default_value_t = 1_000_000)]
+    part: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run every analysis of a project and write the outputs.
@@ -83,6 +94,8 @@ enum Command {
         lang: Lang,
         #[command(flatten)]
         county: CountyArg,
+        #[command(flatten)]
+        part: PartArg,
     },
     /// Draw the district map (as report.html shows it) to a PNG or SVG
     /// file, for slides and documents.
@@ -103,6 +116,8 @@ enum Command {
         as_of: Option<Date>,
         #[command(flatten)]
         county: CountyArg,
+        #[command(flatten)]
+        part: PartArg,
     },
     /// Check a project's layers, CRSs, fields and geometries; print every
     /// problem at once (many alike as one line).
@@ -235,13 +250,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             as_of,
             lang,
             county,
+            part,
         } => run_project(
             &project,
             &out,
             cli.quiet,
             timings,
-            as_of,
-            county.county,
+            &Scope {
+                as_of,
+                county: county.county,
+                part: part.part,
+            },
             lang,
         ),
         Command::Check { project, all } => check(&project, all, cli.quiet),
@@ -269,9 +288,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crs,
             id,
         } => area(file, layer, crs, id),
-        Command::Demo { out, as_of, lang } => {
-            run_project(&demo_project()?, &out, cli.quiet, false, as_of, None, lang)
-        }
+        Command::Demo { out, as_of, lang } => run_project(
+            &demo_project()?,
+            &out,
+            cli.quiet,
+            false,
+            &Scope {
+                as_of,
+                county: None,
+                part: 0,
+            },
+            lang,
+        ),
         Command::Map {
             project,
             out,
@@ -279,7 +307,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
             as_of,
             county,
-        } => map(&project, &out, width, lang, as_of, county.county, cli.quiet),
+            part,
+        } => map(
+            &project,
+            &out,
+            width,
+            lang,
+            &Scope {
+                as_of,
+                county: county.county,
+                part: part.part,
+            },
+            cli.quiet,
+        ),
         Command::Synth {
             seed,
             parcels,
@@ -334,26 +374,39 @@ fn parse_county(s: &str) -> Result<String, String> {
     }
 }
 
-/// Loads a project and runs every analysis, `as_of` overriding its report
-/// date, cut down to `county` when given.
-fn analyse(
-    mut project: Project,
+/// What a run analyses, as its flags say.
+struct Scope {
+    /// The report date, over the project's.
     as_of: Option<Date>,
+    /// One county of several.
     county: Option<String>,
-    bar: &ProgressBar,
-) -> anyhow::Result<Outcome> {
-    if let Some(d) = as_of {
+    /// Parcels read at a time (0: all at once).
+    part: usize,
+}
+
+/// Loads a project and runs every analysis as `scope` says. A county's
+/// run loads the whole project and cuts it down; any other reads the
+/// parcels in parts.
+fn analyse(mut project: Project, scope: &Scope, bar: &ProgressBar) -> anyhow::Result<Outcome> {
+    if let Some(d) = scope.as_of {
         project.project.as_of = d;
     }
-    project.county = county;
+    project.county = scope.county.clone();
     bar.set_message(format!("{}…", Stage::Read.name()));
     let clock = std::time::Instant::now();
-    let model = tudi_read::load::load(&project)?;
-    let model = tudi_core::analysis::county::restrict(&mut project, model)?;
+    let (model, surveyed) = if project.county.is_some() {
+        let model = tudi_read::load::load(&project)?;
+        let mut model = tudi_core::analysis::county::restrict(&mut project, model)?;
+        let surveyed = tudi_core::analysis::survey(&project, &mut model);
+        (model, surveyed)
+    } else {
+        tudi_read::load::load_surveyed(&project, scope.part)?
+    };
     let read = clock.elapsed();
-    let mut outcome = tudi_core::analysis::run(project, model, &mut |s: Stage| {
-        bar.set_message(format!("{}…", s.name()))
-    });
+    let mut outcome =
+        tudi_core::analysis::run_surveyed(project, model, surveyed, &mut |s: Stage| {
+            bar.set_message(format!("{}…", s.name()))
+        });
     outcome.timings.insert(0, (Stage::Read, read));
     Ok(outcome)
 }
@@ -363,8 +416,7 @@ fn map(
     out: &Path,
     width: u32,
     lang: Lang,
-    as_of: Option<Date>,
-    county: Option<String>,
+    scope: &Scope,
     quiet: bool,
 ) -> anyhow::Result<()> {
     let png = match out.extension().and_then(|e| e.to_str()) {
@@ -390,7 +442,7 @@ fn map(
         .into());
     }
     let bar = spinner(quiet);
-    let outcome = analyse(project, as_of, county, &bar)?;
+    let outcome = analyse(project, scope, &bar)?;
     bar.set_message("draw…");
     let map = tudi_write::map::district_map(&outcome, lang, width);
     let bytes = if png {
@@ -425,8 +477,7 @@ fn run_project(
     out: &Path,
     quiet: bool,
     timings: bool,
-    as_of: Option<Date>,
-    county: Option<String>,
+    scope: &Scope,
     lang: Lang,
 ) -> anyhow::Result<()> {
     let project = Project::load(project)?;
@@ -445,7 +496,7 @@ fn run_project(
         }
     })?;
     let bar = spinner(quiet);
-    let mut outcome = analyse(project, as_of, county, &bar)?;
+    let mut outcome = analyse(project, scope, &bar)?;
     bar.set_message("write…");
     let clock = std::time::Instant::now();
     let files = tudi_write::outputs::write_outputs_with(
@@ -460,7 +511,11 @@ fn run_project(
     bar.finish_and_clear();
     if timings {
         for (stage, d) in &outcome.timings {
-            eprintln!("{:<8} {:>8.3} s", stage.name(), d.as_secs_f64());
+            let parts = match (stage, outcome.read_in) {
+                (Stage::Read, n) if n > 1 => format!("  ({n} parts)"),
+                _ => String::new(),
+            };
+            eprintln!("{:<8} {:>8.3} s{parts}", stage.name(), d.as_secs_f64());
         }
     }
     if !quiet {

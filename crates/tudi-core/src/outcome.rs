@@ -110,6 +110,9 @@ pub struct Outcome {
     /// records Measure, Index and Analyse, the caller adds Read and
     /// Write. Never written to a product.
     pub timings: Vec<(Stage, Duration)>,
+    /// The parts the parcels were read in (1: all at once). Never written
+    /// to a product: the products are the same however they were read.
+    pub read_in: usize,
     /// One row per township met in the data, the townships layer or the
     /// targets, then a row with no code for things whose township is
     /// unknown: `townships.csv`, the ledgers, the map and the report all

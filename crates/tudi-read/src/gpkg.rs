@@ -58,6 +58,41 @@ pub(super) fn table(path: &Path, layer: &str) -> Option<Table> {
     })
 }
 
+/// The smallest and largest FID of the layer's rows and their number,
+/// when it is a plain features table this reader reads (`layer`: the
+/// file's only features table when not named).
+pub(super) fn span(path: &Path, layer: Option<&str>) -> Option<(i64, i64, u64)> {
+    let db = connect(path).ok()?;
+    let layer = match layer {
+        Some(l) => l.to_string(),
+        None => {
+            let mut names = db
+                .prepare("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")
+                .ok()?;
+            let names: Vec<String> = names
+                .query_map([], |r| r.get(0))
+                .ok()?
+                .filter_map(Result::ok)
+                .collect();
+            match &names[..] {
+                [one] => one.clone(),
+                _ => return None,
+            }
+        }
+    };
+    let table = table(path, &layer)?;
+    let (fid, name) = (quote(&table.fid), quote(&table.name));
+    db.query_row(
+        &format!(
+            "SELECT (SELECT MIN({fid}) FROM {name}), (SELECT MAX({fid}) FROM {name}), (SELECT COUNT(*) FROM {name})"
+        ),
+        [],
+        |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?)),
+    )
+    .ok()
+    .and_then(|(a, b, n)| Some((a?, b?, u64::try_from(n).ok()?)))
+}
+
 /// The WKB inside a GeoPackage geometry blob (header: "GP", version,
 /// flags, SRS id, optional envelope); `None` for an empty geometry, `Err`
 /// for an extended (non-standard) geometry this reader does not know.
@@ -84,13 +119,15 @@ pub(super) fn wkb_of(blob: &[u8]) -> Result<Option<&[u8]>, String> {
         .ok_or_else(|| "truncated GeoPackage geometry".to_string())
 }
 
-/// Reads every row of `table`, `columns` by name (`None`: the layer lacks
-/// it), in parallel chunks of FIDs: each chunk starts a run (`start`, given
+/// Reads every row of `table` (those with FIDs in `fids` when given, a
+/// half-open range), `columns` by name (`None`: the layer lacks it), in
+/// parallel chunks of FIDs: each chunk starts a run (`start`, given
 /// the most rows it can hold) that takes its rows in FID order (`take`);
 /// the runs come back in FID order.
 pub(super) fn read<R: Send>(
     path: &Path,
     table: &Table,
+    fids: Option<(i64, i64)>,
     columns: &[Option<String>],
     decoder: Decoder,
     start: impl Fn(usize) -> R + Sync,
@@ -108,9 +145,15 @@ pub(super) fn read<R: Send>(
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let (Some(min), Some(max)) = (min, max) else {
+    let (Some(mut min), Some(mut max)) = (min, max) else {
         return Ok(Vec::new());
     };
+    if let Some((from, to)) = fids {
+        (min, max) = (min.max(from), max.min(to - 1));
+        if min > max {
+            return Ok(Vec::new());
+        }
+    }
     let wanted: Vec<&String> = columns.iter().flatten().collect();
     let mut select = format!("SELECT {}, {}", quote(&table.fid), quote(&table.geometry));
     for c in &wanted {
@@ -131,7 +174,7 @@ pub(super) fn read<R: Send>(
         .map(|c| {
             let db = connect(path)?;
             let mut stmt = db.prepare(&select)?;
-            let mut rows = stmt.query([min + c * step, min + (c + 1) * step])?;
+            let mut rows = stmt.query([min + c * step, (min + (c + 1) * step).min(max + 1)])?;
             // at most `step` rows: no regrowing in the common dense case
             let mut run = start(usize::try_from(step).map_or(0, |s| s.min(1 << 20)));
             while let Some(row) = rows.next()? {

@@ -108,6 +108,10 @@ pub struct Source {
     /// coordinates are read without a geometry, to be placed on it.
     pub parcel: Option<String>,
     pub encoding: Option<String>,
+    /// Only the features whose FIDs lie in this half-open range: a part
+    /// of a large GeoPackage layer ([`fid_span`] says whether the layer
+    /// can be read so).
+    pub fids: Option<(i64, i64)>,
     /// How the user gives a layer's settings, for the fixes messages
     /// suggest: a project file's keys, or a command's flags.
     pub given_by: GivenBy,
@@ -490,6 +494,21 @@ fn decoder(source: &Source) -> Decoder {
     }
 }
 
+/// The FIDs of a layer that can be read in parts ([`Source::fids`]): its
+/// smallest and largest and the number of features, for a plain
+/// GeoPackage features table; `None` for anything else, which is read
+/// whole.
+pub fn fid_span(source: &Source) -> Option<(i64, i64, u64)> {
+    let gpkg = source
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
+    if !gpkg {
+        return None;
+    }
+    gpkg::span(&source.path, source.layer.as_deref())
+}
+
 /// Reads a layer and makes an item of each feature as it is read (in
 /// parallel, on the reading threads where the format allows), so that a
 /// big layer is never held twice. Every reading problem is returned at
@@ -823,6 +842,7 @@ fn read_gdal_with<T: Send>(
             let runs = gpkg::read(
                 &source.path,
                 &table,
+                source.fids,
                 &head.found,
                 decoder,
                 Gathered::with_capacity,
@@ -832,6 +852,13 @@ fn read_gdal_with<T: Send>(
                 return Ok(Gathered::join(runs, head, decoder, notes));
             }
         }
+    }
+    if source.fids.is_some() {
+        // a part of a layer is read only where [`fid_span`] said it can be
+        return Err(vec![problem(
+            &head.at,
+            "only a plain GeoPackage features table can be read in parts",
+        )]);
     }
     let features = read_features(&mut layer, &indexes, is_gpkg);
     let decoded: Vec<Result<RawFeature, Problem>> = features

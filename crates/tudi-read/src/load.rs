@@ -8,6 +8,10 @@ use geo::winding_order::Winding;
 use geo::{Coord, Geometry, MultiPolygon};
 use rayon::prelude::*;
 
+mod parts;
+
+pub use parts::load_surveyed;
+
 use crate::headers::Quantity;
 use crate::{Built, FieldRequest, LayerHead, Mapped, RawFeature, Source, Value};
 use tudi_core::config::{
@@ -39,6 +43,7 @@ fn source<F>(spec: &LayerSpec<F>) -> Source {
         crs_field: spec.crs_field.clone(),
         parcel: spec.parcel.clone(),
         encoding: spec.encoding.clone(),
+        fids: None,
         given_by: crate::GivenBy::ProjectFile,
     }
 }

@@ -42,22 +42,28 @@ use vacated::{VacatedContext, VacatedRules};
 pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) -> Outcome {
     let clock = Instant::now();
     on_stage(Stage::Measure);
-    let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
-    let projection = parcels::projection_over(bounds);
-    measure_others(&mut model, &projection);
-    // Several counties: what stands on their parcels, and their blocks,
-    // are found county by county and joined across borders, as a run too
-    // large for one pass must (the same as one pass over the whole).
-    let parts = several_counties(&model)
-        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
-    let survey = {
-        let (parcels, layers) = Layers::split(&mut model);
-        Surveyor::new(&layers, &projection, &project.rules).survey_whole(parcels, parts.as_deref())
-    };
+    let surveyed = survey(&project, &mut model);
     let measured = clock.elapsed();
-    let mut outcome = analyse(project, model, Surveyed { bounds, survey }, parts, on_stage);
+    let mut outcome = run_surveyed(project, model, surveyed, on_stage);
     outcome.timings[0].1 += measured;
     outcome
+}
+
+/// Measures a loaded model's layers in the plane fitted to its parcels'
+/// extent and surveys its parcels ([`survey`]), all in memory.
+pub fn survey(project: &Project, model: &mut Model) -> Surveyed {
+    let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    let projection = plane(bounds);
+    measure_others(model, &projection);
+    // Several counties: what stands on their parcels is found county by
+    // county and joined across borders, as a run too large for one pass
+    // must (the same as one pass over the whole).
+    let parts = several_counties(model)
+        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
+    let (parcels, layers) = Layers::split(model);
+    let survey =
+        Surveyor::new(&layers, &projection, &project.rules).survey_whole(parcels, parts.as_deref());
+    Surveyed::new(bounds, survey, 1)
 }
 
 /// Runs the analyses after the survey on a model whose parcels were
@@ -71,6 +77,8 @@ pub fn run_surveyed(
     on_stage: &mut dyn FnMut(Stage),
 ) -> Outcome {
     on_stage(Stage::Measure);
+    // Several counties: their blocks are found county by county and
+    // joined across borders, as the survey found what stands on them.
     let parts = several_counties(&model)
         .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
     analyse(project, model, surveyed, parts, on_stage)
@@ -116,6 +124,7 @@ fn analyse(
             in_village,
             mut ground,
         },
+        parts: read_in,
     } = surveyed;
     let projection = plane(parcel_bounds);
     let area_mismatches = parcels::area_mismatches(&model.parcels, project.rules.area_tolerance);
@@ -289,6 +298,7 @@ fn analyse(
         as_of,
         year,
         timings,
+        read_in,
         townships: Vec::new(),
         counties: Vec::new(),
         cross_border: Default::default(),

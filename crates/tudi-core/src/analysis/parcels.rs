@@ -9,7 +9,7 @@ use crate::model::{union_rect, Parcel};
 
 /// The extent of some valid polygons (`None` when there are none): of
 /// their exterior rings, which hold the holes.
-pub(crate) fn bounds<'a>(
+pub fn bounds<'a>(
     polygons: impl ParallelIterator<Item = &'a MultiPolygon<f64>>,
 ) -> Option<Rect<f64>> {
     let extent = |coords: &[Coord<f64>]| -> Option<Rect<f64>> {

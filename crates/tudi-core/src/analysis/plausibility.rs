@@ -60,12 +60,22 @@ pub struct Findings {
 /// Checks a loaded model: layers off the parcels, implausible TBMJ,
 /// duplicate credit codes.
 pub fn check(model: &Model, project: &Project) -> Findings {
+    let extent = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
+    check_surveyed(model, project, extent, false)
+}
+
+/// [`check`] of parcels of `extent`, `measured` in the plane fitted to it
+/// when they were surveyed as they were read (the outlines of all but
+/// the industrial ones are gone).
+pub fn check_surveyed(
+    model: &Model,
+    project: &Project,
+    extent: Option<Rect<f64>>,
+    measured: bool,
+) -> Findings {
     let mut found = Findings::default();
     let at = |role: Role| model.layers.iter().find(|l| l.role == role);
-    if let (Some(extent), Some(parcels_at)) = (
-        parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry)),
-        at(Role::Parcels),
-    ) {
+    if let (Some(extent), Some(parcels_at)) = (extent, at(Role::Parcels)) {
         let off = layers_off(model, extent);
         for (role, problem) in &off {
             if let Some(info) = at(*role) {
@@ -95,7 +105,13 @@ pub fn check(model: &Model, project: &Project) -> Findings {
         let tbmj = project.layers.parcels.fields.official_area.as_deref();
         let tbmj_at = parcels_at.at.clone().field(tbmj.unwrap_or("TBMJ"));
         found.errors.extend(
-            official_areas(&model.parcels, extent, project.rules.area_tolerance).map(|m| Problem {
+            official_areas(
+                &model.parcels,
+                extent,
+                measured,
+                project.rules.area_tolerance,
+            )
+            .map(|m| Problem {
                 at: tbmj_at,
                 message: format!(
                     "{m}: the parcels' CRS {} may be wrong (zone or units), or TBMJ is not in m²",
@@ -220,7 +236,12 @@ fn layers_off(model: &Model, extent: Rect<f64>) -> Vec<(Role, String)> {
 
 /// What the parcels' TBMJ says, when it disagrees with the measured area
 /// for most of them: the share and the median ratio measured/official.
-fn official_areas(parcels: &[Parcel], extent: Rect<f64>, tolerance: f64) -> Option<String> {
+fn official_areas(
+    parcels: &[Parcel],
+    extent: Rect<f64>,
+    measured: bool,
+    tolerance: f64,
+) -> Option<String> {
     let given: Vec<(&Parcel, f64)> = parcels
         .iter()
         .filter_map(|p| Some((p, p.official_area_m2?)))
@@ -233,7 +254,12 @@ fn official_areas(parcels: &[Parcel], extent: Rect<f64>, tolerance: f64) -> Opti
     let mut relative: Vec<f64> = sample
         .par_iter()
         .map(|(p, official)| {
-            parcels::relative_difference(projection.multi_polygon_area(&p.geometry), *official)
+            let area = if measured {
+                p.area_m2
+            } else {
+                projection.multi_polygon_area(&p.geometry)
+            };
+            parcels::relative_difference(area, *official)
         })
         .collect();
     let differ = relative.iter().filter(|r| r.abs() > tolerance).count();
@@ -425,20 +451,20 @@ mod tests {
                 .collect()
         };
         // 6 of 10 in mu: an error, the median ratio that of the wrong ones
-        let m = official_areas(&with(6, 1.0 / M2_PER_MU), extent, 0.01).unwrap();
+        let m = official_areas(&with(6, 1.0 / M2_PER_MU), extent, false, 0.01).unwrap();
         assert!(m.starts_with("6 of 10 parcels (60.0%) differ"), "{m}");
         assert!(m.ends_with("is 666.6667 (TBMJ looks like mu)"), "{m}");
         // ×15: no unit named
-        let m = official_areas(&with(10, 15.0), extent, 0.01).unwrap();
+        let m = official_areas(&with(10, 15.0), extent, false, 0.01).unwrap();
         assert!(
             m.ends_with("median ratio measured/official is 0.0667"),
             "{m}"
         );
         // half wrong is not most; too few parcels say nothing
-        assert_eq!(official_areas(&with(5, 15.0), extent, 0.01), None);
+        assert_eq!(official_areas(&with(5, 15.0), extent, false, 0.01), None);
         let mut nine = with(10, 15.0);
         nine.pop();
-        assert_eq!(official_areas(&nine, extent, 0.01), None);
+        assert_eq!(official_areas(&nine, extent, false, 0.01), None);
     }
 
     #[test]

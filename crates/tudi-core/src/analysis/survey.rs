@@ -120,9 +120,23 @@ impl Survey {
     }
 }
 
-/// The whole area's parcels surveyed: their extent, the plane fitted to
-/// it and what the survey found, in id order.
+/// The whole area's parcels surveyed: their extent (the run's plane is
+/// fitted to it) and what the survey found, in id order.
 pub struct Surveyed {
     pub(crate) bounds: Option<Rect<f64>>,
     pub(crate) survey: Survey,
+    /// The parts the parcels were read and surveyed in (1: all at once).
+    pub(crate) parts: usize,
+}
+
+impl Surveyed {
+    /// The survey, put in id order, of parcels of extent `bounds` read in
+    /// `parts`.
+    pub fn new(bounds: Option<Rect<f64>>, survey: Survey, parts: usize) -> Surveyed {
+        Surveyed {
+            bounds,
+            survey,
+            parts,
+        }
+    }
 }

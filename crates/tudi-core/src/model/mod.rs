@@ -31,7 +31,9 @@ pub struct Parcel {
     /// Official area (TBMJ), m²: compared, never trusted.
     pub official_area_m2: Option<f64>,
     /// The outline in CGCS2000 lon/lat degrees, valid, exterior rings
-    /// counter-clockwise.
+    /// counter-clockwise. Empty after the survey
+    /// ([`crate::analysis::survey`]) unless the parcel is industrial:
+    /// nothing after it needs another parcel's outline.
     pub geometry: MultiPolygon<f64>,
     /// Ellipsoidal area on CGCS2000, m² (0 until [`crate::analysis::run`]
     /// measures it).

@@ -1,0 +1,238 @@
+//! Loading a project whose parcels are read in parts: the other layers
+//! first, then the parcels a part at a time, each part surveyed as soon
+//! as it is read ([`tudi_core::analysis::survey`]) and then kept without
+//! the outlines nothing after the survey needs. Peak memory follows the
+//! part, not the area; the model and the survey are those of loading the
+//! whole and surveying it in one pass.
+
+use std::cmp::Ordering;
+
+use geo::Rect;
+use rayon::prelude::*;
+
+use super::*;
+use tudi_core::analysis::ground::Layers as Standing;
+use tudi_core::analysis::survey::{Survey, Surveyed, Surveyor};
+use tudi_core::analysis::{measure_others, parcels::bounds, plane};
+
+/// Loads a project and surveys its parcels, reading them `part` at a
+/// time (0: all at once, in memory). A layer that cannot be read in
+/// parts (anything but a plain GeoPackage table), and a ledger that
+/// places firms on parcels by id, are read whole.
+pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)> {
+    let layers = &project.layers;
+    let requests = requests(layers);
+    let by_parcel_id = layers
+        .enterprises
+        .as_ref()
+        .is_some_and(|s| s.parcel.is_some());
+    let span = crate::fid_span(&requests[0].1).filter(|&(_, _, n)| part > 0 && n > part as u64);
+    let Some((first, last, n)) = span.filter(|_| !by_parcel_id) else {
+        let mut model = load(project)?;
+        let surveyed = tudi_core::analysis::survey(project, &mut model);
+        return Ok((model, surveyed));
+    };
+    // FID ranges of about `part` rows each (FIDs may have gaps)
+    let count = n.div_ceil(part as u64) as i64;
+    let step = (last - first) / count + 1;
+    let ranges: Vec<(i64, i64)> = (0..count)
+        .map(|k| (first + k * step, (first + (k + 1) * step).min(last + 1)))
+        .collect();
+
+    let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
+    let (_, parcel_source, parcel_fields) = &requests[0];
+    let loaded: Vec<Loaded> = requests[1..]
+        .par_iter()
+        .map(|(role, source, fields)| load_layer(*role, source, fields, layers, &settlement_field))
+        .collect();
+    let mut model = Model::default();
+    let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
+    let mut warnings = Vec::new();
+    for l in loaded {
+        model.layers.extend(l.info);
+        problems.extend(l.read_problems);
+        build_problems.extend(l.build_problems);
+        warnings.extend(l.warnings);
+        absorb(&mut model, l.part);
+    }
+    if !problems.is_empty() || !build_problems.is_empty() {
+        problems.extend(build_problems);
+        return Err(Error::Input(problems));
+    }
+
+    // The plane is fitted to the parcels' extent: a first pass over their
+    // outlines alone finds it, and the parts must end with the same one.
+    let mut extent = outline_extent(parcel_source, &ranges)?;
+    let read = loop {
+        let projection = plane(extent);
+        measure_others(&mut model, &projection);
+        let read = read_parts(
+            project,
+            &model,
+            (parcel_source, parcel_fields),
+            &ranges,
+            &projection,
+        )?;
+        // a repaired outline can lie inside its raw one: then once more
+        // in the plane of the extent as built
+        if read.extent == extent {
+            break read;
+        }
+        extent = read.extent;
+    };
+    let Read {
+        head,
+        info,
+        parcels,
+        mut survey,
+        notes,
+        rejected,
+        extent,
+    } = read;
+
+    let mut build_problems = rejected;
+    if head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
+        build_problems.insert(0, problem(
+            head.at.clone().field(&settlement_field),
+            "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+        ));
+    }
+    if info.features == 0 {
+        build_problems.push(problem(head.at.clone(), "the layer has no features"));
+    }
+    // file order to id order, the survey with them
+    let features: Vec<usize> = parcels.iter().map(|p| p.feature).collect();
+    let parcels = in_id_order(vec![parcels], &head, &mut build_problems);
+    if !build_problems.is_empty() {
+        return Err(Error::Input(build_problems));
+    }
+    let mut at_file = vec![0; parcels.len()];
+    let mut by_feature: Vec<(usize, usize)> = features.into_iter().zip(0..).collect();
+    by_feature.sort_unstable();
+    for (k, p) in parcels.iter().enumerate() {
+        let i = by_feature
+            .binary_search_by_key(&p.feature, |&(f, _)| f)
+            .expect("every parcel read");
+        at_file[by_feature[i].1] = k;
+    }
+    survey.renumber(&at_file);
+    model.parcels = parcels;
+    model.layers.insert(0, info);
+    let mut all_warnings = notes;
+    all_warnings.extend(warnings);
+    model.warnings = all_warnings;
+
+    let found = tudi_core::analysis::plausibility::check_surveyed(&model, project, extent, true);
+    if !found.errors.is_empty() {
+        return Err(Error::Input(found.errors));
+    }
+    model.warnings.extend(found.warnings);
+    Ok((model, Surveyed::new(extent, survey, ranges.len())))
+}
+
+/// The parcels read and surveyed, in file order.
+struct Read {
+    head: LayerHead,
+    info: LayerInfo,
+    parcels: Vec<Parcel>,
+    survey: Survey,
+    notes: Vec<Problem>,
+    rejected: Vec<Problem>,
+    /// The extent of the parcels as built (repaired where asked).
+    extent: Option<Rect<f64>>,
+}
+
+/// Reads the parcels part by part (`ranges` of FIDs) and surveys each
+/// part in `projection` as it is read.
+fn read_parts(
+    project: &Project,
+    model: &Model,
+    (source, fields): (&Source, &Vec<FieldRequest>),
+    ranges: &[(i64, i64)],
+    projection: &tudi_core::geodesy::EqualArea,
+) -> Result<Read> {
+    let repair = project.layers.parcels.repair;
+    let texts = crate::Interner::default();
+    let surveyor = Surveyor::new(&Standing::of(model), projection, &project.rules);
+    let mut parcels: Vec<Parcel> = Vec::new();
+    let mut survey = Survey::default();
+    let (mut notes, mut rejected) = (Vec::new(), Vec::new());
+    let (mut head, mut extent, mut features) = (None, None, 0);
+    for &range in ranges {
+        let part_source = Source {
+            fids: Some(range),
+            ..source.clone()
+        };
+        let mapped =
+            crate::read_layer_with(&part_source, fields, |h, f| parcel(h, f, repair, &texts))
+                .map_err(Error::Input)?;
+        features += mapped.features();
+        let Mapped {
+            head: h,
+            runs,
+            notes: n,
+            rejected: r,
+        } = mapped;
+        notes.extend(n);
+        rejected.extend(r);
+        let mut part = crate::concat(runs);
+        extent = [extent, bounds(part.par_iter().map(|p| &p.geometry))]
+            .into_iter()
+            .flatten()
+            .reduce(tudi_core::model::union_rect);
+        let offset = parcels.len();
+        let found = surveyor.survey(&mut part, &|i| offset + i);
+        parcels.extend(part);
+        let before = |a: usize, b: usize| {
+            let (a, b) = (&parcels[a], &parcels[b]);
+            id_order(&a.id, &b.id).then(a.feature.cmp(&b.feature)) == Ordering::Less
+        };
+        survey = survey.join(found, &before);
+        head.get_or_insert(h);
+    }
+    let head = head.expect("at least one part");
+    let info = LayerInfo {
+        role: Role::Parcels,
+        at: head.at.clone(),
+        crs: head.crs.clone(),
+        features,
+    };
+    Ok(Read {
+        head,
+        info,
+        parcels,
+        survey,
+        notes,
+        rejected,
+        extent,
+    })
+}
+
+/// The extent of the parcels' outlines as read (before any repair), part
+/// by part.
+fn outline_extent(source: &Source, ranges: &[(i64, i64)]) -> Result<Option<Rect<f64>>> {
+    let mut extent: Option<Rect<f64>> = None;
+    for &range in ranges {
+        let part_source = Source {
+            fids: Some(range),
+            ..source.clone()
+        };
+        let mapped = crate::read_layer_with(&part_source, &[], |_, f| {
+            Ok((
+                f.geometry
+                    .as_ref()
+                    .and_then(geo::BoundingRect::bounding_rect),
+                None,
+            ))
+        })
+        .map_err(Error::Input)?;
+        extent = mapped
+            .runs
+            .into_iter()
+            .flatten()
+            .flatten()
+            .chain(extent)
+            .reduce(tudi_core::model::union_rect);
+    }
+    Ok(extent)
+}
