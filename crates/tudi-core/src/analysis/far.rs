@@ -163,27 +163,6 @@ fn shares(
     index: &PolygonIndex,
     projection: &EqualArea,
 ) -> Shares {
-    Shares::of(pieces(
-        buildings,
-        projected_buildings,
-        polygons,
-        index,
-        projection,
-        &|i| i,
-    ))
-}
-
-/// The pieces of each building on the polygons it stands on, as
-/// (`position(i)` of polygon `i` of `polygons`, share), in building order
-/// and, within a building, by polygon.
-pub(crate) fn pieces(
-    buildings: &[Building],
-    projected_buildings: &[MultiPolygon<f64>],
-    polygons: &[&MultiPolygon<f64>],
-    index: &PolygonIndex,
-    projection: &EqualArea,
-    position: &(dyn Fn(usize) -> usize + Sync),
-) -> Vec<(usize, Share)> {
     let candidates: Vec<Vec<usize>> = buildings
         .par_iter()
         .map(|building| {
@@ -205,7 +184,7 @@ pub(crate) fn pieces(
         .into_par_iter()
         .map(|i| (i, projection.project_multi_polygon(polygons[i])))
         .collect();
-    buildings
+    let pieces = buildings
         .par_iter()
         .enumerate()
         .flat_map_iter(|(b, building)| {
@@ -216,24 +195,34 @@ pub(crate) fn pieces(
                 return out;
             }
             for &i in &candidates[b] {
-                let on = projected[&i].intersection(footprint).unsigned_area();
-                let fraction = (on / planar).min(1.0);
-                // Shares under a square centimetre in a square metre are
-                // digitising noise along a shared edge.
-                if fraction > 1e-6 {
-                    out.push((
-                        position(i),
-                        Share {
-                            building: b,
-                            floor_area_m2: building.floor_area_m2() * fraction,
-                            footprint_m2: building.footprint_m2 * fraction,
-                        },
-                    ));
+                if let Some(s) = share(b, building, footprint, planar, &projected[&i]) {
+                    out.push((i, s));
                 }
             }
             out
         })
-        .collect()
+        .collect();
+    Shares::of(pieces)
+}
+
+/// The share of building `b` (its `footprint` projected, of `planar`
+/// m²) on a projected polygon, when it has one.
+pub(crate) fn share(
+    b: usize,
+    building: &Building,
+    footprint: &MultiPolygon<f64>,
+    planar: f64,
+    polygon: &MultiPolygon<f64>,
+) -> Option<Share> {
+    let on = polygon.intersection(footprint).unsigned_area();
+    let fraction = (on / planar).min(1.0);
+    // Shares under a square centimetre in a square metre are digitising
+    // noise along a shared edge.
+    (fraction > 1e-6).then(|| Share {
+        building: b,
+        floor_area_m2: building.floor_area_m2() * fraction,
+        footprint_m2: building.footprint_m2 * fraction,
+    })
 }
 
 /// The buildings' shares on each polygon, for the polygons any building

@@ -10,13 +10,14 @@
 
 use std::borrow::Borrow;
 
-use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use geo::{Area, BoundingRect, Coord, Intersects, MultiPolygon, Point};
 use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 
 use super::far::{self, Share};
 use super::vacated::common_area;
 use crate::geodesy::EqualArea;
-use crate::index::{map_in_order, z_order, PolygonIndex};
 use crate::model::{id_order, Building, Enterprise, Model, Parcel, Park, VacatedRecord, Zone};
 
 /// The layers that stand on the parcels, borrowed apart from the parcels
@@ -79,31 +80,58 @@ impl<'a> Layers<'a> {
     }
 }
 
-/// The other layers' features, as the search for their parcels needs
-/// them: prepared once, searched by every set of parcels.
+/// The other layers' features, indexed as the search for their parcels
+/// needs them: prepared once, searched from every parcel of every set.
 pub(crate) struct Things<'a> {
     projection: &'a EqualArea,
-    enterprises: Vec<Coord<f64>>,
-    /// The enterprises in Z-order (see [`z_order`]).
-    order: Vec<usize>,
-    /// A point inside each park.
-    parks: Vec<Option<Coord<f64>>>,
-    /// The vacated records' outlines in the equal-area plane, with their
-    /// boxes in degrees.
-    records: Vec<(MultiPolygon<f64>, Option<Rect<f64>>)>,
-    /// The buildings and their footprints in the equal-area plane (none
-    /// when shares are not wanted).
+    /// The enterprises' and the parks' points (a point inside each park),
+    /// each with its position in its layer.
+    enterprises: RTree<Spot>,
+    parks: RTree<Spot>,
+    n_enterprises: usize,
+    n_parks: usize,
+    /// The vacated records' boxes in degrees, and their outlines in the
+    /// equal-area plane.
+    record_boxes: RTree<Boxed>,
+    records: Vec<MultiPolygon<f64>>,
+    /// The buildings (none when shares are not wanted), their boxes, and
+    /// their footprints in the equal-area plane with its planar area.
     buildings: &'a [Building],
-    projected_buildings: Vec<MultiPolygon<f64>>,
+    building_boxes: RTree<Boxed>,
+    footprints: Vec<(MultiPolygon<f64>, f64)>,
+}
+
+type Spot = GeomWithData<[f64; 2], usize>;
+type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+fn boxed<'b>(
+    outlines: impl ParallelIterator<Item = (usize, &'b MultiPolygon<f64>)>,
+) -> RTree<Boxed> {
+    let entries: Vec<Boxed> = outlines
+        .filter_map(|(k, g)| {
+            let r = g.bounding_rect()?;
+            Some(GeomWithData::new(
+                Rectangle::from_corners(r.min().into(), r.max().into()),
+                k,
+            ))
+        })
+        .collect();
+    RTree::bulk_load(entries)
+}
+
+fn spots(points: impl Iterator<Item = (usize, Option<Coord<f64>>)>) -> RTree<Spot> {
+    RTree::bulk_load(
+        points
+            .filter_map(|(k, c)| c.map(|c| GeomWithData::new([c.x, c.y], k)))
+            .collect(),
+    )
 }
 
 impl<'a> Things<'a> {
     /// `layers`' enterprises, parks, vacated records and, when
     /// `with_buildings`, buildings (measured).
     pub fn new(layers: &Layers<'a>, projection: &'a EqualArea, with_buildings: bool) -> Things<'a> {
-        let enterprises: Vec<Coord<f64>> = layers.enterprises.iter().map(|e| e.location).collect();
-        let order = z_order(&enterprises);
-        let parks = layers
+        let parks: Vec<Option<Coord<f64>>> = layers
             .parks
             .par_iter()
             .map(|p| geo::InteriorPoint::interior_point(&p.geometry).map(|c| c.0))
@@ -111,30 +139,38 @@ impl<'a> Things<'a> {
         let records = layers
             .vacated
             .par_iter()
-            .map(|r| {
-                (
-                    projection.project_multi_polygon(&r.geometry),
-                    r.geometry.bounding_rect(),
-                )
-            })
+            .map(|r| projection.project_multi_polygon(&r.geometry))
             .collect();
         let buildings = if with_buildings {
             layers.buildings
         } else {
             &[]
         };
-        let projected_buildings = buildings
+        let footprints = buildings
             .par_iter()
-            .map(|b| projection.project_multi_polygon(&b.geometry))
+            .map(|b| {
+                let f = projection.project_multi_polygon(&b.geometry);
+                let planar = f.unsigned_area();
+                (f, planar)
+            })
             .collect();
         Things {
             projection,
-            enterprises,
-            order,
-            parks,
+            enterprises: spots(
+                layers
+                    .enterprises
+                    .iter()
+                    .map(|e| Some(e.location))
+                    .enumerate(),
+            ),
+            n_enterprises: layers.enterprises.len(),
+            parks: spots(parks.into_iter().enumerate()),
+            n_parks: layers.parks.len(),
+            record_boxes: boxed(layers.vacated.par_iter().map(|r| &r.geometry).enumerate()),
             records,
+            building_boxes: boxed(buildings.par_iter().map(|b| &b.geometry).enumerate()),
             buildings,
-            projected_buildings,
+            footprints,
         }
     }
 }
@@ -158,53 +194,45 @@ pub(crate) struct Ground {
 
 impl Ground {
     /// What `parcels` hold; `position(i)` is the place of `parcels[i]` in
-    /// the whole area.
+    /// the whole area. Each parcel looks for the things in its box, so
+    /// the work grows with the parcels and the things on them, however
+    /// the parcels are split into sets.
     pub fn find<P: Borrow<Parcel> + Sync>(
         parcels: &[P],
         position: &(dyn Fn(usize) -> usize + Sync),
         things: &Things,
     ) -> Ground {
-        let outline = |i: usize| &parcels[i].borrow().geometry;
-        let index = PolygonIndex::new((0..parcels.len()).map(outline));
-        let under = |c: Coord<f64>| {
-            index
-                .containing(outline, c)
-                .min_by(|&a, &b| id_order(&parcels[a].borrow().id, &parcels[b].borrow().id))
-                .map(position)
-        };
-        let enterprise_parcel = map_in_order(&things.order, |k| under(things.enterprises[k]));
-        let park_parcel = things.parks.par_iter().map(|c| c.and_then(under)).collect();
-        let record_parcels = things
-            .records
-            .par_iter()
-            .map(|(projected, bbox)| {
-                let Some(r) = bbox else {
-                    return Vec::new();
-                };
-                let mut near: Vec<usize> = index.candidates_in(r.min(), r.max()).collect();
-                near.sort_unstable();
-                near.into_iter()
-                    .filter_map(|i| {
-                        let parcel = things.projection.project_multi_polygon(outline(i));
-                        let on = common_area(projected, &parcel);
-                        (on > 0.0).then(|| (position(i), on))
-                    })
-                    .collect()
-            })
+        let found: Vec<Found> = (0..parcels.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| Found::on(parcels[i].borrow(), things))
             .collect();
-        let building_pieces = if things.buildings.is_empty() {
-            Vec::new()
-        } else {
-            let outlines: Vec<&MultiPolygon<f64>> = (0..parcels.len()).map(outline).collect();
-            far::pieces(
-                things.buildings,
-                &things.projected_buildings,
-                &outlines,
-                &index,
-                things.projection,
-                position,
-            )
-        };
+        // a point on a shared edge or vertex stands on the smallest id
+        let id = |i: usize| parcels[i].borrow().id.as_str();
+        let mut enterprise_parcel: Vec<Option<usize>> = vec![None; things.n_enterprises];
+        let mut park_parcel: Vec<Option<usize>> = vec![None; things.n_parks];
+        let mut record_parcels: Vec<Vec<(usize, f64)>> = vec![Vec::new(); things.records.len()];
+        let mut building_pieces = Vec::new();
+        for (i, f) in found.into_iter().enumerate() {
+            for (list, on) in [
+                (&mut enterprise_parcel, f.enterprises),
+                (&mut park_parcel, f.parks),
+            ] {
+                for k in on {
+                    let slot = &mut list[k];
+                    if slot.is_none_or(|j| id_order(id(i), id(j)).is_lt()) {
+                        *slot = Some(i);
+                    }
+                }
+            }
+            for (r, m2) in f.records {
+                record_parcels[r].push((position(i), m2));
+            }
+            building_pieces.extend(f.buildings.into_iter().map(|s| (position(i), s)));
+        }
+        let at = |p: &mut Option<usize>| *p = p.map(position);
+        enterprise_parcel.iter_mut().for_each(at);
+        park_parcel.iter_mut().for_each(at);
         Ground {
             enterprise_parcel,
             park_parcel,
@@ -268,6 +296,75 @@ impl Ground {
     /// The buildings' shares of each parcel, in building order on each.
     pub fn shares(&mut self) -> far::Shares {
         far::Shares::of(std::mem::take(&mut self.building_pieces))
+    }
+}
+
+/// What stands on one parcel.
+struct Found {
+    /// Enterprises and parks on it (boundary included), by position.
+    enterprises: Vec<usize>,
+    parks: Vec<usize>,
+    /// Records on it, with the m² in common.
+    records: Vec<(usize, f64)>,
+    /// The shares of the buildings on it, in building order.
+    buildings: Vec<Share>,
+}
+
+impl Found {
+    fn on(parcel: &Parcel, things: &Things) -> Found {
+        let mut found = Found {
+            enterprises: Vec::new(),
+            parks: Vec::new(),
+            records: Vec::new(),
+            buildings: Vec::new(),
+        };
+        let outline = &parcel.geometry;
+        let Some(r) = outline.bounding_rect() else {
+            return found;
+        };
+        let envelope = AABB::from_corners(r.min().into(), r.max().into());
+        let inside = |tree: &RTree<Spot>| -> Vec<usize> {
+            tree.locate_in_envelope_intersecting(&envelope)
+                .filter(|s| outline.intersects(&Point::new(s.geom()[0], s.geom()[1])))
+                .map(|s| s.data)
+                .collect()
+        };
+        found.enterprises = inside(&things.enterprises);
+        found.parks = inside(&things.parks);
+        let mut records: Vec<usize> = things
+            .record_boxes
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|b| b.data)
+            .collect();
+        let mut buildings: Vec<usize> = things
+            .building_boxes
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|b| b.data)
+            .collect();
+        if records.is_empty() && buildings.is_empty() {
+            return found;
+        }
+        let projected = things.projection.project_multi_polygon(outline);
+        records.sort_unstable();
+        found.records = records
+            .into_iter()
+            .filter_map(|k| {
+                let on = common_area(&things.records[k], &projected);
+                (on > 0.0).then_some((k, on))
+            })
+            .collect();
+        buildings.sort_unstable();
+        found.buildings = buildings
+            .into_iter()
+            .filter_map(|b| {
+                let (footprint, planar) = &things.footprints[b];
+                if *planar <= 0.0 {
+                    return None;
+                }
+                far::share(b, &things.buildings[b], footprint, *planar, &projected)
+            })
+            .collect();
+        found
     }
 }
 
@@ -350,7 +447,7 @@ mod tests {
             }]),
             ..Model::default()
         };
-        let projection = EqualArea::fitted(Rect::new(at(-10.0, -10.0), at(500.0, 110.0)));
+        let projection = EqualArea::fitted(geo::Rect::new(at(-10.0, -10.0), at(500.0, 110.0)));
         let things = Things::new(&Layers::of(&model), &projection, true);
         let mut g = Ground::find(&model.parcels, &|i| i, &things);
         assert_eq!(g.enterprise_parcel, vec![Some(0), Some(1), None]);

@@ -41,13 +41,27 @@ pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)
 
     let settlement_field = requests[0].2[PARCEL_SETTLEMENT].name.clone();
     let (_, parcel_source, parcel_fields) = &requests[0];
-    let loaded: Vec<Loaded> = requests[1..]
-        .par_iter()
-        .map(|(role, source, fields)| load_layer(*role, source, fields, layers, &settlement_field))
-        .collect();
+    // The plane is fitted to the parcels' extent: a first pass over their
+    // outlines alone finds it, while the other layers are read, and the
+    // parts must end with the same one.
+    let (loaded, outlines) = rayon::join(
+        || {
+            requests[1..]
+                .par_iter()
+                .map(|(role, source, fields)| {
+                    load_layer(*role, source, fields, layers, &settlement_field)
+                })
+                .collect::<Vec<Loaded>>()
+        },
+        || outline_extent(parcel_source, &ranges),
+    );
     let mut model = Model::default();
     let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
     let mut warnings = Vec::new();
+    let mut extent = outlines.unwrap_or_else(|p| {
+        problems.extend(p);
+        None
+    });
     for l in loaded {
         model.layers.extend(l.info);
         problems.extend(l.read_problems);
@@ -59,10 +73,6 @@ pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)
         problems.extend(build_problems);
         return Err(Error::Input(problems));
     }
-
-    // The plane is fitted to the parcels' extent: a first pass over their
-    // outlines alone finds it, and the parts must end with the same one.
-    let mut extent = outline_extent(parcel_source, &ranges)?;
     let read = loop {
         let projection = plane(extent);
         measure_others(&mut model, &projection);
@@ -70,7 +80,7 @@ pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)
             project,
             &model,
             (parcel_source, parcel_fields),
-            &ranges,
+            (&ranges, n as usize),
             &projection,
         )?;
         // a repaired outline can lie inside its raw one: then once more
@@ -142,19 +152,21 @@ struct Read {
     extent: Option<Rect<f64>>,
 }
 
-/// Reads the parcels part by part (`ranges` of FIDs) and surveys each
-/// part in `projection` as it is read.
+/// Reads the `n` parcels part by part (`ranges` of FIDs) and surveys
+/// each part in `projection` as it is read.
 fn read_parts(
     project: &Project,
     model: &Model,
     (source, fields): (&Source, &Vec<FieldRequest>),
-    ranges: &[(i64, i64)],
+    (ranges, n): (&[(i64, i64)], usize),
     projection: &tudi_core::geodesy::EqualArea,
 ) -> Result<Read> {
     let repair = project.layers.parcels.repair;
     let texts = crate::Interner::default();
     let surveyor = Surveyor::new(&Standing::of(model), projection, &project.rules);
-    let mut parcels: Vec<Parcel> = Vec::new();
+    // sized once: a vector doubling as it grows leaves its old blocks
+    // behind, as large as the parcels themselves
+    let mut parcels: Vec<Parcel> = Vec::with_capacity(n);
     let mut survey = Survey::default();
     let (mut notes, mut rejected) = (Vec::new(), Vec::new());
     let (mut head, mut extent, mut features) = (None, None, 0);
@@ -209,8 +221,11 @@ fn read_parts(
 }
 
 /// The extent of the parcels' outlines as read (before any repair), part
-/// by part.
-fn outline_extent(source: &Source, ranges: &[(i64, i64)]) -> Result<Option<Rect<f64>>> {
+/// by part; the problems of reading them.
+fn outline_extent(
+    source: &Source,
+    ranges: &[(i64, i64)],
+) -> std::result::Result<Option<Rect<f64>>, Vec<Problem>> {
     let mut extent: Option<Rect<f64>> = None;
     for &range in ranges {
         let part_source = Source {
@@ -224,8 +239,7 @@ fn outline_extent(source: &Source, ranges: &[(i64, i64)]) -> Result<Option<Rect<
                     .and_then(geo::BoundingRect::bounding_rect),
                 None,
             ))
-        })
-        .map_err(Error::Input)?;
+        })?;
         extent = mapped
             .runs
             .into_iter()
