@@ -400,7 +400,9 @@ fn analyse(mut project: Project, scope: &Scope, bar: &ProgressBar) -> anyhow::Re
         let surveyed = tudi_core::analysis::survey(&project, &mut model);
         (model, surveyed)
     } else {
-        tudi_read::load::load_surveyed(&project, scope.part)?
+        tudi_read::load::load_surveyed(&project, scope.part, &mut |k, n| {
+            bar.set_message(format!("{}… part {k} of {n}", Stage::Read.name()))
+        })?
     };
     let read = clock.elapsed();
     let mut outcome =

@@ -202,10 +202,11 @@ impl Ground {
         position: &(dyn Fn(usize) -> usize + Sync),
         things: &Things,
     ) -> Ground {
-        let found: Vec<Found> = (0..parcels.len())
+        // most parcels hold nothing: only those that do are kept
+        let found: Vec<(usize, Found)> = (0..parcels.len())
             .into_par_iter()
             .with_min_len(256)
-            .map(|i| Found::on(parcels[i].borrow(), things))
+            .filter_map(|i| Found::on(parcels[i].borrow(), things).map(|f| (i, f)))
             .collect();
         // a point on a shared edge or vertex stands on the smallest id
         let id = |i: usize| parcels[i].borrow().id.as_str();
@@ -213,7 +214,7 @@ impl Ground {
         let mut park_parcel: Vec<Option<usize>> = vec![None; things.n_parks];
         let mut record_parcels: Vec<Vec<(usize, f64)>> = vec![Vec::new(); things.records.len()];
         let mut building_pieces = Vec::new();
-        for (i, f) in found.into_iter().enumerate() {
+        for (i, f) in found {
             for (list, on) in [
                 (&mut enterprise_parcel, f.enterprises),
                 (&mut park_parcel, f.parks),
@@ -311,7 +312,8 @@ struct Found {
 }
 
 impl Found {
-    fn on(parcel: &Parcel, things: &Things) -> Found {
+    /// What stands on `parcel`, when anything does.
+    fn on(parcel: &Parcel, things: &Things) -> Option<Found> {
         let mut found = Found {
             enterprises: Vec::new(),
             parks: Vec::new(),
@@ -319,9 +321,7 @@ impl Found {
             buildings: Vec::new(),
         };
         let outline = &parcel.geometry;
-        let Some(r) = outline.bounding_rect() else {
-            return found;
-        };
+        let r = outline.bounding_rect()?;
         let envelope = AABB::from_corners(r.min().into(), r.max().into());
         let inside = |tree: &RTree<Spot>| -> Vec<usize> {
             tree.locate_in_envelope_intersecting(&envelope)
@@ -342,7 +342,7 @@ impl Found {
             .map(|b| b.data)
             .collect();
         if records.is_empty() && buildings.is_empty() {
-            return found;
+            return found.holds_any().then_some(found);
         }
         let projected = things.projection.project_multi_polygon(outline);
         records.sort_unstable();
@@ -364,7 +364,14 @@ impl Found {
                 far::share(b, &things.buildings[b], footprint, *planar, &projected)
             })
             .collect();
-        found
+        found.holds_any().then_some(found)
+    }
+
+    fn holds_any(&self) -> bool {
+        !(self.enterprises.is_empty()
+            && self.parks.is_empty()
+            && self.records.is_empty()
+            && self.buildings.is_empty())
     }
 }
 

@@ -16,10 +16,15 @@ use tudi_core::analysis::survey::{Survey, Surveyed, Surveyor};
 use tudi_core::analysis::{measure_others, parcels::bounds, plane};
 
 /// Loads a project and surveys its parcels, reading them `part` at a
-/// time (0: all at once, in memory). A layer that cannot be read in
-/// parts (anything but a plain GeoPackage table), and a ledger that
-/// places firms on parcels by id, are read whole.
-pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)> {
+/// time (0: all at once, in memory); `on_part(k, n)` hears as part `k`
+/// of `n` is read. A layer that cannot be read in parts (anything but a
+/// plain GeoPackage table), and a ledger that places firms on parcels by
+/// id, are read whole.
+pub fn load_surveyed(
+    project: &Project,
+    part: usize,
+    on_part: &mut dyn FnMut(usize, usize),
+) -> Result<(Model, Surveyed)> {
     let layers = &project.layers;
     let requests = requests(layers);
     let by_parcel_id = layers
@@ -82,6 +87,7 @@ pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)
             (parcel_source, parcel_fields),
             (&ranges, n as usize),
             &projection,
+            on_part,
         )?;
         // a repaired outline can lie inside its raw one: then once more
         // in the plane of the extent as built
@@ -116,15 +122,15 @@ pub fn load_surveyed(project: &Project, part: usize) -> Result<(Model, Surveyed)
     if !build_problems.is_empty() {
         return Err(Error::Input(build_problems));
     }
+    // parts are read in FID order, so the file's features ascend
     let mut at_file = vec![0; parcels.len()];
-    let mut by_feature: Vec<(usize, usize)> = features.into_iter().zip(0..).collect();
-    by_feature.sort_unstable();
     for (k, p) in parcels.iter().enumerate() {
-        let i = by_feature
-            .binary_search_by_key(&p.feature, |&(f, _)| f)
-            .expect("every parcel read");
-        at_file[by_feature[i].1] = k;
+        let i = features
+            .binary_search(&p.feature)
+            .expect("every parcel read, in FID order");
+        at_file[i] = k;
     }
+    drop(features);
     survey.renumber(&at_file);
     model.parcels = parcels;
     model.layers.insert(0, info);
@@ -160,6 +166,7 @@ fn read_parts(
     (source, fields): (&Source, &Vec<FieldRequest>),
     (ranges, n): (&[(i64, i64)], usize),
     projection: &tudi_core::geodesy::EqualArea,
+    on_part: &mut dyn FnMut(usize, usize),
 ) -> Result<Read> {
     let repair = project.layers.parcels.repair;
     let texts = crate::Interner::default();
@@ -170,7 +177,8 @@ fn read_parts(
     let mut survey = Survey::default();
     let (mut notes, mut rejected) = (Vec::new(), Vec::new());
     let (mut head, mut extent, mut features) = (None, None, 0);
-    for &range in ranges {
+    for (k, &range) in ranges.iter().enumerate() {
+        on_part(k + 1, ranges.len());
         let part_source = Source {
             fids: Some(range),
             ..source.clone()
