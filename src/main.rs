@@ -31,11 +31,26 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc hands pages freed for a moment back to the OS, and the kernel
 /// zeroes them again when the next wave touches them: a fifth of a
 /// million-parcel run's time. A run is one batch that ends soon: it keeps
-/// them (measured: the same peak, a quarter less time).
+/// them (measured: the same peak, a quarter less time). A
+/// `MIMALLOC_PURGE_DELAY` in the environment wins.
 fn keep_freed_pages() {
+    purge_after(-1);
+}
+
+/// A run that reads its parcels in parts is one whose memory must stay
+/// bounded: freed pages go back after 100 ms (10 million parcels: 3.7
+/// instead of 4.2 GB at the peak, for 7 % more time).
+fn return_freed_pages() {
+    purge_after(100);
+}
+
+fn purge_after(ms: std::ffi::c_long) {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // SAFETY: sets an option of the allocator this binary links; no
     // pointer is passed
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms) };
 }
 
 #[derive(Parser)]
@@ -401,6 +416,9 @@ fn analyse(mut project: Project, scope: &Scope, bar: &ProgressBar) -> anyhow::Re
         (model, surveyed)
     } else {
         tudi_read::load::load_surveyed(&project, scope.part, &mut |k, n| {
+            if k == 1 {
+                return_freed_pages();
+            }
             bar.set_message(format!("{}… part {k} of {n}", Stage::Read.name()))
         })?
     };
