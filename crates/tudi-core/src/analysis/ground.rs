@@ -176,8 +176,8 @@ impl<'a> Things<'a> {
 }
 
 /// What a set of parcels holds. Parcels are named by their position in
-/// the whole area's id order, so "the smallest id" is the smallest
-/// position, whichever set found it.
+/// the whole area: in id order, or in file order until
+/// [`Ground::renumber`] puts them in id order.
 #[derive(Debug, Default)]
 pub(crate) struct Ground {
     /// Per enterprise: the parcel it stands in; on a shared edge or
@@ -250,7 +250,9 @@ impl Ground {
     /// [`Ground::join`], parcel `a` coming before `b` in id order when
     /// `before(a, b)` (while positions are not yet those of id order).
     pub fn join_by(mut self, other: Ground, before: &dyn Fn(usize, usize) -> bool) -> Ground {
-        if self.enterprise_parcel.is_empty() && self.park_parcel.is_empty() {
+        // the empty ground (a fold's start) holds nothing to keep; a
+        // project without firms, parks or records has lists as empty
+        if self.holds_nothing() {
             return other;
         }
         let first = |a: &mut Option<usize>, b: Option<usize>| {
@@ -292,6 +294,13 @@ impl Ground {
         self.building_pieces
             .par_iter_mut()
             .for_each(|(p, _)| *p = to[*p]);
+    }
+
+    fn holds_nothing(&self) -> bool {
+        self.enterprise_parcel.is_empty()
+            && self.park_parcel.is_empty()
+            && self.record_parcels.is_empty()
+            && self.building_pieces.is_empty()
     }
 
     /// The buildings' shares of each parcel, in building order on each.
@@ -480,6 +489,19 @@ mod tests {
             g.join(Ground::find(&model.parcels[i..=i], &|_| i, &things))
         });
         assert_eq!(joined.enterprise_parcel, g.enterprise_parcel);
+        assert_eq!(joined.record_parcels, g.record_parcels);
+        assert_eq!(joined.shares(), shares);
+
+        // without firms or parks, the first set's records and buildings
+        // are not taken for an empty start
+        let bare = Model {
+            enterprises: Vec::new(),
+            ..model
+        };
+        let things = Things::new(&Layers::of(&bare), &projection, true);
+        let mut joined = (0..3).fold(Ground::default(), |g, i| {
+            g.join(Ground::find(&bare.parcels[i..=i], &|_| i, &things))
+        });
         assert_eq!(joined.record_parcels, g.record_parcels);
         assert_eq!(joined.shares(), shares);
     }
