@@ -20,6 +20,8 @@ mod init;
 
 // A million parcels are millions of small allocations, freed from other
 // threads than made them; mimalloc handles that pattern better than glibc.
+// (`--features system-alloc` builds with the system's, for heaptrack.)
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -45,7 +47,7 @@ fn return_freed_pages() {
 }
 
 fn purge_after(ms: std::ffi::c_long) {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+    if cfg!(feature = "system-alloc") || std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return;
     }
     // SAFETY: sets an option of the allocator this binary links; no
