@@ -11,54 +11,18 @@ use std::path::Path;
 
 use common::*;
 
-/// Every file under `dir` (but the staging folder), by relative path.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
-            if name.starts_with(".tudi") {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// `tudi run --part N --timings` into a fresh folder: the folder and
 /// the parts the read line reports (1 when it names none).
 fn run_in_parts(project: &Path, part: usize) -> (std::path::PathBuf, usize) {
     // named after the city's folder: tests run side by side
     let city = project.parent().unwrap().parent().unwrap();
     let name = city.file_name().unwrap().to_string_lossy();
-    let out = scratch(&format!("{name}-{part}")).join("out");
     let part_text = part.to_string();
-    let o = tudi(&[
-        "run",
-        project.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--timings",
-        "--as-of",
-        "2026-06-30",
-        "--part",
-        &part_text,
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(o.status.success(), "--part {part}: {err}");
+    let (out, err) = run_ok_stderr(
+        project,
+        &format!("{name}-{part}"),
+        &["--timings", "--as-of", "2026-06-30", "--part", &part_text],
+    );
     let parts = err
         .lines()
         .find(|l| l.starts_with("read"))
@@ -89,21 +53,17 @@ fn city(name: &str) -> (std::path::PathBuf, usize) {
 fn same_bytes_in_parts(project: &Path, parts: &[(usize, usize)]) -> std::path::PathBuf {
     let (whole, n) = run_in_parts(project, 0);
     assert_eq!(n, 1);
-    let expected = files(&whole);
-    assert!(
-        expected.len() > 15,
-        "{:?}",
-        expected.iter().map(|f| &f.0).collect::<Vec<_>>()
-    );
+    let expected = contents(&whole);
+    assert!(expected.len() > 15, "{:?}", expected.keys());
     for &(part, n) in parts {
         let (out, read_in) = run_in_parts(project, part);
         assert_eq!(read_in, n, "--part {part}");
-        let got = files(&out);
+        let got = contents(&out);
         assert_eq!(
-            got.iter().map(|f| &f.0).collect::<Vec<_>>(),
-            expected.iter().map(|f| &f.0).collect::<Vec<_>>()
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
         );
-        for ((name, a), (_, b)) in got.iter().zip(&expected) {
+        for ((name, a), b) in got.iter().zip(expected.values()) {
             assert!(a == b, "--part {part}: {name} differs");
         }
     }

@@ -51,6 +51,11 @@ pub fn run_ok(project: &Path, name: &str) -> PathBuf {
 
 /// [`run_ok`] with more arguments (`--county 330402`).
 pub fn run_ok_with(project: &Path, name: &str, more: &[&str]) -> PathBuf {
+    run_ok_stderr(project, name, more).0
+}
+
+/// [`run_ok_with`], and what the run said on stderr.
+pub fn run_ok_stderr(project: &Path, name: &str, more: &[&str]) -> (PathBuf, String) {
     let out = scratch(name).join("out");
     let mut args = vec![
         "run",
@@ -61,12 +66,22 @@ pub fn run_ok_with(project: &Path, name: &str, more: &[&str]) -> PathBuf {
     ];
     args.extend_from_slice(more);
     let o = tudi(&args);
-    assert!(
-        o.status.success(),
-        "tudi run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "tudi run failed: {err}");
+    (out, err)
+}
+
+/// Every file of a folder (not its hidden entries) and its bytes.
+pub fn contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
 }
 
 /// Copies the fixture folder `fixture_dir` into a scratch folder, applies

@@ -320,17 +320,12 @@ pub fn load(project: &Project) -> Result<Model> {
         .map(|(role, source, fields)| load_layer(role, &source, &fields, layers, &settlement_field))
         .collect();
 
-    // Reading problems first, then building ones, each in layer order.
-    let mut model = Model::default();
-    let (mut problems, mut build_problems, mut pending) = (Vec::new(), Vec::new(), Vec::new());
-    for l in loaded {
-        model.layers.extend(l.info);
-        problems.extend(l.read_problems);
-        build_problems.extend(l.build_problems);
-        model.warnings.extend(l.warnings);
-        pending.extend(l.pending);
-        absorb(&mut model, l.part);
-    }
+    let Collected {
+        mut model,
+        mut problems,
+        mut build_problems,
+        pending,
+    } = collect(loaded);
     if problems.is_empty() && build_problems.is_empty() {
         build_problems.extend(place_on_parcels(&mut model, pending, &requests_parcel_id));
     }
@@ -343,6 +338,47 @@ pub fn load(project: &Project) -> Result<Model> {
     } else {
         Err(Error::Input(problems))
     }
+}
+
+/// Layers read and built, put together.
+struct Collected {
+    /// Their items, layers and warnings, in layer order.
+    model: Model,
+    /// Reading problems, then building ones, each in layer order.
+    problems: Vec<Problem>,
+    build_problems: Vec<Problem>,
+    pending: Vec<Pending>,
+}
+
+fn collect(loaded: Vec<Loaded>) -> Collected {
+    let mut c = Collected {
+        model: Model::default(),
+        problems: Vec::new(),
+        build_problems: Vec::new(),
+        pending: Vec::new(),
+    };
+    for l in loaded {
+        c.model.layers.extend(l.info);
+        c.problems.extend(l.read_problems);
+        c.build_problems.extend(l.build_problems);
+        c.model.warnings.extend(l.warnings);
+        c.pending.extend(l.pending);
+        absorb(&mut c.model, l.part);
+    }
+    c
+}
+
+/// Parcels that say nothing of village areas, in a project without a
+/// villages layer.
+fn no_village_status(head: &LayerHead, layers: &Layers, settlement_field: &str) -> Option<Problem> {
+    (head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none()).then(|| problem(
+        head.at.clone().field(settlement_field),
+        "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
+    ))
+}
+
+fn no_features(head: &LayerHead) -> Problem {
+    problem(head.at.clone(), "the layer has no features")
 }
 
 /// An enterprise a ledger places by its parcel's id.
@@ -413,11 +449,8 @@ fn load_layer(
             else {
                 return loaded;
             };
-            if head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
-                l.build_problems.insert(0, problem(
-                    head.at.clone().field(settlement_field),
-                    "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
-                ));
+            if let Some(p) = no_village_status(&head, layers, settlement_field) {
+                l.build_problems.insert(0, p);
             }
             let parcels = in_id_order(items, &head, &mut l.build_problems);
             if l.build_problems.is_empty() {
@@ -567,9 +600,7 @@ fn read_runs<T: Send>(
         features,
     });
     if features == 0 {
-        loaded
-            .build_problems
-            .push(problem(head.at.clone(), "the layer has no features"));
+        loaded.build_problems.push(no_features(&head));
     }
     loaded.build_problems.extend(rejected);
     loaded.warnings.extend(notes);

@@ -42,9 +42,10 @@ use vacated::{VacatedContext, VacatedRules};
 pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) -> Outcome {
     let clock = Instant::now();
     on_stage(Stage::Measure);
-    let surveyed = survey(&project, &mut model);
+    let parts = county_parts(&project, &model);
+    let surveyed = survey_in(&project, &mut model, parts.as_deref());
     let measured = clock.elapsed();
-    let mut outcome = run_surveyed(project, model, surveyed, on_stage);
+    let mut outcome = analyse(project, model, surveyed, parts, on_stage);
     outcome.timings[0].1 += measured;
     outcome
 }
@@ -52,17 +53,19 @@ pub fn run(project: Project, mut model: Model, on_stage: &mut dyn FnMut(Stage)) 
 /// Measures a loaded model's layers in the plane fitted to its parcels'
 /// extent and surveys its parcels ([`survey`]), all in memory.
 pub fn survey(project: &Project, model: &mut Model) -> Surveyed {
+    let parts = county_parts(project, model);
+    survey_in(project, model, parts.as_deref())
+}
+
+/// [`survey`], what stands on the parcels of several counties found
+/// county by county (`parts`) and joined across borders, as a run too
+/// large for one pass must (the same as one pass over the whole).
+fn survey_in(project: &Project, model: &mut Model, parts: Option<&[partition::Part]>) -> Surveyed {
     let bounds = parcels::bounds(model.parcels.par_iter().map(|p| &p.geometry));
     let projection = plane(bounds);
     measure_others(model, &projection);
-    // Several counties: what stands on their parcels is found county by
-    // county and joined across borders, as a run too large for one pass
-    // must (the same as one pass over the whole).
-    let parts = several_counties(model)
-        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
     let (parcels, layers) = Layers::split(model);
-    let survey =
-        Surveyor::new(&layers, &projection, &project.rules).survey_whole(parcels, parts.as_deref());
+    let survey = Surveyor::new(&layers, &projection, &project.rules).survey_whole(parcels, parts);
     Surveyed::new(bounds, survey, 1)
 }
 
@@ -77,10 +80,7 @@ pub fn run_surveyed(
     on_stage: &mut dyn FnMut(Stage),
 ) -> Outcome {
     on_stage(Stage::Measure);
-    // Several counties: their blocks are found county by county and
-    // joined across borders, as the survey found what stands on them.
-    let parts = several_counties(&model)
-        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)));
+    let parts = county_parts(&project, &model);
     analyse(project, model, surveyed, parts, on_stage)
 }
 
@@ -90,8 +90,11 @@ pub fn plane(parcel_bounds: Option<geo::Rect<f64>>) -> EqualArea {
     parcels::projection_over(parcel_bounds)
 }
 
-fn several_counties(model: &Model) -> bool {
+/// The parts of a project of several counties (none for one): their
+/// blocks are found county by county and joined across borders.
+fn county_parts(project: &Project, model: &Model) -> Option<Vec<partition::Part>> {
     townships::several(model.parcels.iter().map(|p| p.township()))
+        .then(|| partition::county_parts(&model.parcels, &block_rules(&project.rules)))
 }
 
 fn block_rules(rules: &crate::config::Rules) -> BlockRules<'_> {

@@ -60,20 +60,17 @@ pub fn load_surveyed(
         },
         || outline_extent(parcel_source, &ranges),
     );
-    let mut model = Model::default();
-    let (mut problems, mut build_problems) = (Vec::new(), Vec::new());
-    let mut warnings = Vec::new();
+    let Collected {
+        mut model,
+        mut problems,
+        build_problems,
+        ..
+    } = collect(loaded);
+    // the parcels' reading problems come first, as their layer does
     let mut extent = outlines.unwrap_or_else(|p| {
-        problems.extend(p);
+        problems.splice(0..0, p);
         None
     });
-    for l in loaded {
-        model.layers.extend(l.info);
-        problems.extend(l.read_problems);
-        build_problems.extend(l.build_problems);
-        warnings.extend(l.warnings);
-        absorb(&mut model, l.part);
-    }
     if !problems.is_empty() || !build_problems.is_empty() {
         problems.extend(build_problems);
         return Err(Error::Input(problems));
@@ -107,14 +104,9 @@ pub fn load_surveyed(
     } = read;
 
     let mut build_problems = rejected;
-    if head.found[PARCEL_SETTLEMENT].is_none() && layers.villages.is_none() {
-        build_problems.insert(0, problem(
-            head.at.clone().field(&settlement_field),
-            "parcels have no urban/village attribute (CZCSXM) and no villages layer is given: say which parcels are in village areas with one or the other",
-        ));
-    }
+    build_problems.splice(0..0, no_village_status(&head, layers, &settlement_field));
     if info.features == 0 {
-        build_problems.push(problem(head.at.clone(), "the layer has no features"));
+        build_problems.push(no_features(&head));
     }
     // file order to id order, the survey with them
     let features: Vec<usize> = parcels.iter().map(|p| p.feature).collect();
@@ -134,9 +126,8 @@ pub fn load_surveyed(
     survey.renumber(&at_file);
     model.parcels = parcels;
     model.layers.insert(0, info);
-    let mut all_warnings = notes;
-    all_warnings.extend(warnings);
-    model.warnings = all_warnings;
+    // the parcels' warnings first, as their layer comes first
+    model.warnings.splice(0..0, notes);
 
     let found = tudi_core::analysis::plausibility::check_surveyed(&model, project, extent, true);
     if !found.errors.is_empty() {
